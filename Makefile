@@ -1,0 +1,75 @@
+# pirack: top-level build (plain GNU make). See README.md.
+#
+#   make            build everything into $(O) (default build/)
+#   make check      install missing deps, build, run every test (also ASan+UBSan)
+#   make demo       run the simulated cluster end to end
+#   make bench      run the benchmarks
+#   make install    install (honours DESTDIR, PREFIX)
+#
+# Each part of the tree adds its targets in its own fragment (agent/agent.mk,
+# mpi/mpi.mk, rack/rack.mk, tests/tests.mk) to BINS, LIBS, TEST_BINS.
+
+O          ?= build
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SAN        ?= 0
+PKG_CONFIG ?= pkg-config
+MPICC      ?= mpicc
+VERSION    := 0.1.0
+
+CFLAGS     ?= -O2 -g
+WFLAGS     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+              -DPIRACK_VERSION='"$(VERSION)"'
+ifeq ($(SAN),1)
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+endif
+ALL_CFLAGS  = $(WFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP -Iagent
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+BINS      :=
+LIBS      :=
+TEST_BINS :=
+MANS      :=
+
+.PHONY: all check demo bench install clean deps tests
+all:
+
+include agent/agent.mk
+include mpi/mpi.mk
+include rack/rack.mk
+include tests/tests.mk
+
+all: $(BINS) $(LIBS)
+tests: $(TEST_BINS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
+
+deps:
+	@bash deploy/deps.sh --quiet
+
+# The plain build, then the same tree under ASan+UBSan in $(O)/asan; each
+# fragment's check-* targets hang off check-extra.
+check: deps
+	$(MAKE) all tests
+	$(MAKE) O=$(O)/asan SAN=1 all tests
+	bash tests/run.sh $(O) $(O)/asan
+
+demo: deps all
+	bash deploy/simcluster.sh
+
+bench: deps all
+	bash tests/bench/run.sh $(O)
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+/* agent.h: the one agent context, passed explicitly to every module. */
+#ifndef PIRACK_AGENT_H
+#define PIRACK_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "config.h"
+#include "fan.h"
+#include "led.h"
+#include "pacectl.h"
+#include "sample.h"
+
+struct control;		/* control.c */
+struct mqtt;		/* mqtt.c */
+struct sim;		/* sim.c */
+struct gpio_req;
+
+#define AGENT_JOB_MAX 1024
+
+struct agent {
+	struct config cfg;		/* swapped whole on SIGHUP */
+	bool verbose;
+
+	/* backends */
+	const struct gpio_ops *gpio;
+	struct fan_dev *fan;
+	struct gpio_req *led;
+
+	/* readings and decisions */
+	struct sample sample;		/* last sample */
+	bool have_sample;		/* a valid reading was taken */
+	uint64_t seq;
+	struct fan_state fan_state;
+	enum led_state led_state;
+	uint64_t identify_until_ms;	/* monotonic; 0 = not identifying */
+	struct pacectl pace;
+	char job[AGENT_JOB_MAX];	/* last "report" JSON, "" = none */
+
+	/* clients */
+	struct control *control;
+	struct mqtt *mqtt;
+	struct sim *sim;
+};
+
+/* Monotonic milliseconds. */
+uint64_t agent_now_ms(void);
+
+/*
+ * Commands shared by the control socket and MQTT: apply at once, re-drive
+ * the actuators and publish the new state. 0, or -1 with err set.
+ */
+int agent_fan_command(struct agent *a, const char *word, char *err,
+		      size_t errlen);
+int agent_led_command(struct agent *a, const char *word, char *err,
+		      size_t errlen);
+/* Re-decides and applies fan and LED from the current sample and modes. */
+void agent_actuate(struct agent *a);
+
+#endif

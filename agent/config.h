@@ -1,0 +1,101 @@
+/* config.h: the agent's configuration, parsed once from agent.conf (INI). */
+#ifndef PIRACK_CONFIG_H
+#define PIRACK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/pirack/agent.conf"
+#define CONFIG_NAME_MAX 64
+#define CONFIG_PATH_MAX 256
+#define LED_MAX_LINES 3
+
+enum thermal_source { THERMAL_SYSFS, THERMAL_SIM };
+enum fan_driver { FAN_DRIVER_GPIO, FAN_DRIVER_PWM, FAN_DRIVER_KERNEL,
+		  FAN_DRIVER_NONE };
+enum led_driver { LED_DRIVER_GPIO, LED_DRIVER_NONE };
+enum gpio_backend { GPIO_BACKEND_GPIOD, GPIO_BACKEND_SIM };
+
+/*
+ * Immutable after config_load(); a reload builds a new one and swaps it in
+ * only when it validates. Strings are fixed arrays so a config is one
+ * plain value: copied, compared and freed with the struct.
+ */
+struct config {
+	char path[CONFIG_PATH_MAX];		/* file it came from, or "" */
+
+	struct {
+		char name[CONFIG_NAME_MAX];	/* default: host name */
+	} node;
+
+	struct {
+		enum thermal_source source;
+		char sysfs_root[CONFIG_PATH_MAX];	/* default /sys */
+		char zones[CONFIG_PATH_MAX];	/* "all" or comma list */
+		int interval_ms;			/* default 1000 */
+		double target_c;			/* default 70 */
+		double limit_c;				/* default 80 */
+	} thermal;
+
+	struct {
+		enum fan_driver driver;		/* default gpio */
+		char chip[CONFIG_NAME_MAX];	/* default gpiochip0 */
+		unsigned line;			/* default 14 */
+		bool active_low;
+		double on_c;			/* default 60 */
+		double off_c;			/* default 50 */
+		char pwm[CONFIG_NAME_MAX];	/* default pwmchip0/pwm0 */
+	} fan;
+
+	struct {
+		enum led_driver driver;		/* default gpio */
+		char chip[CONFIG_NAME_MAX];
+		unsigned lines[LED_MAX_LINES];	/* red,green,blue or one */
+		size_t nlines;			/* 1 or 3 */
+	} led;
+
+	struct {
+		enum gpio_backend backend;	/* default gpiod */
+		char sim_dir[CONFIG_PATH_MAX];	/* default /run/pirack/gpio */
+	} gpio;
+
+	struct {
+		bool enabled;
+		char host[CONFIG_NAME_MAX];
+		int port;
+		char client_id[CONFIG_NAME_MAX];	/* default pirack-<node> */
+		char username[CONFIG_NAME_MAX];
+		char password_file[CONFIG_PATH_MAX];
+		char cafile[CONFIG_PATH_MAX];
+		char certfile[CONFIG_PATH_MAX];
+		char keyfile[CONFIG_PATH_MAX];
+		char prefix[CONFIG_NAME_MAX];
+		char discovery_prefix[CONFIG_NAME_MAX];
+		int keepalive_s;
+	} mqtt;
+
+	struct {
+		char socket[CONFIG_PATH_MAX];	/* /run/pirack/agent.sock */
+	} control;
+
+	struct {
+		double ambient_c;		/* default 25 */
+		double time_scale;		/* default 1 */
+	} sim;
+};
+
+/* Fills every key with its documented default. */
+void config_defaults(struct config *c);
+
+/*
+ * Parses and validates FILE into *c (defaults first). On error returns -1
+ * and writes "FILE:LINE: message" into err; *c is then unspecified, so
+ * callers parse into a scratch struct and swap on success.
+ */
+int config_load(const char *file, struct config *c, char *err, size_t errlen);
+
+/* Writes the config back out as INI (every key): pirack agent-config. */
+int config_write(const struct config *c, FILE *out);
+
+#endif

@@ -1,0 +1,45 @@
+/* fan.h: the fan policy (pure) and the fan device (gpio, pwm, kernel). */
+#ifndef PIRACK_FAN_H
+#define PIRACK_FAN_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "gpio.h"
+#include "sample.h"
+
+enum fan_mode { FAN_MODE_AUTO, FAN_MODE_MANUAL };
+
+struct fan_state {
+	enum fan_mode mode;
+	int manual_duty;	/* manual: 0 = OFF, 100 = ON, else pwm % */
+	int duty;		/* decided output, 0..100 (gpio: 0 or 100) */
+	bool overridden;	/* safety ended a manual OFF */
+};
+
+/*
+ * Pure: decides st->duty from the sample (NULL = no valid reading yet) and
+ * the previous state. Fail-safe: no reading or a fault means full on; a
+ * manual OFF ends (mode back to AUTO, overridden set) at limit_c; gpio has
+ * hysteresis on_c/off_c; pwm is linear from off_c (0 %) to limit_c (100 %)
+ * with a minimum spin-up duty.
+ */
+void fan_decide(const struct config *c, const struct sample *s,
+		struct fan_state *st);
+
+struct fan_dev;
+
+/* Opens the configured fan (gpio line, sysfs pwm, kernel, none). */
+struct fan_dev *fan_open(const struct config *c, const struct gpio_ops *g,
+			 char *err, size_t errlen);
+/* Drives the device to duty (0..100). 0 or -1. */
+int fan_apply(struct fan_dev *f, int duty);
+/* The kernel driver reports its cooling device state as duty; else -1. */
+int fan_read_kernel(struct fan_dev *f);
+void fan_close(struct fan_dev *f);
+
+/* Command words, shared by the control socket and MQTT: "on", "off",
+ * "auto" (any case) or a number 0-100 for a pwm fan. 0 or -1 + err. */
+int fan_command(const struct config *c, const char *word, struct fan_state *st,
+		char *err, size_t errlen);
+
+#endif

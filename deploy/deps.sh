@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs pirack's build, test and demo dependencies from Debian's archive:
+# idempotent, only what is missing, as root or through sudo.
+#
+#   deploy/deps.sh [--quiet] [--bench] [--list]
+#
+# Every package the project uses is named here (and in README.md).
+set -euo pipefail
+
+# Building pirackd, pirack, the MPI programs and the unit tests.
+BUILD_PKGS=(
+	build-essential pkg-config
+	libinih-dev          # INI configs (agent.conf, rack.conf)
+	libcjson-dev         # JSON: control socket, MQTT payloads
+	libmosquitto-dev     # MQTT client
+	libgpiod-dev         # GPIO, libgpiod v1 (Debian 12)
+	libsystemd-dev       # sd_notify
+	libcmocka-dev        # unit tests
+	libmpich-dev mpich   # MPI (mpicc, mpiexec)
+	libgmp-dev           # scatter demo big integers
+)
+# Running the tests and the demo.
+TEST_PKGS=(
+	mosquitto mosquitto-clients  # real broker on loopback
+	gpiod                # gpioinfo & co (VM test)
+	valgrind
+	openssl              # throw-away CA for the TLS tests
+	jq                   # reading JSON in shell tests
+	gnuplot-nox          # demo picture
+	iproute2 procps psmisc
+	openssh-server openssh-client  # cluster.sh end-to-end test
+	qemu-system-x86 busybox-static cpio kmod  # real-kernel GPIO test
+	systemd              # systemd-analyze verify of the unit
+)
+# make bench only.
+BENCH_PKGS=(
+	collectd-core        # footprint baseline
+	hyperfine
+	python3-mpi4py       # the recipe's pi program, as a baseline
+)
+
+quiet=0
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+for arg in "$@"; do
+	case "$arg" in
+	--quiet) quiet=1 ;;
+	--bench) want+=("${BENCH_PKGS[@]}") ;;
+	--list) printf '%s\n' "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}"; exit 0 ;;
+	-h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+	*) echo "deps.sh: unknown option '$arg'" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	[ $quiet = 1 ] || echo "deps.sh: all dependencies present"
+	exit 0
+fi
+
+echo "deps.sh: installing ${missing[*]}"
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "deps.sh: need root or sudo to install: ${missing[*]}" >&2
+		exit 1
+	}
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

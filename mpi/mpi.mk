@@ -1,0 +1,1 @@
+# mpi/mpi.mk: libpirackpace, pirack-pi, pirack-temps, examples (MPI issue).

@@ -1,0 +1,1 @@
+# rack/rack.mk: the rack tool pirack (rack issue).

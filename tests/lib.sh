@@ -1,0 +1,90 @@
+# tests/lib.sh: shared helpers for the integration tests (source it).
+#
+#   t_init                 temp dir $T, cleanup of everything on EXIT
+#   t_bg NAME CMD...       start CMD in the background, log in $T/NAME.log,
+#                          pid in $LAST_PID; killed at exit
+#   wait_for SECS CMD...   poll CMD until it succeeds, fail after SECS
+#   free_port              a free TCP port on 127.0.0.1
+#   start_broker           a throw-away mosquitto: sets BROKER_PORT, BROKER_PID
+#   fake_zone ROOT ZONE MILLIDEG [TYPE]   write a fake sysfs thermal zone
+#   fail MSG / skip MSG    end the test (exit 1 / 77)
+#
+# PIRACK_BUILD is the build dir under test (default build); BIN=$PIRACK_BUILD.
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PIRACK_BUILD=${PIRACK_BUILD:-build}
+case "$PIRACK_BUILD" in /*) BIN=$PIRACK_BUILD ;; *) BIN=$TOP/$PIRACK_BUILD ;; esac
+T_PIDS=()
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+t_cleanup() {
+	local rc=$? pid
+	for pid in "${T_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${T_PIDS[@]}"; do
+		# bounded: a process that ignores TERM gets KILL after 2 s
+		for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -n "${T:-}" ]; then
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "--- $f"; tail -n 30 "$f"
+		done
+	fi
+	[ -n "${T:-}" ] && rm -rf "$T"
+	return $rc
+}
+
+t_init() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/pirack-test.XXXXXX")
+	trap t_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+t_bg() {
+	local name=$1; shift
+	"$@" >"$T/$name.log" 2>&1 &
+	LAST_PID=$!
+	T_PIDS+=("$LAST_PID")
+}
+
+wait_for() {
+	local secs=$1; shift
+	local end=$((SECONDS + secs))
+	# polling a condition with a deadline, not sleeping as synchronisation
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for: $*"
+		sleep 0.05
+	done
+}
+
+free_port() { "$BIN/tests/tools/freeport"; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_broker() {
+	command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] ||
+		fail "mosquitto is not installed (deploy/deps.sh)"
+	BROKER_PORT=$(free_port)
+	cat >"$T/mosquitto.conf" <<CONF
+listener $BROKER_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+${BROKER_EXTRA_CONF:-}
+CONF
+	t_bg mosquitto /usr/sbin/mosquitto -c "$T/mosquitto.conf"
+	BROKER_PID=$LAST_PID
+	wait_for 10 port_open "$BROKER_PORT"
+}
+
+fake_zone() {
+	local root=$1 zone=$2 milli=$3 type=${4:-cpu-thermal}
+	local d="$root/class/thermal/$zone"
+	mkdir -p "$d"
+	printf '%s\n' "$type" >"$d/type"
+	printf '%s\n' "$milli" >"$d/temp.tmp" && mv "$d/temp.tmp" "$d/temp"
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs every test against one or more build directories:
+#   tests/run.sh BUILD_DIR [BUILD_DIR...]
+# Unit tests are $BUILD/tests/unit/test_*; integration tests are
+# tests/integration/*.sh, run with PIRACK_BUILD=$BUILD (and PIRACK_SANITIZED=1
+# for a sanitizer build). Exit status 77 means skipped. Two at a time; each
+# test's output goes to $BUILD/test-logs/ and is shown when it fails.
+# Ends with the line "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.."
+JOBS=${PIRACK_TEST_JOBS:-2}
+TIMEOUT=${PIRACK_TEST_TIMEOUT:-300}
+passed=0 failed=0 skipped=0
+failures=()
+
+run_one() {	# build name cmd...
+	local build=$1 name=$2; shift 2
+	local log="$build/test-logs/${name//\//_}.log"
+	local san=0
+	case "$build" in *asan*) san=1 ;; esac
+	PIRACK_BUILD=$build PIRACK_SANITIZED=$san \
+		timeout -k 5 "$TIMEOUT" "$@" >"$log" 2>&1
+	echo $? >"$log.rc"
+}
+
+declare -A pending=()
+report() {	# log name
+	local rc; rc=$(cat "$1.rc")
+	case $rc in
+	0) passed=$((passed + 1)); echo "PASS $2" ;;
+	77) skipped=$((skipped + 1)); echo "SKIP $2: $(tail -n 1 "$1")" ;;
+	*) failed=$((failed + 1)); failures+=("$2")
+	   echo "FAIL $2 (exit $rc)"; sed 's/^/    | /' "$1" | tail -n 60 ;;
+	esac
+}
+
+drain() {	# wait for jobs until fewer than $1 run
+	local pid
+	while [ ${#pending[@]} -ge "$1" ] && [ ${#pending[@]} -gt 0 ]; do
+		wait -n 2>/dev/null
+		for pid in "${!pending[@]}"; do
+			if ! kill -0 "$pid" 2>/dev/null; then
+				wait "$pid" 2>/dev/null
+				report ${pending[$pid]}
+				unset "pending[$pid]"
+			fi
+		done
+	done
+}
+
+for build in "$@"; do
+	build=${build%/}
+	mkdir -p "$build/test-logs"
+	tests=()
+	for t in "$build"/tests/unit/test_*; do
+		[ -x "$t" ] && tests+=("$t")
+	done
+	for t in tests/integration/*.sh; do
+		[ -f "$t" ] && tests+=("$t")
+	done
+	for t in "${tests[@]}"; do
+		drain "$JOBS"
+		name="$build:${t#"$build"/}"
+		log="$build/test-logs/${name//\//_}.log"
+		case "$t" in
+		*.sh) run_one "$build" "$name" bash "$t" & ;;
+		*) run_one "$build" "$name" "$t" & ;;
+		esac
+		pending[$!]="$log $name"
+	done
+done
+drain 1
+
+if [ $failed -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
