@@ -40,6 +40,7 @@ MANS      :=
 
 .PHONY: all check demo bench install clean deps tests
 all:
+install::
 
 include agent/agent.mk
 include mpi/mpi.mk
@@ -61,7 +62,14 @@ deps:
 check: deps
 	$(MAKE) all tests
 	$(MAKE) O=$(O)/asan SAN=1 all tests
-	bash tests/run.sh $(O) $(O)/asan
+	$(MAKE) check-extra-builds
+	bash tests/run.sh $(O) $(O)/asan $(CHECK_EXTRA_DIRS)
+
+# Fragments add variant builds (e.g. libgpiod v2) here and their build
+# directories to CHECK_EXTRA_DIRS.
+CHECK_EXTRA_DIRS :=
+.PHONY: check-extra-builds
+check-extra-builds::
 
 demo: deps all
 	bash deploy/simcluster.sh

@@ -2,8 +2,10 @@
 # Runs every test against one or more build directories:
 #   tests/run.sh BUILD_DIR [BUILD_DIR...]
 # Unit tests are $BUILD/tests/unit/test_*; integration tests are
-# tests/integration/*.sh, run with PIRACK_BUILD=$BUILD (and PIRACK_SANITIZED=1
-# for a sanitizer build). Exit status 77 means skipped. Two at a time; each
+# tests/integration/*.sh, run with PIRACK_BUILD=$BUILD and PIRACK_VARIANT
+# (plain, asan or the build dir's last component, e.g. gpiod2); a test may
+# skip itself in variants it has nothing to prove in. Exit status 77 means
+# skipped. Two at a time; each
 # test's output goes to $BUILD/test-logs/ and is shown when it fails.
 # Ends with the line "N passed, N failed, N skipped".
 set -u
@@ -13,12 +15,10 @@ TIMEOUT=${PIRACK_TEST_TIMEOUT:-300}
 passed=0 failed=0 skipped=0
 failures=()
 
-run_one() {	# build name cmd...
-	local build=$1 name=$2; shift 2
+run_one() {	# build variant name cmd...
+	local build=$1 variant=$2 name=$3; shift 3
 	local log="$build/test-logs/${name//\//_}.log"
-	local san=0
-	case "$build" in *asan*) san=1 ;; esac
-	PIRACK_BUILD=$build PIRACK_SANITIZED=$san \
+	PIRACK_BUILD=$build PIRACK_VARIANT=$variant \
 		timeout -k 5 "$TIMEOUT" "$@" >"$log" 2>&1
 	echo $? >"$log.rc"
 }
@@ -48,8 +48,11 @@ drain() {	# wait for jobs until fewer than $1 run
 	done
 }
 
+first=${1%/}
 for build in "$@"; do
 	build=${build%/}
+	variant=${build##*/}
+	[ "$build" = "$first" ] && variant=plain
 	mkdir -p "$build/test-logs"
 	tests=()
 	for t in "$build"/tests/unit/test_*; do
@@ -63,8 +66,8 @@ for build in "$@"; do
 		name="$build:${t#"$build"/}"
 		log="$build/test-logs/${name//\//_}.log"
 		case "$t" in
-		*.sh) run_one "$build" "$name" bash "$t" & ;;
-		*) run_one "$build" "$name" "$t" & ;;
+		*.sh) run_one "$build" "$variant" "$name" bash "$t" & ;;
+		*) run_one "$build" "$variant" "$name" "$t" & ;;
 		esac
 		pending[$!]="$log $name"
 	done
