@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "config.h"
 #include "fan.h"
 #include "led.h"
@@ -16,6 +17,7 @@ struct sim;		/* sim.c */
 struct gpio_req;
 
 #define AGENT_JOB_MAX 1024
+#define AGENT_MAX_PIDS 64
 
 struct agent {
 	struct config cfg;		/* swapped whole on SIGHUP */
@@ -35,6 +37,13 @@ struct agent {
 	uint64_t identify_until_ms;	/* monotonic; 0 = not identifying */
 	struct pacectl pace;
 	char job[AGENT_JOB_MAX];	/* last "report" JSON, "" = none */
+	/*
+	 * Processes attached to this node's job: the peers (SO_PEERCRED) of
+	 * "pace" and "report" requests, dead ones pruned each tick. The sim
+	 * plant heats with their measured CPU time.
+	 */
+	pid_t job_pids[AGENT_MAX_PIDS];
+	size_t njob_pids;
 
 	/* clients */
 	struct control *control;

@@ -7,6 +7,7 @@
 # skip itself in variants it has nothing to prove in. Exit status 77 means
 # skipped. Two at a time; each
 # test's output goes to $BUILD/test-logs/ and is shown when it fails.
+# PIRACK_TESTS=GLOB runs only the tests whose path matches (e.g. '*mqtt*').
 # Ends with the line "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
@@ -62,6 +63,8 @@ for build in "$@"; do
 		[ -f "$t" ] && tests+=("$t")
 	done
 	for t in "${tests[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $t == ${PIRACK_TESTS:-*} ]] || continue
 		drain "$JOBS"
 		name="$build:${t#"$build"/}"
 		log="$build/test-logs/${name//\//_}.log"
