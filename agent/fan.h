@@ -31,8 +31,12 @@ struct fan_dev;
 /* Opens the configured fan (gpio line, sysfs pwm, kernel, none). */
 struct fan_dev *fan_open(const struct config *c, const struct gpio_ops *g,
 			 char *err, size_t errlen);
-/* Drives the device to duty (0..100). 0 or -1. */
+/*
+ * Drives the device to duty (0..100); an unchanged duty costs nothing.
+ * 0, or -1 with fan_last_error() naming the file or line and the cause.
+ */
 int fan_apply(struct fan_dev *f, int duty);
+const char *fan_last_error(const struct fan_dev *f);
 /* The kernel driver reports its cooling device state as duty; else -1. */
 int fan_read_kernel(struct fan_dev *f);
 void fan_close(struct fan_dev *f);
