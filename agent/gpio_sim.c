@@ -21,6 +21,24 @@ struct gpio_req {
 	unsigned lines[];
 };
 
+/* mkdir, where an existing directory is fine and anything else is not. */
+static int gpio_sim_mkdir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0755) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
 /* mkdir -p: the sim dir usually lives under /run or a fresh temp dir. */
 static int gpio_sim_mkdirs(const char *path)
 {
@@ -36,13 +54,11 @@ static int gpio_sim_mkdirs(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		if (gpio_sim_mkdir(buf) < 0)
 			return -1;
 		*p = '/';
 	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
+	return gpio_sim_mkdir(buf);
 }
 
 /*
