@@ -37,7 +37,7 @@ static void gpio_gpiod1_explain(struct gpiod_chip *chip, const char *name,
 			return;
 		}
 	}
-	snprintf(err, errlen, "%s lines %u..: %s", name, lines[0],
+	snprintf(err, errlen, "%s line %u: %s", name, lines[0],
 		 strerror(e));
 }
 
