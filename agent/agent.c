@@ -385,20 +385,43 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 	return 0;
 }
 
+/* Red, steady: nobody is left to blink it. Best effort. */
+static void agent_failsafe_led(const struct config *cfg)
+{
+	const struct gpio_ops *g = agent_gpio_ops(cfg);
+	struct gpio_req *r;
+	char err[256];
+
+	if (cfg->led.driver != LED_DRIVER_GPIO)
+		return;
+	r = g->request(cfg->gpio.sim_dir, cfg->led.chip, cfg->led.lines,
+		       cfg->led.nlines, false, 0, err, sizeof(err));
+	if (!r) {
+		log_warnx("--failsafe: LED: %s", err);
+		return;
+	}
+	if (g->set(r, 0, 1) < 0)
+		log_warn("--failsafe: LED line %u", cfg->led.lines[0]);
+	g->release(r);
+}
+
 int agent_failsafe(const struct config *cfg, char *err, size_t errlen)
 {
 	struct fan_dev *f;
-	int rc;
+	int rc = 0;
 
+	agent_failsafe_led(cfg);
 	if (cfg->fan.driver == FAN_DRIVER_NONE ||
 	    cfg->fan.driver == FAN_DRIVER_KERNEL)
 		return 0;	/* nothing of ours to switch on */
+	/* fan_open drives it full on: the same fail-safe as at start-up. */
 	f = fan_open(cfg, agent_gpio_ops(cfg), err, errlen);
 	if (!f)
 		return -1;
-	rc = fan_apply(f, 100);
-	if (rc < 0)
-		snprintf(err, errlen, "fan: cannot switch it on");
+	if (fan_apply(f, 100) < 0) {
+		snprintf(err, errlen, "%s", fan_last_error(f));
+		rc = -1;
+	}
 	fan_close(f);
 	return rc;
 }

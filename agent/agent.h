@@ -91,7 +91,7 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 void agent_attach_pid(struct agent *a, pid_t pid);
 /* Forgets attached processes that have exited. */
 void agent_prune_pids(struct agent *a);
-/* --failsafe: the configured fan ON, nothing else. 0 or -1 + err. */
+/* --failsafe: the fan full on, the LED red and steady. 0 or -1 + err. */
 int agent_failsafe(const struct config *cfg, char *err, size_t errlen);
 
 #endif

@@ -347,6 +347,11 @@ static const char *config_set(struct config *c, const struct config_key *k,
 		}
 		return msg;
 	case K_STR:
+		/* Empty means the default here, as for client_id. */
+		if (!*v && k->off == offsetof(struct config, node.name)) {
+			config_hostname(f, k->size);
+			return NULL;
+		}
 		if (strlen(v) >= k->size) {
 			snprintf(msg, msglen, "is too long (at most %zu "
 				 "characters)", k->size - 1);

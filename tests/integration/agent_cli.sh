@@ -45,3 +45,19 @@ expect 0 "^pirackd [0-9]+\.[0-9]+" "$P" --version
 expect 2 "Try 'pirackd --help'" "$P" --bogus
 expect 2 "unexpected argument 'extra'" "$P" extra
 expect 2 "requires an argument" "$P" -c
+
+# The shipped sample is valid and names every key.
+expect 0 "configuration ok" "$P" -c "$TOP/config/agent.conf" --check-config
+for k in name source sysfs_root zones interval_ms target_c limit_c driver \
+	 chip line active_low on_c off_c pwm lines backend sim_dir enabled \
+	 host port client_id username password_file cafile certfile keyfile \
+	 prefix discovery_prefix keepalive_s socket ambient_c time_scale; do
+	grep -qE "^$k =" "$TOP/config/agent.conf" || fail "sample lacks $k"
+done
+# Both man pages render without warnings (groff comes with man-db).
+if command -v groff >/dev/null; then
+	for m in "$TOP/agent/pirackd.8" "$TOP/agent/pirackd.conf.5"; do
+		w=$(groff -t -man -Tutf8 -ww -z "$m" 2>&1) || fail "groff $m"
+		[ -z "$w" ] || fail "groff $m: $w"
+	done
+fi

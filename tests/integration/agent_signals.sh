@@ -62,6 +62,7 @@ cp "$T/good.conf" "$CONF"
 echo 0 >"$GPIO/gpiochip0/14"
 "$BIN/pirackd" -c "$CONF" --failsafe || fail "--failsafe exit status $?"
 line_is 14 1 || fail "--failsafe left the fan line at $(line 14)"
+line_is 17 1 && line_is 27 0 && line_is 22 0 || fail "--failsafe LED not red"
 # With active_low the wire goes low for "on".
 printf '[fan]\nactive_low = true\n' >>"$CONF"
 "$BIN/pirackd" -c "$CONF" --failsafe || fail "--failsafe (active_low)"

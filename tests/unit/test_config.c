@@ -182,7 +182,7 @@ static void test_defaults(void **state)
 /* client_id follows the node name wherever [node] is in the file. */
 static void test_client_id(void **state)
 {
-	struct config c;
+	struct config c, d;
 	char err[512];
 
 	(void)state;
@@ -192,6 +192,11 @@ static void test_client_id(void **state)
 	assert_int_equal(load("[node]\nname = rpi-7\n[mqtt]\nclient_id =\n", &c,
 			      err, sizeof(err)), 0);
 	assert_string_equal(c.mqtt.client_id, "pirack-rpi-7");
+	/* An empty name is the host name, like no name at all. */
+	assert_int_equal(load("[node]\nname =\n", &c, err, sizeof(err)), 0);
+	config_defaults(&d);
+	assert_string_equal(c.node.name, d.node.name);
+	assert_string_equal(c.mqtt.client_id, d.mqtt.client_id);
 }
 
 static void test_single_led_and_drivers(void **state)
@@ -271,8 +276,8 @@ static void test_bad_values(void **state)
 		"0-1023, e.g. 17,27,22");
 	refused("[node]\nname = my node\n", "2: [node] name 'my node' must be "
 		"letters, digits, '.', '_' or '-'");
-	refused("[node]\nname =\n", "2: [node] name '' must be letters, "
-		"digits, '.', '_' or '-'");
+	refused("[node]\nname = rpi/0\n", "2: [node] name 'rpi/0' must be "
+		"letters, digits, '.', '_' or '-'");
 	refused("[mqtt]\nprefix = a/#\n", "2: [mqtt] prefix 'a/#' must not "
 		"contain MQTT wildcards '+' or '#'");
 	refused("[mqtt]\nprefix = /a\n", "2: [mqtt] prefix '/a' must not "
