@@ -21,7 +21,7 @@ struct control_client {
 	bool discarding;	/* skipping the rest of an over-long line */
 	size_t inlen, outlen, outcap;
 	char *out;
-	char in[CONTROL_LINE_MAX];
+	char in[CONTROL_LINE_MAX + 1];	/* + a NUL for a last line at EOF */
 };
 
 struct control {
@@ -187,7 +187,8 @@ size_t control_pollfds(const struct control *ctl, struct pollfd *pfd,
 		if (!cl)
 			continue;
 		/* Stop reading a client that does not read its replies. */
-		if (!cl->eof && cl->outlen < CONTROL_OUT_MAX)
+		if (!cl->eof && cl->outlen < CONTROL_OUT_MAX &&
+		    cl->inlen < CONTROL_LINE_MAX)
 			ev |= POLLIN;
 		if (cl->outlen)
 			ev |= POLLOUT;
@@ -231,12 +232,22 @@ static int control_reply(struct agent *a, struct control_client *cl,
 	return rc;
 }
 
-/* Runs every complete line in the input buffer; -1 drops the client. */
+/*
+ * Runs the complete lines in the input buffer (and, after EOF, a last one
+ * without its newline) while the client's unread replies stay under
+ * CONTROL_OUT_MAX: the rest waits until it reads, so a client cannot make
+ * the agent queue more than that. -1 drops the client.
+ */
 static int control_lines(struct agent *a, struct control_client *cl)
 {
 	char *start = cl->in, *nl, *end = cl->in + cl->inlen;
 
-	while ((nl = memchr(start, '\n', end - start))) {
+	while (cl->outlen < CONTROL_OUT_MAX && start < end) {
+		nl = memchr(start, '\n', end - start);
+		if (!nl && !cl->eof)
+			break;
+		if (!nl)
+			nl = end;	/* in[] has room for this NUL */
 		*nl = '\0';
 		if (cl->discarding)
 			cl->discarding = false;
@@ -246,11 +257,11 @@ static int control_lines(struct agent *a, struct control_client *cl)
 				return -1;
 		} else if (control_reply(a, cl, start) < 0)
 			return -1;
-		start = nl + 1;
+		start = nl < end ? nl + 1 : end;
 	}
 	cl->inlen = end - start;
 	memmove(cl->in, start, cl->inlen);
-	if (cl->inlen == sizeof(cl->in)) {
+	if (cl->inlen == CONTROL_LINE_MAX) {
 		/* Full with no newline: refuse it, skip to the next line. */
 		if (!cl->discarding &&
 		    control_queue(cl, "{\"error\":\"request too long\"}") < 0)
@@ -263,21 +274,15 @@ static int control_lines(struct agent *a, struct control_client *cl)
 
 static int control_read(struct agent *a, struct control_client *cl)
 {
-	ssize_t n = read(cl->fd, cl->in + cl->inlen,
-			 sizeof(cl->in) - cl->inlen);
+	ssize_t n;
 
+	if (cl->inlen == CONTROL_LINE_MAX)
+		return 0;	/* lines wait for the client to read replies */
+	n = read(cl->fd, cl->in + cl->inlen, CONTROL_LINE_MAX - cl->inlen);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0) {
+	if (n == 0)
 		cl->eof = true;
-		/* A last request without its newline still counts. */
-		if (cl->inlen && !cl->discarding) {
-			cl->in[cl->inlen] = '\n';
-			cl->inlen++;
-			return control_lines(a, cl);
-		}
-		return 0;
-	}
 	cl->inlen += n;
 	return control_lines(a, cl);
 }
@@ -377,12 +382,15 @@ void control_service(struct agent *a, const struct pollfd *pfd, size_t n)
 			continue;
 		}
 		cl->last_ms = agent_now_ms();
-		/* Replies go out at once when the socket has room. */
-		if (cl->outlen && control_write(cl) < 0) {
+		/* Replies go out at once when the socket has room; lines held
+		 * back by unread replies run once those are gone. */
+		if ((cl->outlen && control_write(cl) < 0) ||
+		    (cl->inlen && control_lines(a, cl) < 0) ||
+		    (cl->outlen && control_write(cl) < 0)) {
 			control_drop(ctl, i);
 			continue;
 		}
-		if (cl->eof && !cl->outlen)
+		if (cl->eof && !cl->outlen && !cl->inlen)
 			control_drop(ctl, i);
 	}
 	/*

@@ -64,6 +64,14 @@ out=$("$CTL" -p 20 "$SOCK" status pace)
 [ "$(grep -c '"node":"testnode"' <<<"$out")" = 40 ] ||
 	fail "20 clients: $(wc -l <<<"$out") replies"
 
+# A client that sends thousands of requests before reading any reply: the
+# agent holds back once 64 KiB of replies are unread, and resumes as they
+# are read; every request is answered, in order.
+reqs=()
+for i in $(seq 3000); do reqs+=(pace); done
+n=$(ctl "${reqs[@]}" | grep -c '"node":"testnode"')
+[ "$n" = 3000 ] || fail "$n replies to 3000 pipelined requests"
+
 # A client that floods requests and never reads its replies, and one that
 # sends half a line and stops: others are served, sampling goes on.
 flood=$(printf 'status\n%.0s' $(seq 15000))

@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 {
 	int par = 1, raw = 0, stall = 0, secs = 10, ch, rc = 0, nreq;
 	int *fds;
+	char *req;
+	size_t len = 0;
 	time_t deadline;
 
 	while ((ch = getopt(argc, argv, "p:rst:")) != -1) {
@@ -107,17 +109,25 @@ int main(int argc, char **argv)
 	fds = calloc(par, sizeof(*fds));
 	for (int i = 0; i < par; i++)
 		fds[i] = ctl_connect(argv[optind]);
-	for (int i = 0; i < par; i++) {
-		for (int r = 0; r < nreq; r++) {
-			const char *q = argv[optind + 1 + r];
+	/* All requests in one buffer: one write, as a pipelining client. */
+	for (int r = 0; r < nreq; r++)
+		len += strlen(argv[optind + 1 + r]) + 1;
+	req = malloc(len + 1);
+	len = 0;
+	for (int r = 0; r < nreq; r++) {
+		const char *q = argv[optind + 1 + r];
 
-			ctl_send(fds[i], q, strlen(q));
-			if (!raw)
-				ctl_send(fds[i], "\n", 1);
-		}
+		memcpy(req + len, q, strlen(q));
+		len += strlen(q);
+		if (!raw)
+			req[len++] = '\n';
+	}
+	for (int i = 0; i < par; i++) {
+		ctl_send(fds[i], req, len);
 		if (raw)
 			shutdown(fds[i], SHUT_WR);
 	}
+	free(req);
 	if (stall)
 		for (;;)
 			pause();
