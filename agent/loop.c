@@ -80,11 +80,13 @@ void loop_arm(struct loop *l, const struct agent *a)
 	}
 }
 
-int loop_timeout_ms(const struct loop *l, struct agent *a)
+int loop_timeout_ms(struct loop *l, struct agent *a)
 {
+	uint64_t now = agent_now_ms();
 	int m = mqtt_timeout_ms(a);
-	int w = notify_timeout_ms(&l->notify, agent_now_ms());
+	int w = notify_timeout_ms(&l->notify, now);
 
+	l->mqtt_due_ms = m >= 0 ? now + m : UINT64_MAX;
 	if (m < 0)
 		return w;
 	if (w < 0)
