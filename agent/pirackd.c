@@ -31,7 +31,7 @@ static void usage(FILE *out)
 "  -v, --verbose       log debug messages too\n"
 "      --check-config  validate the configuration and exit: 0 valid, 2 not;\n"
 "                      touches no hardware, socket or broker\n"
-"      --failsafe      switch the configured fan on and exit (for systemd's\n"
+"      --failsafe      switch the fan on (LED red) and exit (for systemd's\n"
 "                      ExecStopPost, so a dead agent leaves the fan running)\n"
 "  -V, --version       print the version and exit\n"
 "  -h, --help          print this help and exit\n"
