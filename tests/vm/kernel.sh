@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# tests/vm/kernel.sh: fetches Debian's kernel and builds gpio-sim for it.
+#
+#   tests/vm/kernel.sh            prints the directory holding vmlinuz,
+#                                 configfs.ko and gpio-sim-oot.ko
+#
+# Debian's amd64 kernel has GPIOLIB and the GPIO character device but not
+# CONFIG_GPIO_SIM, so gpio-sim.c and irq_sim.c from Debian's linux-source
+# package are built together as one out-of-tree module against the matching
+# linux-headers package. The versions come from apt (whatever
+# linux-image-amd64 points at today), never a hard-coded ABI number. All
+# downloads stay in the cache, ${PIRACK_CACHE:-$HOME/.cache/pirack}/vm/,
+# keyed by kernel release and package version; a warm run only asks apt.
+# Progress goes to stderr; the only line on stdout is the directory.
+set -euo pipefail
+
+CACHE=${PIRACK_CACHE:-$HOME/.cache/pirack}/vm
+JOBS=${PIRACK_VM_JOBS:-2}	# the machine's 2 cores are shared
+
+say() { echo "kernel.sh: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# Prints "KREL VERSION" of the kernel linux-image-amd64 depends on, from apt.
+kernel_resolve() {
+	local pkg ver
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
+	[ -n "$pkg" ] || return 1
+	ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null |
+		awk '$1 == "Version:" { print $2; exit }')
+	[ -n "$ver" ] || return 1
+	echo "${pkg#linux-image-} $ver"
+}
+
+# The newest complete cache entry, for a machine whose apt lists are gone.
+kernel_cached() {
+	local d
+	for d in $(ls -1d "$CACHE"/*/ 2>/dev/null | sort -rV); do
+		[ -f "$d/done" ] && { echo "${d%/}"; return 0; }
+	done
+	return 1
+}
+
+kernel_fetch_build() {	# KREL VERSION DIR
+	local krel=$1 ver=$2 dir=$3 work debs hdrdeps common kbuild src
+	local mm=${ver%%.*}.$(echo "$ver" | cut -d. -f2)	# 6.1.192-2 -> 6.1
+	work=$(mktemp -d "$CACHE/.work.XXXXXX")
+	# shellcheck disable=SC2064
+	trap "rm -rf '$work'" EXIT
+	hdrdeps=$(apt-cache show --no-all-versions "linux-headers-$krel" |
+		awk -F': ' '$1 == "Depends" { print $2; exit }')
+	common=$(echo "$hdrdeps" | grep -o 'linux-headers-[^ ,]*-common' | head -n1)
+	kbuild=$(echo "$hdrdeps" | grep -o 'linux-kbuild-[^ ,]*' | head -n1)
+	[ -n "$common" ] && [ -n "$kbuild" ] ||
+		die "cannot read the dependencies of linux-headers-$krel"
+	debs=("linux-image-$krel=$ver" "linux-headers-$krel=$ver"
+	      "$common=$ver" "$kbuild=$ver" "linux-source-$mm=$ver")
+	say "downloading ${debs[*]}"
+	# root's apt drops privileges to _apt, who cannot write into $HOME
+	(cd "$work" && apt-get download -q -o APT::Sandbox::User=root \
+		"${debs[@]}" >&2) || die "apt-get download failed"
+
+	mkdir -p "$work/out" "$work/hdr" "$work/mod"
+	dpkg-deb --fsys-tarfile "$work"/linux-image-"$krel"_*.deb |
+		tar -x -C "$work/hdr" --wildcards './boot/vmlinuz-*' \
+			'./lib/modules/*/kernel/fs/configfs/configfs.ko*'
+	cp "$work/hdr/boot/vmlinuz-$krel" "$work/out/vmlinuz"
+	cp "$work"/hdr/lib/modules/*/kernel/fs/configfs/configfs.ko* "$work/out/"
+	[ -f "$work/out/configfs.ko.xz" ] && xz -d "$work/out/configfs.ko.xz"
+	[ -f "$work/out/configfs.ko" ] || die "no configfs.ko in linux-image-$krel"
+
+	local d
+	for d in "linux-headers-$krel" "$common" "$kbuild"; do
+		dpkg-deb -x "$work/${d}_"*.deb "$work/hdr"
+	done
+	local kdir=$work/hdr/usr/src/linux-headers-$krel
+	# its Makefile includes the common tree by absolute path
+	sed -i "s|^include /usr/src/|include $work/hdr/usr/src/|" "$kdir/Makefile"
+
+	say "extracting gpio-sim.c, gpiolib.h, irq_sim.c from linux-source-$mm"
+	src=linux-source-$mm
+	dpkg-deb --fsys-tarfile "$work/${src}_"*.deb |
+		tar -xO "./usr/src/$src.tar.xz" | xz -dc |
+		tar -x -C "$work" "$src/drivers/gpio/gpio-sim.c" \
+			"$src/drivers/gpio/gpiolib.h" "$src/kernel/irq/irq_sim.c"
+	cp "$work/$src/drivers/gpio/gpio-sim.c" \
+	   "$work/$src/drivers/gpio/gpiolib.h" \
+	   "$work/$src/kernel/irq/irq_sim.c" "$work/mod/"
+	# irq_to_desc() is not exported to modules; generic_handle_irq() does
+	# the same lookup and then calls the flow handler (handle_simple_irq).
+	sed -i 's/handle_simple_irq(irq_to_desc(irqnum))/generic_handle_irq(irqnum)/' \
+		"$work/mod/irq_sim.c"
+	grep -q 'generic_handle_irq(irqnum)' "$work/mod/irq_sim.c" ||
+		die "irq_sim.c of $src no longer has handle_simple_irq(irq_to_desc(irqnum)); update the patch in $0"
+	cat >"$work/mod/Kbuild" <<'EOF'
+obj-m := gpio-sim-oot.o
+gpio-sim-oot-y := gpio-sim.o irq_sim.o
+EOF
+	say "building gpio-sim-oot.ko for $krel"
+	make -s -j"$JOBS" -C "$kdir" M="$work/mod" modules >&2 2>"$work/make.log" ||
+		{ cat "$work/make.log" >&2; die "module build failed"; }
+	cp "$work/mod/gpio-sim-oot.ko" "$work/out/"
+	# the sources the module was built from, for reference
+	cp "$work/mod/gpio-sim.c" "$work/mod/gpiolib.h" "$work/mod/irq_sim.c" \
+	   "$work/mod/Kbuild" "$work/out/"
+	echo "$krel $ver" >"$work/out/done"
+	rm -rf "$dir"
+	mv "$work/out" "$dir"
+	rm -rf "$work"
+	trap - EXIT
+}
+
+main() {
+	local kv krel ver dir
+	mkdir -p "$CACHE"
+	if ! kv=$(kernel_resolve); then
+		# a fresh machine's apt lists may be empty: update once, as root
+		if [ "$(id -u)" = 0 ]; then
+			say "apt knows no linux-image-amd64; running apt-get update"
+			apt-get update -q >/dev/null 2>&1 || true
+		fi
+		if ! kv=$(kernel_resolve); then
+			dir=$(kernel_cached) ||
+				die "apt knows no linux-image-amd64 and nothing is cached in $CACHE"
+			say "apt knows no linux-image-amd64; using cached $dir"
+			echo "$dir"
+			return 0
+		fi
+	fi
+	read -r krel ver <<<"$kv"
+	dir=$CACHE/${krel}_$ver
+	if [ ! -f "$dir/done" ]; then
+		# several worktrees share the cache: one builds, the others wait
+		exec 9>"$CACHE/.lock"
+		flock 9
+		[ -f "$dir/done" ] || kernel_fetch_build "$krel" "$ver" "$dir"
+		exec 9>&-
+	fi
+	echo "$dir"
+}
+
+main "$@"
