@@ -26,4 +26,7 @@ if [ -e "$BIN/gpiod2/pirackd" ] || [ -d "$BIN/gpiod2" ]; then
 		fail "$BIN/gpiod2 exists but holds no pirackd"
 	args+=(--agent "$BIN/gpiod2/pirackd=pirackd-v2")
 fi
-bash "$TOP/tests/vm/run.sh" "${args[@]}" || fail "the VM test failed (output above)"
+# in the background only so that t_cleanup can TERM it (and it, qemu)
+bash "$TOP/tests/vm/run.sh" "${args[@]}" &
+T_PIDS+=("$!")
+wait "$!" || fail "the VM test failed (output above)"

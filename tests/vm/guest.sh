@@ -85,8 +85,8 @@ if ! sim_setup; then
 	exit 1
 fi
 tools_test
+. /test/guest_agent.sh
 for agent in $AGENTS; do
-	. /test/agent.sh
 	agent_test $agent
 done
 echo "# $failed failed"

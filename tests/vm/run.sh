@@ -68,7 +68,7 @@ start=$SECONDS
 "$QEMU" -accel tcg -nodefaults -no-user-config -display none -m 512 \
 	-no-reboot -kernel "$KDIR/vmlinuz" -initrd "$W/initramfs.cpio" \
 	-append "console=ttyS0 panic=-1 quiet" \
-	-serial "file:$W/console.log" >"$W/qemu.log" 2>&1 &
+	-serial "file:$W/console.log" </dev/null >"$W/qemu.log" 2>&1 &
 QEMU_PID=$!
 
 verdict=
