@@ -110,32 +110,41 @@ EOF
 	trap - EXIT
 }
 
-main() {
+apt_update() {	# once, as root: lists may be missing or stale
+	[ "$(id -u)" = 0 ] && [ -z "${updated:-}" ] || return 1
+	updated=1
+	say "running apt-get update"
+	apt-get update -q >/dev/null 2>&1 || true
+}
+
+# Prints the directory of a ready kernel for the release apt names today,
+# fetching and building it when it is not cached yet.
+kernel_ready() {
 	local kv krel ver dir
-	mkdir -p "$CACHE"
-	if ! kv=$(kernel_resolve); then
-		# a fresh machine's apt lists may be empty: update once, as root
-		if [ "$(id -u)" = 0 ]; then
-			say "apt knows no linux-image-amd64; running apt-get update"
-			apt-get update -q >/dev/null 2>&1 || true
-		fi
-		if ! kv=$(kernel_resolve); then
-			dir=$(kernel_cached) ||
-				die "apt knows no linux-image-amd64 and nothing is cached in $CACHE"
-			say "apt knows no linux-image-amd64; using cached $dir"
-			echo "$dir"
-			return 0
-		fi
-	fi
+	kv=$(kernel_resolve) || return 1
 	read -r krel ver <<<"$kv"
 	dir=$CACHE/${krel}_$ver
 	if [ ! -f "$dir/done" ]; then
 		# several worktrees share the cache: one builds, the others wait
 		exec 9>"$CACHE/.lock"
 		flock 9
-		[ -f "$dir/done" ] || kernel_fetch_build "$krel" "$ver" "$dir"
+		# a subshell: its die() must not end the retry below
+		[ -f "$dir/done" ] ||
+			(kernel_fetch_build "$krel" "$ver" "$dir") || return 1
 		exec 9>&-
 	fi
+	echo "$dir"
+}
+
+main() {
+	local dir
+	mkdir -p "$CACHE"
+	# stale lists name a kernel the archive no longer has: update, retry
+	dir=$(kernel_ready) || { apt_update && dir=$(kernel_ready); } || {
+		dir=$(kernel_cached) ||
+			die "no kernel from apt (linux-image-amd64) and none cached in $CACHE"
+		say "no kernel from apt; using the cached $(cat "$dir/done")"
+	}
 	echo "$dir"
 }
 
