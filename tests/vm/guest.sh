@@ -7,8 +7,19 @@
 # values a process wrote before exiting are read from the gpio tracepoints.
 
 failed=0
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; failed=$((failed + 1)); }
+# each line carries the guest's uptime: where the time goes
+up() { cut -d' ' -f1 /proc/uptime; }
+ok() { echo "ok - $* [$(up)]"; }
+nok() {
+	echo "not ok - $* [$(up)]"
+	failed=$((failed + 1))
+	# what a person would look at first: the wire, who holds which line
+	local l w=
+	for l in $WATCH_LINES; do w="$w $l=$(wire $l)"; done
+	[ -z "$w" ] || echo "#   wire:$w"
+	gpioinfo $CHIP | grep -v unused | sed 's/^/#   /'
+	ps -o pid,ppid,stat,args | grep -v ' \[' | sed 's/^/#   /'
+}
 check() {	# DESCRIPTION CMD...: one check
 	local what=$1
 	shift
