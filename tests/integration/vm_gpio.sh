@@ -15,8 +15,16 @@ variant=${PIRACK_VARIANT:-plain}
 command -v qemu-system-x86_64 >/dev/null ||
 	skip "vm_gpio: qemu-system-x86_64 is not installed (deploy/deps.sh installs qemu-system-x86)"
 
+# links_gpiod BIN SONAME: the binary really uses that libgpiod API
+# (v1 is libgpiod.so.2, v2 is libgpiod.so.3), so both APIs get tested
+links_gpiod() {
+	ldd "$1" | grep -q "^[[:space:]]*$2 => /" ||
+		fail "$1 does not link $2: $(ldd "$1" | grep gpiod || echo 'no libgpiod')"
+}
+
 args=()
 if [ -x "$BIN/pirackd" ]; then
+	links_gpiod "$BIN/pirackd" libgpiod.so.2
 	args+=(--agent "$BIN/pirackd=pirackd-v1")
 else
 	echo "vm_gpio: no $BIN/pirackd yet: checking the kernel with the libgpiod tools only"
@@ -24,6 +32,7 @@ fi
 if [ -e "$BIN/gpiod2/pirackd" ] || [ -d "$BIN/gpiod2" ]; then
 	[ -x "$BIN/gpiod2/pirackd" ] ||
 		fail "$BIN/gpiod2 exists but holds no pirackd"
+	links_gpiod "$BIN/gpiod2/pirackd" libgpiod.so.3
 	args+=(--agent "$BIN/gpiod2/pirackd=pirackd-v2")
 fi
 # in the background only so that t_cleanup can TERM it (and it, qemu)

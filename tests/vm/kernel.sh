@@ -35,15 +35,15 @@ kernel_resolve() {
 # The newest complete cache entry, for a machine whose apt lists are gone.
 kernel_cached() {
 	local d
-	for d in $(ls -1d "$CACHE"/*/ 2>/dev/null | sort -rV); do
-		[ -f "$d/done" ] && { echo "${d%/}"; return 0; }
-	done
-	return 1
+	d=$(printf '%s\n' "$CACHE"/*/done | sort -rV | head -n 1)
+	[ -f "$d" ] || return 1
+	dirname "$d"
 }
 
 kernel_fetch_build() {	# KREL VERSION DIR
 	local krel=$1 ver=$2 dir=$3 work debs hdrdeps common kbuild src
-	local mm=${ver%%.*}.$(echo "$ver" | cut -d. -f2)	# 6.1.192-2 -> 6.1
+	local mm
+	mm=$(echo "$ver" | cut -d. -f1,2)	# 6.1.192-2 -> 6.1
 	work=$(mktemp -d "$CACHE/.work.XXXXXX")
 	# shellcheck disable=SC2064
 	trap "rm -rf '$work'" EXIT
@@ -51,8 +51,9 @@ kernel_fetch_build() {	# KREL VERSION DIR
 		awk -F': ' '$1 == "Depends" { print $2; exit }')
 	common=$(echo "$hdrdeps" | grep -o 'linux-headers-[^ ,]*-common' | head -n1)
 	kbuild=$(echo "$hdrdeps" | grep -o 'linux-kbuild-[^ ,]*' | head -n1)
-	[ -n "$common" ] && [ -n "$kbuild" ] ||
+	if [ -z "$common" ] || [ -z "$kbuild" ]; then
 		die "cannot read the dependencies of linux-headers-$krel"
+	fi
 	debs=("linux-image-$krel=$ver" "linux-headers-$krel=$ver"
 	      "$common=$ver" "$kbuild=$ver" "linux-source-$mm=$ver")
 	say "downloading ${debs[*]}"

@@ -18,7 +18,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 
-agents=() libpath= timeout=240
+agents=() libpath='' timeout=240
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--agent) [ $# -ge 2 ] || die "--agent needs SRC=NAME"
@@ -39,6 +39,7 @@ fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/pirack-vm.XXXXXX")
 QEMU_PID=
+# shellcheck disable=SC2317  # run by the EXIT trap
 run_cleanup() {
 	local rc=$?
 	if [ -n "$QEMU_PID" ]; then
@@ -46,7 +47,7 @@ run_cleanup() {
 		wait "$QEMU_PID" 2>/dev/null || true
 	fi
 	rm -rf "$W"
-	return $rc
+	return "$rc"
 }
 trap run_cleanup EXIT
 trap 'exit 130' INT TERM
