@@ -129,6 +129,8 @@ kernel_ready() {
 		# several worktrees share the cache: one builds, the others wait
 		exec 9>"$CACHE/.lock"
 		flock 9
+		# what a build killed half-way left behind (we hold the lock)
+		rm -rf "$CACHE"/.work.*
 		# a subshell: its die() must not end the retry below
 		[ -f "$dir/done" ] ||
 			(kernel_fetch_build "$krel" "$ver" "$dir") || return 1
