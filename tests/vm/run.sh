@@ -84,7 +84,9 @@ elapsed=$((SECONDS - start))
 tr -d '\r' <"$W/console.log" 2>/dev/null || true
 case "$verdict" in
 *" PASS"*) echo "run.sh: PASS in ${elapsed}s (qemu, $(cat "$KDIR/done"))"; exit 0 ;;
-*" FAIL"*) echo "run.sh: FAIL in ${elapsed}s: ${verdict#PIRACK-VM-VERDICT FAIL}" ;;
+*" FAIL"*) # the runner shows a log's tail: the failed checks go last
+	   grep -a '^not ok' "$W/console.log" | tr -d '\r' || true
+	   echo "run.sh: FAIL in ${elapsed}s: ${verdict#PIRACK-VM-VERDICT FAIL}" ;;
 *) if kill -0 "$QEMU_PID" 2>/dev/null; then
 	echo "run.sh: FAIL: no verdict after ${timeout}s"
    else
