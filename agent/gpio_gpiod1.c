@@ -4,13 +4,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "gpio.h"
+
+#define GPIO_GPIOD1_PATH_MAX 300
 
 struct gpio_req {
 	struct gpiod_chip *chip;
 	struct gpiod_line_bulk bulk;
 	size_t n;
+	/*
+	 * v1 line handles set every line of a request at once (the uAPI's
+	 * GPIOHANDLE_SET_LINE_VALUES_IOCTL), so setting one line means
+	 * sending all of them: the others' current values are kept here.
+	 */
+	int vals[GPIOD_LINE_BULK_MAX_LINES];
 };
+
+/* Why a chip could not be opened: missing, not a chip, or not allowed. */
+static void gpio_gpiod1_open_error(const char *chip, int e, char *err,
+				   size_t errlen)
+{
+	char path[GPIO_GPIOD1_PATH_MAX];
+	struct stat st;
+	bool exists;
+
+	if (chip[0] == '/')
+		snprintf(path, sizeof(path), "%s", chip);
+	else
+		snprintf(path, sizeof(path), "/dev/%s", chip);
+	exists = stat(path, &st) == 0;
+	if (e == EACCES || e == EPERM)
+		snprintf(err, errlen, "%s: cannot open: %s", chip,
+			 strerror(e));
+	else if (exists && (e == ENOTTY || e == ENODEV || e == EINVAL))
+		snprintf(err, errlen, "%s: not a GPIO chip (%s)", chip, path);
+	else
+		snprintf(err, errlen, "%s: chip not found: %s", chip,
+			 strerror(e));
+}
 
 /*
  * Says why a request failed in words a person at the rack can act on:
@@ -63,8 +95,7 @@ static struct gpio_req *gpio_gpiod1_request(const char *dir, const char *chip,
 	/* Accepts a name (gpiochip0), a path, a number or a label. */
 	r->chip = gpiod_chip_open_lookup(chip);
 	if (!r->chip) {
-		snprintf(err, errlen, "%s: chip not found: %s", chip,
-			 strerror(errno));
+		gpio_gpiod1_open_error(chip, errno, err, errlen);
 		free(r);
 		return NULL;
 	}
@@ -85,6 +116,8 @@ static struct gpio_req *gpio_gpiod1_request(const char *dir, const char *chip,
 		goto fail;
 	}
 	r->n = n;
+	for (size_t i = 0; i < n; i++)
+		r->vals[i] = vals[i];
 	return r;
 fail:
 	gpiod_chip_close(r->chip);
@@ -98,8 +131,8 @@ static int gpio_gpiod1_set(struct gpio_req *r, size_t idx, int v)
 		errno = EINVAL;
 		return -1;
 	}
-	return gpiod_line_set_value(gpiod_line_bulk_get_line(&r->bulk, idx),
-				    v != 0);
+	r->vals[idx] = v != 0;
+	return gpiod_line_set_value_bulk(&r->bulk, r->vals);
 }
 
 static void gpio_gpiod1_release(struct gpio_req *r)
