@@ -22,7 +22,7 @@ GPIOD_SRC := agent/gpio_gpiod1.c
 else
 GPIOD_SRC := agent/gpio_gpiod2.c
 endif
-AGENT_PKGS := inih libcjson libsystemd libmosquitto
+AGENT_PKGS := inih libcjson libmosquitto
 # libgpiod first: its -I must win over the system's v1 gpiod.h.
 AGENT_CFLAGS := $(GPIOD_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(AGENT_PKGS))
 AGENT_LIBS := $(GPIOD_LIBS) $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS)) -lm

@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 		 a.cfg.node.name, a.cfg.path[0] ? a.cfg.path : "defaults",
 		 a.cfg.thermal.interval_ms);
 	rc = pirackd_run(&l, &a);
-	notify_stopping();
+	notify_stopping(&l.notify);
 	agent_stop(&a);
 	loop_free(&l);
 	log_info("stopped");
