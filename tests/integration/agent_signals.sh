@@ -18,7 +18,9 @@ SOCK=$T/run2/agent.sock
 sed -i "s|^socket = .*|socket = $SOCK|" "$CONF"
 kill -HUP "$AGENT_PID"
 wait_for 10 test -S "$SOCK"
-[ ! -e "$OLD_SOCK" ] || fail "the old socket was left behind"
+# the new socket is opened before the old one goes: wait for the swap
+gone() { [ ! -e "$1" ]; }
+wait_for 10 gone "$OLD_SOCK"
 status_until '.node == "renamed"' || fail "status on the new socket"
 
 # A reload that moves the fan to another line re-opens the lines: the new
