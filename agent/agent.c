@@ -82,24 +82,30 @@ static void agent_close_hw(struct agent *a)
 
 int agent_start(struct agent *a, char *err, size_t errlen)
 {
+	/*
+	 * The socket first: it refuses to replace one a running agent
+	 * answers on, so a second agent stops before touching the plant or
+	 * the lines the first one drives.
+	 */
+	a->control = control_open(a->cfg.control.socket, err, errlen);
+	if (!a->control)
+		return -1;
 	if (a->cfg.thermal.source == THERMAL_SIM && sim_init(a) < 0) {
 		snprintf(err, errlen, "[thermal] source = sim: the simulated "
 			 "plant did not start");
-		return -1;
+		goto fail_control;
 	}
 	if (agent_open_hw(a, err, errlen) < 0)
 		goto fail_sim;
-	a->control = control_open(a->cfg.control.socket, err, errlen);
-	if (!a->control)
-		goto fail_hw;
 	if (mqtt_init(a) < 0)
 		log_warnx("mqtt: not started; the agent runs without it");
 	return 0;
-fail_hw:
-	agent_close_hw(a);
 fail_sim:
 	if (a->cfg.thermal.source == THERMAL_SIM)
 		sim_free(a);
+fail_control:
+	control_close(a->control);
+	a->control = NULL;
 	return -1;
 }
 

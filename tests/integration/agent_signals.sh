@@ -23,6 +23,16 @@ gone() { [ ! -e "$1" ]; }
 wait_for 10 gone "$OLD_SOCK"
 status_until '.node == "renamed"' || fail "status on the new socket"
 
+# A second agent on the same socket is refused before it touches the
+# lines: the first one's fan stays off, and it keeps answering.
+rc=0
+"$BIN/pirackd" -f -c "$CONF" 2>"$T/second.log" || rc=$?
+[ $rc = 1 ] || fail "a second agent exited $rc"
+grep -q "another pirackd is running on it" "$T/second.log" ||
+	fail "second agent: $(cat "$T/second.log")"
+line_is 14 0 || fail "the second agent touched the fan line"
+status_until '.node == "renamed"' || fail "the first agent lost its socket"
+
 # A reload that moves the fan to another line re-opens the lines: the new
 # one is driven, and a valid file whose lines cannot be opened is refused
 # with the old lines kept.
