@@ -12,6 +12,7 @@
 #include "discovery.h"
 #include "mqtt.h"
 #include "report.h"
+#include "resolve.h"
 #include "telq.h"
 
 /*
@@ -29,12 +30,14 @@
 #define MQTT_SHUTDOWN_MS 1000	/* to flush "offline" at exit */
 #define MQTT_CMD_MAX 16		/* longest command word accepted */
 #define MQTT_TOPIC_MAX 192
+#define MQTT_RESOLVE_POLL_MS 50
 
-enum mqtt_link { MQTT_DOWN, MQTT_CONNECTING, MQTT_UP };
+enum mqtt_link { MQTT_DOWN, MQTT_RESOLVING, MQTT_CONNECTING, MQTT_UP };
 
 struct mqtt {
 	struct mosquitto *mosq;
 	enum mqtt_link link;
+	struct resolve *res;		/* RESOLVING: the lookup */
 	bool lib_connected_once;	/* connect_async done: reconnect next */
 	bool just_connected;		/* CONNACK ok, greet after loop_read */
 	bool discovery_due;
@@ -444,6 +447,42 @@ static void mqtt_try_connect(struct agent *a)
 		mqtt_lost(a, mqtt_why(m, rc, err));
 }
 
+/* A broker named by host name is looked up first, off the loop. */
+static void mqtt_try_resolve(struct agent *a)
+{
+	struct mqtt *m = a->mqtt;
+	char err[128], why[160];
+
+	if (resolve_is_numeric(a->cfg.mqtt.host)) {
+		mqtt_try_connect(a);
+		return;
+	}
+	m->link = MQTT_RESOLVING;
+	m->res = resolve_start(a->cfg.mqtt.host, err, sizeof(err));
+	if (!m->res) {
+		snprintf(why, sizeof(why), "host name lookup failed: %s", err);
+		mqtt_lost(a, why);
+	}
+}
+
+static void mqtt_poll_resolve(struct agent *a)
+{
+	struct mqtt *m = a->mqtt;
+	char err[128], why[160];
+	int rc = resolve_poll(m->res, err, sizeof(err));
+
+	if (rc == 0)
+		return;
+	resolve_free(m->res);
+	m->res = NULL;
+	if (rc > 0) {
+		mqtt_try_connect(a);
+		return;
+	}
+	snprintf(why, sizeof(why), "host name lookup failed: %s", err);
+	mqtt_lost(a, why);
+}
+
 /* Telemetry from the queue into the window, oldest first. */
 static void mqtt_drain(struct agent *a)
 {
@@ -532,7 +571,7 @@ int mqtt_pollfd(struct agent *a, struct pollfd *pfd)
 	struct mqtt *m = a->mqtt;
 	int fd;
 
-	if (!m || m->link == MQTT_DOWN)
+	if (!m || m->link < MQTT_CONNECTING)
 		return 0;
 	fd = mosquitto_socket(m->mosq);
 	if (fd < 0)
@@ -557,6 +596,9 @@ int mqtt_timeout_ms(struct agent *a)
 	case MQTT_DOWN:
 		t = m->retry_at_ms;
 		break;
+	case MQTT_RESOLVING:
+		t = now + MQTT_RESOLVE_POLL_MS;
+		break;
 	case MQTT_CONNECTING:
 		t = m->deadline_ms < now + 1000 ? m->deadline_ms : now + 1000;
 		break;
@@ -576,7 +618,11 @@ void mqtt_service(struct agent *a, short revents)
 		return;
 	if (m->link == MQTT_DOWN) {
 		if (agent_now_ms() >= m->retry_at_ms)
-			mqtt_try_connect(a);
+			mqtt_try_resolve(a);
+		return;
+	}
+	if (m->link == MQTT_RESOLVING) {
+		mqtt_poll_resolve(a);
 		return;
 	}
 	/*
@@ -697,6 +743,7 @@ void mqtt_shutdown(struct agent *a)
 				break;
 		}
 	}
+	resolve_free(m->res);
 	if (m->mosq)
 		mosquitto_destroy(m->mosq);
 	mosquitto_lib_cleanup();
