@@ -11,7 +11,7 @@
 #endif
 
 #define DISC_TOPIC_MAX 512
-#define DISC_BASE_MAX (2 * CONFIG_NAME_MAX + 2)	/* <prefix>/<node> */
+#define DISC_BASE_MAX (2 * CONFIG_NAME_MAX + 2) /* <prefix>/<node> */
 
 /* What every entity of the node shares: topics and the device block. */
 struct disc {
@@ -95,8 +95,8 @@ static cJSON *disc_entity(const struct disc *d, const char *object,
 }
 
 /* Prints, emits and frees e under <dp>/<component>/<node>/<object>/config. */
-static int disc_send(struct disc *d, const char *component,
-		     const char *object, cJSON *e)
+static int disc_send(struct disc *d, const char *component, const char *object,
+		     cJSON *e)
 {
 	char topic[DISC_TOPIC_MAX];
 	char *json;
@@ -144,11 +144,11 @@ static int disc_sensors(struct disc *d)
 
 		discovery_node_id(s->zones[i].name, zid, sizeof(zid));
 		if (strcmp(zid, s->zones[i].name))
-			continue;	/* not safe inside a template */
+			continue; /* not safe inside a template */
 		snprintf(object, sizeof(object), "zone_%s", zid);
 		snprintf(name, sizeof(name), "%s temperature",
-			 s->zones[i].type[0] ? s->zones[i].type :
-			 s->zones[i].name);
+			 s->zones[i].type[0] ? s->zones[i].type
+					     : s->zones[i].name);
 		snprintf(tmpl, sizeof(tmpl), "{{ value_json.zones['%s'] }}",
 			 zid);
 		if (disc_temp_sensor(d, object, name, tmpl))
@@ -167,8 +167,7 @@ static int disc_sensors(struct disc *d)
 
 	e = disc_entity(d, "load", "Load (1 min)");
 	cJSON_AddStringToObject(e, "state_topic", d->state);
-	cJSON_AddStringToObject(e, "value_template",
-				"{{ value_json.load1 }}");
+	cJSON_AddStringToObject(e, "value_template", "{{ value_json.load1 }}");
 	cJSON_AddStringToObject(e, "state_class", "measurement");
 	cJSON_AddStringToObject(e, "icon", "mdi:chip");
 	if (disc_send(d, "sensor", "load", e))
@@ -191,10 +190,10 @@ static int disc_binary_sensors(struct disc *d)
 	static const struct {
 		const char *key, *name;
 	} flags[] = {
-		{ "under_voltage", "Under-voltage" },
-		{ "freq_capped", "Frequency capped" },
-		{ "throttled", "Throttled" },
-		{ "soft_temp_limit", "Soft temperature limit" },
+	    {"under_voltage", "Under-voltage"},
+	    {"freq_capped", "Frequency capped"},
+	    {"throttled", "Throttled"},
+	    {"soft_temp_limit", "Soft temperature limit"},
 	};
 	size_t i;
 
@@ -205,7 +204,8 @@ static int disc_binary_sensors(struct disc *d)
 		/* "throttled" is null off a Pi: the flag is then off */
 		snprintf(tmpl, sizeof(tmpl),
 			 "{{ 'ON' if (value_json.throttled or {}).get('%s') "
-			 "else 'OFF' }}", flags[i].key);
+			 "else 'OFF' }}",
+			 flags[i].key);
 		cJSON_AddStringToObject(e, "state_topic", d->state);
 		cJSON_AddStringToObject(e, "value_template", tmpl);
 		cJSON_AddStringToObject(e, "payload_on", "ON");
@@ -224,7 +224,7 @@ static int disc_fan(struct disc *d)
 	cJSON *e, *modes;
 
 	if (c->fan.driver != FAN_DRIVER_GPIO && c->fan.driver != FAN_DRIVER_PWM)
-		return 0;	/* kernel/none: nothing to command */
+		return 0; /* kernel/none: nothing to command */
 	snprintf(cmd, sizeof(cmd), "%s/fan/set", d->base);
 	e = disc_entity(d, "fan", "Fan");
 	cJSON_AddStringToObject(e, "command_topic", cmd);
@@ -245,8 +245,7 @@ static int disc_fan(struct disc *d)
 	cJSON_AddItemToArray(modes, cJSON_CreateString("AUTO"));
 	if (c->fan.driver == FAN_DRIVER_PWM) {
 		cJSON_AddStringToObject(e, "percentage_command_topic", cmd);
-		cJSON_AddStringToObject(e, "percentage_state_topic",
-					d->state);
+		cJSON_AddStringToObject(e, "percentage_state_topic", d->state);
 		cJSON_AddStringToObject(e, "percentage_value_template",
 					"{{ value_json.fan }}");
 	}
@@ -271,7 +270,7 @@ static int disc_button(struct disc *d)
 int discovery_build(const struct agent *a, const char *model_path,
 		    discovery_emit_fn emit, void *ctx)
 {
-	struct disc d = { .a = a, .emit = emit, .ctx = ctx };
+	struct disc d = {.a = a, .emit = emit, .ctx = ctx};
 
 	discovery_node_id(a->cfg.node.name, d.node_id, sizeof(d.node_id));
 	snprintf(d.base, sizeof(d.base), "%s/%s", a->cfg.mqtt.prefix,

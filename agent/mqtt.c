@@ -22,13 +22,13 @@
  * unacknowledged ones, in order, after a reconnect.
  */
 #define MQTT_WINDOW 16
-#define MQTT_LIB_INFLIGHT 64	/* window + availability + discovery */
+#define MQTT_LIB_INFLIGHT 64 /* window + availability + discovery */
 #define MQTT_BACKOFF_MIN_MS 500
 #define MQTT_BACKOFF_MAX_MS 30000
 #define MQTT_CONNECT_TIMEOUT_MS 10000
-#define MQTT_QUEUE_S 3600	/* telemetry kept while the broker is away */
-#define MQTT_SHUTDOWN_MS 1000	/* to flush "offline" at exit */
-#define MQTT_CMD_MAX 16		/* longest command word accepted */
+#define MQTT_QUEUE_S 3600     /* telemetry kept while the broker is away */
+#define MQTT_SHUTDOWN_MS 1000 /* to flush "offline" at exit */
+#define MQTT_CMD_MAX 16	      /* longest command word accepted */
 #define MQTT_TOPIC_MAX 192
 #define MQTT_RESOLVE_POLL_MS 50
 
@@ -37,16 +37,16 @@ enum mqtt_link { MQTT_DOWN, MQTT_RESOLVING, MQTT_CONNECTING, MQTT_UP };
 struct mqtt {
 	struct mosquitto *mosq;
 	enum mqtt_link link;
-	struct resolve *res;		/* RESOLVING: the lookup */
-	bool lib_connected_once;	/* connect_async done: reconnect next */
-	bool just_connected;		/* CONNACK ok, greet after loop_read */
+	struct resolve *res;	 /* RESOLVING: the lookup */
+	bool lib_connected_once; /* connect_async done: reconnect next */
+	bool just_connected;	 /* CONNACK ok, greet after loop_read */
 	bool discovery_due;
-	int refused;			/* CONNACK code of a refusal, or 0 */
-	uint64_t retry_at_ms;		/* DOWN: next attempt */
-	uint64_t deadline_ms;		/* CONNECTING: give up then */
+	int refused;	      /* CONNACK code of a refusal, or 0 */
+	uint64_t retry_at_ms; /* DOWN: next attempt */
+	uint64_t deadline_ms; /* CONNECTING: give up then */
 	unsigned backoff_ms;
-	char where[CONFIG_NAME_MAX + 16];	/* host:port, for messages */
-	char lib_err[256];		/* libmosquitto's last error line */
+	char where[CONFIG_NAME_MAX + 16]; /* host:port, for messages */
+	char lib_err[256];		  /* libmosquitto's last error line */
 	char model_path[CONFIG_PATH_MAX + 40];
 
 	char t_avail[MQTT_TOPIC_MAX], t_state[MQTT_TOPIC_MAX];
@@ -54,13 +54,13 @@ struct mqtt {
 	char t_led[MQTT_TOPIC_MAX], t_ha[MQTT_TOPIC_MAX];
 
 	struct telq q;
-	int mids[MQTT_WINDOW];		/* telemetry in flight */
+	int mids[MQTT_WINDOW]; /* telemetry in flight */
 	size_t nmids;
 	uint64_t dropped_logged;
 };
 
 static void mqtt_log(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 static void mqtt_log(const char *fmt, ...)
 {
@@ -86,7 +86,8 @@ static int mqtt_read_password(const char *path, char *pw, size_t pwlen)
 	}
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
 		mqtt_log("password_file %s is readable by everyone; "
-			 "chmod 600 it", path);
+			 "chmod 600 it",
+			 path);
 	if (!fgets(pw, (int)pwlen, f)) {
 		mqtt_log("password_file %s: empty", path);
 		fclose(f);
@@ -106,8 +107,7 @@ static void mqtt_on_log(struct mosquitto *mosq, void *obj, int level,
 	(void)mosq;
 	/* kept to explain the next failure (TLS errors arrive this way) */
 	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
-		snprintf(a->mqtt->lib_err, sizeof(a->mqtt->lib_err), "%s",
-			 str);
+		snprintf(a->mqtt->lib_err, sizeof(a->mqtt->lib_err), "%s", str);
 }
 
 static void mqtt_on_connect(struct mosquitto *mosq, void *obj, int rc)
@@ -136,8 +136,9 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 
 	(void)mosq;
 	if (a->mqtt->link != MQTT_DOWN)
-		mqtt_lost(a, rc == MOSQ_ERR_KEEPALIVE ? "keepalive timeout" :
-			     mqtt_why(a->mqtt, rc, err));
+		mqtt_lost(a, rc == MOSQ_ERR_KEEPALIVE
+				 ? "keepalive timeout"
+				 : mqtt_why(a->mqtt, rc, err));
 }
 
 static void mqtt_on_publish(struct mosquitto *mosq, void *obj, int mid)
@@ -215,7 +216,7 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 		return;
 	}
 	if (msg->retain)
-		return;	/* a stale retained command is never acted on */
+		return; /* a stale retained command is never acted on */
 	if (!fan && strcmp(msg->topic, m->t_led))
 		return;
 	mqtt_escape(msg->payload, msg->payloadlen, shown, sizeof(shown));
@@ -224,8 +225,8 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 			 msg->topic, shown);
 		return;
 	}
-	rc = fan ? agent_fan_command(a, word, err, sizeof(err)) :
-		   agent_led_command(a, word, err, sizeof(err));
+	rc = fan ? agent_fan_command(a, word, err, sizeof(err))
+		 : agent_led_command(a, word, err, sizeof(err));
 	if (rc)
 		mqtt_log("%s: rejected payload \"%s\": %s", msg->topic, shown,
 			 err);
@@ -279,8 +280,8 @@ static int mqtt_setup(struct agent *a)
 		    mqtt_read_password(c->mqtt.password_file, pw, sizeof(pw)))
 			return -1;
 		rc = mosquitto_username_pw_set(m->mosq, c->mqtt.username,
-					       c->mqtt.password_file[0] ? pw :
-					       NULL);
+					       c->mqtt.password_file[0] ? pw
+									: NULL);
 		memset(pw, 0, sizeof(pw));
 		if (rc) {
 			mqtt_log("username: %s", mosquitto_strerror(rc));
@@ -294,19 +295,21 @@ static int mqtt_setup(struct agent *a)
 		return -1;
 	}
 	if (c->mqtt.cafile[0]) {
-		rc = mosquitto_tls_set(m->mosq, c->mqtt.cafile, NULL,
-				       c->mqtt.certfile[0] ? c->mqtt.certfile :
-				       NULL,
-				       c->mqtt.keyfile[0] ? c->mqtt.keyfile :
-				       NULL, NULL);
+		rc = mosquitto_tls_set(
+		    m->mosq, c->mqtt.cafile, NULL,
+		    c->mqtt.certfile[0] ? c->mqtt.certfile : NULL,
+		    c->mqtt.keyfile[0] ? c->mqtt.keyfile : NULL, NULL);
 		if (rc) {
-			mqtt_log("TLS files (cafile %s, certfile %s, keyfile "
-				 "%s): %s", c->mqtt.cafile,
-				 c->mqtt.certfile[0] ? c->mqtt.certfile : "-",
-				 c->mqtt.keyfile[0] ? c->mqtt.keyfile : "-",
-				 rc == MOSQ_ERR_INVAL ?
-				 "cannot be read, or a certificate without "
-				 "its key" : mosquitto_strerror(rc));
+			mqtt_log(
+			    "TLS files (cafile %s, certfile %s, keyfile "
+			    "%s): %s",
+			    c->mqtt.cafile,
+			    c->mqtt.certfile[0] ? c->mqtt.certfile : "-",
+			    c->mqtt.keyfile[0] ? c->mqtt.keyfile : "-",
+			    rc == MOSQ_ERR_INVAL
+				? "cannot be read, or a certificate without "
+				  "its key"
+				: mosquitto_strerror(rc));
 			return -1;
 		}
 		/* 1 = SSL_VERIFY_PEER: an unverifiable broker is refused */
@@ -351,8 +354,8 @@ int mqtt_init(struct agent *a)
 	snprintf(m->model_path, sizeof(m->model_path),
 		 "%s/firmware/devicetree/base/model", c->thermal.sysfs_root);
 	cap = (size_t)MQTT_QUEUE_S * 1000 /
-	      (size_t)(c->thermal.interval_ms > 0 ? c->thermal.interval_ms :
-		       1000);
+	      (size_t)(c->thermal.interval_ms > 0 ? c->thermal.interval_ms
+						  : 1000);
 	if (telq_init(&m->q, cap ? cap : 1) || mqtt_setup(a)) {
 		if (!m->q.items)
 			mqtt_log("out of memory for the telemetry queue");
@@ -361,7 +364,7 @@ int mqtt_init(struct agent *a)
 	}
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	m->link = MQTT_DOWN;
-	m->retry_at_ms = agent_now_ms();	/* connect at the first service */
+	m->retry_at_ms = agent_now_ms(); /* connect at the first service */
 	return 0;
 }
 
@@ -384,8 +387,9 @@ static void mqtt_lost(struct agent *a, const char *why)
 		 m->backoff_ms % 1000 / 100);
 	m->lib_err[0] = '\0';
 	m->retry_at_ms = agent_now_ms() + m->backoff_ms;
-	m->backoff_ms = m->backoff_ms * 2 > MQTT_BACKOFF_MAX_MS ?
-			MQTT_BACKOFF_MAX_MS : m->backoff_ms * 2;
+	m->backoff_ms = m->backoff_ms * 2 > MQTT_BACKOFF_MAX_MS
+			    ? MQTT_BACKOFF_MAX_MS
+			    : m->backoff_ms * 2;
 }
 
 /* Why a libmosquitto call failed, in words a person can act on. */
@@ -437,8 +441,8 @@ static void mqtt_try_connect(struct agent *a)
 	if (!m->lib_connected_once) {
 		rc = mosquitto_connect_async(m->mosq, c->mqtt.host,
 					     c->mqtt.port, keepalive);
-		m->lib_connected_once = rc != MOSQ_ERR_INVAL &&
-					rc != MOSQ_ERR_NOMEM;
+		m->lib_connected_once =
+		    rc != MOSQ_ERR_INVAL && rc != MOSQ_ERR_NOMEM;
 	} else {
 		rc = mosquitto_reconnect_async(m->mosq);
 	}
@@ -494,10 +498,10 @@ static void mqtt_drain(struct agent *a)
 		int mid, rc;
 
 		rc = mosquitto_publish(m->mosq, &mid, m->t_tel,
-				       (int)strlen(it->payload), it->payload,
-				       1, false);
+				       (int)strlen(it->payload), it->payload, 1,
+				       false);
 		if (rc != MOSQ_ERR_SUCCESS)
-			break;	/* stays queued for the next connection */
+			break; /* stays queued for the next connection */
 		m->mids[m->nmids++] = mid;
 		telq_pop(&m->q);
 	}
@@ -603,7 +607,7 @@ int mqtt_timeout_ms(struct agent *a)
 		t = m->deadline_ms < now + 1000 ? m->deadline_ms : now + 1000;
 		break;
 	default:
-		t = now + 1000;	/* keepalive pings via loop_misc */
+		t = now + 1000; /* keepalive pings via loop_misc */
 		break;
 	}
 	return t <= now ? 0 : (int)(t - now);
@@ -633,8 +637,9 @@ void mqtt_service(struct agent *a, short revents)
 		int fd = mosquitto_socket(m->mosq);
 		socklen_t len = sizeof(err);
 
-		if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-					  &len) == 0 && err) {
+		if (fd >= 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+		    err) {
 			mqtt_lost(a, strerror(err));
 			return;
 		}
@@ -699,9 +704,11 @@ void mqtt_publish_state(struct agent *a, bool telemetry)
 		mosquitto_publish(m->mosq, NULL, m->t_state, (int)strlen(json),
 				  json, 0, true);
 	if (json && telemetry) {
-		telq_push(&m->q, cJSON_IsNumber(seq) ?
-			  (uint64_t)seq->valuedouble : a->seq, json);
-		json = NULL;	/* the queue owns it now */
+		telq_push(&m->q,
+			  cJSON_IsNumber(seq) ? (uint64_t)seq->valuedouble
+					      : a->seq,
+			  json);
+		json = NULL; /* the queue owns it now */
 		mqtt_drain(a);
 	}
 	cJSON_free(json);
@@ -727,13 +734,12 @@ void mqtt_shutdown(struct agent *a)
 		uint64_t end = agent_now_ms() + MQTT_SHUTDOWN_MS;
 		struct pollfd pfd;
 
-		m->link = MQTT_DOWN;	/* leaving: no reconnect, no log */
+		m->link = MQTT_DOWN; /* leaving: no reconnect, no log */
 		/* "offline" before DISCONNECT, which suppresses the will */
 		mosquitto_publish(m->mosq, NULL, m->t_avail, 7, "offline", 1,
 				  true);
 		mosquitto_disconnect(m->mosq);
-		while (mosquitto_want_write(m->mosq) &&
-		       agent_now_ms() < end) {
+		while (mosquitto_want_write(m->mosq) && agent_now_ms() < end) {
 			pfd.fd = mosquitto_socket(m->mosq);
 			if (pfd.fd < 0)
 				break;

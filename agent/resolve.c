@@ -67,7 +67,7 @@ int resolve_poll(struct resolve *r, char *err, size_t errlen)
 void resolve_free(struct resolve *r)
 {
 	const struct gaicb *list[1];
-	struct timespec tick = { 0, 100 * 1000 * 1000 };
+	struct timespec tick = {0, 100 * 1000 * 1000};
 	int i;
 
 	if (!r)
@@ -79,7 +79,7 @@ void resolve_free(struct resolve *r)
 		for (i = 0; i < 10 && gai_error(&r->cb) == EAI_INPROGRESS; i++)
 			gai_suspend(list, 1, &tick);
 		if (gai_error(&r->cb) == EAI_INPROGRESS)
-			return;	/* left to it: freeing r would be unsafe */
+			return; /* left to it: freeing r would be unsafe */
 	}
 	if (r->cb.ar_result)
 		freeaddrinfo(r->cb.ar_result);

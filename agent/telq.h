@@ -7,7 +7,7 @@
 
 struct telq_item {
 	uint64_t seq;
-	char *payload;		/* owned, NUL-terminated JSON */
+	char *payload; /* owned, NUL-terminated JSON */
 };
 
 /*
@@ -18,7 +18,7 @@ struct telq_item {
 struct telq {
 	struct telq_item *items;
 	size_t cap, head, len;
-	uint64_t dropped;	/* total dropped since init */
+	uint64_t dropped; /* total dropped since init */
 };
 
 /* 0, or -1 when cap is 0 or memory is short. */

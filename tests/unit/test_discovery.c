@@ -26,7 +26,7 @@ static int collect(void *ctx, const char *topic, const char *payload)
 	assert_true(g->n < MAXMSG);
 	snprintf(g->topic[g->n], sizeof(g->topic[0]), "%s", topic);
 	g->json[g->n] = cJSON_Parse(payload);
-	assert_non_null(g->json[g->n]);	/* every payload is JSON */
+	assert_non_null(g->json[g->n]); /* every payload is JSON */
 	g->n++;
 	return 0;
 }
@@ -97,7 +97,7 @@ static int teardown(void **state)
 static void test_every_entity_is_whole(void **state)
 {
 	struct agent *a = agent_new();
-	struct got g = { 0 };
+	struct got g = {0};
 	int n;
 
 	(void)state;
@@ -134,13 +134,14 @@ static void test_every_entity_is_whole(void **state)
 static void test_sensors_and_fan(void **state)
 {
 	struct agent *a = agent_new();
-	struct got g = { 0 };
+	struct got g = {0};
 	const cJSON *e, *modes;
 
 	(void)state;
 	assert_true(discovery_build(a, model_path, collect, &g) > 0);
 
-	e = got_find(&g, "homeassistant/sensor/rpi-1/zone_thermal_zone0/config");
+	e = got_find(&g,
+		     "homeassistant/sensor/rpi-1/zone_thermal_zone0/config");
 	assert_non_null(e);
 	assert_string_equal(str(e, "device_class"), "temperature");
 	assert_string_equal(str(e, "state_class"), "measurement");
@@ -149,7 +150,8 @@ static void test_sensors_and_fan(void **state)
 	assert_string_equal(str(e, "value_template"),
 			    "{{ value_json.zones['thermal_zone0'] }}");
 
-	e = got_find(&g, "homeassistant/binary_sensor/rpi-1/under_voltage/config");
+	e = got_find(&g,
+		     "homeassistant/binary_sensor/rpi-1/under_voltage/config");
 	assert_non_null(e);
 	assert_string_equal(str(e, "device_class"), "problem");
 	/* under-voltage comes first among the flags */
@@ -184,7 +186,7 @@ static void test_sensors_and_fan(void **state)
 static void test_variants(void **state)
 {
 	struct agent *a = agent_new();
-	struct got g = { 0 };
+	struct got g = {0};
 	const cJSON *e;
 
 	(void)state;
@@ -201,9 +203,10 @@ static void test_variants(void **state)
 			    "pirack/odd.name/fan/set");
 	assert_string_equal(str(e, "unique_id"), "pirack_odd_name_fan");
 	/* no model file: no model key */
-	assert_null(str(cJSON_GetObjectItemCaseSensitive(e, "device"),
-			"model"));
-	assert_null(got_find(&g, "homeassistant/button/odd_name/identify/config"));
+	assert_null(
+	    str(cJSON_GetObjectItemCaseSensitive(e, "device"), "model"));
+	assert_null(
+	    got_find(&g, "homeassistant/button/odd_name/identify/config"));
 	free(a);
 	got_free(&g);
 }
@@ -228,10 +231,10 @@ static void test_emit_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_entity_is_whole),
-		cmocka_unit_test(test_sensors_and_fan),
-		cmocka_unit_test(test_variants),
-		cmocka_unit_test(test_emit_failure),
+	    cmocka_unit_test(test_every_entity_is_whole),
+	    cmocka_unit_test(test_sensors_and_fan),
+	    cmocka_unit_test(test_variants),
+	    cmocka_unit_test(test_emit_failure),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -55,8 +55,9 @@ static void test_full_drops_oldest_and_counts(void **state)
 	for (uint64_t s = 3; s <= 5; s++) {
 		assert_int_equal(telq_peek(&q)->seq, s);
 		assert_string_equal(telq_peek(&q)->payload,
-				    s == 3 ? "{\"seq\":3}" :
-				    s == 4 ? "{\"seq\":4}" : "{\"seq\":5}");
+				    s == 3   ? "{\"seq\":3}"
+				    : s == 4 ? "{\"seq\":4}"
+					     : "{\"seq\":5}");
 		telq_pop(&q);
 	}
 	telq_free(&q);
@@ -83,7 +84,7 @@ static void test_wraparound_many(void **state)
 	assert_int_equal(popped + q.dropped + telq_len(&q), 1000);
 	assert_int_equal(telq_len(&q), 5);
 	assert_int_equal(telq_peek(&q)->seq, 996);
-	telq_free(&q);	/* frees the queued payloads (valgrind checks) */
+	telq_free(&q); /* frees the queued payloads (valgrind checks) */
 }
 
 static void test_bad_capacity(void **state)
@@ -92,17 +93,17 @@ static void test_bad_capacity(void **state)
 
 	(void)state;
 	assert_int_equal(telq_init(&q, 0), -1);
-	telq_pop(&q);	/* harmless on an empty queue */
+	telq_pop(&q); /* harmless on an empty queue */
 	telq_free(&q);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fifo_order),
-		cmocka_unit_test(test_full_drops_oldest_and_counts),
-		cmocka_unit_test(test_wraparound_many),
-		cmocka_unit_test(test_bad_capacity),
+	    cmocka_unit_test(test_fifo_order),
+	    cmocka_unit_test(test_full_drops_oldest_and_counts),
+	    cmocka_unit_test(test_wraparound_many),
+	    cmocka_unit_test(test_bad_capacity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
