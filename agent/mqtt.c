@@ -500,10 +500,31 @@ static void mqtt_drain(struct agent *a)
 		rc = mosquitto_publish(m->mosq, &mid, m->t_tel,
 				       (int)strlen(it->payload), it->payload, 1,
 				       false);
-		if (rc != MOSQ_ERR_SUCCESS)
-			break; /* stays queued for the next connection */
-		m->mids[m->nmids++] = mid;
-		telq_pop(&m->q);
+		switch (rc) {
+		case MOSQ_ERR_SUCCESS:
+		case MOSQ_ERR_NO_CONN:
+		case MOSQ_ERR_CONN_LOST:
+		case MOSQ_ERR_ERRNO:
+			/*
+			 * Stored by libmosquitto even when sending failed: it
+			 * resends it after the reconnect, so it leaves our
+			 * queue now or it would go out twice.
+			 */
+			m->mids[m->nmids++] = mid;
+			telq_pop(&m->q);
+			if (rc != MOSQ_ERR_SUCCESS)
+				return;
+			break;
+		case MOSQ_ERR_NOMEM:
+			return; /* stays queued; try again later */
+		default:
+			mqtt_log("telemetry seq %llu dropped: %s",
+				 (unsigned long long)it->seq,
+				 mosquitto_strerror(rc));
+			telq_pop(&m->q);
+			m->q.dropped++;
+			break;
+		}
 	}
 }
 
