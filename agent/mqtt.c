@@ -1,6 +1,5 @@
 /* mqtt.c: MQTT reporting and commands, libmosquitto in the agent's loop. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include "agent.h"
 #include "discovery.h"
+#include "log.h"
 #include "mqtt.h"
 #include "report.h"
 #include "resolve.h"
@@ -59,20 +59,6 @@ struct mqtt {
 	uint64_t dropped_logged;
 };
 
-static void mqtt_log(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void mqtt_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pirackd: mqtt: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* The first line of password_file, without its newline. */
 static int mqtt_read_password(const char *path, char *pw, size_t pwlen)
 {
@@ -81,15 +67,15 @@ static int mqtt_read_password(const char *path, char *pw, size_t pwlen)
 	size_t n;
 
 	if (!f) {
-		mqtt_log("password_file %s: %s", path, strerror(errno));
+		log_warnx("mqtt: password_file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-		mqtt_log("password_file %s is readable by everyone; "
-			 "chmod 600 it",
-			 path);
+		log_warnx("mqtt: password_file %s is readable by everyone; "
+			  "chmod 600 it",
+			  path);
 	if (!fgets(pw, (int)pwlen, f)) {
-		mqtt_log("password_file %s: empty", path);
+		log_warnx("mqtt: password_file %s: empty", path);
 		fclose(f);
 		return -1;
 	}
@@ -221,17 +207,18 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 		return;
 	mqtt_escape(msg->payload, msg->payloadlen, shown, sizeof(shown));
 	if (mqtt_command_word(msg, word, sizeof(word))) {
-		mqtt_log("%s: rejected payload \"%s\": not a command word",
-			 msg->topic, shown);
+		log_warnx(
+		    "mqtt: %s: rejected payload \"%s\": not a command word",
+		    msg->topic, shown);
 		return;
 	}
 	rc = fan ? agent_fan_command(a, word, err, sizeof(err))
 		 : agent_led_command(a, word, err, sizeof(err));
 	if (rc)
-		mqtt_log("%s: rejected payload \"%s\": %s", msg->topic, shown,
-			 err);
-	else if (a->verbose)
-		mqtt_log("%s: %s", msg->topic, word);
+		log_warnx("mqtt: %s: rejected payload \"%s\": %s", msg->topic,
+			  shown, err);
+	else
+		log_debug("mqtt: %s: %s", msg->topic, word);
 }
 
 static void mqtt_topic(char *out, const struct config *c, const char *leaf)
@@ -257,7 +244,8 @@ static int mqtt_setup(struct agent *a)
 	 */
 	m->mosq = mosquitto_new(id, false, a);
 	if (!m->mosq) {
-		mqtt_log("cannot create the client: %s", strerror(errno));
+		log_warnx("mqtt: cannot create the client: %s",
+			  strerror(errno));
 		return -1;
 	}
 	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
@@ -270,8 +258,8 @@ static int mqtt_setup(struct agent *a)
 	mosquitto_message_callback_set(m->mosq, mqtt_on_message);
 
 	if (c->mqtt.password_file[0] && !c->mqtt.username[0]) {
-		mqtt_log("password_file %s is set but username is empty",
-			 c->mqtt.password_file);
+		log_warnx("mqtt: password_file %s is set but username is empty",
+			  c->mqtt.password_file);
 		return -1;
 	}
 	if (c->mqtt.username[0]) {
@@ -284,14 +272,14 @@ static int mqtt_setup(struct agent *a)
 									: NULL);
 		memset(pw, 0, sizeof(pw));
 		if (rc) {
-			mqtt_log("username: %s", mosquitto_strerror(rc));
+			log_warnx("mqtt: username: %s", mosquitto_strerror(rc));
 			return -1;
 		}
 	}
 
 	if ((c->mqtt.certfile[0] || c->mqtt.keyfile[0]) && !c->mqtt.cafile[0]) {
-		mqtt_log("certfile/keyfile need cafile: the broker's "
-			 "certificate must be verified");
+		log_warnx("mqtt: certfile/keyfile need cafile: the broker's "
+			  "certificate must be verified");
 		return -1;
 	}
 	if (c->mqtt.cafile[0]) {
@@ -300,8 +288,8 @@ static int mqtt_setup(struct agent *a)
 		    c->mqtt.certfile[0] ? c->mqtt.certfile : NULL,
 		    c->mqtt.keyfile[0] ? c->mqtt.keyfile : NULL, NULL);
 		if (rc) {
-			mqtt_log(
-			    "TLS files (cafile %s, certfile %s, keyfile "
+			log_warnx(
+			    "mqtt: TLS files (cafile %s, certfile %s, keyfile "
 			    "%s): %s",
 			    c->mqtt.cafile,
 			    c->mqtt.certfile[0] ? c->mqtt.certfile : "-",
@@ -319,7 +307,8 @@ static int mqtt_setup(struct agent *a)
 
 	rc = mosquitto_will_set(m->mosq, m->t_avail, 7, "offline", 1, true);
 	if (rc) {
-		mqtt_log("will on %s: %s", m->t_avail, mosquitto_strerror(rc));
+		log_warnx("mqtt: will on %s: %s", m->t_avail,
+			  mosquitto_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -336,7 +325,7 @@ int mqtt_init(struct agent *a)
 		return 0;
 	m = calloc(1, sizeof(*m));
 	if (!m) {
-		mqtt_log("out of memory");
+		log_warnx("mqtt: out of memory");
 		return -1;
 	}
 	a->mqtt = m;
@@ -358,7 +347,8 @@ int mqtt_init(struct agent *a)
 						  : 1000);
 	if (telq_init(&m->q, cap ? cap : 1) || mqtt_setup(a)) {
 		if (!m->q.items)
-			mqtt_log("out of memory for the telemetry queue");
+			log_warnx(
+			    "mqtt: out of memory for the telemetry queue");
 		mqtt_shutdown(a);
 		return -1;
 	}
@@ -381,10 +371,10 @@ static void mqtt_lost(struct agent *a, const char *why)
 	m->just_connected = false;
 	if (m->lib_err[0])
 		snprintf(extra, sizeof(extra), " (%s)", m->lib_err);
-	mqtt_log("%s broker %s: %s%s; retrying in %u.%u s",
-		 was_up ? "lost the connection to" : "cannot connect to",
-		 m->where, why, extra, m->backoff_ms / 1000,
-		 m->backoff_ms % 1000 / 100);
+	log_warnx("mqtt: %s broker %s: %s%s; retrying in %u.%u s",
+		  was_up ? "lost the connection to" : "cannot connect to",
+		  m->where, why, extra, m->backoff_ms / 1000,
+		  m->backoff_ms % 1000 / 100);
 	m->lib_err[0] = '\0';
 	m->retry_at_ms = agent_now_ms() + m->backoff_ms;
 	m->backoff_ms = m->backoff_ms * 2 > MQTT_BACKOFF_MAX_MS
@@ -518,9 +508,9 @@ static void mqtt_drain(struct agent *a)
 		case MOSQ_ERR_NOMEM:
 			return; /* stays queued; try again later */
 		default:
-			mqtt_log("telemetry seq %llu dropped: %s",
-				 (unsigned long long)it->seq,
-				 mosquitto_strerror(rc));
+			log_warnx("mqtt: telemetry seq %llu dropped: %s",
+				  (unsigned long long)it->seq,
+				  mosquitto_strerror(rc));
 			telq_pop(&m->q);
 			m->q.dropped++;
 			break;
@@ -535,7 +525,7 @@ static void mqtt_publish_discovery_one(struct mqtt *m, const char *topic,
 				   payload, 1, true);
 
 	if (rc)
-		mqtt_log("%s: %s", topic, mosquitto_strerror(rc));
+		log_warnx("mqtt: %s: %s", topic, mosquitto_strerror(rc));
 }
 
 static int mqtt_emit(void *ctx, const char *topic, const char *payload)
@@ -553,7 +543,7 @@ static void mqtt_discovery(struct agent *a)
 		return;
 	m->discovery_due = false;
 	if (discovery_build(a, m->model_path, mqtt_emit, m) < 0)
-		mqtt_log("cannot build the discovery payloads");
+		log_warnx("mqtt: cannot build the discovery payloads");
 }
 
 /*
@@ -568,12 +558,13 @@ static void mqtt_greet(struct agent *a)
 	int rc;
 
 	m->just_connected = false;
-	mqtt_log("connected to broker %s", m->where);
+	log_info("mqtt: connected to broker %s", m->where);
 	if (m->q.dropped > m->dropped_logged) {
-		mqtt_log("%llu telemetry samples were dropped while the "
-			 "broker was away (queue holds %zu)",
-			 (unsigned long long)(m->q.dropped - m->dropped_logged),
-			 m->q.cap);
+		log_warnx(
+		    "mqtt: %llu telemetry samples were dropped while the "
+		    "broker was away (queue holds %zu)",
+		    (unsigned long long)(m->q.dropped - m->dropped_logged),
+		    m->q.cap);
 		m->dropped_logged = m->q.dropped;
 	}
 	/* QoS 0: a command never waits in the broker for an absent node */
@@ -583,7 +574,7 @@ static void mqtt_greet(struct agent *a)
 	if (!rc)
 		rc = mosquitto_subscribe(mq, NULL, m->t_ha, 0);
 	if (rc)
-		mqtt_log("subscribe: %s", mosquitto_strerror(rc));
+		log_warnx("mqtt: subscribe: %s", mosquitto_strerror(rc));
 	mosquitto_publish(mq, NULL, m->t_avail, 6, "online", 1, true);
 	m->discovery_due = true;
 	mqtt_discovery(a);

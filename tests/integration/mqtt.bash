@@ -38,10 +38,12 @@ sim_dir = $T/$node/gpio
 [control]
 socket = $T/$node/agent.sock
 [mqtt]
-host = 127.0.0.1
-port = ${BROKER_PORT}
-keepalive_s = 5
 CONF
+		# defaults, unless given: the config refuses a key twice
+		for kv in host=127.0.0.1 port="$BROKER_PORT" keepalive_s=5; do
+			[[ " ${*%%=*} " == *" ${kv%%=*} "* ]] ||
+				printf '%s\n' "${kv/=/ = }"
+		done
 		for kv in "$@"; do printf '%s\n' "${kv/=/ = }"; done
 	} >"$file"
 }

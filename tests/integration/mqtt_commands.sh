@@ -13,8 +13,11 @@ AGENT=$LAST_PID
 LINE=$(fan_line n1)
 wait_for 15 bash -c "[ \"\$(timeout 5 mosquitto_sub -p $BROKER_PORT -t pirack/n1/availability -C 1 -W 2)\" = online ]"
 wait_for 10 line_is "$LINE" 0
-sub_bg st -t pirack/n1/state
-sub_ready st pirack/n1/state
+sub_bg st -t pirack/n1/state -t pirack/n1/probe
+sub_ready st pirack/n1/probe
+# the newest state the subscriber has seen
+state() { grep '^{' "$T/st.out" | tail -n 1; }
+nstates() { grep -c '^{' "$T/st.out"; }
 
 pub() { mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -t "pirack/n1/$1" "${@:2}"; }
 rejections() { grep -c 'rejected payload' "$T/agent.log" || true; }
@@ -38,13 +41,13 @@ pub led/set -m 'ÍDENTIFY'
 wait_for 10 bash -c "[ \$(grep -c 'rejected payload' '$T/agent.log') -ge 12 ]"
 kill -0 "$AGENT" || fail "agent died on garbage"
 line_is "$LINE" 0 || fail "garbage turned the fan on"
-jq -e '.fan_mode == "auto" and .fan == "off"' <<<"$(tail -n 1 "$T/st.out")" >/dev/null ||
-	fail "garbage changed the state: $(tail -n 1 "$T/st.out")"
+jq -e '.fan_mode == "auto" and .fan == "off"' <<<"$(state)" >/dev/null ||
+	fail "garbage changed the state: $(state)"
 grep -q 'pirack/n1/fan/set: rejected payload "O\\x00N"' "$T/agent.log" ||
 	fail "rejection of a NUL payload not logged legibly"
 
 # ON at 40 °C: the line goes to 1 within a second, the state follows at once
-nstate=$(wc -l <"$T/st.out")
+nstate=$(nstates)
 t0=$(now_ms)
 pub fan/set -m ON
 until line_is "$LINE" 1; do
@@ -52,9 +55,9 @@ until line_is "$LINE" 1; do
 	sleep 0.02
 done
 echo "fan on after $(($(now_ms) - t0)) ms"
-wait_for 2 bash -c "[ \$(wc -l <'$T/st.out') -gt $nstate ]"
-jq -e '.fan == "on" and .fan_mode == "manual"' <<<"$(tail -n 1 "$T/st.out")" >/dev/null ||
-	fail "state after ON: $(tail -n 1 "$T/st.out")"
+wait_for 2 bash -c "[ \$(grep -c '^{' '$T/st.out') -gt $nstate ]"
+jq -e '.fan == "on" and .fan_mode == "manual"' <<<"$(state)" >/dev/null ||
+	fail "state after ON: $(state)"
 
 # more garbage: still on
 n=$(rejections)
@@ -66,10 +69,10 @@ line_is "$LINE" 1 || fail "garbage turned the fan off"
 pub fan/set -m auto
 wait_for 2 line_is "$LINE" 0
 pub fan/set -m Off
-wait_for 2 bash -c "tail -n 1 '$T/st.out' | jq -e '.fan_mode == \"manual\" and .fan == \"off\"'"
+wait_for 2 bash -c "grep '^{' '$T/st.out' | tail -n 1 | jq -e '.fan_mode == \"manual\" and .fan == \"off\"'"
 
 # identify
 pub led/set -m identify
-wait_for 2 bash -c "tail -n 1 '$T/st.out' | jq -e '.led == \"identify\"'"
+wait_for 2 bash -c "grep '^{' '$T/st.out' | tail -n 1 | jq -e '.led == \"identify\"'"
 kill -0 "$AGENT" || fail "agent died"
 echo "ok: $(rejections) payloads rejected"
