@@ -30,7 +30,7 @@
 #define MQTT_SHUTDOWN_MS 1000 /* to flush "offline" at exit */
 #define MQTT_CMD_MAX 16	      /* longest command word accepted */
 #define MQTT_TOPIC_MAX 192
-#define MQTT_RESOLVE_POLL_MS 50
+#define MQTT_RESOLVE_TIMEOUT_MS 30000
 
 enum mqtt_link { MQTT_DOWN, MQTT_RESOLVING, MQTT_CONNECTING, MQTT_UP };
 
@@ -452,6 +452,7 @@ static void mqtt_try_resolve(struct agent *a)
 		return;
 	}
 	m->link = MQTT_RESOLVING;
+	m->deadline_ms = agent_now_ms() + MQTT_RESOLVE_TIMEOUT_MS;
 	m->res = resolve_start(a->cfg.mqtt.host, err, sizeof(err));
 	if (!m->res) {
 		snprintf(why, sizeof(why), "host name lookup failed: %s", err);
@@ -465,6 +466,11 @@ static void mqtt_poll_resolve(struct agent *a)
 	char err[128], why[160];
 	int rc = resolve_poll(m->res, err, sizeof(err));
 
+	if (rc == 0 && agent_now_ms() >= m->deadline_ms) {
+		snprintf(err, sizeof(err), "no answer within %d s",
+			 MQTT_RESOLVE_TIMEOUT_MS / 1000);
+		rc = -1;
+	}
 	if (rc == 0)
 		return;
 	resolve_free(m->res);
@@ -587,8 +593,12 @@ int mqtt_pollfd(struct agent *a, struct pollfd *pfd)
 	struct mqtt *m = a->mqtt;
 	int fd;
 
-	if (!m || m->link < MQTT_CONNECTING)
+	if (!m || m->link == MQTT_DOWN)
 		return 0;
+	if (m->link == MQTT_RESOLVING) {
+		*pfd = (struct pollfd){resolve_fd(m->res), POLLIN, 0};
+		return 1;
+	}
 	fd = mosquitto_socket(m->mosq);
 	if (fd < 0)
 		return 0;
@@ -613,7 +623,7 @@ int mqtt_timeout_ms(struct agent *a)
 		t = m->retry_at_ms;
 		break;
 	case MQTT_RESOLVING:
-		t = now + MQTT_RESOLVE_POLL_MS;
+		t = m->deadline_ms;
 		break;
 	case MQTT_CONNECTING:
 		t = m->deadline_ms < now + 1000 ? m->deadline_ms : now + 1000;
