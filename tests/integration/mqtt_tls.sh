@@ -74,6 +74,12 @@ grep -q 'certificate verify failed' "$T/untrusted.log" ||
 grep -q 'connected to broker' "$T/badpw.log" "$T/untrusted.log" &&
 	fail "an agent connected with bad credentials or an untrusted broker"
 
+# the LED says so: "no broker" (green slow blink), where the good one is ok
+led() { "$BIN/tests/tools/ctl" "$T/$1/agent.sock" status | jq -r .led; }
+wait_for 10 bash -c "[ \"\$('$BIN/tests/tools/ctl' '$T/badpw/agent.sock' status | jq -r .led)\" = no_broker ]"
+[ "$(led untrusted)" = no_broker ] || fail "untrusted: LED $(led untrusted), not no_broker"
+[ "$(led good)" = ok ] || fail "good: LED $(led good), not ok"
+
 # no broker for them, but the fan still follows the temperature
 for node in badpw untrusted; do
 	fake_zone "$T/$node/sys" thermal_zone0 70000
