@@ -74,3 +74,22 @@ sub_ready() {
 	wait_for 10 bash -c "mosquitto_pub -h 127.0.0.1 -p $BROKER_PORT \
 		-t '$2' -m probe && grep -q probe '$T/$1.out'"
 }
+
+# MQTT is the same code over sim GPIO in every variant: beyond the plain
+# and ASan builds (e.g. gpiod2) these tests prove nothing new
+mqtt_variant_gate() {
+	case "${PIRACK_VARIANT:-plain}" in
+	plain | asan) ;;
+	*) skip "MQTT proves nothing new in variant $PIRACK_VARIANT" ;;
+	esac
+}
+
+# stops agent PID with SIGTERM: exit status 0, no sanitizer report in LOG
+agent_stop_clean() {
+	local pid=$1 log=$2 rc=0
+	kill -TERM "$pid"
+	wait_for 10 bash -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status"
+	wait "$pid" || rc=$?
+	[ $rc = 0 ] || fail "pirackd exit status $rc after SIGTERM"
+	! grep -q 'Sanitizer' "$log" || fail "sanitizer report: $(grep -m1 Sanitizer "$log")"
+}

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
+mqtt_variant_gate
 
 touch "$T/passwd"
 for u in na nb homeassistant; do

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
+mqtt_variant_gate
 start_broker
 
 # a long sample period: a reaction within 1 s cannot be the next tick
@@ -74,5 +75,5 @@ wait_for 2 bash -c "grep '^{' '$T/st.out' | tail -n 1 | jq -e '.fan_mode == \"ma
 # identify
 pub led/set -m identify
 wait_for 2 bash -c "grep '^{' '$T/st.out' | tail -n 1 | jq -e '.led == \"identify\"'"
-kill -0 "$AGENT" || fail "agent died"
+agent_stop_clean "$AGENT" "$T/agent.log"
 echo "ok: $(rejections) payloads rejected"

@@ -17,6 +17,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
+mqtt_variant_gate
 mkdir -p "$T/db"
 # mosquitto run as root would switch to user mosquitto, locked out of $T
 [ "$(id -u)" = 0 ] && ROOT_USER='user root' || ROOT_USER=
@@ -58,7 +59,7 @@ wait_for 10 port_open "$BROKER_PORT"
 wait_for 20 bash -c "[ \$(grep -c 'connected to broker' '$T/agent.log') -ge 2 ]"
 # wait until the subscriber has 20 samples past the outage
 wait_for 20 bash -c "[ \$(grep '^{' '$T/tel.out' | jq -r .seq | tail -n 1) -ge $((before + 40)) ]"
-kill -0 "$AGENT" || fail "agent died"
+agent_stop_clean "$AGENT" "$T/agent.log"
 
 seqs >"$T/seqs"
 first=$(head -n 1 "$T/seqs") last=$(tail -n 1 "$T/seqs")

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
+mqtt_variant_gate
 start_broker
 
 sub_bg all -v -t 'pirack/#' -t 'homeassistant/#'
@@ -61,7 +62,6 @@ mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -t homeassistant/status -m online
 wait_for 10 bash -c "[ \$(grep -c '^homeassistant/fan/n1/fan/config ' '$T/all.out') -gt $before ]"
 
 # clean shutdown: "offline" published, retained
-kill -TERM "$AGENT"
-wait_for 10 bash -c "! kill -0 $AGENT"
+agent_stop_clean "$AGENT" "$T/agent.log"
 [ "$(retained pirack/n1/availability)" = offline ] || fail "no retained offline after shutdown"
 echo "ok: $n discovery payloads, telemetry contiguous, retained state and availability"

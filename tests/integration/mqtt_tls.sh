@@ -6,8 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
 command -v openssl >/dev/null || fail "openssl is not installed (deploy/deps.sh)"
-[ "${PIRACK_VARIANT:-plain}" = plain ] || [ "${PIRACK_VARIANT}" = asan ] ||
-	skip "TLS proves nothing new in variant $PIRACK_VARIANT"
+mqtt_variant_gate
 
 C=$T/tls
 mkdir -p "$C"
@@ -49,6 +48,7 @@ mqtt_conf "$T/good.conf" good cafile="$C/ca.crt" username=n1 password_file="$C/n
 mqtt_conf "$T/badpw.conf" badpw cafile="$C/ca.crt" username=n1 password_file="$C/bad.pw" client_id=badpw
 mqtt_conf "$T/untrusted.conf" untrusted cafile="$C/other.crt" username=n1 password_file="$C/n1.pw" client_id=untrusted
 mqtt_agent good "$T/good.conf"
+GOOD=$LAST_PID
 mqtt_agent badpw "$T/badpw.conf"
 BADPW=$LAST_PID
 mqtt_agent untrusted "$T/untrusted.conf"
@@ -86,4 +86,7 @@ for node in badpw untrusted; do
 	wait_for 10 line_is "$(fan_line "$node")" 1
 done
 kill -0 "$BADPW" && kill -0 "$UNTRUSTED" || fail "an agent died"
+agent_stop_clean "$GOOD" "$T/good.log"
+agent_stop_clean "$BADPW" "$T/badpw.log"
+agent_stop_clean "$UNTRUSTED" "$T/untrusted.log"
 echo "ok: TLS + password connect; bad password and untrusted CA refused with backoff"

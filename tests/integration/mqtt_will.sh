@@ -3,6 +3,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
+mqtt_variant_gate
 start_broker
 
 mqtt_conf "$T/a.conf" n1
