@@ -41,6 +41,7 @@ struct mqtt {
 	bool lib_connected_once; /* connect_async done: reconnect next */
 	bool just_connected;	 /* CONNACK ok, greet after loop_read */
 	bool discovery_due;
+	size_t disc_nzones;   /* zones in the last discovery sent */
 	int refused;	      /* CONNACK code of a refusal, or 0 */
 	uint64_t retry_at_ms; /* DOWN: next attempt */
 	uint64_t deadline_ms; /* CONNECTING: give up then */
@@ -544,10 +545,9 @@ static void mqtt_discovery(struct agent *a)
 {
 	struct mqtt *m = a->mqtt;
 
-	/* zones are known from the first sample on */
-	if (!a->have_sample)
-		return;
+	/* zone sensors come with the first good sample: sent again then */
 	m->discovery_due = false;
+	m->disc_nzones = a->have_sample ? a->sample.nzones : 0;
 	if (discovery_build(a, m->model_path, mqtt_emit, m) < 0)
 		log_warnx("mqtt: cannot build the discovery payloads");
 }
@@ -735,8 +735,10 @@ void mqtt_publish_state(struct agent *a, bool telemetry)
 	}
 	cJSON_free(json);
 	cJSON_Delete(st);
-	/* the first sample brings the zones the discovery was waiting for */
-	if (m->link == MQTT_UP && m->discovery_due)
+	/* the first good sample brings the zones to announce */
+	if (m->link == MQTT_UP &&
+	    (m->discovery_due ||
+	     (a->have_sample && a->sample.nzones != m->disc_nzones)))
 		mqtt_discovery(a);
 }
 

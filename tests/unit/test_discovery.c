@@ -211,6 +211,22 @@ static void test_variants(void **state)
 	got_free(&g);
 }
 
+static void test_no_sample_yet(void **state)
+{
+	struct agent *a = agent_new();
+	struct got g = {0};
+
+	(void)state;
+	/* a node blind from the start still gets its device, fan, button */
+	a->have_sample = false;
+	assert_int_equal(discovery_build(a, model_path, collect, &g), 10);
+	assert_null(got_find(
+	    &g, "homeassistant/sensor/rpi-1/zone_thermal_zone0/config"));
+	assert_non_null(got_find(&g, "homeassistant/fan/rpi-1/fan/config"));
+	free(a);
+	got_free(&g);
+}
+
 static int fail_emit(void *ctx, const char *topic, const char *payload)
 {
 	(void)ctx;
@@ -234,6 +250,7 @@ int main(void)
 	    cmocka_unit_test(test_every_entity_is_whole),
 	    cmocka_unit_test(test_sensors_and_fan),
 	    cmocka_unit_test(test_variants),
+	    cmocka_unit_test(test_no_sample_yet),
 	    cmocka_unit_test(test_emit_failure),
 	};
 
