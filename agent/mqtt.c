@@ -11,6 +11,7 @@
 #include "discovery.h"
 #include "log.h"
 #include "mqtt.h"
+#include "mqttcmd.h"
 #include "report.h"
 #include "resolve.h"
 #include "telq.h"
@@ -28,7 +29,6 @@
 #define MQTT_CONNECT_TIMEOUT_MS 10000
 #define MQTT_QUEUE_S 3600     /* telemetry kept while the broker is away */
 #define MQTT_SHUTDOWN_MS 1000 /* to flush "offline" at exit */
-#define MQTT_CMD_MAX 16	      /* longest command word accepted */
 #define MQTT_TOPIC_MAX 192
 #define MQTT_RESOLVE_TIMEOUT_MS 30000
 
@@ -142,56 +142,12 @@ static void mqtt_on_publish(struct mosquitto *mosq, void *obj, int mid)
 	}
 }
 
-/* Payload bytes for a log line: printable, quoted, bounded. */
-static void mqtt_escape(const void *p, int len, char *out, size_t outlen)
-{
-	const unsigned char *s = p;
-	size_t o = 0;
-	int i;
-
-	for (i = 0; i < len && o + 5 < outlen; i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
-			out[o++] = (char)s[i];
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
-					      s[i]);
-	}
-	if (i < len && o + 4 < outlen)
-		o += (size_t)snprintf(out + o, outlen - o, "...");
-	out[o] = '\0';
-}
-
-/*
- * Commands are one short word of letters and digits; anything longer, with
- * spaces, control bytes or NULs is refused before it reaches the agent.
- */
-static int mqtt_command_word(const struct mosquitto_message *msg, char *word,
-			     size_t wordlen)
-{
-	const char *p = msg->payload;
-	int i;
-
-	if (msg->payloadlen < 1 || msg->payloadlen >= MQTT_CMD_MAX ||
-	    (size_t)msg->payloadlen >= wordlen)
-		return -1;
-	for (i = 0; i < msg->payloadlen; i++) {
-		char c = p[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9')))
-			return -1;
-		word[i] = c;
-	}
-	word[i] = '\0';
-	return 0;
-}
-
 static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 			    const struct mosquitto_message *msg)
 {
 	struct agent *a = obj;
 	struct mqtt *m = a->mqtt;
-	char word[MQTT_CMD_MAX], err[160], shown[80];
+	char word[MQTTCMD_MAX], err[160], shown[80];
 	bool fan = !strcmp(msg->topic, m->t_fan);
 	int rc;
 
@@ -206,8 +162,8 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 		return; /* a stale retained command is never acted on */
 	if (!fan && strcmp(msg->topic, m->t_led))
 		return;
-	mqtt_escape(msg->payload, msg->payloadlen, shown, sizeof(shown));
-	if (mqtt_command_word(msg, word, sizeof(word))) {
+	mqttcmd_escape(msg->payload, msg->payloadlen, shown, sizeof(shown));
+	if (mqttcmd_word(msg->payload, msg->payloadlen, word, sizeof(word))) {
 		log_warnx(
 		    "mqtt: %s: rejected payload \"%s\": not a command word",
 		    msg->topic, shown);
