@@ -27,6 +27,7 @@
 #define MQTT_BACKOFF_MIN_MS 500
 #define MQTT_BACKOFF_MAX_MS 30000
 #define MQTT_CONNECT_TIMEOUT_MS 10000
+#define MQTT_STABLE_MS 30000  /* up this long: the next loss starts afresh */
 #define MQTT_QUEUE_S 3600     /* telemetry kept while the broker is away */
 #define MQTT_SHUTDOWN_MS 1000 /* to flush "offline" at exit */
 #define MQTT_TOPIC_MAX 192
@@ -45,6 +46,7 @@ struct mqtt {
 	int refused;	      /* CONNACK code of a refusal, or 0 */
 	uint64_t retry_at_ms; /* DOWN: next attempt */
 	uint64_t deadline_ms; /* CONNECTING: give up then */
+	uint64_t up_since_ms; /* UP: when the CONNACK came */
 	unsigned backoff_ms;
 	char where[CONFIG_NAME_MAX + 16]; /* host:port, for messages */
 	char lib_err[256];		  /* libmosquitto's last error line */
@@ -107,7 +109,7 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *obj, int rc)
 		/* greeting waits until loop_read returns: see mqtt_greet */
 		m->link = MQTT_UP;
 		m->just_connected = true;
-		m->backoff_ms = MQTT_BACKOFF_MIN_MS;
+		m->up_since_ms = agent_now_ms();
 	} else {
 		m->refused = rc;
 	}
@@ -324,6 +326,12 @@ static void mqtt_lost(struct agent *a, const char *why)
 
 	if (m->link == MQTT_DOWN)
 		return;
+	/*
+	 * The delay starts over only after a connection that lasted: one the
+	 * broker keeps closing (a client id taken twice, an ACL) backs off.
+	 */
+	if (was_up && agent_now_ms() - m->up_since_ms >= MQTT_STABLE_MS)
+		m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	m->link = MQTT_DOWN;
 	m->just_connected = false;
 	if (m->lib_err[0])
