@@ -593,7 +593,11 @@ int mqtt_timeout_ms(struct agent *a)
 		t = m->deadline_ms < now + 1000 ? m->deadline_ms : now + 1000;
 		break;
 	default:
-		t = now + 1000; /* keepalive pings via loop_misc */
+		/*
+		 * loop_misc sends the keepalive ping; a quarter of the
+		 * interval late is well inside the broker's 1.5 times.
+		 */
+		t = now + (uint64_t)a->cfg.mqtt.keepalive_s * 1000 / 4;
 		break;
 	}
 	return t <= now ? 0 : (int)(t - now);
