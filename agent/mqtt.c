@@ -1,4 +1,15 @@
 /* mqtt.c: MQTT reporting and commands, libmosquitto in the agent's loop. */
+
+/*
+ * No thread: the loop polls libmosquitto's socket (POLLOUT only while it
+ * wants to write) and calls mqtt_service on readiness or when
+ * mqtt_timeout_ms says so. The link goes DOWN -> RESOLVING (a host name,
+ * looked up in a child, resolve.c) -> CONNECTING (async connect, CONNACK
+ * within 10 s) -> UP; any failure goes back to DOWN with a doubling delay.
+ * Telemetry goes through our bounded queue (telq.c) into a small window of
+ * unacknowledged QoS 1 messages that libmosquitto resends, first and in
+ * order, after a reconnect of the same persistent session.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
