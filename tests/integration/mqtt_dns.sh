@@ -6,21 +6,12 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
 [ "$(id -u)" = 0 ] || skip "needs root for a private /etc/resolv.conf (unshare -m)"
-command -v python3 >/dev/null || skip "needs python3 for a silent DNS server"
 unshare -m true 2>/dev/null || skip "unshare -m is not permitted here"
 mqtt_variant_gate
 
 # a DNS server that reads queries and never answers, on a private address
 NS=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
-cat >"$T/silent.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 53))
-open(sys.argv[2], "w").write("ready\n")
-while True:
-    s.recvfrom(4096)
-PY
-t_bg silent python3 "$T/silent.py" "$NS" "$T/ns.ready"
+t_bg silent "$BIN/tests/tools/udpsink" "$NS" 53 "$T/ns.ready"
 wait_for 10 test -f "$T/ns.ready"
 # each lookup hangs 2 s, then fails
 printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$NS" >"$T/resolv.conf"
