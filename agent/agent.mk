@@ -71,3 +71,12 @@ install:: $(O)/pirackd
 		$(DESTDIR)$(MANDIR)/man5/pirackd.conf.5
 	install -m 0644 config/agent.conf \
 		$(DESTDIR)$(SYSCONFDIR)/pirack/agent.conf.example
+
+# The MQTT interface (topics, payloads, commands) and the sample head-node
+# broker setup, as examples beside the docs (deploy installs it for real).
+install::
+	install -d $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(PREFIX)/share/doc/pirack/mosquitto
+	install -m 0644 agent/pirack-mqtt.7 $(DESTDIR)$(MANDIR)/man7/pirack-mqtt.7
+	install -m 0644 config/mosquitto/pirack.conf config/mosquitto/pirack.acl \
+		config/mosquitto/README.md $(DESTDIR)$(PREFIX)/share/doc/pirack/mosquitto/
