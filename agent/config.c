@@ -562,10 +562,12 @@ static void config_validate(struct config_parse *p)
 			     "sysfs_root: point sysfs_root away from /sys");
 }
 
-int config_load(const char *file, struct config *c, char *err, size_t errlen)
+/* Parses the open stream fp, named file in messages, into *c. */
+static int config_load_fp(const char *file, FILE *fp, struct config *c,
+			  char *err, size_t errlen)
 {
 	struct config_parse p = {
-		.c = c, .file = file, .err = err, .errlen = errlen,
+		.c = c, .file = file, .fp = fp, .err = err, .errlen = errlen,
 	};
 	int rc;
 
@@ -575,15 +577,9 @@ int config_load(const char *file, struct config *c, char *err, size_t errlen)
 		config_error(&p, 0, "path is too long");
 		return -1;
 	}
-	p.fp = fopen(file, "r");
-	if (!p.fp) {
-		config_error(&p, 0, "cannot open: %s", strerror(errno));
-		return -1;
-	}
 	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
 	if (ferror(p.fp))
 		config_error(&p, 0, "read error: %s", strerror(errno));
-	fclose(p.fp);
 	if (rc > 0)
 		config_error(&p, rc, "expected '[section]' or 'key = value'");
 	else if (rc < 0)
@@ -597,6 +593,40 @@ int config_load(const char *file, struct config *c, char *err, size_t errlen)
 	if (!p.failed)
 		config_validate(&p);
 	return p.failed ? -1 : 0;
+}
+
+int config_load(const char *file, struct config *c, char *err, size_t errlen)
+{
+	FILE *fp = fopen(file, "r");
+	int rc;
+
+	if (!fp) {
+		config_defaults(c);
+		snprintf(err, errlen, "%s: cannot open: %s", file,
+			 strerror(errno));
+		return -1;
+	}
+	rc = config_load_fp(file, fp, c, err, errlen);
+	fclose(fp);
+	return rc;
+}
+
+int config_load_string(const char *name, const char *text, size_t len,
+		       struct config *c, char *err, size_t errlen)
+{
+	/* fmemopen: the very reader a file gets, line numbers and all. */
+	FILE *fp = fmemopen(len ? (void *)text : "", len, "r");
+	int rc;
+
+	if (!fp) {
+		config_defaults(c);
+		snprintf(err, errlen, "%s: cannot read: %s", name,
+			 strerror(errno));
+		return -1;
+	}
+	rc = config_load_fp(name, fp, c, err, errlen);
+	fclose(fp);
+	return rc;
 }
 
 /* A value inih would read back unchanged (no edge space, no comment). */
