@@ -463,19 +463,31 @@ static int config_handler(void *user, const char *section, const char *name,
 static char *config_reader(char *str, int num, void *user)
 {
 	struct config_parse *p = user;
-	size_t len;
+	size_t len = 0;
 	char *s, *end;
 	int ch;
 
-	if (!fgets(str, num, p->fp))
+	/* fgets, but counting: a NUL byte must not hide the rest of a line. */
+	while (len + 1 < (size_t)num && (ch = getc(p->fp)) != EOF) {
+		str[len++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	if (!len)
 		return NULL;
+	str[len] = '\0';
 	p->lineno++;
-	len = strlen(str);
-	if (len && str[len - 1] != '\n' && !feof(p->fp)) {
+	if (str[len - 1] != '\n' && !feof(p->fp)) {
 		config_error(p, p->lineno, "line is longer than %d characters",
 			     num - 3);
 		while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
 			;
+		snprintf(str, num, ";\n");
+		return str;
+	}
+	if (strlen(str) != len) {
+		config_error(p, p->lineno, "line contains a NUL byte (not a "
+			     "text file?)");
 		snprintf(str, num, ";\n");
 		return str;
 	}
