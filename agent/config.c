@@ -124,6 +124,18 @@ static const void *config_cfield(const struct config *c,
 	return (const char *)c + k->off;
 }
 
+/*
+ * The longest string value config_write() can put back on one line,
+ * "name = value\n", that the reader takes: longer ones are refused on
+ * load so that every config that loads can be written.
+ */
+static size_t config_value_max(const struct config_key *k)
+{
+	size_t line = CONFIG_LINE_MAX - 5 - strlen(k->name);
+
+	return k->size - 1 < line ? k->size - 1 : line;
+}
+
 /* Records the first error only: later ones are often its echoes. */
 static void config_error(struct config_parse *p, int line, const char *fmt,
 			 ...)
@@ -352,9 +364,9 @@ static const char *config_set(struct config *c, const struct config_key *k,
 			config_hostname(f, k->size);
 			return NULL;
 		}
-		if (strlen(v) >= k->size) {
+		if (strlen(v) > config_value_max(k)) {
 			snprintf(msg, msglen, "is too long (at most %zu "
-				 "characters)", k->size - 1);
+				 "characters)", config_value_max(k));
 			return msg;
 		}
 		if ((why = config_check_str(k->kind, v))) {
@@ -641,17 +653,21 @@ int config_load_string(const char *name, const char *text, size_t len,
 	return rc;
 }
 
-/* A value inih would read back unchanged (no edge space, no comment). */
-static bool config_writable(const char *v)
+/*
+ * A value inih would read back unchanged (no edge space, no comment).
+ * One starting with ';' (loaded from "key =;x") is written without the
+ * space, where inih does not take it for a comment.
+ */
+static bool config_writable(const struct config_key *k, const char *v)
 {
 	size_t n = strlen(v);
 
 	if (strpbrk(v, "\n\r") || strstr(v, " ;") || strstr(v, "\t;"))
 		return false;
 	if (n && (isspace((unsigned char)v[0]) ||
-		  isspace((unsigned char)v[n - 1]) || v[0] == ';'))
+		  isspace((unsigned char)v[n - 1])))
 		return false;
-	return n < CONFIG_LINE_MAX - 40;
+	return n <= config_value_max(k);
 }
 
 /* Shortest %g that reads back as the same double. */
@@ -681,7 +697,7 @@ int config_write(const struct config *c, FILE *out)
 				 k->words[*(const int *)f]);
 			break;
 		case K_STR:
-			if (!config_writable(f)) {
+			if (!config_writable(k, f)) {
 				errno = EINVAL;
 				return -1;
 			}
@@ -715,7 +731,8 @@ int config_write(const struct config *c, FILE *out)
 			section = k->section;
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
 		}
-		fprintf(out, "%s =%s%s\n", k->name, val[0] ? " " : "", val);
+		fprintf(out, "%s =%s%s\n", k->name,
+			val[0] && val[0] != ';' ? " " : "", val);
 	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;
