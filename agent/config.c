@@ -662,7 +662,8 @@ static bool config_writable(const struct config_key *k, const char *v)
 {
 	size_t n = strlen(v);
 
-	if (strpbrk(v, "\n\r") || strstr(v, " ;") || strstr(v, "\t;"))
+	/* Only '\n' ends a line for the reader: a '\r' inside reads back. */
+	if (strchr(v, '\n') || strstr(v, " ;") || strstr(v, "\t;"))
 		return false;
 	if (n && (isspace((unsigned char)v[0]) ||
 		  isspace((unsigned char)v[n - 1])))
