@@ -235,15 +235,47 @@ int agentconf_set(struct config *c, const char *key, const char *value,
 	return -1;
 }
 
+/* VALUE with every "{node}" replaced by the node's name. */
+static int agentconf_expand(const char *value, const char *node, char *out,
+			    size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = value; *p;) {
+		const char *piece = p;
+		size_t plen = 1;
+
+		if (strncmp(p, "{node}", 6) == 0) {
+			piece = node;
+			plen = strlen(node);
+			p += 6;
+		} else {
+			p++;
+		}
+		if (n + plen >= len)
+			return -1;
+		memcpy(out + n, piece, plen);
+		n += plen;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
 static int agentconf_apply(const struct inventory *inv,
 			   const struct inv_setting *set, size_t nset,
-			   struct config *c, char *err, size_t errlen)
+			   const char *node, struct config *c, char *err,
+			   size_t errlen)
 {
-	char msg[512];
+	char msg[512], value[INV_VALUE_MAX + CONFIG_NAME_MAX];
 
 	for (size_t i = 0; i < nset; i++) {
-		if (agentconf_set(c, set[i].key, set[i].value, msg,
-				  sizeof(msg)) < 0) {
+		if (agentconf_expand(set[i].value, node, value,
+				     sizeof(value)) < 0) {
+			snprintf(err, errlen, "%s:%u: %s: value too long",
+				 inv->path, set[i].line, set[i].key);
+			return -1;
+		}
+		if (agentconf_set(c, set[i].key, value, msg, sizeof(msg)) < 0) {
 			snprintf(err, errlen, "%s:%u: %s", inv->path,
 				 set[i].line, msg);
 			return -1;
@@ -266,9 +298,14 @@ int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 			 b ? b->address : inv->broker);
 	}
 	snprintf(c->mqtt.prefix, sizeof(c->mqtt.prefix), "%s", inv->prefix);
-	if (agentconf_apply(inv, inv->set, inv->nset, c, err, errlen) < 0 ||
-	    agentconf_apply(inv, n->set, n->nset, c, err, errlen) < 0)
+	if (agentconf_apply(inv, inv->set, inv->nset, n->name, c, err,
+			    errlen) < 0 ||
+	    agentconf_apply(inv, n->set, n->nset, n->name, c, err, errlen) < 0)
 		return -1;
+	/* the broker's ACL knows each node by its name (config/mosquitto) */
+	if (c->mqtt.password_file[0] && !c->mqtt.username[0])
+		snprintf(c->mqtt.username, sizeof(c->mqtt.username), "%s",
+			 n->name);
 	if (c->thermal.target_c >= c->thermal.limit_c) {
 		snprintf(err, errlen,
 			 "%s:%u: node %s: target_c %g must be below limit_c %g",

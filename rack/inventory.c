@@ -13,6 +13,7 @@
 #include "inventory.h"
 
 #define INV_SLOTS_MAX 1024
+#define NRACK_KEYS 6
 
 /* What the parse has seen so far: inih gives no line numbers, we count. */
 struct inv_parse {
@@ -23,7 +24,7 @@ struct inv_parse {
 	bool in_rack, rack_seen;
 	struct inv_node *cur;		/* NULL outside a node section */
 	size_t cap;
-	unsigned rack_key_line[4];	/* name, user, broker, prefix */
+	unsigned rack_key_line[NRACK_KEYS];	/* where each was given */
 	unsigned addr_line;		/* of cur's address */
 	unsigned slots_line;
 	unsigned *addr_lines;		/* per node, for duplicate messages */
@@ -32,7 +33,9 @@ struct inv_parse {
 	unsigned errline;		/* 0 = no error yet */
 };
 
-static const char *const rack_keys[] = { "name", "user", "broker", "prefix" };
+static const char *const rack_keys[] = { "name", "user", "broker", "prefix",
+					 "status_username",
+					 "status_password_file" };
 
 static void inv_error(struct inv_parse *p, unsigned line, const char *fmt,
 		      ...) __attribute__((format(printf, 3, 4)));
@@ -259,10 +262,10 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 	struct inventory *inv = p->inv;
 	size_t k;
 
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < NRACK_KEYS; k++)
 		if (strcmp(key, rack_keys[k]) == 0)
 			break;
-	if (k == 4) {
+	if (k == NRACK_KEYS) {
 		if (agentconf_known(key))
 			inv_setting(p, inv->set, &inv->nset, key, value);
 		else
@@ -307,6 +310,22 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 				  "empty levels)", value);
 		else
 			strcpy(inv->prefix, value);
+		break;
+	case 4:
+		if (strlen(value) >= sizeof(inv->status_username) || !*value)
+			inv_error(p, p->line, "[rack]: status_username must be "
+				  "1 to %zu characters",
+				  sizeof(inv->status_username) - 1);
+		else
+			strcpy(inv->status_username, value);
+		break;
+	case 5:
+		if (strlen(value) >= sizeof(inv->status_password_file) ||
+		    value[0] != '/')
+			inv_error(p, p->line, "[rack]: status_password_file "
+				  "must be an absolute path");
+		else
+			strcpy(inv->status_password_file, value);
 		break;
 	}
 }
@@ -444,6 +463,7 @@ int inventory_load(const char *file, struct inventory *inv, char *err,
 	snprintf(inv->path, sizeof(inv->path), "%s", file);
 	strcpy(inv->name, "pirack");
 	strcpy(inv->prefix, "pirack");
+	strcpy(inv->status_username, "pirack");
 	p.f = fopen(file, "r");
 	if (!p.f) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));

@@ -33,6 +33,9 @@ struct inventory {
 	char user[INV_NAME_MAX];	/* SSH user, "" = the caller's */
 	char broker[INV_NAME_MAX];	/* node name or address, "" = unset */
 	char prefix[INV_NAME_MAX];	/* MQTT prefix, default "pirack" */
+	/* pirack status's MQTT login; no password file = anonymous */
+	char status_username[INV_NAME_MAX];	/* default "pirack" */
+	char status_password_file[INV_VALUE_MAX];
 	struct inv_setting set[INV_SETTINGS_MAX];	/* rack-wide defaults */
 	size_t nset;
 	struct inv_node *nodes;		/* in file order */

@@ -31,6 +31,11 @@ const char status_usage[] =
 	"                     (default 2; ends early once every node reported)\n"
 	"  -b, --broker HOST  the broker (default: the rack's)\n"
 	"  -p, --port N       its port (default: the rack's mqtt_port, 1883)\n"
+	"  -u, --username U   log in as U (default: the rack's status_username,\n"
+	"                     pirack)\n"
+	"  -P, --password-file FILE  the password, on FILE's first line\n"
+	"                     (default: the rack's status_password_file; none:\n"
+	"                     no login)\n"
 	"\n"
 	"Exit status without --watch: 0 when every node is online and fresh,\n"
 	"1 otherwise or when the broker cannot be reached.\n";
@@ -343,29 +348,31 @@ static void status_print(struct status *st)
 	fflush(stdout);
 }
 
+/*
+ * Logs in as USER with the password on the first line of PWFILE (never
+ * from the command line) when PWFILE is given; TLS as the nodes do.
+ */
 static int status_connect(struct mosquitto *m, const struct config *c,
+			  const char *user, const char *pwfile,
 			  const char *host, int port)
 {
 	char pw[256] = "";
 	FILE *f;
 	int rc;
 
-	if (c->mqtt.username[0]) {
-		if (c->mqtt.password_file[0]) {
-			f = fopen(c->mqtt.password_file, "r");
-			if (!f) {
-				fprintf(stderr, "pirack status: password file "
-					"%s: %s\n", c->mqtt.password_file,
-					strerror(errno));
-				return -1;
-			}
-			if (!fgets(pw, sizeof(pw), f))
-				pw[0] = '\0';
-			fclose(f);
-			pw[strcspn(pw, "\r\n")] = '\0';
+	if (pwfile && *pwfile) {
+		f = fopen(pwfile, "r");
+		if (!f) {
+			fprintf(stderr, "pirack status: password file %s: %s\n",
+				pwfile, strerror(errno));
+			return -1;
 		}
-		mosquitto_username_pw_set(m, c->mqtt.username,
-					  pw[0] ? pw : NULL);
+		if (!fgets(pw, sizeof(pw), f))
+			pw[0] = '\0';
+		fclose(f);
+		pw[strcspn(pw, "\r\n")] = '\0';
+		mosquitto_username_pw_set(m, user, pw);
+		memset(pw, 0, sizeof(pw));
 	}
 	if (c->mqtt.cafile[0] &&
 	    (rc = mosquitto_tls_set(m, c->mqtt.cafile, NULL,
@@ -435,11 +442,13 @@ int status_main(struct rack *r, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "broker", required_argument, NULL, 'b' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "username", required_argument, NULL, 'u' },
+		{ "password-file", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct status st = { .connack = -1 };
-	const char *host = NULL;
+	const char *host = NULL, *user = NULL, *pwfile = NULL;
 	double timeout_s = 2;
 	struct mosquitto *m = NULL;
 	struct config c;
@@ -448,7 +457,7 @@ int status_main(struct rack *r, int argc, char **argv)
 	bool all_ok = true;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+wjt:b:p:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+wjt:b:p:u:P:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'w':
 			st.watch = true;
@@ -474,6 +483,12 @@ int status_main(struct rack *r, int argc, char **argv)
 					"not 1..65535\n", optarg);
 				return RACK_EXIT_USAGE;
 			}
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'P':
+			pwfile = optarg;
 			break;
 		case 'h':
 			fputs(status_usage, stdout);
@@ -509,12 +524,16 @@ int status_main(struct rack *r, int argc, char **argv)
 		st.rows[i].node = &r->inv.nodes[i];
 		st.rows[i].interval_ms = c.thermal.interval_ms;
 	}
-	/* the broker and its credentials as the first node's agent has them */
+	/* the broker (and its TLS) as the first node's agent has them */
 	agentconf_build(&r->inv, &r->inv.nodes[0], &c, err, sizeof(err));
 	if (!host)
 		host = c.mqtt.host;
 	if (!port)
 		port = c.mqtt.port;
+	if (!user)
+		user = r->inv.status_username;
+	if (!pwfile)
+		pwfile = r->inv.status_password_file;
 	st.prefix = r->inv.prefix;
 	st.tty = isatty(STDOUT_FILENO);
 	st.color = st.tty && !getenv("NO_COLOR") &&
@@ -530,7 +549,7 @@ int status_main(struct rack *r, int argc, char **argv)
 	mosquitto_connect_callback_set(m, status_on_connect);
 	mosquitto_disconnect_callback_set(m, status_on_disconnect);
 	mosquitto_message_callback_set(m, status_on_message);
-	if (status_connect(m, &c, host, port) < 0)
+	if (status_connect(m, &c, user, pwfile, host, port) < 0)
 		goto out;
 	if (st.watch) {
 		signal(SIGINT, status_on_signal);

@@ -88,6 +88,30 @@ kill -TERM "$W"
 wait_for 10 bash -c "! kill -0 $W"
 wait "$W" || fail "status --watch did not exit 0 on SIGTERM"
 
+# a broker that wants a login: status_password_file in the rack
+command -v mosquitto_passwd >/dev/null || fail "mosquitto_passwd not installed"
+APORT=$(free_port)
+mosquitto_passwd -c -b "$T/passwd" pirack s3cret 2>/dev/null
+chmod 600 "$T/passwd"
+printf 's3cret\n' >"$T/status.pw"
+# as root mosquitto drops to user mosquitto, which cannot read $T
+printf 'listener %s 127.0.0.1\nallow_anonymous false\npassword_file %s\nuser root\n' \
+	"$APORT" "$T/passwd" >"$T/auth.conf"
+t_bg auth-broker /usr/sbin/mosquitto -c "$T/auth.conf"
+wait_for 10 port_open "$APORT"
+mosquitto_pub -h 127.0.0.1 -p "$APORT" -u pirack -P s3cret -r -q 1 \
+	-t pirack/a/availability -m online
+printf '[rack]\nbroker = 127.0.0.1\nmqtt_port = %s\nstatus_password_file = %s\n[a]\naddress = 10.0.0.1\n' \
+	"$APORT" "$T/status.pw" >"$T/auth-rack.conf"
+"$P" -r "$T/auth-rack.conf" status --json --timeout 3 >"$T/json" 2>"$T/err" || true
+[ "$(jq -r '.[0].availability' "$T/json")" = online ] ||
+	fail "status did not log in: $(cat "$T/err")"
+printf 'wrong\n' >"$T/status.pw"
+rc=0
+"$P" -r "$T/auth-rack.conf" status --timeout 3 >/dev/null 2>"$T/err" || rc=$?
+[ $rc = 1 ] && grep -q "^pirack status: broker 127.0.0.1:$APORT refused the connection: " "$T/err" ||
+	fail "a wrong password: exit $rc, $(cat "$T/err")"
+
 # no broker
 port=$(free_port)
 rc=0

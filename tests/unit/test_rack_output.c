@@ -291,6 +291,36 @@ static void test_agentconf_set(void **state)
 	assert_string_equal(err, "interval_ms: 5 is out of range 10..3.6e+06");
 }
 
+static void test_agentconf_mqtt_login(void **state)
+{
+	struct fixture *f = *state;
+	struct inventory inv;
+	struct config c;
+	char err[600];
+
+	/* with a password file, each node logs in by its name (the ACL's) */
+	write_file(f->rack, "[rack]\nmqtt_password_file = /etc/pirack/pw\n"
+		   "[n0]\naddress = 10.0.0.1\n[n1]\naddress = 10.0.0.2\n"
+		   "mqtt_username = rack-{node}\n"
+		   "mqtt_certfile = /etc/pirack/{node}.crt\n");
+	assert_int_equal(inventory_load(f->rack, &inv, err, sizeof(err)), 0);
+	assert_int_equal(agentconf_build(&inv, &inv.nodes[0], &c, err,
+					 sizeof(err)), 0);
+	assert_string_equal(c.mqtt.username, "n0");
+	assert_string_equal(c.mqtt.password_file, "/etc/pirack/pw");
+	assert_int_equal(agentconf_build(&inv, &inv.nodes[1], &c, err,
+					 sizeof(err)), 0);
+	assert_string_equal(c.mqtt.username, "rack-n1");
+	assert_string_equal(c.mqtt.certfile, "/etc/pirack/n1.crt");
+	assert_string_equal(inv.status_username, "pirack");
+	inventory_free(&inv);
+
+	/* no password file: no user name either */
+	assert_int_equal(agentconf_build(&f->inv, &f->inv.nodes[0], &c, err,
+					 sizeof(err)), 0);
+	assert_string_equal(c.mqtt.username, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +341,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_agentconf_set, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_agentconf_mqtt_login,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
