@@ -16,55 +16,54 @@ struct agentkey {
 	const char *key;
 	enum key_type type;
 	size_t off;
-	size_t size;			/* K_STR: buffer size */
-	const char *const *names;	/* K_ENUM: value = index */
-	double min, max;		/* K_INT, K_UINT, K_DOUBLE */
+	size_t size;		  /* K_STR: buffer size */
+	const char *const *names; /* K_ENUM: value = index */
+	double min, max;	  /* K_INT, K_UINT, K_DOUBLE */
 };
 
-static const char *const sources[] = { "sysfs", "sim", NULL };
-static const char *const fan_drivers[] = { "gpio", "pwm", "kernel", "none",
-					   NULL };
-static const char *const led_drivers[] = { "gpio", "none", NULL };
-static const char *const backends[] = { "gpiod", "sim", NULL };
+static const char *const sources[] = {"sysfs", "sim", NULL};
+static const char *const fan_drivers[] = {"gpio", "pwm", "kernel", "none",
+					  NULL};
+static const char *const led_drivers[] = {"gpio", "none", NULL};
+static const char *const backends[] = {"gpiod", "sim", NULL};
 
 _Static_assert(sizeof(enum fan_driver) == sizeof(unsigned),
 	       "enum fields are set through an unsigned int");
 
-#define F(field) offsetof(struct config, field), \
-		 sizeof(((struct config *)0)->field)
+#define F(field)                                                               \
+	offsetof(struct config, field), sizeof(((struct config *)0)->field)
 
 static const struct agentkey agentconf_keys[] = {
-	{ "thermal_source", K_ENUM, F(thermal.source), sources, 0, 0 },
-	{ "sysfs_root", K_STR, F(thermal.sysfs_root), NULL, 0, 0 },
-	{ "zones", K_STR, F(thermal.zones), NULL, 0, 0 },
-	{ "interval_ms", K_INT, F(thermal.interval_ms), NULL, 10, 3600000 },
-	{ "target_c", K_DOUBLE, F(thermal.target_c), NULL, 0, 125 },
-	{ "limit_c", K_DOUBLE, F(thermal.limit_c), NULL, 0, 125 },
-	{ "fan_driver", K_ENUM, F(fan.driver), fan_drivers, 0, 0 },
-	{ "fan_chip", K_STR, F(fan.chip), NULL, 0, 0 },
-	{ "fan_line", K_UINT, F(fan.line), NULL, 0, 1023 },
-	{ "fan_active_low", K_BOOL, F(fan.active_low), NULL, 0, 0 },
-	{ "fan_on_c", K_DOUBLE, F(fan.on_c), NULL, 0, 125 },
-	{ "fan_off_c", K_DOUBLE, F(fan.off_c), NULL, 0, 125 },
-	{ "fan_pwm", K_STR, F(fan.pwm), NULL, 0, 0 },
-	{ "led_driver", K_ENUM, F(led.driver), led_drivers, 0, 0 },
-	{ "led_chip", K_STR, F(led.chip), NULL, 0, 0 },
-	{ "led_lines", K_LINES, F(led.lines), NULL, 0, 1023 },
-	{ "gpio_backend", K_ENUM, F(gpio.backend), backends, 0, 0 },
-	{ "gpio_sim_dir", K_STR, F(gpio.sim_dir), NULL, 0, 0 },
-	{ "mqtt_enabled", K_BOOL, F(mqtt.enabled), NULL, 0, 0 },
-	{ "mqtt_port", K_INT, F(mqtt.port), NULL, 1, 65535 },
-	{ "mqtt_username", K_STR, F(mqtt.username), NULL, 0, 0 },
-	{ "mqtt_password_file", K_STR, F(mqtt.password_file), NULL, 0, 0 },
-	{ "mqtt_cafile", K_STR, F(mqtt.cafile), NULL, 0, 0 },
-	{ "mqtt_certfile", K_STR, F(mqtt.certfile), NULL, 0, 0 },
-	{ "mqtt_keyfile", K_STR, F(mqtt.keyfile), NULL, 0, 0 },
-	{ "mqtt_discovery_prefix", K_STR, F(mqtt.discovery_prefix), NULL, 0,
-	  0 },
-	{ "mqtt_keepalive_s", K_INT, F(mqtt.keepalive_s), NULL, 5, 3600 },
-	{ "control_socket", K_STR, F(control.socket), NULL, 0, 0 },
-	{ "sim_ambient_c", K_DOUBLE, F(sim.ambient_c), NULL, -40, 85 },
-	{ "sim_time_scale", K_DOUBLE, F(sim.time_scale), NULL, 0.001, 10000 },
+    {"thermal_source", K_ENUM, F(thermal.source), sources, 0, 0},
+    {"sysfs_root", K_STR, F(thermal.sysfs_root), NULL, 0, 0},
+    {"zones", K_STR, F(thermal.zones), NULL, 0, 0},
+    {"interval_ms", K_INT, F(thermal.interval_ms), NULL, 10, 3600000},
+    {"target_c", K_DOUBLE, F(thermal.target_c), NULL, 0, 125},
+    {"limit_c", K_DOUBLE, F(thermal.limit_c), NULL, 0, 125},
+    {"fan_driver", K_ENUM, F(fan.driver), fan_drivers, 0, 0},
+    {"fan_chip", K_STR, F(fan.chip), NULL, 0, 0},
+    {"fan_line", K_UINT, F(fan.line), NULL, 0, 1023},
+    {"fan_active_low", K_BOOL, F(fan.active_low), NULL, 0, 0},
+    {"fan_on_c", K_DOUBLE, F(fan.on_c), NULL, 0, 125},
+    {"fan_off_c", K_DOUBLE, F(fan.off_c), NULL, 0, 125},
+    {"fan_pwm", K_STR, F(fan.pwm), NULL, 0, 0},
+    {"led_driver", K_ENUM, F(led.driver), led_drivers, 0, 0},
+    {"led_chip", K_STR, F(led.chip), NULL, 0, 0},
+    {"led_lines", K_LINES, F(led.lines), NULL, 0, 1023},
+    {"gpio_backend", K_ENUM, F(gpio.backend), backends, 0, 0},
+    {"gpio_sim_dir", K_STR, F(gpio.sim_dir), NULL, 0, 0},
+    {"mqtt_enabled", K_BOOL, F(mqtt.enabled), NULL, 0, 0},
+    {"mqtt_port", K_INT, F(mqtt.port), NULL, 1, 65535},
+    {"mqtt_username", K_STR, F(mqtt.username), NULL, 0, 0},
+    {"mqtt_password_file", K_STR, F(mqtt.password_file), NULL, 0, 0},
+    {"mqtt_cafile", K_STR, F(mqtt.cafile), NULL, 0, 0},
+    {"mqtt_certfile", K_STR, F(mqtt.certfile), NULL, 0, 0},
+    {"mqtt_keyfile", K_STR, F(mqtt.keyfile), NULL, 0, 0},
+    {"mqtt_discovery_prefix", K_STR, F(mqtt.discovery_prefix), NULL, 0, 0},
+    {"mqtt_keepalive_s", K_INT, F(mqtt.keepalive_s), NULL, 5, 3600},
+    {"control_socket", K_STR, F(control.socket), NULL, 0, 0},
+    {"sim_ambient_c", K_DOUBLE, F(sim.ambient_c), NULL, -40, 85},
+    {"sim_time_scale", K_DOUBLE, F(sim.time_scale), NULL, 0.001, 10000},
 };
 
 #define NKEYS (sizeof(agentconf_keys) / sizeof(agentconf_keys[0]))
@@ -134,13 +133,13 @@ static int agentconf_lines(const struct agentkey *k, const char *value,
 		if (end == p || errno || v > k->max || *p == '-') {
 			snprintf(err, errlen,
 				 "%s: '%s' is not a list of GPIO line "
-				 "numbers 0..%g", k->key, value, k->max);
+				 "numbers 0..%g",
+				 k->key, value, k->max);
 			return -1;
 		}
 		if (n == LED_MAX_LINES) {
-			snprintf(err, errlen,
-				 "%s: more than %d lines in '%s'", k->key,
-				 LED_MAX_LINES, value);
+			snprintf(err, errlen, "%s: more than %d lines in '%s'",
+				 k->key, LED_MAX_LINES, value);
 			return -1;
 		}
 		lines[n++] = (unsigned)v;
@@ -225,8 +224,8 @@ int agentconf_set(struct config *c, const char *key, const char *value,
 		for (unsigned i = 0; k->names[i]; i++) {
 			size_t len = strlen(err);
 
-			snprintf(err + len, errlen - len, "%s %s",
-				 i ? "," : "", k->names[i]);
+			snprintf(err + len, errlen - len, "%s %s", i ? "," : "",
+				 k->names[i]);
 		}
 		return -1;
 	case K_LINES:
@@ -269,8 +268,8 @@ static int agentconf_apply(const struct inventory *inv,
 	char msg[512], value[INV_VALUE_MAX + CONFIG_NAME_MAX];
 
 	for (size_t i = 0; i < nset; i++) {
-		if (agentconf_expand(set[i].value, node, value,
-				     sizeof(value)) < 0) {
+		if (agentconf_expand(set[i].value, node, value, sizeof(value)) <
+		    0) {
 			snprintf(err, errlen, "%s:%u: %s: value too long",
 				 inv->path, set[i].line, set[i].key);
 			return -1;
@@ -298,8 +297,8 @@ int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 			 b ? b->address : inv->broker);
 	}
 	snprintf(c->mqtt.prefix, sizeof(c->mqtt.prefix), "%s", inv->prefix);
-	if (agentconf_apply(inv, inv->set, inv->nset, n->name, c, err,
-			    errlen) < 0 ||
+	if (agentconf_apply(inv, inv->set, inv->nset, n->name, c, err, errlen) <
+		0 ||
 	    agentconf_apply(inv, n->set, n->nset, n->name, c, err, errlen) < 0)
 		return -1;
 	/* the broker's ACL knows each node by its name (config/mosquitto) */
@@ -314,10 +313,10 @@ int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 		return -1;
 	}
 	if (c->fan.driver == FAN_DRIVER_GPIO && c->fan.off_c >= c->fan.on_c) {
-		snprintf(err, errlen,
-			 "%s:%u: node %s: fan_off_c %g must be below fan_on_c %g",
-			 inv->path, n->line, n->name, c->fan.off_c,
-			 c->fan.on_c);
+		snprintf(
+		    err, errlen,
+		    "%s:%u: node %s: fan_off_c %g must be below fan_on_c %g",
+		    inv->path, n->line, n->name, c->fan.off_c, c->fan.on_c);
 		return -1;
 	}
 	return 0;
@@ -330,8 +329,10 @@ int agentconf_print(const struct inventory *inv, const struct inv_node *n,
 
 	if (agentconf_build(inv, n, &c, err, errlen) < 0)
 		return -1;
-	fprintf(out, "; agent.conf for %s, generated by pirack agent-config "
-		"from %s\n", n->name, inv->path);
+	fprintf(out,
+		"; agent.conf for %s, generated by pirack agent-config "
+		"from %s\n",
+		n->name, inv->path);
 	if (config_write(&c, out) < 0 || fflush(out) == EOF) {
 		snprintf(err, errlen, "writing the config: %s",
 			 strerror(errno));

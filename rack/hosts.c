@@ -17,8 +17,8 @@ void hosts_block(const struct inventory *inv, FILE *out)
 	fprintf(out, "%s\n", HOSTS_END);
 }
 
-static char *hosts_read(const char *file, size_t *len, mode_t *mode,
-			char *err, size_t errlen)
+static char *hosts_read(const char *file, size_t *len, mode_t *mode, char *err,
+			size_t errlen)
 {
 	FILE *f = fopen(file, "r");
 	char *buf = NULL;
@@ -28,7 +28,7 @@ static char *hosts_read(const char *file, size_t *len, mode_t *mode,
 	*len = 0;
 	*mode = 0644;
 	if (!f && errno == ENOENT)
-		return calloc(1, 1);	/* a new file gets just the block */
+		return calloc(1, 1); /* a new file gets just the block */
 	if (!f || fstat(fileno(f), &st) < 0)
 		goto fail;
 	*mode = st.st_mode & 07777;
@@ -101,8 +101,8 @@ static int hosts_write(const char *file, const char *data, size_t len,
 	snprintf(tmp, sizeof(tmp), "%s.pirack-XXXXXX", file);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: creating a temporary file: %s",
-			 file, strerror(errno));
+		snprintf(err, errlen, "%s: creating a temporary file: %s", file,
+			 strerror(errno));
 		return -1;
 	}
 	f = fdopen(fd, "w");
@@ -150,20 +150,25 @@ int hosts_apply(const struct inventory *inv, const char *file, bool *changed,
 	begin = hosts_find(old, old, HOSTS_BEGIN);
 	end = begin ? hosts_find(old, begin, HOSTS_END) : NULL;
 	if (begin && !end) {
-		snprintf(err, errlen, "%s:%u: '%s' without a '%s' line after "
-			 "it; fix the file by hand", file,
-			 hosts_lineno(old, begin), HOSTS_BEGIN, HOSTS_END);
+		snprintf(err, errlen,
+			 "%s:%u: '%s' without a '%s' line after "
+			 "it; fix the file by hand",
+			 file, hosts_lineno(old, begin), HOSTS_BEGIN,
+			 HOSTS_END);
 		goto out;
 	}
 	if (!begin && (end = hosts_find(old, old, HOSTS_END))) {
-		snprintf(err, errlen, "%s:%u: '%s' without a '%s' line before "
-			 "it; fix the file by hand", file,
-			 hosts_lineno(old, end), HOSTS_END, HOSTS_BEGIN);
+		snprintf(err, errlen,
+			 "%s:%u: '%s' without a '%s' line before "
+			 "it; fix the file by hand",
+			 file, hosts_lineno(old, end), HOSTS_END, HOSTS_BEGIN);
 		goto out;
 	}
 	if (end && hosts_find(old, end, HOSTS_BEGIN)) {
-		snprintf(err, errlen, "%s:%u: a second pirack block; remove "
-			 "one by hand", file,
+		snprintf(err, errlen,
+			 "%s:%u: a second pirack block; remove "
+			 "one by hand",
+			 file,
 			 hosts_lineno(old, hosts_find(old, end, HOSTS_BEGIN)));
 		goto out;
 	}

@@ -20,33 +20,35 @@ struct inv_parse {
 	struct inventory *inv;
 	FILE *f;
 	unsigned line;			/* of the line inih is handling */
-	char section[INV_NAME_MAX + 2];	/* as our reader saw the header */
+	char section[INV_NAME_MAX + 2]; /* as our reader saw the header */
 	bool in_rack, rack_seen;
-	struct inv_node *cur;		/* NULL outside a node section */
+	struct inv_node *cur; /* NULL outside a node section */
 	size_t cap;
-	unsigned rack_key_line[NRACK_KEYS];	/* where each was given */
-	unsigned addr_line;		/* of cur's address */
+	unsigned rack_key_line[NRACK_KEYS]; /* where each was given */
+	unsigned addr_line;		    /* of cur's address */
 	unsigned slots_line;
-	unsigned *addr_lines;		/* per node, for duplicate messages */
-	bool indented;			/* the line starts with blanks */
+	unsigned *addr_lines; /* per node, for duplicate messages */
+	bool indented;	      /* the line starts with blanks */
 	char err[512];
-	unsigned errline;		/* 0 = no error yet */
+	unsigned errline; /* 0 = no error yet */
 };
 
-static const char *const rack_keys[] = { "name", "user", "broker", "prefix",
-					 "status_username",
-					 "status_password_file" };
+static const char *const rack_keys[] = {"name",
+					"user",
+					"broker",
+					"prefix",
+					"status_username",
+					"status_password_file"};
 
-static void inv_error(struct inv_parse *p, unsigned line, const char *fmt,
-		      ...) __attribute__((format(printf, 3, 4)));
+static void inv_error(struct inv_parse *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void inv_error(struct inv_parse *p, unsigned line, const char *fmt,
-		      ...)
+static void inv_error(struct inv_parse *p, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (p->errline && p->errline <= line)
-		return;		/* keep the first error in the file */
+		return; /* keep the first error in the file */
 	va_start(ap, fmt);
 	vsnprintf(p->err, sizeof(p->err), fmt, ap);
 	va_end(ap);
@@ -102,8 +104,9 @@ static bool inv_valid_user(const char *s)
 	if (!*s || !(islower((unsigned char)*s) || *s == '_'))
 		return false;
 	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-' && *s != '.')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_' && *s != '-' &&
+		    *s != '.')
 			return false;
 	return true;
 }
@@ -163,7 +166,7 @@ static void inv_section(struct inv_parse *p, const char *name)
 	}
 	n = &inv->nodes[inv->nnodes];
 	memset(n, 0, sizeof(*n));
-	memcpy(n->name, name, strlen(name) + 1);	/* a label: <= 63 */
+	memcpy(n->name, name, strlen(name) + 1); /* a label: <= 63 */
 	n->line = p->line;
 	n->slots = INV_DEFAULT_SLOTS;
 	p->addr_lines[inv->nnodes] = 0;
@@ -194,7 +197,7 @@ static char *inv_reader(char *str, int num, void *stream)
 			  num - 3);
 		while ((c = fgetc(p->f)) != EOF && c != '\n')
 			;
-		str[0] = '\0';	/* nothing of it reaches the handler */
+		str[0] = '\0'; /* nothing of it reaches the handler */
 		return str;
 	}
 	s = str;
@@ -207,7 +210,7 @@ static char *inv_reader(char *str, int num, void *stream)
 		return str;
 	end = strchr(s, ']');
 	if (!end)
-		return str;	/* inih reports the syntax error */
+		return str; /* inih reports the syntax error */
 	if ((size_t)(end - s - 1) >= sizeof(p->section)) {
 		inv_error(p, p->line, "section name too long");
 		p->section[0] = '\0';
@@ -230,8 +233,10 @@ static void inv_setting(struct inv_parse *p, struct inv_setting *set,
 
 	for (size_t i = 0; i < *nset; i++) {
 		if (strcmp(set[i].key, key) == 0) {
-			inv_error(p, p->line, "[%s]: %s given twice (first at "
-				  "line %u)", p->section, key, set[i].line);
+			inv_error(p, p->line,
+				  "[%s]: %s given twice (first at "
+				  "line %u)",
+				  p->section, key, set[i].line);
 			return;
 		}
 	}
@@ -246,8 +251,8 @@ static void inv_setting(struct inv_parse *p, struct inv_setting *set,
 		return;
 	}
 	if (*nset == INV_SETTINGS_MAX) {
-		inv_error(p, p->line, "[%s]: more than %d settings",
-			  p->section, INV_SETTINGS_MAX);
+		inv_error(p, p->line, "[%s]: more than %d settings", p->section,
+			  INV_SETTINGS_MAX);
 		return;
 	}
 	snprintf(set[*nset].key, sizeof(set->key), "%s", key);
@@ -273,31 +278,38 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 		return;
 	}
 	if (p->rack_key_line[k]) {
-		inv_error(p, p->line, "[rack]: %s given twice (first at line "
-			  "%u)", key, p->rack_key_line[k]);
+		inv_error(p, p->line,
+			  "[rack]: %s given twice (first at line "
+			  "%u)",
+			  key, p->rack_key_line[k]);
 		return;
 	}
 	p->rack_key_line[k] = p->line;
 	switch (k) {
 	case 0:
 		if (!*value || strlen(value) >= sizeof(inv->name))
-			inv_error(p, p->line, "[rack]: name must be 1 to %zu "
-				  "characters", sizeof(inv->name) - 1);
+			inv_error(p, p->line,
+				  "[rack]: name must be 1 to %zu "
+				  "characters",
+				  sizeof(inv->name) - 1);
 		else
 			strcpy(inv->name, value);
 		break;
 	case 1:
 		if (strlen(value) >= sizeof(inv->user) ||
 		    !inv_valid_user(value))
-			inv_error(p, p->line, "[rack]: user '%s' is not a valid "
-				  "user name", value);
+			inv_error(p, p->line,
+				  "[rack]: user '%s' is not a valid "
+				  "user name",
+				  value);
 		else
 			strcpy(inv->user, value);
 		break;
 	case 2:
 		/* a node name, checked once all nodes are known */
 		if (strlen(value) >= sizeof(inv->broker) || !*value)
-			inv_error(p, p->line, "[rack]: broker must be a node "
+			inv_error(p, p->line,
+				  "[rack]: broker must be a node "
 				  "name, a host name or an address");
 		else
 			strcpy(inv->broker, value);
@@ -305,15 +317,18 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 	case 3:
 		if (strlen(value) >= sizeof(inv->prefix) ||
 		    !inv_valid_prefix(value))
-			inv_error(p, p->line, "[rack]: prefix '%s' is not an "
+			inv_error(p, p->line,
+				  "[rack]: prefix '%s' is not an "
 				  "MQTT topic prefix (no wildcards, spaces or "
-				  "empty levels)", value);
+				  "empty levels)",
+				  value);
 		else
 			strcpy(inv->prefix, value);
 		break;
 	case 4:
 		if (strlen(value) >= sizeof(inv->status_username) || !*value)
-			inv_error(p, p->line, "[rack]: status_username must be "
+			inv_error(p, p->line,
+				  "[rack]: status_username must be "
 				  "1 to %zu characters",
 				  sizeof(inv->status_username) - 1);
 		else
@@ -322,7 +337,8 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 	case 5:
 		if (strlen(value) >= sizeof(inv->status_password_file) ||
 		    value[0] != '/')
-			inv_error(p, p->line, "[rack]: status_password_file "
+			inv_error(p, p->line,
+				  "[rack]: status_password_file "
 				  "must be an absolute path");
 		else
 			strcpy(inv->status_password_file, value);
@@ -340,15 +356,18 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 
 	if (strcmp(key, "address") == 0) {
 		if (p->addr_lines[idx]) {
-			inv_error(p, p->line, "[%s]: address given twice "
-				  "(first at line %u)", n->name,
-				  p->addr_lines[idx]);
+			inv_error(p, p->line,
+				  "[%s]: address given twice "
+				  "(first at line %u)",
+				  n->name, p->addr_lines[idx]);
 			return;
 		}
 		if (strlen(value) >= sizeof(n->address) ||
 		    !inv_parse_addr(value, a)) {
-			inv_error(p, p->line, "[%s]: address '%s' is not an "
-				  "IPv4 or IPv6 address", n->name, value);
+			inv_error(p, p->line,
+				  "[%s]: address '%s' is not an "
+				  "IPv4 or IPv6 address",
+				  n->name, value);
 			return;
 		}
 		for (size_t i = 0; i < idx; i++) {
@@ -356,9 +375,10 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 				continue;
 			inv_parse_addr(inv->nodes[i].address, b);
 			if (memcmp(a, b, sizeof(a)) == 0) {
-				inv_error(p, p->line, "[%s]: address %s is "
-					  "already %s's (line %u)", n->name,
-					  value, inv->nodes[i].name,
+				inv_error(p, p->line,
+					  "[%s]: address %s is "
+					  "already %s's (line %u)",
+					  n->name, value, inv->nodes[i].name,
 					  p->addr_lines[i]);
 				return;
 			}
@@ -370,8 +390,10 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 		unsigned long v;
 
 		if (p->slots_line) {
-			inv_error(p, p->line, "[%s]: slots given twice (first "
-				  "at line %u)", n->name, p->slots_line);
+			inv_error(p, p->line,
+				  "[%s]: slots given twice (first "
+				  "at line %u)",
+				  n->name, p->slots_line);
 			return;
 		}
 		p->slots_line = p->line;
@@ -379,7 +401,8 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 		v = strtoul(value, &end, 10);
 		if (end == value || *end || errno || v == 0 ||
 		    v > INV_SLOTS_MAX || !isdigit((unsigned char)*value)) {
-			inv_error(p, p->line, "[%s]: slots '%s' must be a whole "
+			inv_error(p, p->line,
+				  "[%s]: slots '%s' must be a whole "
 				  "number 1..%d (MPI processes on the node)",
 				  n->name, value, INV_SLOTS_MAX);
 			return;
@@ -399,13 +422,16 @@ static int inv_handler(void *user, const char *section, const char *name,
 
 	if (p->indented) {
 		/* inih takes it as the continuation of the value above */
-		inv_error(p, p->line, "indented line: remove the "
+		inv_error(p, p->line,
+			  "indented line: remove the "
 			  "indentation (it would continue the value above)");
 		return 1;
 	}
 	if (!*section)
-		inv_error(p, p->line, "'%s' outside any section: start with "
-			  "[rack] or a node section", name);
+		inv_error(p, p->line,
+			  "'%s' outside any section: start with "
+			  "[rack] or a node section",
+			  name);
 	else if (p->in_rack)
 		inv_rack_key(p, name, value);
 	else if (p->cur)
@@ -423,7 +449,8 @@ static void inv_finish(struct inv_parse *p)
 	struct config c;
 
 	if (inv->nnodes == 0) {
-		inv_error(p, p->line ? p->line : 1, "no nodes: add a section "
+		inv_error(p, p->line ? p->line : 1,
+			  "no nodes: add a section "
 			  "per node, e.g. [rpi-0] with address = ...");
 		return;
 	}
@@ -437,14 +464,15 @@ static void inv_finish(struct inv_parse *p)
 	if (inv->broker[0] && !inventory_node(inv, inv->broker) &&
 	    !inv_parse_addr(inv->broker, a) &&
 	    !inv_valid_hostname(inv->broker)) {
-		inv_error(p, p->rack_key_line[2], "[rack]: broker '%s' is "
+		inv_error(p, p->rack_key_line[2],
+			  "[rack]: broker '%s' is "
 			  "neither a node, an address nor a host name",
 			  inv->broker);
 		return;
 	}
 	for (size_t i = 0; i < inv->nnodes; i++) {
-		if (agentconf_build(inv, &inv->nodes[i], &c, msg,
-				    sizeof(msg)) < 0) {
+		if (agentconf_build(inv, &inv->nodes[i], &c, msg, sizeof(msg)) <
+		    0) {
 			/* msg already reads FILE:LINE: ... */
 			snprintf(p->err, sizeof(p->err), "%s", msg);
 			p->errline = (unsigned)-1;
@@ -456,7 +484,7 @@ static void inv_finish(struct inv_parse *p)
 int inventory_load(const char *file, struct inventory *inv, char *err,
 		   size_t errlen)
 {
-	struct inv_parse p = { .inv = inv };
+	struct inv_parse p = {.inv = inv};
 	int rc;
 
 	memset(inv, 0, sizeof(*inv));
@@ -474,7 +502,8 @@ int inventory_load(const char *file, struct inventory *inv, char *err,
 		inv_error(&p, p.line + 1, "read error: %s", strerror(errno));
 	fclose(p.f);
 	if (rc > 0 && (!p.errline || (unsigned)rc < p.errline))
-		inv_error(&p, (unsigned)rc, "syntax error: expected [section], "
+		inv_error(&p, (unsigned)rc,
+			  "syntax error: expected [section], "
 			  "key = value or a ; comment");
 	else if (rc < 0)
 		inv_error(&p, 1, "out of memory");

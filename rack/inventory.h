@@ -22,23 +22,23 @@ struct inv_node {
 	char name[INV_NAME_MAX];
 	char address[INV_ADDR_MAX];
 	unsigned slots;
-	unsigned line;			/* of its [name] header */
-	struct inv_setting set[INV_SETTINGS_MAX];	/* overrides */
+	unsigned line;				  /* of its [name] header */
+	struct inv_setting set[INV_SETTINGS_MAX]; /* overrides */
 	size_t nset;
 };
 
 struct inventory {
 	char path[INV_VALUE_MAX];
-	char name[INV_NAME_MAX];	/* [rack] name, default "pirack" */
-	char user[INV_NAME_MAX];	/* SSH user, "" = the caller's */
-	char broker[INV_NAME_MAX];	/* node name or address, "" = unset */
-	char prefix[INV_NAME_MAX];	/* MQTT prefix, default "pirack" */
+	char name[INV_NAME_MAX];   /* [rack] name, default "pirack" */
+	char user[INV_NAME_MAX];   /* SSH user, "" = the caller's */
+	char broker[INV_NAME_MAX]; /* node name or address, "" = unset */
+	char prefix[INV_NAME_MAX]; /* MQTT prefix, default "pirack" */
 	/* pirack status's MQTT login; no password file = anonymous */
-	char status_username[INV_NAME_MAX];	/* default "pirack" */
+	char status_username[INV_NAME_MAX]; /* default "pirack" */
 	char status_password_file[INV_VALUE_MAX];
-	struct inv_setting set[INV_SETTINGS_MAX];	/* rack-wide defaults */
+	struct inv_setting set[INV_SETTINGS_MAX]; /* rack-wide defaults */
 	size_t nset;
-	struct inv_node *nodes;		/* in file order */
+	struct inv_node *nodes; /* in file order */
 	size_t nnodes;
 };
 

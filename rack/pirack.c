@@ -11,65 +11,65 @@
 #include "pirack.h"
 
 static const char usage[] =
-	"Usage: pirack [-r FILE] COMMAND [ARGS...]\n"
-	"Turns one rack inventory into what each Raspberry Pi of an MPI\n"
-	"cluster needs, and shows the rack live from MQTT.\n"
-	"\n"
-	"Commands:\n"
-	"  hosts [--apply FILE]    the /etc/hosts lines, in a marked block\n"
-	"  machinefile             MPICH hydra machinefile (NAME:SLOTS)\n"
-	"  agent-config NODE       the full agent.conf (pirackd) for NODE\n"
-	"  nodes                   NAME ADDRESS SLOTS USER, a node a line\n"
-	"  check                   validate the rack file and summarise it\n"
-	"  status [--watch] [--json]  every node's state from the broker\n"
-	"\n"
-	"Options:\n"
-	"  -r, --rack FILE   rack inventory (default $PIRACK_RACK, else\n"
-	"                    " INVENTORY_DEFAULT_PATH ")\n"
-	"  -h, --help        this text; 'pirack COMMAND --help' for one command\n"
-	"  -V, --version     print the version\n"
-	"\n"
-	"Exit status: 0 done, 1 failed, 2 bad usage or bad rack file.\n"
-	"See pirack(1).\n";
+    "Usage: pirack [-r FILE] COMMAND [ARGS...]\n"
+    "Turns one rack inventory into what each Raspberry Pi of an MPI\n"
+    "cluster needs, and shows the rack live from MQTT.\n"
+    "\n"
+    "Commands:\n"
+    "  hosts [--apply FILE]    the /etc/hosts lines, in a marked block\n"
+    "  machinefile             MPICH hydra machinefile (NAME:SLOTS)\n"
+    "  agent-config NODE       the full agent.conf (pirackd) for NODE\n"
+    "  nodes                   NAME ADDRESS SLOTS USER, a node a line\n"
+    "  check                   validate the rack file and summarise it\n"
+    "  status [--watch] [--json]  every node's state from the broker\n"
+    "\n"
+    "Options:\n"
+    "  -r, --rack FILE   rack inventory (default $PIRACK_RACK, else\n"
+    "                    " INVENTORY_DEFAULT_PATH ")\n"
+    "  -h, --help        this text; 'pirack COMMAND --help' for one command\n"
+    "  -V, --version     print the version\n"
+    "\n"
+    "Exit status: 0 done, 1 failed, 2 bad usage or bad rack file.\n"
+    "See pirack(1).\n";
 
 static const char hosts_usage[] =
-	"Usage: pirack hosts [--apply FILE]\n"
-	"Prints the rack's /etc/hosts lines (ADDRESS NAME) between the lines\n"
-	"'" HOSTS_BEGIN " ...' and '" HOSTS_END "'.\n"
-	"\n"
-	"  -a, --apply FILE  put the block into FILE instead: replace the\n"
-	"                    block already there, else append it; everything\n"
-	"                    else in FILE is kept. Prints 'FILE: updated' or\n"
-	"                    'FILE: unchanged' (nothing is written then).\n";
+    "Usage: pirack hosts [--apply FILE]\n"
+    "Prints the rack's /etc/hosts lines (ADDRESS NAME) between the lines\n"
+    "'" HOSTS_BEGIN " ...' and '" HOSTS_END "'.\n"
+    "\n"
+    "  -a, --apply FILE  put the block into FILE instead: replace the\n"
+    "                    block already there, else append it; everything\n"
+    "                    else in FILE is kept. Prints 'FILE: updated' or\n"
+    "                    'FILE: unchanged' (nothing is written then).\n";
 
 static const char machinefile_usage[] =
-	"Usage: pirack machinefile\n"
-	"Prints MPICH hydra's machinefile: NAME:SLOTS, one node a line,\n"
-	"for mpiexec -f FILE.\n";
+    "Usage: pirack machinefile\n"
+    "Prints MPICH hydra's machinefile: NAME:SLOTS, one node a line,\n"
+    "for mpiexec -f FILE.\n";
 
 static const char agentconf_usage[] =
-	"Usage: pirack agent-config NODE\n"
-	"Prints NODE's complete agent.conf for pirackd: the agent's defaults,\n"
-	"then the rack's (broker, prefix and rack-wide settings in [rack]),\n"
-	"then NODE's own settings. Settings rack.conf may give, in [rack] or\n"
-	"a node's section:\n";
+    "Usage: pirack agent-config NODE\n"
+    "Prints NODE's complete agent.conf for pirackd: the agent's defaults,\n"
+    "then the rack's (broker, prefix and rack-wide settings in [rack]),\n"
+    "then NODE's own settings. Settings rack.conf may give, in [rack] or\n"
+    "a node's section:\n";
 
 static const char nodes_usage[] =
-	"Usage: pirack nodes\n"
-	"Prints NAME ADDRESS SLOTS USER, tab-separated, one node a line (USER\n"
-	"is the rack's SSH user, '-' when unset): for scripts.\n";
+    "Usage: pirack nodes\n"
+    "Prints NAME ADDRESS SLOTS USER, tab-separated, one node a line (USER\n"
+    "is the rack's SSH user, '-' when unset): for scripts.\n";
 
 static const char check_usage[] =
-	"Usage: pirack check\n"
-	"Validates the rack file, every node's agent config included, and\n"
-	"prints a one-line summary. Errors read FILE:LINE: message.\n";
+    "Usage: pirack check\n"
+    "Validates the rack file, every node's agent config included, and\n"
+    "prints a one-line summary. Errors read FILE:LINE: message.\n";
 
 /* Parses a command's options: only --help, plus what the caller adds. */
 static int rack_help_only(int argc, char **argv, const char *text)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -101,9 +101,9 @@ static int rack_load(struct rack *r)
 static int cmd_hosts(struct rack *r, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "apply", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"apply", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *apply = NULL;
 	char err[600];
@@ -148,8 +148,10 @@ static int cmd_machinefile(struct rack *r, int argc, char **argv)
 	int i = rack_help_only(argc, argv, machinefile_usage);
 
 	if (i < argc) {
-		fprintf(stderr, "pirack machinefile: unexpected argument "
-			"'%s'\n", argv[i]);
+		fprintf(stderr,
+			"pirack machinefile: unexpected argument "
+			"'%s'\n",
+			argv[i]);
 		return RACK_EXIT_USAGE;
 	}
 	if (rack_load(r) < 0)
@@ -166,7 +168,8 @@ static int cmd_agent_config(struct rack *r, int argc, char **argv)
 
 	if (argc - i != 1) {
 		fputs("pirack agent-config: give one NODE.\n"
-		      "Try 'pirack agent-config --help'.\n", stderr);
+		      "Try 'pirack agent-config --help'.\n",
+		      stderr);
 		return RACK_EXIT_USAGE;
 	}
 	if (rack_load(r) < 0)
@@ -229,23 +232,23 @@ static const struct {
 	const char *name;
 	int (*run)(struct rack *r, int argc, char **argv);
 } rack_cmds[] = {
-	{ "hosts", cmd_hosts },
-	{ "machinefile", cmd_machinefile },
-	{ "agent-config", cmd_agent_config },
-	{ "nodes", cmd_nodes },
-	{ "check", cmd_check },
-	{ "status", status_main },
+    {"hosts", cmd_hosts},
+    {"machinefile", cmd_machinefile},
+    {"agent-config", cmd_agent_config},
+    {"nodes", cmd_nodes},
+    {"check", cmd_check},
+    {"status", status_main},
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "rack", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"rack", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct rack r = { 0 };
+	struct rack r = {0};
 	int c, rc;
 
 	r.file = getenv("PIRACK_RACK");

@@ -9,7 +9,7 @@
 #define RACK_EXIT_USAGE 2
 
 struct rack {
-	const char *file;		/* -r, $PIRACK_RACK or the default */
+	const char *file; /* -r, $PIRACK_RACK or the default */
 	struct inventory inv;
 };
 

@@ -15,40 +15,40 @@
 #include "pirack.h"
 
 const char status_usage[] =
-	"Usage: pirack status [--watch] [--json] [--timeout SEC]\n"
-	"                     [--broker HOST] [--port N]\n"
-	"Prints one row per node of the rack from the MQTT broker: state\n"
-	"(online, offline, stale when the last sample is older than three\n"
-	"sample periods, unknown when never heard of), temperature, fan, LED,\n"
-	"pace, throttle flags (under-voltage in red on a terminal; 'was:'\n"
-	"marks flags seen since boot but not now) and the sample's age.\n"
-	"\n"
-	"  -w, --watch        keep running, redraw every second (in place on\n"
-	"                     a terminal); Ctrl-C ends\n"
-	"  -j, --json         a JSON array of rows, each with the node's last\n"
-	"                     state object, instead of the table\n"
-	"  -t, --timeout SEC  wait at most SEC for the retained messages\n"
-	"                     (default 2; ends early once every node reported)\n"
-	"  -b, --broker HOST  the broker (default: the rack's)\n"
-	"  -p, --port N       its port (default: the rack's mqtt_port, 1883)\n"
-	"  -u, --username U   log in as U (default: the rack's status_username,\n"
-	"                     pirack)\n"
-	"  -P, --password-file FILE  the password, on FILE's first line\n"
-	"                     (default: the rack's status_password_file; none:\n"
-	"                     no login)\n"
-	"\n"
-	"Exit status without --watch: 0 when every node is online and fresh,\n"
-	"1 otherwise or when the broker cannot be reached.\n";
+    "Usage: pirack status [--watch] [--json] [--timeout SEC]\n"
+    "                     [--broker HOST] [--port N]\n"
+    "Prints one row per node of the rack from the MQTT broker: state\n"
+    "(online, offline, stale when the last sample is older than three\n"
+    "sample periods, unknown when never heard of), temperature, fan, LED,\n"
+    "pace, throttle flags (under-voltage in red on a terminal; 'was:'\n"
+    "marks flags seen since boot but not now) and the sample's age.\n"
+    "\n"
+    "  -w, --watch        keep running, redraw every second (in place on\n"
+    "                     a terminal); Ctrl-C ends\n"
+    "  -j, --json         a JSON array of rows, each with the node's last\n"
+    "                     state object, instead of the table\n"
+    "  -t, --timeout SEC  wait at most SEC for the retained messages\n"
+    "                     (default 2; ends early once every node reported)\n"
+    "  -b, --broker HOST  the broker (default: the rack's)\n"
+    "  -p, --port N       its port (default: the rack's mqtt_port, 1883)\n"
+    "  -u, --username U   log in as U (default: the rack's status_username,\n"
+    "                     pirack)\n"
+    "  -P, --password-file FILE  the password, on FILE's first line\n"
+    "                     (default: the rack's status_password_file; none:\n"
+    "                     no login)\n"
+    "\n"
+    "Exit status without --watch: 0 when every node is online and fresh,\n"
+    "1 otherwise or when the broker cannot be reached.\n";
 
 enum row_state { ROW_UNKNOWN, ROW_ONLINE, ROW_STALE, ROW_OFFLINE };
-static const char *const row_names[] = { "unknown", "online", "stale",
-					 "offline" };
+static const char *const row_names[] = {"unknown", "online", "stale",
+					"offline"};
 
 struct status_row {
 	const struct inv_node *node;
-	int interval_ms;		/* its agent's sample period */
-	cJSON *state;			/* last state message, or NULL */
-	char avail[16];			/* "online", "offline" or "" */
+	int interval_ms; /* its agent's sample period */
+	cJSON *state;	 /* last state message, or NULL */
+	char avail[16];	 /* "online", "offline" or "" */
 };
 
 struct status {
@@ -57,7 +57,7 @@ struct status {
 	const char *prefix;
 	bool json, watch, tty, color;
 	bool connected, subscribed;
-	int connack;			/* -1 = none yet */
+	int connack; /* -1 = none yet */
 	unsigned long bad_payloads;
 };
 
@@ -107,7 +107,7 @@ static void status_on_message(struct mosquitto *m, void *obj,
 		return;
 	row = status_row(st, node, (size_t)(slash - node));
 	if (!row)
-		return;		/* not in this rack */
+		return; /* not in this rack */
 	if (strcmp(slash, "/availability") == 0) {
 		snprintf(row->avail, sizeof(row->avail), "%.*s",
 			 msg->payloadlen, (const char *)msg->payload);
@@ -115,7 +115,7 @@ static void status_on_message(struct mosquitto *m, void *obj,
 		json = cJSON_ParseWithLength(msg->payload,
 					     (size_t)msg->payloadlen);
 		if (!cJSON_IsObject(json)) {
-			st->bad_payloads++;	/* keep the last good one */
+			st->bad_payloads++; /* keep the last good one */
 			cJSON_Delete(json);
 			return;
 		}
@@ -174,8 +174,7 @@ static double status_age(const struct status_row *row, double now)
 	return isnan(ts) ? NAN : fmax(0, now - ts);
 }
 
-static enum row_state status_classify(const struct status_row *row,
-				      double now)
+static enum row_state status_classify(const struct status_row *row, double now)
 {
 	double age = status_age(row, now);
 
@@ -191,16 +190,15 @@ static enum row_state status_classify(const struct status_row *row,
 /* The throttle flags, now in capitals' place ("under-voltage"), and
  * those only seen since boot as "was:...". Sets *uv when under-voltage
  * is or was there. */
-static void status_throttle(const cJSON *state, char *buf, size_t len,
-			    bool *uv)
+static void status_throttle(const cJSON *state, char *buf, size_t len, bool *uv)
 {
 	static const struct {
 		const char *key, *seen, *text;
 	} flags[] = {
-		{ "under_voltage", "under_voltage_seen", "under-voltage" },
-		{ "freq_capped", "freq_capped_seen", "capped" },
-		{ "throttled", "throttled_seen", "throttled" },
-		{ "soft_temp_limit", "soft_temp_limit_seen", "soft-limit" },
+	    {"under_voltage", "under_voltage_seen", "under-voltage"},
+	    {"freq_capped", "freq_capped_seen", "capped"},
+	    {"throttled", "throttled_seen", "throttled"},
+	    {"soft_temp_limit", "soft_temp_limit_seen", "soft-limit"},
 	};
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(state, "throttled");
 	size_t n = 0;
@@ -253,8 +251,9 @@ static void status_table(const struct status *st, FILE *out, double now)
 	for (size_t i = 0; i < st->nrows; i++) {
 		const struct status_row *row = &st->rows[i];
 		enum row_state rs = status_classify(row, now);
-		const char *rc = rs == ROW_ONLINE ? "" :
-				 rs == ROW_STALE ? "\033[33m" : "\033[2m";
+		const char *rc = rs == ROW_ONLINE  ? ""
+				 : rs == ROW_STALE ? "\033[33m"
+						   : "\033[2m";
 		char temp[16] = "-", fan[32] = "-", led[32] = "-";
 		char pace[16] = "-", age[16] = "-", thr[128] = "-";
 		double v;
@@ -272,8 +271,8 @@ static void status_table(const struct status *st, FILE *out, double now)
 				snprintf(pace, sizeof(pace), "%.2f", v);
 			v = status_age(row, now);
 			if (!isnan(v))
-				snprintf(age, sizeof(age), v < 100 ? "%.1fs" :
-					 "%.0fs", v);
+				snprintf(age, sizeof(age),
+					 v < 100 ? "%.1fs" : "%.0fs", v);
 			status_throttle(row->state, thr, sizeof(thr), &uv);
 		}
 		fprintf(out, "%-12s %s%-8s%s %7s %-12s %-10s %5s %6s  %s%s%s\n",
@@ -308,9 +307,10 @@ static int status_json(const struct status *st, FILE *out, double now)
 		else
 			cJSON_AddNumberToObject(o, "age_s",
 						round(age * 1000) / 1000);
-		cJSON_AddItemToObject(o, "state", row->state ?
-				      cJSON_Duplicate(row->state, true) :
-				      cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "state",
+				      row->state
+					  ? cJSON_Duplicate(row->state, true)
+					  : cJSON_CreateNull());
 	}
 	text = arr ? cJSON_Print(arr) : NULL;
 	cJSON_Delete(arr);
@@ -336,7 +336,7 @@ static void status_print(struct status *st)
 	double now = status_now();
 
 	if (st->watch && st->tty)
-		fputs("\033[H\033[J", stdout);	/* redraw in place */
+		fputs("\033[H\033[J", stdout); /* redraw in place */
 	if (st->json)
 		status_json(st, stdout, now);
 	else
@@ -375,10 +375,11 @@ static int status_connect(struct mosquitto *m, const struct config *c,
 		memset(pw, 0, sizeof(pw));
 	}
 	if (c->mqtt.cafile[0] &&
-	    (rc = mosquitto_tls_set(m, c->mqtt.cafile, NULL,
-				    c->mqtt.certfile[0] ? c->mqtt.certfile : NULL,
-				    c->mqtt.keyfile[0] ? c->mqtt.keyfile : NULL,
-				    NULL)) != MOSQ_ERR_SUCCESS) {
+	    (rc = mosquitto_tls_set(
+		 m, c->mqtt.cafile, NULL,
+		 c->mqtt.certfile[0] ? c->mqtt.certfile : NULL,
+		 c->mqtt.keyfile[0] ? c->mqtt.keyfile : NULL, NULL)) !=
+		MOSQ_ERR_SUCCESS) {
 		fprintf(stderr, "pirack status: TLS setup (cafile %s): %s\n",
 			c->mqtt.cafile, mosquitto_strerror(rc));
 		return -1;
@@ -386,16 +387,16 @@ static int status_connect(struct mosquitto *m, const struct config *c,
 	rc = mosquitto_connect(m, host, port, 30);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		fprintf(stderr, "pirack status: broker %s:%d: %s\n", host, port,
-			rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-					       mosquitto_strerror(rc));
+			rc == MOSQ_ERR_ERRNO ? strerror(errno)
+					     : mosquitto_strerror(rc));
 		return -1;
 	}
 	return 0;
 }
 
 /* Runs the client until the deadline (or a signal, in watch mode). */
-static int status_run(struct status *st, struct mosquitto *m,
-		      const char *host, int port, double timeout_s)
+static int status_run(struct status *st, struct mosquitto *m, const char *host,
+		      int port, double timeout_s)
 {
 	double start = status_now(), next_draw = start;
 	int rc;
@@ -403,21 +404,26 @@ static int status_run(struct status *st, struct mosquitto *m,
 	while (!status_stop) {
 		rc = mosquitto_loop(m, 100, 1);
 		if (st->connack > 0) {
-			fprintf(stderr, "pirack status: broker %s:%d refused "
-				"the connection: %s\n", host, port,
+			fprintf(stderr,
+				"pirack status: broker %s:%d refused "
+				"the connection: %s\n",
+				host, port,
 				mosquitto_connack_string(st->connack));
 			return -1;
 		}
 		if (rc != MOSQ_ERR_SUCCESS) {
 			if (!st->watch) {
-				fprintf(stderr, "pirack status: broker %s:%d: "
-					"%s\n", host, port,
-					rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-					mosquitto_strerror(rc));
+				fprintf(stderr,
+					"pirack status: broker %s:%d: "
+					"%s\n",
+					host, port,
+					rc == MOSQ_ERR_ERRNO
+					    ? strerror(errno)
+					    : mosquitto_strerror(rc));
 				return -1;
 			}
 			st->connected = false;
-			usleep(500 * 1000);	/* watch: retry, slowly */
+			usleep(500 * 1000); /* watch: retry, slowly */
 			mosquitto_reconnect(m);
 		}
 		if (!st->watch) {
@@ -437,17 +443,17 @@ static int status_run(struct status *st, struct mosquitto *m,
 int status_main(struct rack *r, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "watch", no_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "broker", required_argument, NULL, 'b' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "username", required_argument, NULL, 'u' },
-		{ "password-file", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"watch", no_argument, NULL, 'w'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"broker", required_argument, NULL, 'b'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"username", required_argument, NULL, 'u'},
+	    {"password-file", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct status st = { .connack = -1 };
+	struct status st = {.connack = -1};
 	const char *host = NULL, *user = NULL, *pwfile = NULL;
 	double timeout_s = 2;
 	struct mosquitto *m = NULL;
@@ -457,7 +463,8 @@ int status_main(struct rack *r, int argc, char **argv)
 	bool all_ok = true;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+wjt:b:p:u:P:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+wjt:b:p:u:P:h", opts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'w':
 			st.watch = true;
@@ -468,8 +475,10 @@ int status_main(struct rack *r, int argc, char **argv)
 		case 't':
 			timeout_s = strtod(optarg, &end);
 			if (*end || !(timeout_s > 0 && timeout_s <= 3600)) {
-				fprintf(stderr, "pirack status: --timeout '%s' "
-					"is not 0..3600 seconds\n", optarg);
+				fprintf(stderr,
+					"pirack status: --timeout '%s' "
+					"is not 0..3600 seconds\n",
+					optarg);
 				return RACK_EXIT_USAGE;
 			}
 			break;
@@ -479,8 +488,10 @@ int status_main(struct rack *r, int argc, char **argv)
 		case 'p':
 			port = (int)strtol(optarg, &end, 10);
 			if (*end || port < 1 || port > 65535) {
-				fprintf(stderr, "pirack status: --port '%s' is "
-					"not 1..65535\n", optarg);
+				fprintf(stderr,
+					"pirack status: --port '%s' is "
+					"not 1..65535\n",
+					optarg);
 				return RACK_EXIT_USAGE;
 			}
 			break;
@@ -564,14 +575,16 @@ int status_main(struct rack *r, int argc, char **argv)
 		goto out;
 	}
 	if (!st.connected) {
-		fprintf(stderr, "pirack status: broker %s:%d: no answer within "
-			"%gs\n", host, port, timeout_s);
+		fprintf(stderr,
+			"pirack status: broker %s:%d: no answer within "
+			"%gs\n",
+			host, port, timeout_s);
 		goto out;
 	}
 	status_print(&st);
 	for (size_t i = 0; i < st.nrows; i++)
-		all_ok &= status_classify(&st.rows[i], status_now()) ==
-			  ROW_ONLINE;
+		all_ok &=
+		    status_classify(&st.rows[i], status_now()) == ROW_ONLINE;
 	rc = all_ok ? 0 : RACK_EXIT_FAIL;
 out:
 	if (m) {

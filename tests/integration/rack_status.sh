@@ -58,6 +58,20 @@ row a | grep -q ' under-voltage,was:capped$' || fail "a's throttle flags"
 [ "$(row d | awk '{print $2, $3}')" = "unknown -" ] || fail "row d: $(row d)"
 grep -q $'\033' "$T/out" && fail "colour codes on a pipe"
 
+# on a terminal: under-voltage in red; --watch redraws in place
+if command -v script >/dev/null; then
+	TERM=xterm script -qec "$P -r $T/rack.conf status --timeout 3" /dev/null \
+		>"$T/tty" 2>&1 || true
+	grep -q $'\033\\[1;31munder-voltage' "$T/tty" ||
+		fail "under-voltage not highlighted on a tty: $(cat -v "$T/tty")"
+	TERM=xterm script -qec "timeout -s TERM 3 $P -r $T/rack.conf status --watch" \
+		/dev/null >"$T/tty" 2>&1 || true
+	[ "$(grep -o $'\033\\[H\033\\[J' "$T/tty" | wc -l)" -ge 2 ] ||
+		fail "--watch did not redraw in place: $(cat -v "$T/tty")"
+else
+	echo "NOTE: no script(1): terminal output not checked"
+fi
+
 "$P" -r "$T/rack.conf" status --json --timeout 3 >"$T/json" || true
 jq -e 'length == 4' "$T/json" >/dev/null || fail "--json: not 4 rows"
 [ "$(jq -r 'map(.status) | join(" ")' "$T/json")" = "online offline stale unknown" ] ||

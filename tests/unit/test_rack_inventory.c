@@ -60,23 +60,22 @@ static void expect_error(const struct fixture *f, const char *text,
 	assert_null(inv.nodes);
 }
 
-static const char good[] =
-	"; a comment\n"
-	"[rack]\n"
-	"name = lab\n"
-	"user = ubuntu\n"
-	"broker = rpi-0\n"
-	"prefix = lab/pirack\n"
-	"fan_line = 14 ; inline comment\n"
-	"\n"
-	"[rpi-0]\n"
-	"address = 192.168.1.100\n"
-	"\n"
-	"[rpi-1]\n"
-	"address = fd00::101\n"
-	"slots = 2\n"
-	"target_c = 65\n"
-	"led_lines = 5\n";
+static const char good[] = "; a comment\n"
+			   "[rack]\n"
+			   "name = lab\n"
+			   "user = ubuntu\n"
+			   "broker = rpi-0\n"
+			   "prefix = lab/pirack\n"
+			   "fan_line = 14 ; inline comment\n"
+			   "\n"
+			   "[rpi-0]\n"
+			   "address = 192.168.1.100\n"
+			   "\n"
+			   "[rpi-1]\n"
+			   "address = fd00::101\n"
+			   "slots = 2\n"
+			   "target_c = 65\n"
+			   "led_lines = 5\n";
 
 static void test_good(void **state)
 {
@@ -97,7 +96,7 @@ static void test_good(void **state)
 	assert_int_equal(inv.nnodes, 2);
 	assert_string_equal(inv.nodes[0].name, "rpi-0");
 	assert_string_equal(inv.nodes[0].address, "192.168.1.100");
-	assert_int_equal(inv.nodes[0].slots, 4);	/* the default */
+	assert_int_equal(inv.nodes[0].slots, 4); /* the default */
 	assert_int_equal(inv.nodes[0].line, 9);
 	assert_string_equal(inv.nodes[1].address, "fd00::101");
 	assert_int_equal(inv.nodes[1].slots, 2);
@@ -141,8 +140,7 @@ static void test_duplicate_name(void **state)
 		     "address = 10.0.0.2\n",
 		     "4: duplicate node [rpi-0] (first at line 1)");
 	/* host names are case-insensitive */
-	expect_error(*state,
-		     "[rpi-0]\naddress = 10.0.0.1\n[RPI-0]\n",
+	expect_error(*state, "[rpi-0]\naddress = 10.0.0.1\n[RPI-0]\n",
 		     "3: duplicate node [RPI-0] (first at line 1)");
 }
 
@@ -168,8 +166,7 @@ static void test_invalid_address(void **state)
 	expect_error(*state, "[a]\naddress = fd00::1::2\n",
 		     "2: [a]: address 'fd00::1::2' is not an IPv4 or IPv6 "
 		     "address");
-	expect_error(*state, "[a]\nslots = 1\n",
-		     "1: [a]: no address");
+	expect_error(*state, "[a]\nslots = 1\n", "1: [a]: no address");
 }
 
 static void test_bad_slots(void **state)
@@ -224,7 +221,8 @@ static void test_repeated_keys(void **state)
 {
 	expect_error(*state, "[a]\naddress = 10.0.0.1\naddress = 10.0.0.2\n",
 		     "3: [a]: address given twice (first at line 2)");
-	expect_error(*state, "[a]\naddress = 10.0.0.1\ntarget_c = 60\n"
+	expect_error(*state,
+		     "[a]\naddress = 10.0.0.1\ntarget_c = 60\n"
 		     "target_c = 61\n",
 		     "4: [a]: target_c given twice (first at line 3)");
 	expect_error(*state, "[rack]\nuser = a\nuser = b\n",
@@ -249,7 +247,8 @@ static void test_syntax_and_names(void **state)
 		     "(no wildcards, spaces or empty levels)");
 	expect_error(*state, "[rack]\nuser = Bad User\n",
 		     "2: [rack]: user 'Bad User' is not a valid user name");
-	expect_error(*state, "[rack]\nbroker = no_such\n[a]\n"
+	expect_error(*state,
+		     "[rack]\nbroker = no_such\n[a]\n"
 		     "address = 10.0.0.1\n",
 		     "2: [rack]: broker 'no_such' is neither a node, an "
 		     "address nor a host name");
@@ -273,39 +272,33 @@ static void test_long_line(void **state)
 static void test_first_error_wins(void **state)
 {
 	/* an unknown key on line 2 and a bad slot count on line 4 */
-	expect_error(*state,
-		     "[a]\nbogus = 1\naddress = 10.0.0.1\nslots = 0\n",
+	expect_error(*state, "[a]\nbogus = 1\naddress = 10.0.0.1\nslots = 0\n",
 		     "2: [a]: unknown key 'bogus'");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_defaults_without_rack,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_file, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_duplicate_name, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_duplicate_address, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_address, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_slots, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_key, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_values, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_repeated_keys, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_syntax_and_names, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_long_line, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_first_error_wins, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_good, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_defaults_without_rack, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicate_name, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicate_address, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_invalid_address, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_slots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_repeated_keys, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_syntax_and_names, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_first_error_wins, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
