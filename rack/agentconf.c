@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include "agentconf.h"
 
 enum key_type { K_INT, K_UINT, K_DOUBLE, K_BOOL, K_STR, K_ENUM, K_LINES };
@@ -283,6 +284,64 @@ static int agentconf_apply(const struct inventory *inv,
 	return 0;
 }
 
+/*
+ * Reads C back through the agent's own parser (config_write, then
+ * config_load): whatever pirackd --check-config would refuse is refused
+ * here, named at the node, with the agent's reason.
+ */
+static int agentconf_verify(const struct inventory *inv,
+			    const struct inv_node *n, const struct config *c,
+			    char *err, size_t errlen)
+{
+	char path[64], msg[512];
+	const char *why = msg;
+	struct config back;
+	FILE *f;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/pirack-agentconf.XXXXXX",
+		 getenv("TMPDIR") && *getenv("TMPDIR") &&
+			 strlen(getenv("TMPDIR")) < 32
+		     ? getenv("TMPDIR")
+		     : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		snprintf(err, errlen, "checking %s's config: %s: %s", n->name,
+			 path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		return -1;
+	}
+	rc = config_write(c, f);
+	if (fclose(f) == EOF)
+		rc = -1;
+	if (rc < 0) {
+		unlink(path);
+		snprintf(err, errlen,
+			 "%s:%u: node %s: a setting cannot be written to "
+			 "agent.conf (a value with ' ;', a newline or edge "
+			 "spaces?)",
+			 inv->path, n->line, n->name);
+		return -1;
+	}
+	rc = config_load(path, &back, msg, sizeof(msg));
+	unlink(path);
+	if (rc == 0)
+		return 0;
+	/* the agent's "TMPFILE:LINE: why": keep the why */
+	if (strncmp(msg, path, strlen(path)) == 0) {
+		why = msg + strlen(path);
+		why += strspn(why, ":0123456789");
+		why += strspn(why, " ");
+	}
+	snprintf(err, errlen,
+		 "%s:%u: node %s: pirackd would refuse its config: %s",
+		 inv->path, n->line, n->name, why);
+	return -1;
+}
+
 int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 		    struct config *c, char *err, size_t errlen)
 {
@@ -319,7 +378,7 @@ int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 		    inv->path, n->line, n->name, c->fan.off_c, c->fan.on_c);
 		return -1;
 	}
-	return 0;
+	return agentconf_verify(inv, n, c, err, errlen);
 }
 
 int agentconf_print(const struct inventory *inv, const struct inv_node *n,
