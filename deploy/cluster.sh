@@ -12,7 +12,8 @@
 # agent when its files changed. Prints one line per node saying what
 # changed; a node that cannot be reached is reported and skipped, the
 # others go on. A second run changes nothing. Exit status: 0 when every
-# node is done, 1 when any failed, 2 on bad usage.
+# node is done, 1 when any failed, 2 on bad usage. The SSH user needs sudo
+# without a password on the nodes (or is root).
 #
 #   -r RACK        rack inventory (default $PIRACK_RACK or /etc/pirack/rack.conf)
 #   -s STAGE       installed tree to push (default: make install DESTDIR=tmp
@@ -38,7 +39,7 @@ ROOT=${PIRACK_REMOTE_ROOT:-}
 RESTART=${PIRACK_RESTART_CMD:-systemctl daemon-reload && systemctl enable --quiet pirackd && systemctl restart pirackd}
 TIMEOUT=${PIRACK_SSH_TIMEOUT:-5}
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "cluster.sh: $*" >&2; exit 2; }
 
 while getopts "r:s:k:F:h" opt; do
@@ -136,7 +137,8 @@ node_setup() {
 	mkdir -p "$dir/root/etc/pirack" "$dir/home"
 	cp -a "$STAGE/." "$dir/root/"
 	rootq=$(quote "$ROOT")
-	remote "cat $rootq/etc/hosts 2>/dev/null || true" \
+	# missing is empty; unreadable is an error (never lose its lines)
+	remote "[ ! -e $rootq/etc/hosts ] || cat $rootq/etc/hosts" \
 		>"$dir/root/etc/hosts" 2>"$err" || {
 		echo "$name: FAILED reading /etc/hosts ($(tail -n 1 "$err"))"
 		return 1
