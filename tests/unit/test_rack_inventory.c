@@ -217,6 +217,20 @@ static void test_bad_values(void **state)
 		     "4: node a: target_c 70 must be below limit_c 60");
 }
 
+/* Rules only the agent knows: the config is read back by its parser. */
+static void test_agent_refuses(void **state)
+{
+	expect_error(*state,
+		     "[rack]\nfan_on_c = 85\n\n[a]\naddress = 10.0.0.1\n",
+		     "4: node a: pirackd would refuse its config: [fan] on_c "
+		     "(85) is above [thermal] limit_c (80): the fan would "
+		     "start too late");
+	expect_error(*state,
+		     "[a]\naddress = 10.0.0.1\nled_lines = 14\n",
+		     "1: node a: pirackd would refuse its config: line 14 of "
+		     "gpiochip0 is used by both [fan] line and [led] lines");
+}
+
 static void test_repeated_keys(void **state)
 {
 	expect_error(*state, "[a]\naddress = 10.0.0.1\naddress = 10.0.0.2\n",
@@ -292,6 +306,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_slots, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_agent_refuses, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_repeated_keys, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_syntax_and_names, setup,

@@ -310,7 +310,8 @@ static void test_agentconf_mqtt_login(void **state)
 		   "[rack]\nmqtt_password_file = /etc/pirack/pw\n"
 		   "[n0]\naddress = 10.0.0.1\n[n1]\naddress = 10.0.0.2\n"
 		   "mqtt_username = rack-{node}\n"
-		   "mqtt_certfile = /etc/pirack/{node}.crt\n");
+		   "mqtt_certfile = /etc/pirack/{node}.crt\n"
+		   "mqtt_keyfile = /etc/pirack/{node}.key\n");
 	assert_int_equal(inventory_load(f->rack, &inv, err, sizeof(err)), 0);
 	assert_int_equal(
 	    agentconf_build(&inv, &inv.nodes[0], &c, err, sizeof(err)), 0);
