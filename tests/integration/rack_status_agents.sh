@@ -7,7 +7,14 @@ source "$(dirname "$0")/../lib.sh"
 t_init
 P=$BIN/pirack
 D=$BIN/pirackd
+case ${PIRACK_VARIANT:-plain} in
+plain | asan) ;;
+*) skip "the agents use the sim GPIO backend: nothing new in variant $PIRACK_VARIANT" ;;
+esac
 [ -x "$D" ] || skip "pirackd is not built yet"
+# the placeholder agent/mqtt.c publishes nothing: nothing to show
+head -n 1 "$TOP/agent/mqtt.c" | grep -q placeholder &&
+	skip "pirackd's MQTT is still the placeholder (agent/mqtt.c): no state to show"
 "$D" --help 2>&1 | grep -q -- --check-config || skip "pirackd has no --check-config yet"
 command -v mosquitto_sub >/dev/null || fail "mosquitto-clients not installed"
 command -v jq >/dev/null || fail "jq not installed"
@@ -50,13 +57,7 @@ states_seen() {
 }
 end=$((SECONDS + 20))
 until states_seen; do
-	if [ $SECONDS -ge $end ]; then
-		# honest: only skip when the agent's MQTT is still the placeholder
-		if head -n 1 "$TOP/agent/mqtt.c" | grep -q placeholder; then
-			skip "pirackd's MQTT is still the placeholder (agent/mqtt.c): no state to show"
-		fi
-		fail "the agents published no state within 20 s"
-	fi
+	[ $SECONDS -lt $end ] || fail "the agents published no state within 20 s"
 	for n in n1 n2; do
 		eval "kill -0 \$PID_$n" 2>/dev/null || fail "agent $n died"
 	done
