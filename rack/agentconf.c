@@ -349,6 +349,10 @@ int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 
 	config_defaults(c);
 	snprintf(c->node.name, sizeof(c->node.name), "%s", n->name);
+	/* the defaults derive it from this host's name: every node would
+	 * share the head's client id and the broker would kick them in turn */
+	snprintf(c->mqtt.client_id, sizeof(c->mqtt.client_id), "pirack-%.56s",
+		 n->name);
 	if (inv->broker[0]) {
 		/* a node's name means its inventory address: no DNS needed */
 		b = inventory_node(inv, inv->broker);

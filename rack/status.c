@@ -174,6 +174,14 @@ static double status_age(const struct status_row *row, double now)
 	return isnan(ts) ? NAN : fmax(0, now - ts);
 }
 
+/* A whole-second ts lags the sample by up to a second: allow for it. */
+static double status_ts_slack(const struct status_row *row)
+{
+	double ts = status_number(row->state, "ts");
+
+	return ts == floor(ts) ? 1.0 : 0.0;
+}
+
 static enum row_state status_classify(const struct status_row *row, double now)
 {
 	double age = status_age(row, now);
@@ -182,7 +190,8 @@ static enum row_state status_classify(const struct status_row *row, double now)
 		return ROW_OFFLINE;
 	if (!row->state)
 		return row->avail[0] ? ROW_STALE : ROW_UNKNOWN;
-	if (isnan(age) || age > 3 * row->interval_ms / 1000.0)
+	if (isnan(age) ||
+	    age > 3 * row->interval_ms / 1000.0 + status_ts_slack(row))
 		return ROW_STALE;
 	return ROW_ONLINE;
 }
@@ -205,6 +214,10 @@ static void status_throttle(const cJSON *state, char *buf, size_t len, bool *uv)
 
 	buf[0] = '\0';
 	*uv = false;
+	if (cJSON_IsNull(t)) {
+		snprintf(buf, len, "n/a"); /* no firmware flags: not a Pi */
+		return;
+	}
 	if (!cJSON_IsObject(t)) {
 		snprintf(buf, len, "?");
 		return;

@@ -222,6 +222,7 @@ static void test_agentconf_layers(void **state)
 	    agentconf_build(&f->inv, &f->inv.nodes[0], &c, err, sizeof(err)),
 	    0);
 	assert_string_equal(c.node.name, "n0");
+	assert_string_equal(c.mqtt.client_id, "pirack-n0");
 	assert_string_equal(c.mqtt.host, "10.1.2.10"); /* broker node */
 	assert_string_equal(c.mqtt.prefix, "lab");
 	assert_int_equal(c.fan.line, 4); /* rack-wide */
