@@ -12,6 +12,7 @@ t_init
 # Installed under a private PREFIX so that the unit's ExecStart names a file
 # that exists; a stand-in pirackd when the agent has no install rule yet.
 make -s -C "$TOP" O="$PIRACK_BUILD" install PREFIX="$T/prefix" \
+	SYSCONFDIR="$T/prefix/etc" \
 	>"$T/make.log" 2>&1 || fail "make install failed: $(tail -n 3 "$T/make.log")"
 unit=$T/prefix/lib/systemd/system/pirackd.service
 [ -f "$unit" ] || fail "make install did not install the unit"
