@@ -197,4 +197,15 @@ for i in 0 2; do
 done
 grep -qx "n1:2" "$T/n1/home/machinefile" || fail "n1 was touched while down"
 grep -qx "cluster.sh: 2 of 3 nodes done" "$T/run3.out" || fail "bad summary"
+
+echo "upgrade, one node:"
+echo '.\" a newer build' >>"$T/stage/usr/local/share/man/man1/pirack.1"
+cluster run4 n2 || fail "upgrading n2 failed"
+grep -qx "n2: pirack installed (1 files), agent restarted" "$T/run4.out" ||
+	fail "n2 was not upgraded"
+grep -q "^n[01]:" "$T/run4.out" && fail "nodes not named were touched"
+cmp "$T/stage/usr/local/share/man/man1/pirack.1" \
+	"$T/n2/root/usr/local/share/man/man1/pirack.1" || fail "n2 not upgraded"
+[ "$(wc -l <"$T/n2/root/restarts")" = 2 ] || fail "n2 not restarted once more"
+[ "$(wc -l <"$T/n0/root/restarts")" = 1 ] || fail "n0 restarted"
 echo "ok"
