@@ -382,7 +382,17 @@ int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 		    inv->path, n->line, n->name, c->fan.off_c, c->fan.on_c);
 		return -1;
 	}
-	return agentconf_verify(inv, n, c, err, errlen);
+	return 0;
+}
+
+int agentconf_check(const struct inventory *inv, const struct inv_node *n,
+		    char *err, size_t errlen)
+{
+	struct config c;
+
+	if (agentconf_build(inv, n, &c, err, errlen) < 0)
+		return -1;
+	return agentconf_verify(inv, n, &c, err, errlen);
 }
 
 int agentconf_print(const struct inventory *inv, const struct inv_node *n,

@@ -26,6 +26,14 @@ int agentconf_set(struct config *c, const char *key, const char *value,
 int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 		    struct config *c, char *err, size_t errlen);
 
+/*
+ * agentconf_build, then the result read back through the agent's own
+ * parser: what pirackd --check-config would refuse is refused here, with
+ * the agent's reason, at the node's line. inventory_load checks every node.
+ */
+int agentconf_check(const struct inventory *inv, const struct inv_node *n,
+		    char *err, size_t errlen);
+
 /* Prints every key of the node's agent.conf (through config_write). */
 int agentconf_print(const struct inventory *inv, const struct inv_node *n,
 		    FILE *out, char *err, size_t errlen);

@@ -446,7 +446,6 @@ static void inv_finish(struct inv_parse *p)
 	struct inventory *inv = p->inv;
 	unsigned char a[17];
 	char msg[512];
-	struct config c;
 
 	if (inv->nnodes == 0) {
 		inv_error(p, p->line ? p->line : 1,
@@ -471,7 +470,7 @@ static void inv_finish(struct inv_parse *p)
 		return;
 	}
 	for (size_t i = 0; i < inv->nnodes; i++) {
-		if (agentconf_build(inv, &inv->nodes[i], &c, msg, sizeof(msg)) <
+		if (agentconf_check(inv, &inv->nodes[i], msg, sizeof(msg)) <
 		    0) {
 			/* msg already reads FILE:LINE: ... */
 			snprintf(p->err, sizeof(p->err), "%s", msg);
