@@ -103,7 +103,7 @@ quote() { printf '%q' "$1"; }
 # One node: prints "NAME: what changed" and returns non-zero on failure.
 node_setup() {
 	local name=$1 addr=$2 user=$3 dir=$WORK/$1 err=$WORK/$1.err
-	local sudo changes=() pkg=0 agent=0 f rootq out
+	local sudo changes=() pkg=0 agent=0 rootq out
 
 	TARGET=$addr
 	[ "$user" = - ] || TARGET=$user@$addr

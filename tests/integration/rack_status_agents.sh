@@ -40,11 +40,12 @@ CONF
 fake_zone "$T/sys1" thermal_zone0 45000
 fake_zone "$T/sys2" thermal_zone0 65000
 mkdir -p "$T/gpio"
+declare -A PID
 for n in n1 n2; do
 	"$P" -r "$T/rack.conf" agent-config $n >"$T/$n.conf" || fail "agent-config $n"
 	"$D" --check-config -c "$T/$n.conf" || fail "pirackd refuses $n's config"
 	t_bg "$n" "$D" -f -c "$T/$n.conf"
-	eval "PID_$n=\$LAST_PID"
+	PID[$n]=$LAST_PID
 done
 
 retained() {	# topic: the retained payload, or nothing
@@ -59,7 +60,7 @@ end=$((SECONDS + 20))
 until states_seen; do
 	[ $SECONDS -lt $end ] || fail "the agents published no state within 20 s"
 	for n in n1 n2; do
-		eval "kill -0 \$PID_$n" 2>/dev/null || fail "agent $n died"
+		kill -0 "${PID[$n]}" 2>/dev/null || fail "agent $n died"
 	done
 	sleep 0.2
 done
@@ -80,7 +81,7 @@ jq -e --slurpfile s "$T/n2.state" '.[1].state.node == $s[0].node and
 "$P" -r "$T/rack.conf" status --timeout 5 | tee "$T/table"
 grep -q '^n2  *online  *65.0C' "$T/table" || fail "n2's table row"
 
-kill -KILL "$PID_n2"
+kill -KILL "${PID[n2]}"
 n2_offline() {
 	status_json
 	[ "$(jq -r 'map(.node + "=" + .status) | join(" ")' "$T/json")" = "n1=online n2=offline" ]
