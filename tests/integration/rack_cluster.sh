@@ -169,7 +169,7 @@ for i in 0 1 2; do
 		fail "n$i: pirack is not in group gpio"
 	[ "$(wc -l <"$d/root/restarts")" = 1 ] || fail "n$i: not restarted once"
 done
-grep -q "fan_line\|^line = 18" "$T/n2/root/etc/pirack/agent.conf" ||
+grep -qx "line = 18" "$T/n2/root/etc/pirack/agent.conf" ||
 	fail "n2's override is missing from its agent.conf"
 
 echo "second run:"
