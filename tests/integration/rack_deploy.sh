@@ -48,7 +48,8 @@ printf 'root:*:19000:0:99999:7:::\n' >"$D/etc/shadow"
 printf 'root:*::\n' >"$D/etc/gshadow"
 make -s -C "$TOP" O="$PIRACK_BUILD" install DESTDIR="$T/stage" \
 	PREFIX=/usr/local >"$T/make.log" 2>&1 || fail "make install (stage)"
-DESTDIR=$D sh "$TOP/deploy/install.sh" --stage "$T/stage" >"$T/run1.log" 2>&1 ||
+DESTDIR=$D sh "$TOP/deploy/install.sh" --stage "$T/stage" --mpi-user root \
+	>"$T/run1.log" 2>&1 ||
 	{ cat "$T/run1.log"; fail "install.sh failed"; }
 cat "$T/run1.log"
 cmp "$T/stage/usr/local/bin/pirack" "$D/usr/local/bin/pirack" ||
@@ -60,13 +61,16 @@ grep -q 'GROUP="gpio"' "$D/etc/udev/rules.d/60-pirack-gpio.rules" ||
 grep -q '^pirack:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$D/etc/passwd" ||
 	fail "no pirack user"
 grep -q '^gpio:x:[0-9]*:pirack$' "$D/etc/group" || fail "pirack not in gpio"
+grep -q '^pirack:x:[0-9]*:root$' "$D/etc/group" ||
+	fail "--mpi-user root is not in group pirack"
 "$BIN/pirackd" --check-config -c "$D/etc/pirack/agent.conf" ||
 	fail "pirackd refuses install.sh's default agent.conf"
 
 # an admin's edit of agent.conf is kept; everything else is already there
 echo "; edited" >>"$D/etc/pirack/agent.conf"
 cp -a "$D" "$T/before"
-DESTDIR=$D sh "$TOP/deploy/install.sh" --stage "$T/stage" >"$T/run2.log" 2>&1 ||
+DESTDIR=$D sh "$TOP/deploy/install.sh" --stage "$T/stage" --mpi-user root \
+	>"$T/run2.log" 2>&1 ||
 	{ cat "$T/run2.log"; fail "second install.sh failed"; }
 [ "$(cat "$T/run2.log")" = "install.sh: nothing to change" ] ||
 	{ cat "$T/run2.log"; fail "second install.sh changed something"; }
