@@ -20,7 +20,7 @@ DESTDIR=${DESTDIR:-}
 stage='' setup_only=0 start=0 changed=0 mpi_user=''
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 say() { echo "install.sh: $*"; changed=1; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 
