@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Pacing without an agent: fake sysfs trees; a hot node sleeps (busy
+# fraction near its pace), a cool one does not; uniform mode holds every
+# node at the hottest one's pace; node mode gives the cool node more work;
+# the bits of pi never change.
+source "$(dirname "$0")/../lib.sh"
+t_init
+command -v mpiexec >/dev/null || skip "mpiexec not installed"
+[ -x "$BIN/pirack-pi" ] || fail "$BIN/pirack-pi not built"
+# See mpi_pi.sh: MPICH/UCX leaks LSan cannot attribute.
+export ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+export PIRACK_SOCKET=$T/none.sock
+# The agent's defaults: target 70, limit 80. At 65 C the controller starts
+# at pace 0.5 (half a band below target) and rises slowly; at 40 C it is 1.
+fake_zone "$T/hot" thermal_zone0 65000
+fake_zone "$T/cool" thermal_zone0 40000
+N=2e8
+pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
+
+one() {	# ROOT MODE -> $OUT; both ranks on one node
+	local root=$1 mode=$2
+	OUT=$(PIRACK_SYSFS_ROOT=$root timeout 120 mpiexec -n 2 \
+		"$BIN/pirack-pi" --json -i $N --pace "$mode" --chunk-ms 5 \
+		2>>"$T/stderr.log") || fail "pirack-pi --pace $mode failed"
+}
+
+two() {	# MODE -> $OUT; node "hot" and node "cool", one rank each
+	OUT=$(timeout 120 mpiexec \
+		-n 1 -env PIRACK_NODE hot -env PIRACK_SYSFS_ROOT "$T/hot" \
+		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 : \
+		-n 1 -env PIRACK_NODE cool -env PIRACK_SYSFS_ROOT "$T/cool" \
+		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 \
+		2>>"$T/stderr.log") || fail "pirack-pi hot+cool --pace $1 failed"
+}
+
+one "$T/cool" off
+ref=$(pi_of "$OUT")
+
+one "$T/cool" node
+echo "cool: $OUT"
+jq -e '.mean_pace >= 0.99 and .sleep_s < 0.01 and .busy_fraction > 0.95
+       and .nodes[0].source == "sysfs"' <<<"$OUT" >/dev/null ||
+	fail "a cool node was paced: $OUT"
+[ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed"
+
+one "$T/hot" node
+echo "hot: $OUT"
+# Generous bands: the machine is shared and the controller integrates.
+jq -e '.mean_pace > 0.3 and .mean_pace < 0.75 and .sleep_s > 0
+       and (.busy_fraction - .mean_pace | fabs) < 0.15' <<<"$OUT" >/dev/null ||
+	fail "a hot node did not sleep to its pace: $OUT"
+[ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed when paced"
+
+two uniform
+echo "uniform: $OUT"
+jq -e '[.nodes[] | .mean_pace < 0.8] | all' <<<"$OUT" >/dev/null ||
+	fail "uniform: the cool node did not follow the hot one: $OUT"
+[ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed in uniform mode"
+
+two node
+echo "node: $OUT"
+jq -e '(.nodes[] | select(.node == "cool") | .share) >
+       (.nodes[] | select(.node == "hot") | .share)
+       and (.nodes[] | select(.node == "cool") | .mean_pace) > 0.99' \
+	<<<"$OUT" >/dev/null || fail "node: the cool node did not do more: $OUT"
+[ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed in node mode"
+echo ok
