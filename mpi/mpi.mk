@@ -1,6 +1,11 @@
 # mpi/mpi.mk: libpirackpace, pirack-pi, pirack-temps, the scatter example.
 # Everything MPI is compiled with $(MPICC); the library carries the agent's
 # own sensors.c and pacectl.c objects (one implementation, not a copy).
+# Installing python3-mpi4py (make bench) pulls in Open MPI, whose Debian
+# alternatives outrank MPICH's: name MPICH's wrapper when it is there.
+ifeq ($(MPICC),mpicc)
+MPICC := $(if $(wildcard /usr/bin/mpicc.mpich),mpicc.mpich,mpicc)
+endif
 CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 

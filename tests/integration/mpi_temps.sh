@@ -3,7 +3,10 @@
 # per-rank fake sysfs roots through MPMD -env, no agent.
 source "$(dirname "$0")/../lib.sh"
 t_init
-command -v mpiexec >/dev/null || skip "mpiexec not installed"
+# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
+# may own the "mpiexec" alternative, and -env is hydra's syntax.
+MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
+	skip "mpiexec not installed"
 export ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 export PIRACK_SOCKET=$T/none.sock
 fake_zone "$T/n0" thermal_zone0 45000
@@ -12,7 +15,7 @@ fake_zone "$T/n1" thermal_zone1 67500 gpu-thermal	# the hotter zone counts
 mkdir -p "$T/n2"					# no sensor at all
 
 temps() {
-	timeout 120 mpiexec \
+	timeout 120 "$MPIEXEC" \
 		-n 2 -env PIRACK_NODE n1 -env PIRACK_SYSFS_ROOT "$T/n1" "$BIN/pirack-temps" "$@" : \
 		-n 1 -env PIRACK_NODE n2 -env PIRACK_SYSFS_ROOT "$T/n2" "$BIN/pirack-temps" "$@" : \
 		-n 3 -env PIRACK_NODE n0 -env PIRACK_SYSFS_ROOT "$T/n0" "$BIN/pirack-temps" "$@"
