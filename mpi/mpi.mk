@@ -57,7 +57,8 @@ BINS += $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter
 TEST_BINS += $(O)/tests/bench/cpi $(O)/tests/bench/pace_overhead
 MANS += mpi/pirack-pi.1 mpi/pirack-temps.1 mpi/libpirackpace.3
 
-install::
+install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
+	   $(O)/libpirackpace.a
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/pirack $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man3
