@@ -70,3 +70,10 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 	install -m 644 mpi/pirack-pi.1 mpi/pirack-temps.1 \
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 644 mpi/libpirackpace.3 $(DESTDIR)$(MANDIR)/man3
+
+# tests/unit/test_pace_agent.c tests mpi/pace_agent.c (no MPI calls, but
+# pace.h includes mpi.h).
+$(O)/tests/unit/test_pace_agent.o: CC = $(MPICC)
+$(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi
+$(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
+$(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o
