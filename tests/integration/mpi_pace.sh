@@ -10,8 +10,9 @@ t_init
 MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
 	skip "mpiexec not installed"
 [ -x "$BIN/pirack-pi" ] || fail "$BIN/pirack-pi not built"
-# See mpi_pi.sh: MPICH/UCX leaks LSan cannot attribute.
-export ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
+export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 export PIRACK_SOCKET=$T/none.sock
 # The agent's defaults: target 70, limit 80. At 65 C the controller starts
 # at pace 0.5 (half a band below target) and rises slowly; at 40 C it is 1.
