@@ -30,6 +30,7 @@ void pace_agent_init(struct pace_agent *ag, const char *path)
 	ag->fd = -1;
 	ag->timeout_s = 0.5;
 	ag->retry_s = 5.0;
+	ag->retry_max_s = 60.0;
 }
 
 void pace_agent_close(struct pace_agent *ag)
@@ -42,13 +43,18 @@ void pace_agent_close(struct pace_agent *ag)
 static int pace_agent_fail(struct pace_agent *ag, double now, const char *fmt,
 			   ...)
 {
+	double wait = ag->retry_s;
+	unsigned i;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(ag->err, sizeof(ag->err), fmt, ap);
 	va_end(ap);
 	pace_agent_close(ag);
-	ag->retry_at = now + ag->retry_s;
+	for (i = 0; i < ag->fails_in_row && wait < ag->retry_max_s; i++)
+		wait *= 2;
+	ag->retry_at = now + (wait < ag->retry_max_s ? wait : ag->retry_max_s);
+	ag->fails_in_row++;
 	ag->failures++;
 	return -1;
 }
@@ -199,6 +205,7 @@ static int pace_agent_parse(struct pace_agent *ag, double now,
 			 cJSON_IsTrue(v) ? "on" : "off");
 	cJSON_Delete(o);
 	ag->err[0] = '\0';
+	ag->fails_in_row = 0;
 	return 0;
 }
 

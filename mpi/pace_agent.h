@@ -12,7 +12,9 @@ struct pace_agent {
 	char path[PACE_AGENT_PATH_MAX];
 	int fd;				/* -1 when not connected */
 	double timeout_s;		/* per request, connect to reply */
-	double retry_s;			/* wait after a failure */
+	double retry_s;			/* wait after a first failure */
+	double retry_max_s;		/* doubling up to this while it fails */
+	unsigned fails_in_row;
 	double retry_at;		/* monotonic s; no attempt before */
 	char err[PACE_AGENT_ERR_MAX];	/* last failure, "" = none */
 	unsigned long failures;		/* requests that failed */
@@ -22,7 +24,9 @@ void pace_agent_init(struct pace_agent *ag, const char *path);
 
 /*
  * "pace" request: 0 with *r filled (source AGENT), or -1 with ag->err set,
- * the connection closed and no new attempt before now + retry_s. A reply
+ * the connection closed and no new attempt for retry_s, doubled after each
+ * failure in a row up to retry_max_s (a hung agent costs one deadline per
+ * attempt, so attempts must thin out). A reply
  * that is not the documented JSON object is a failure: "no agent".
  */
 int pace_agent_pace(struct pace_agent *ag, double now, struct pace_reading *r);

@@ -165,11 +165,22 @@ static void test_pace_no_agent(void **state)
 {
 	struct pace_reading rd;
 	struct pace_agent ag;
+	double t;
 
 	(void)state;
 	pace_agent_init(&ag, "/nonexistent/pirack/agent.sock");
 	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), -1);
 	assert_non_null(strstr(ag.err, "connect"));
+	/* Failures in a row thin the attempts out: 5 s, 10 s, 20 s ... 60 s. */
+	assert_true(ag.retry_at - mono() > 4 && ag.retry_at - mono() <= 5);
+	assert_int_equal(pace_agent_pace(&ag, ag.retry_at, &rd), -1);
+	assert_true(ag.retry_at - mono() > 14 && ag.retry_at - mono() <= 15.1);
+	for (int i = 0; i < 6; i++) {
+		t = ag.retry_at;
+		pace_agent_pace(&ag, t, &rd);
+	}
+	assert_int_equal(ag.failures, 8);
+	assert_true(fabs(ag.retry_at - t - 60) < 1e-6);
 	pace_agent_init(&ag, "/tmp/"
 		"a-path-much-too-long-for-sun_path-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
