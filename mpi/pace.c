@@ -34,13 +34,13 @@ struct pace {
 	struct pace_nodes nodes;
 	char node[PACE_NODE_MAX];
 
-	struct pace_reading reading;	/* last one */
-	double read_at;			/* monotonic s of it */
-	double job_pace;		/* uniform: the last synced minimum */
-	double last;			/* end of the previous step or sync */
-	double owed;			/* sleep still to take, s */
-	double weighted;		/* sum of busy * pace applied */
-	uint64_t done, total;		/* application progress */
+	struct pace_reading reading; /* last one */
+	double read_at;		     /* monotonic s of it */
+	double job_pace;	     /* uniform: the last synced minimum */
+	double last;		     /* end of the previous step or sync */
+	double owed;		     /* sleep still to take, s */
+	double weighted;	     /* sum of busy * pace applied */
+	uint64_t done, total;	     /* application progress */
 	struct pace_stats st;
 };
 
@@ -72,9 +72,9 @@ void pace_opts_default(struct pace_opts *o)
 }
 
 static const char *const pace_mode_names[] = {
-	[PACE_MODE_OFF] = "off",
-	[PACE_MODE_UNIFORM] = "uniform",
-	[PACE_MODE_NODE] = "node",
+    [PACE_MODE_OFF] = "off",
+    [PACE_MODE_UNIFORM] = "uniform",
+    [PACE_MODE_NODE] = "node",
 };
 
 int pace_mode_parse(const char *word, enum pace_mode *mode)
@@ -96,9 +96,12 @@ const char *pace_mode_name(enum pace_mode mode)
 const char *pace_source_name(enum pace_source src)
 {
 	switch (src) {
-	case PACE_SOURCE_AGENT: return "agent";
-	case PACE_SOURCE_SYSFS: return "sysfs";
-	default: return "none";
+	case PACE_SOURCE_AGENT:
+		return "agent";
+	case PACE_SOURCE_SYSFS:
+		return "sysfs";
+	default:
+		return "none";
 	}
 }
 
@@ -141,15 +144,13 @@ static void pace_report(struct pace *p, double now, bool finished)
 	cJSON_AddNumberToObject(o, "nodes", p->nodes.count);
 	cJSON_AddNumberToObject(o, "chunks", (double)p->st.chunks);
 	if (p->total)
-		cJSON_AddNumberToObject(o, "progress",
-					round(1000.0 * p->done / p->total) /
-						1000.0);
-	cJSON_AddNumberToObject(o, "pace", round(p->reading.pace * 1000) /
-						    1000);
-	cJSON_AddNumberToObject(o, "busy",
-				wall > 0 ? round(p->st.busy_s / wall * 1000) /
-						   1000
-					 : 1.0);
+		cJSON_AddNumberToObject(
+		    o, "progress", round(1000.0 * p->done / p->total) / 1000.0);
+	cJSON_AddNumberToObject(o, "pace",
+				round(p->reading.pace * 1000) / 1000);
+	cJSON_AddNumberToObject(
+	    o, "busy",
+	    wall > 0 ? round(p->st.busy_s / wall * 1000) / 1000 : 1.0);
 	cJSON_AddBoolToObject(o, "done", finished);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -165,8 +166,8 @@ static void pace_sleep(struct pace *p, double secs)
 
 	while ((left = end - pace_now()) > 0) {
 		slice = p->progress && left > PACE_PROGRESS_SLICE_S
-				? PACE_PROGRESS_SLICE_S
-				: left;
+			    ? PACE_PROGRESS_SLICE_S
+			    : left;
 		ts.tv_sec = (time_t)slice;
 		ts.tv_nsec = (long)((slice - ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);
@@ -175,8 +176,7 @@ static void pace_sleep(struct pace *p, double secs)
 	}
 }
 
-static int pace_setup(struct pace *p, MPI_Comm comm,
-		      const struct pace_opts *o)
+static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o)
 {
 	const char *sock = o->socket, *root = o->sysfs_root;
 	double target, limit;
@@ -204,7 +204,8 @@ static int pace_setup(struct pace *p, MPI_Comm comm,
 		root = getenv("PIRACK_SYSFS_ROOT");
 	if (!root || !*root)
 		root = "/sys";
-	target = o->target_c ? o->target_c : pace_env_num("PIRACK_TARGET_C", 70);
+	target =
+	    o->target_c ? o->target_c : pace_env_num("PIRACK_TARGET_C", 70);
 	limit = o->limit_c ? o->limit_c : pace_env_num("PIRACK_LIMIT_C", 80);
 	if (!(limit > target))
 		return -1;
@@ -261,9 +262,14 @@ static double pace_applied(const struct pace *p)
 	double pace;
 
 	switch (p->mode) {
-	case PACE_MODE_UNIFORM: pace = p->job_pace; break;
-	case PACE_MODE_NODE: pace = p->reading.pace; break;
-	default: return 1.0;
+	case PACE_MODE_UNIFORM:
+		pace = p->job_pace;
+		break;
+	case PACE_MODE_NODE:
+		pace = p->reading.pace;
+		break;
+	default:
+		return 1.0;
 	}
 	return pace < p->min_pace ? p->min_pace : pace > 1 ? 1 : pace;
 }
@@ -334,8 +340,8 @@ void pace_get_stats(const struct pace *p, struct pace_stats *st)
 {
 	*st = p->st;
 	st->agent_failures = p->src.agent.failures;
-	st->mean_pace = p->st.busy_s > 0 ? p->weighted / p->st.busy_s
-					 : pace_applied(p);
+	st->mean_pace =
+	    p->st.busy_s > 0 ? p->weighted / p->st.busy_s : pace_applied(p);
 }
 
 const char *pace_node_name(const struct pace *p)

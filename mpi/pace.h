@@ -21,22 +21,22 @@
 #define PACE_NODE_MAX 64
 
 enum pace_mode {
-	PACE_MODE_OFF,		/* never sleeps; still reports and reads */
-	PACE_MODE_UNIFORM,	/* every rank at the lowest pace of the job */
-	PACE_MODE_NODE,		/* each node at its own pace */
+	PACE_MODE_OFF,	   /* never sleeps; still reports and reads */
+	PACE_MODE_UNIFORM, /* every rank at the lowest pace of the job */
+	PACE_MODE_NODE,	   /* each node at its own pace */
 };
 
 enum pace_source {
-	PACE_SOURCE_NONE,	/* no agent, no readable temperature: pace 1 */
-	PACE_SOURCE_AGENT,	/* the node's pirackd */
-	PACE_SOURCE_SYSFS,	/* sysfs and the agent's controller, in-process */
+	PACE_SOURCE_NONE,  /* no agent, no readable temperature: pace 1 */
+	PACE_SOURCE_AGENT, /* the node's pirackd */
+	PACE_SOURCE_SYSFS, /* sysfs and the agent's controller, in-process */
 };
 
 struct pace_opts {
 	enum pace_mode mode;
 	double refresh_s;	/* min. seconds between readings; 0: 1 s */
 	const char *socket;	/* NULL: $PIRACK_SOCKET, else the default */
-	const char *sysfs_root;	/* NULL: $PIRACK_SYSFS_ROOT, else /sys */
+	const char *sysfs_root; /* NULL: $PIRACK_SYSFS_ROOT, else /sys */
 	const char *job_name;	/* reported to the agent; NULL: "mpi" */
 	/*
 	 * Controller band without an agent; 0: $PIRACK_TARGET_C and
@@ -56,34 +56,34 @@ struct pace_opts {
 	 */
 	void (*progress)(void *arg);
 	void *progress_arg;
-	bool quiet;		/* no warnings on stderr */
-	bool no_report;		/* a monitor, not a job: no "report" */
+	bool quiet;	/* no warnings on stderr */
+	bool no_report; /* a monitor, not a job: no "report" */
 };
 
 /* One reading of the node, from whichever source answered. */
 struct pace_reading {
-	char node[PACE_NODE_MAX];	/* the agent's node name, or "" */
+	char node[PACE_NODE_MAX]; /* the agent's node name, or "" */
 	enum pace_source source;
-	double pace;			/* [0, 1] */
-	double temp_c;			/* NAN when unknown */
+	double pace;   /* [0, 1] */
+	double temp_c; /* NAN when unknown */
 	double target_c, limit_c;
-	char fan[8];			/* "on", "off", or "" when unknown */
-	bool fault;			/* a sensor could not be read */
-	bool throttled;			/* firmware throttling now */
-	double ts;			/* UNIX time of the reading */
+	char fan[8];	/* "on", "off", or "" when unknown */
+	bool fault;	/* a sensor could not be read */
+	bool throttled; /* firmware throttling now */
+	double ts;	/* UNIX time of the reading */
 };
 
 /* This rank's account since pace_init(). */
 struct pace_stats {
-	uint64_t chunks;	/* pace_step() calls */
-	double busy_s;		/* time between steps, i.e. working */
-	double sleep_s;		/* time slept to hold the pace */
-	double sync_s;		/* time in pace_sync() collectives */
-	double mean_pace;	/* pace applied, weighted by busy time */
-	double min_pace;	/* lowest pace applied */
-	uint64_t readings;	/* refreshes of the pace */
-	uint64_t agent_failures;	/* agent requests that failed */
-	enum pace_source source;	/* of the last reading */
+	uint64_t chunks;	 /* pace_step() calls */
+	double busy_s;		 /* time between steps, i.e. working */
+	double sleep_s;		 /* time slept to hold the pace */
+	double sync_s;		 /* time in pace_sync() collectives */
+	double mean_pace;	 /* pace applied, weighted by busy time */
+	double min_pace;	 /* lowest pace applied */
+	uint64_t readings;	 /* refreshes of the pace */
+	uint64_t agent_failures; /* agent requests that failed */
+	enum pace_source source; /* of the last reading */
 };
 
 struct pace;
@@ -131,8 +131,8 @@ void pace_get_stats(const struct pace *p, struct pace_stats *st);
 const char *pace_node_name(const struct pace *p);
 int pace_node_index(const struct pace *p);
 int pace_node_count(const struct pace *p);
-int pace_node_ranks(const struct pace *p);	/* ranks on this node */
-bool pace_node_leader(const struct pace *p);	/* lowest rank on it */
+int pace_node_ranks(const struct pace *p);   /* ranks on this node */
+bool pace_node_leader(const struct pace *p); /* lowest rank on it */
 /* Name of node index i (0 <= i < pace_node_count). */
 const char *pace_node_name_of(const struct pace *p, int i);
 

@@ -1,4 +1,4 @@
-/* pace_agent.c: requests to the agent's control socket, each with a deadline. */
+/* pace_agent.c: requests to the agent control socket, each with a deadline. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -66,7 +66,7 @@ static int pace_agent_fail(struct pace_agent *ag, double now, const char *fmt,
  */
 static int pace_agent_connect(struct pace_agent *ag, double now)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	if (strlen(ag->path) >= sizeof(sa.sun_path))
 		return pace_agent_fail(ag, now, "socket path too long");
@@ -81,7 +81,7 @@ static int pace_agent_connect(struct pace_agent *ag, double now)
 
 static int pace_agent_wait(int fd, short events, double deadline)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
+	struct pollfd pfd = {.fd = fd, .events = events};
 	int ms, rc;
 
 	for (;;) {
@@ -135,14 +135,14 @@ static int pace_agent_request(struct pace_agent *ag, double now,
 			continue;
 		}
 		if (n == 0)
-			return pace_agent_fail(ag, now,
-					       "connection closed by the agent");
+			return pace_agent_fail(
+			    ag, now, "connection closed by the agent");
 		if (errno != EAGAIN && errno != EINTR)
 			return pace_agent_fail(ag, now, "recv: %s",
 					       strerror(errno));
 		if (pace_agent_wait(ag->fd, POLLIN, deadline) <= 0)
-			return pace_agent_fail(ag, now, "no reply within %.1f s",
-					       ag->timeout_s);
+			return pace_agent_fail(
+			    ag, now, "no reply within %.1f s", ag->timeout_s);
 	}
 }
 
@@ -151,14 +151,14 @@ static double pace_agent_num(const cJSON *obj, const char *key, double dflt)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble
-							      : dflt;
+							     : dflt;
 }
 
 static bool pace_agent_bool(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
-	if (cJSON_IsObject(v))	/* "status" spells throttling as flags */
+	if (cJSON_IsObject(v)) /* "status" spells throttling as flags */
 		v = cJSON_GetObjectItemCaseSensitive(v, key);
 	return cJSON_IsTrue(v);
 }
@@ -172,7 +172,8 @@ static int pace_agent_parse(struct pace_agent *ag, double now,
 
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
-		return pace_agent_fail(ag, now, "bad reply (not a JSON object)");
+		return pace_agent_fail(ag, now,
+				       "bad reply (not a JSON object)");
 	}
 	v = cJSON_GetObjectItemCaseSensitive(o, "error");
 	if (cJSON_IsString(v)) {

@@ -5,19 +5,19 @@
 #include <stdbool.h>
 #include "pace.h"
 
-#define PACE_AGENT_PATH_MAX 108		/* sun_path */
+#define PACE_AGENT_PATH_MAX 108 /* sun_path */
 #define PACE_AGENT_ERR_MAX 192
 
 struct pace_agent {
 	char path[PACE_AGENT_PATH_MAX];
-	int fd;				/* -1 when not connected */
-	double timeout_s;		/* per request, connect to reply */
-	double retry_s;			/* wait after a first failure */
-	double retry_max_s;		/* doubling up to this while it fails */
+	int fd;		    /* -1 when not connected */
+	double timeout_s;   /* per request, connect to reply */
+	double retry_s;	    /* wait after a first failure */
+	double retry_max_s; /* doubling up to this while it fails */
 	unsigned fails_in_row;
-	double retry_at;		/* monotonic s; no attempt before */
-	char err[PACE_AGENT_ERR_MAX];	/* last failure, "" = none */
-	unsigned long failures;		/* requests that failed */
+	double retry_at;	      /* monotonic s; no attempt before */
+	char err[PACE_AGENT_ERR_MAX]; /* last failure, "" = none */
+	unsigned long failures;	      /* requests that failed */
 };
 
 void pace_agent_init(struct pace_agent *ag, const char *path);

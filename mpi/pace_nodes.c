@@ -35,7 +35,7 @@ static int pace_nodes_cmp(const void *a, const void *b)
 int pace_nodes_build(struct pace_nodes *n, MPI_Comm comm, const char *mine)
 {
 	char me[PACE_NODE_MAX] = "";
-	char (*all)[PACE_NODE_MAX];
+	char(*all)[PACE_NODE_MAX];
 	int size, rank, i, first = -1, ok;
 
 	memset(n, 0, sizeof(*n));
@@ -50,8 +50,8 @@ int pace_nodes_build(struct pace_nodes *n, MPI_Comm comm, const char *mine)
 		free(all);
 		return -1;
 	}
-	MPI_Allgather(me, PACE_NODE_MAX, MPI_CHAR, all, PACE_NODE_MAX,
-		      MPI_CHAR, comm);
+	MPI_Allgather(me, PACE_NODE_MAX, MPI_CHAR, all, PACE_NODE_MAX, MPI_CHAR,
+		      comm);
 	for (i = 0; i < size; i++) {
 		if (strcmp(all[i], me) == 0) {
 			n->ranks++;

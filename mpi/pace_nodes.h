@@ -7,11 +7,11 @@
 #include "pace.h"
 
 struct pace_nodes {
-	int count;			/* distinct nodes */
-	int index;			/* this rank's node, by sorted name */
-	int ranks;			/* ranks on this rank's node */
-	bool leader;			/* lowest rank of its node */
-	char (*names)[PACE_NODE_MAX];	/* count names, sorted */
+	int count;		      /* distinct nodes */
+	int index;		      /* this rank's node, by sorted name */
+	int ranks;		      /* ranks on this rank's node */
+	bool leader;		      /* lowest rank of its node */
+	char (*names)[PACE_NODE_MAX]; /* count names, sorted */
 };
 
 /*

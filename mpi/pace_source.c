@@ -46,8 +46,8 @@ static bool pace_src_sysfs(struct pace_src *s, double now,
 	memset(&smp, 0, sizeof(smp));
 	sensors_read(s->sysfs_root, NULL, &smp);
 	if (smp.nzones == 0 || !isfinite(smp.temp_c)) {
-		snprintf(why, len, "%s", smp.fault ? smp.fault_msg
-						    : "no thermal zone");
+		snprintf(why, len, "%s",
+			 smp.fault ? smp.fault_msg : "no thermal zone");
 		return false;
 	}
 	dt = s->ctl_last < 0 ? 0 : now - s->ctl_last;
@@ -71,7 +71,7 @@ void pace_src_read(struct pace_src *s, double now, struct pace_reading *r)
 	bool was_agent = s->have_last && s->last == PACE_SOURCE_AGENT;
 
 	if (pace_agent_pace(&s->agent, now, r) == 0) {
-		s->ctl_last = -1;	/* a later fallback starts afresh */
+		s->ctl_last = -1; /* a later fallback starts afresh */
 		pacectl_init(&s->ctl);
 		s->last = PACE_SOURCE_AGENT;
 		s->have_last = true;
@@ -82,8 +82,8 @@ void pace_src_read(struct pace_src *s, double now, struct pace_reading *r)
 			snprintf(s->warn, sizeof(s->warn),
 				 "%s agent at %s (%s); pacing from the "
 				 "temperatures under %s",
-				 was_agent ? "lost the" : "no",
-				 s->agent.path, s->agent.err, s->sysfs_root);
+				 was_agent ? "lost the" : "no", s->agent.path,
+				 s->agent.err, s->sysfs_root);
 		s->last = PACE_SOURCE_SYSFS;
 		s->have_last = true;
 		return;

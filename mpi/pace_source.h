@@ -13,10 +13,10 @@
 struct pace_src {
 	struct pace_agent agent;
 	char sysfs_root[PACE_SRC_ROOT_MAX];
-	double target_c, limit_c;	/* the controller's band without agent */
-	struct pacectl ctl;		/* the agent's controller, in-process */
-	double ctl_last;		/* monotonic s of its last update */
-	enum pace_source last;		/* source of the previous reading */
+	double target_c, limit_c; /* the controller's band without agent */
+	struct pacectl ctl;	  /* the agent's controller, in-process */
+	double ctl_last;	  /* monotonic s of its last update */
+	enum pace_source last;	  /* source of the previous reading */
 	bool have_last;
 	bool warned_none;
 	/* A change of source worth one line on stderr, not yet shown. */

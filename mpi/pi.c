@@ -12,8 +12,8 @@ int main(int argc, char *argv[])
 	MPI_Comm comm = MPI_COMM_WORLD;
 	struct pi_args args;
 	struct pi_plan plan;
-	struct pi_tally tally = { 0, 0 };
-	struct pi_result res = { 0 };
+	struct pi_tally tally = {0, 0};
+	struct pi_result res = {0};
 	const struct pi_kernel *kernel;
 	struct pace_opts po;
 	struct pace *pace;
@@ -36,7 +36,7 @@ int main(int argc, char *argv[])
 	pace_opts_default(&po);
 	po.mode = args.pace;
 	po.job_name = "pirack-pi";
-	po.progress = pi_work_poll;	/* rank 0 serves the work counter */
+	po.progress = pi_work_poll; /* rank 0 serves the work counter */
 	po.progress_arg = &comm;
 	if (pace_init(&pace, comm, &po) < 0) {
 		if (rank == 0)
@@ -48,8 +48,8 @@ int main(int argc, char *argv[])
 	/* Blocks depend on the intervals only; chunks on rank 0's speed. */
 	pi_plan_init(&plan, args.intervals);
 	if (rank == 0)
-		chunk_blocks = pi_plan_calibrate(&plan, kernel,
-						 args.chunk_ms / 1000);
+		chunk_blocks =
+		    pi_plan_calibrate(&plan, kernel, args.chunk_ms / 1000);
 	MPI_Bcast(&chunk_blocks, 1, MPI_UINT64_T, 0, comm);
 	pi_plan_set_chunk(&plan, chunk_blocks);
 

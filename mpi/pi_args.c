@@ -10,27 +10,28 @@
 #include "pi_kernel.h"
 
 static const char pi_usage[] =
-"Usage: mpiexec [-f MACHINEFILE] -n N pirack-pi [OPTION]...\n"
-"Computes pi by the midpoint rule for the integral of 4/(1+x^2) over\n"
-"[0, 1] on every rank, paced by the nodes' temperatures (libpirackpace).\n"
-"The result is bit-for-bit the same for any number of ranks, pace mode\n"
-"and schedule.\n"
-"\n"
-"  -i, --intervals N    intervals, an integer up to 2^62, e.g. 1e9 or\n"
-"                       1000000000 (default 1e9)\n"
-"  -p, --pace MODE      node: each node at its own pace, work shared\n"
-"                       dynamically (default); uniform: every rank at the\n"
-"                       job's lowest pace, in rounds; off: no pacing\n"
-"  -c, --chunk-ms MS    work between two pacing steps, milliseconds\n"
-"                       (default 10)\n"
-"  -k, --kernel NAME    auto (default), avx512, avx2 or generic\n"
-"  -j, --json           one JSON object instead of the text report\n"
-"  -h, --help           this help\n"
-"  -V, --version        the version\n"
-"\n"
-"Environment: PIRACK_SOCKET (agent socket), PIRACK_SYSFS_ROOT, PIRACK_NODE\n"
-"(node name), PIRACK_TARGET_C and PIRACK_LIMIT_C (without an agent).\n"
-"See pirack-pi(1).\n";
+    "Usage: mpiexec [-f MACHINEFILE] -n N pirack-pi [OPTION]...\n"
+    "Computes pi by the midpoint rule for the integral of 4/(1+x^2) over\n"
+    "[0, 1] on every rank, paced by the nodes' temperatures (libpirackpace).\n"
+    "The result is bit-for-bit the same for any number of ranks, pace mode\n"
+    "and schedule.\n"
+    "\n"
+    "  -i, --intervals N    intervals, an integer up to 2^62, e.g. 1e9 or\n"
+    "                       1000000000 (default 1e9)\n"
+    "  -p, --pace MODE      node: each node at its own pace, work shared\n"
+    "                       dynamically (default); uniform: every rank at the\n"
+    "                       job's lowest pace, in rounds; off: no pacing\n"
+    "  -c, --chunk-ms MS    work between two pacing steps, milliseconds\n"
+    "                       (default 10)\n"
+    "  -k, --kernel NAME    auto (default), avx512, avx2 or generic\n"
+    "  -j, --json           one JSON object instead of the text report\n"
+    "  -h, --help           this help\n"
+    "  -V, --version        the version\n"
+    "\n"
+    "Environment: PIRACK_SOCKET (agent socket), PIRACK_SYSFS_ROOT, "
+    "PIRACK_NODE\n"
+    "(node name), PIRACK_TARGET_C and PIRACK_LIMIT_C (without an agent).\n"
+    "See pirack-pi(1).\n";
 
 int pi_args_intervals(const char *s, uint64_t *out)
 {
@@ -72,14 +73,14 @@ static int pi_args_bad(const char *fmt, const char *what)
 int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 {
 	static const struct option longopts[] = {
-		{ "intervals", required_argument, NULL, 'i' },
-		{ "pace", required_argument, NULL, 'p' },
-		{ "chunk-ms", required_argument, NULL, 'c' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"intervals", required_argument, NULL, 'i'},
+	    {"pace", required_argument, NULL, 'p'},
+	    {"chunk-ms", required_argument, NULL, 'c'},
+	    {"kernel", required_argument, NULL, 'k'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	int c;
@@ -91,14 +92,15 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 	a->json = false;
 	a->kernel = NULL;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:c:k:jhV", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:p:c:k:jhV", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'i':
 			if (pi_args_intervals(optarg, &a->intervals) < 0)
 				return pi_args_bad("bad --intervals '%s': want "
 						   "an integer from 1 to 2^62, "
-						   "e.g. 1e9", optarg);
+						   "e.g. 1e9",
+						   optarg);
 			break;
 		case 'p':
 			if (pace_mode_parse(optarg, &a->pace) < 0)
@@ -112,7 +114,8 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 			if (errno || end == optarg || *end ||
 			    !(a->chunk_ms >= 0.01 && a->chunk_ms <= 60000))
 				return pi_args_bad("bad --chunk-ms '%s': want "
-						   "0.01 to 60000", optarg);
+						   "0.01 to 60000",
+						   optarg);
 			break;
 		case 'k':
 			a->kernel = optarg;
@@ -120,7 +123,8 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 			    !pi_kernel_pick(optarg))
 				return pi_args_bad("bad --kernel '%s': unknown "
 						   "or not supported by this "
-						   "CPU", optarg);
+						   "CPU",
+						   optarg);
 			break;
 		case 'j':
 			a->json = true;
@@ -140,7 +144,7 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 					   argv[optind - 1]);
 		default:
 			if (optopt) {
-				char opt[3] = { '-', (char)optopt, '\0' };
+				char opt[3] = {'-', (char)optopt, '\0'};
 
 				return pi_args_bad("unknown option '%s'", opt);
 			}

@@ -13,7 +13,7 @@ struct pi_args {
 	enum pace_mode pace;
 	double chunk_ms;
 	bool json;
-	const char *kernel;	/* NULL or "auto": the best this CPU runs */
+	const char *kernel; /* NULL or "auto": the best this CPU runs */
 };
 
 /*

@@ -83,10 +83,10 @@ pi_kernel_avx512(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
 /* Best first. */
 static const struct pi_kernel pi_kernels[] = {
 #ifdef PI_KERNEL_X86
-	{ "avx512", pi_kernel_avx512 },
-	{ "avx2", pi_kernel_avx2 },
+    {"avx512", pi_kernel_avx512},
+    {"avx2", pi_kernel_avx2},
 #endif
-	{ "generic", pi_kernel_generic },
+    {"generic", pi_kernel_generic},
 };
 
 static int pi_kernel_runs(const struct pi_kernel *k)

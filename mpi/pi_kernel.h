@@ -13,7 +13,7 @@ typedef void pi_kernel_fn(uint64_t first, uint64_t count, double h,
 			  struct pi_sum *sum);
 
 struct pi_kernel {
-	const char *name;	/* "generic", "avx2", "avx512" */
+	const char *name; /* "generic", "avx2", "avx512" */
 	pi_kernel_fn *fn;
 };
 

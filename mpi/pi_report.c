@@ -15,7 +15,7 @@ struct pi_node {
 	int ranks;
 	uint64_t chunks, intervals;
 	double busy, sleep, sync, paced;
-	int source;		/* the least informed source among its ranks */
+	int source; /* the least informed source among its ranks */
 };
 
 static double pi_frac(double part, double whole)
@@ -41,9 +41,9 @@ static cJSON *pi_report_json(const struct pi_args *a, const struct pi_plan *pl,
 	cJSON_AddNumberToObject(o, "intervals_per_s_per_rank", ips / size);
 	cJSON_AddStringToObject(o, "pace_mode", pace_mode_name(a->pace));
 	cJSON_AddNumberToObject(o, "mean_pace", pi_frac(all->paced, all->busy));
-	cJSON_AddNumberToObject(o, "busy_fraction",
-				pi_frac(all->busy,
-					all->busy + all->sleep + all->sync));
+	cJSON_AddNumberToObject(
+	    o, "busy_fraction",
+	    pi_frac(all->busy, all->busy + all->sleep + all->sync));
 	cJSON_AddNumberToObject(o, "sleep_s", all->sleep);
 	cJSON_AddNumberToObject(o, "sync_s", all->sync);
 	cJSON_AddStringToObject(o, "kernel", res->kernel);
@@ -59,14 +59,13 @@ static cJSON *pi_report_json(const struct pi_args *a, const struct pi_plan *pl,
 		cJSON_AddNumberToObject(n, "ranks", d->ranks);
 		cJSON_AddNumberToObject(n, "chunks", (double)d->chunks);
 		cJSON_AddNumberToObject(n, "intervals", (double)d->intervals);
-		cJSON_AddNumberToObject(n, "share",
-					pi_frac((double)d->intervals,
-						(double)pl->n));
+		cJSON_AddNumberToObject(
+		    n, "share", pi_frac((double)d->intervals, (double)pl->n));
 		cJSON_AddNumberToObject(n, "mean_pace",
 					pi_frac(d->paced, d->busy));
-		cJSON_AddNumberToObject(n, "busy_fraction",
-					pi_frac(d->busy,
-						d->busy + d->sleep + d->sync));
+		cJSON_AddNumberToObject(
+		    n, "busy_fraction",
+		    pi_frac(d->busy, d->busy + d->sleep + d->sync));
 		cJSON_AddStringToObject(n, "source",
 					pace_source_name(d->source));
 		cJSON_AddItemToArray(arr, n);
@@ -94,8 +93,8 @@ static void pi_report_text(const struct pi_args *a, const struct pi_plan *pl,
 	       100 * pi_frac(all->busy, all->busy + all->sleep + all->sync),
 	       all->sleep, (unsigned long long)pl->nchunks,
 	       (unsigned long long)pl->chunk, a->chunk_ms);
-	printf("%-16s %5s %8s %20s %7s %6s %7s %s\n", "NODE", "RANKS",
-	       "CHUNKS", "INTERVALS", "SHARE", "PACE", "BUSY", "SOURCE");
+	printf("%-16s %5s %8s %20s %7s %6s %7s %s\n", "NODE", "RANKS", "CHUNKS",
+	       "INTERVALS", "SHARE", "PACE", "BUSY", "SOURCE");
 	for (int i = 0; i < nnodes; i++) {
 		const struct pi_node *d = &nodes[i];
 
@@ -131,7 +130,7 @@ int pi_report(const struct pi_args *a, const struct pi_plan *pl,
 {
 	double mine[PR_N], *v = NULL;
 	uint64_t cmine[PC_N], *c = NULL;
-	struct pi_node *nodes = NULL, all = { 0 };
+	struct pi_node *nodes = NULL, all = {0};
 	struct pace_stats st;
 	int rank, size, nnodes = pace_node_count(pace), ok = 1, i;
 	cJSON *o;
@@ -159,8 +158,8 @@ int pi_report(const struct pi_args *a, const struct pi_plan *pl,
 	if (ok) {
 		MPI_Gather(mine, PR_N, MPI_DOUBLE, v, PR_N, MPI_DOUBLE, 0,
 			   comm);
-		MPI_Gather(cmine, PC_N, MPI_UINT64_T, c, PC_N, MPI_UINT64_T,
-			   0, comm);
+		MPI_Gather(cmine, PC_N, MPI_UINT64_T, c, PC_N, MPI_UINT64_T, 0,
+			   comm);
 	}
 	if (rank == 0 && ok) {
 		for (i = 0; i < size; i++) {

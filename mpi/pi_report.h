@@ -10,7 +10,7 @@
 
 struct pi_result {
 	double pi;
-	double seconds;		/* MPI_Init to the final reduce, as cpi */
+	double seconds; /* MPI_Init to the final reduce, as cpi */
 	const char *kernel;
 };
 

@@ -22,8 +22,9 @@ void pi_plan_init(struct pi_plan *pl, uint64_t n)
 
 void pi_plan_set_chunk(struct pi_plan *pl, uint64_t blocks)
 {
-	pl->chunk = blocks < 1 ? 1 : blocks > pl->nblocks ? pl->nblocks
-							  : blocks;
+	pl->chunk = blocks < 1		   ? 1
+		    : blocks > pl->nblocks ? pl->nblocks
+					   : blocks;
 	pl->nchunks = pl->nblocks / pl->chunk + (pl->nblocks % pl->chunk != 0);
 }
 
@@ -32,7 +33,7 @@ static void pi_block(const struct pi_plan *pl, const struct pi_kernel *k,
 {
 	uint64_t first = b * pl->block;
 	uint64_t count = pl->n - first < pl->block ? pl->n - first : pl->block;
-	struct pi_sum s = { 0, 0 };
+	struct pi_sum s = {0, 0};
 
 	k->fn(first, count, pl->h, &s);
 	sums[2 * b] = s.s;
@@ -40,11 +41,11 @@ static void pi_block(const struct pi_plan *pl, const struct pi_kernel *k,
 	t->intervals += count;
 }
 
-uint64_t pi_plan_calibrate(const struct pi_plan *pl,
-			   const struct pi_kernel *k, double chunk_s)
+uint64_t pi_plan_calibrate(const struct pi_plan *pl, const struct pi_kernel *k,
+			   double chunk_s)
 {
 	double t0 = MPI_Wtime(), el, sums[2];
-	struct pi_tally t = { 0, 0 };
+	struct pi_tally t = {0, 0};
 	uint64_t done = 0;
 
 	/* Block 0 over and over for at least 2 ms: a steady clock rate. */
@@ -143,7 +144,7 @@ int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
 
 double pi_plan_result(const struct pi_plan *pl, const double *sums)
 {
-	struct pi_sum total = { 0, 0 };
+	struct pi_sum total = {0, 0};
 	uint64_t b;
 
 	for (b = 0; b < pl->nblocks; b++) {

@@ -15,11 +15,11 @@
  * changes who computes what, never the result.
  */
 struct pi_plan {
-	uint64_t n;		/* intervals */
-	double h;		/* 1 / n */
-	uint64_t block;		/* intervals per block, the last may be short */
+	uint64_t n;	/* intervals */
+	double h;	/* 1 / n */
+	uint64_t block; /* intervals per block, the last may be short */
 	uint64_t nblocks;
-	uint64_t chunk;		/* blocks per chunk */
+	uint64_t chunk; /* blocks per chunk */
 	uint64_t nchunks;
 };
 
@@ -31,8 +31,8 @@ struct pi_tally {
 void pi_plan_init(struct pi_plan *pl, uint64_t n);
 
 /* Times the kernel on this CPU: blocks per chunk of about chunk_s. */
-uint64_t pi_plan_calibrate(const struct pi_plan *pl,
-			   const struct pi_kernel *k, double chunk_s);
+uint64_t pi_plan_calibrate(const struct pi_plan *pl, const struct pi_kernel *k,
+			   double chunk_s);
 
 void pi_plan_set_chunk(struct pi_plan *pl, uint64_t blocks);
 

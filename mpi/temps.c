@@ -9,40 +9,48 @@
 #include "pace.h"
 
 static const char temps_usage[] =
-"Usage: mpiexec [-f MACHINEFILE] -n N pirack-temps [--json]\n"
-"Each rank reads its node's temperature, fan, pace and firmware throttle\n"
-"flags (from the node's agent, else sysfs); rank 0 prints one row per\n"
-"node, sorted by name, with the number of ranks on it, then the cluster's\n"
-"maximum, minimum and mean temperature.\n"
-"\n"
-"  -j, --json      one JSON object instead of the table\n"
-"  -h, --help      this help\n"
-"  -V, --version   the version\n"
-"\n"
-"Environment: PIRACK_SOCKET, PIRACK_SYSFS_ROOT, PIRACK_NODE. "
-"See pirack-temps(1).\n";
+    "Usage: mpiexec [-f MACHINEFILE] -n N pirack-temps [--json]\n"
+    "Each rank reads its node's temperature, fan, pace and firmware throttle\n"
+    "flags (from the node's agent, else sysfs); rank 0 prints one row per\n"
+    "node, sorted by name, with the number of ranks on it, then the cluster's\n"
+    "maximum, minimum and mean temperature.\n"
+    "\n"
+    "  -j, --json      one JSON object instead of the table\n"
+    "  -h, --help      this help\n"
+    "  -V, --version   the version\n"
+    "\n"
+    "Environment: PIRACK_SOCKET, PIRACK_SYSFS_ROOT, PIRACK_NODE. "
+    "See pirack-temps(1).\n";
 
 /* One rank's reading, as doubles for one MPI_Gather. */
-enum { TR_NODE, TR_TEMP, TR_PACE, TR_FAN, TR_THROTTLED, TR_FAULT, TR_SOURCE,
-       TR_N };
+enum {
+	TR_NODE,
+	TR_TEMP,
+	TR_PACE,
+	TR_FAN,
+	TR_THROTTLED,
+	TR_FAULT,
+	TR_SOURCE,
+	TR_N
+};
 enum { TEMPS_FAN_UNKNOWN, TEMPS_FAN_OFF, TEMPS_FAN_ON };
 
 struct temps_node {
 	int ranks;
-	double temp_c;		/* hottest rank's reading, NAN if none */
-	double pace;		/* lowest */
-	int fan;		/* on if any rank saw it on */
+	double temp_c; /* hottest rank's reading, NAN if none */
+	double pace;   /* lowest */
+	int fan;       /* on if any rank saw it on */
 	bool throttled, fault;
-	int source;		/* least informed source among the ranks */
+	int source; /* least informed source among the ranks */
 };
 
 static int temps_args(int argc, char **argv, bool *json, bool *done)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool first = cli_first_rank();
 	int c;
@@ -66,7 +74,8 @@ static int temps_args(int argc, char **argv, bool *json, bool *done)
 			return 0;
 		default:
 			if (first)
-				fprintf(stderr, "pirack-temps: unknown option "
+				fprintf(stderr,
+					"pirack-temps: unknown option "
 					"'%s'\nTry 'pirack-temps --help'.\n",
 					argv[optind - 1]);
 			return 2;
@@ -74,7 +83,8 @@ static int temps_args(int argc, char **argv, bool *json, bool *done)
 	}
 	if (optind < argc) {
 		if (first)
-			fprintf(stderr, "pirack-temps: unexpected argument "
+			fprintf(stderr,
+				"pirack-temps: unexpected argument "
 				"'%s'\nTry 'pirack-temps --help'.\n",
 				argv[optind]);
 		return 2;
@@ -212,8 +222,8 @@ int main(int argc, char *argv[])
 	pace_opts_default(&po);
 	po.mode = PACE_MODE_OFF;
 	po.job_name = "pirack-temps";
-	po.no_report = true;		/* a look at the nodes, not a job */
-	po.quiet = true;		/* the SOURCE column says it */
+	po.no_report = true; /* a look at the nodes, not a job */
+	po.quiet = true;     /* the SOURCE column says it */
 	if (pace_init(&pace, MPI_COMM_WORLD, &po) < 0) {
 		if (rank == 0)
 			fprintf(stderr, "pirack-temps: cannot set up\n");

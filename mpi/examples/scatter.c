@@ -1,4 +1,4 @@
-/* scatter.c: the recipe's scatter demo, exact: [(x+1)**x for x in range(size)]. */
+/* scatter.c: the recipe scatter demo, exact: [(x+1)**x for x in range(size)] */
 #include <gmp.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -40,7 +40,7 @@ int main(int argc, char *argv[])
 	mpz_init(v);
 
 	if (rank == 0) {
-		mpz_ui_pow_ui(v, size, size - 1);	/* the largest */
+		mpz_ui_pow_ui(v, size, size - 1); /* the largest */
 		len = (mpz_sizeinbase(v, 2) + 7) / 8;
 		records = calloc(size, len);
 		ok = records != NULL;

@@ -1,4 +1,4 @@
-/* test_pace_agent.c: mpi/pace_agent.c against a real socket serving canned replies. */
+/* test_pace_agent.c: mpi/pace_agent.c against a real socket, canned replies. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -37,7 +37,7 @@ static double mono(void)
  */
 static void srv_start(struct srv *s, const char *const *replies, size_t n)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int lfd, fd;
 	char buf[4096];
 	size_t i, got;
@@ -58,7 +58,7 @@ static void srv_start(struct srv *s, const char *const *replies, size_t n)
 	}
 	fd = accept(lfd, NULL, NULL);
 	for (i = 0; fd >= 0 && i < n; i++) {
-		for (got = 0; got < sizeof(buf) - 1;) {	/* one line */
+		for (got = 0; got < sizeof(buf) - 1;) { /* one line */
 			ssize_t r = read(fd, buf + got, 1);
 
 			if (r <= 0)
@@ -90,10 +90,10 @@ static void srv_stop(struct srv *s)
 static void test_pace_reply(void **state)
 {
 	static const char *const r[] = {
-		"{\"node\":\"rpi-0\",\"pace\":0.73,\"temp_c\":71.2,"
-		"\"target_c\":70,\"limit_c\":80,\"fan\":\"on\","
-		"\"fault\":false,\"throttled\":true,\"ts\":1700000000}\n",
-		"{\"pace\":1,\"temp_c\":null}\n",
+	    "{\"node\":\"rpi-0\",\"pace\":0.73,\"temp_c\":71.2,"
+	    "\"target_c\":70,\"limit_c\":80,\"fan\":\"on\","
+	    "\"fault\":false,\"throttled\":true,\"ts\":1700000000}\n",
+	    "{\"pace\":1,\"temp_c\":null}\n",
 	};
 	struct pace_reading rd;
 	struct pace_agent ag;
@@ -123,7 +123,7 @@ static void test_pace_reply(void **state)
 /* Each bad reply is "no agent": -1, the reason kept, a retry later. */
 static void check_bad(const char *reply, const char *why)
 {
-	const char *const r[] = { reply };
+	const char *const r[] = {reply};
 	struct pace_reading rd;
 	struct pace_agent ag;
 	struct srv s;
@@ -134,11 +134,10 @@ static void check_bad(const char *reply, const char *why)
 	ag.timeout_s = 0.3;
 	t0 = mono();
 	assert_int_equal(pace_agent_pace(&ag, t0, &rd), -1);
-	assert_true(mono() - t0 < 2.0);	/* the deadline held */
+	assert_true(mono() - t0 < 2.0); /* the deadline held */
 	if (!strstr(ag.err, why))
-		fail_msg("reply '%s': error '%s', want '%s'", reply ? reply
-								      : "(none)",
-			 ag.err, why);
+		fail_msg("reply '%s': error '%s', want '%s'",
+			 reply ? reply : "(none)", ag.err, why);
 	assert_int_equal(ag.fd, -1);
 	assert_int_equal(ag.failures, 1);
 	/* Not retried before retry_s has passed: no connect, no wait. */
@@ -156,9 +155,9 @@ static void test_pace_bad_replies(void **state)
 	check_bad("{\"pace\":1.5}\n", "no pace");
 	check_bad("{\"pace\":\"1\"}\n", "no pace");
 	check_bad("{\"temp_c\":50}\n", "no pace");
-	check_bad(NULL, "no reply");			/* a hung agent */
-	check_bad("{\"pace\":0.5", "no reply");		/* no newline */
-	check_bad("", "closed");			/* it went away */
+	check_bad(NULL, "no reply");		/* a hung agent */
+	check_bad("{\"pace\":0.5", "no reply"); /* no newline */
+	check_bad("", "closed");		/* it went away */
 }
 
 static void test_pace_no_agent(void **state)
@@ -181,18 +180,20 @@ static void test_pace_no_agent(void **state)
 	}
 	assert_int_equal(ag.failures, 8);
 	assert_true(fabs(ag.retry_at - t - 60) < 1e-6);
-	pace_agent_init(&ag, "/tmp/"
-		"a-path-much-too-long-for-sun_path-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	pace_agent_init(
+	    &ag,
+	    "/tmp/"
+	    "a-path-much-too-long-for-sun_path-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), -1);
 }
 
 static void test_report(void **state)
 {
 	static const char *const r[] = {
-		"{\"ok\":true}\n",
-		"{\"error\":\"job too large\"}\n",
-		"{\"pace\":0.5}\n",
+	    "{\"ok\":true}\n",
+	    "{\"error\":\"job too large\"}\n",
+	    "{\"pace\":0.5}\n",
 	};
 	struct pace_reading rd;
 	struct pace_agent ag;
@@ -214,10 +215,10 @@ static void test_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pace_reply),
-		cmocka_unit_test(test_pace_bad_replies),
-		cmocka_unit_test(test_pace_no_agent),
-		cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_pace_reply),
+	    cmocka_unit_test(test_pace_bad_replies),
+	    cmocka_unit_test(test_pace_no_agent),
+	    cmocka_unit_test(test_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
