@@ -107,10 +107,14 @@ const struct pi_kernel *pi_kernel_pick(const char *want)
 	size_t i;
 	bool any = !want || !*want || strcmp(want, "auto") == 0;
 
+	/* "generic" runs everywhere, so auto always finds one. */
 	for (i = 0; i < sizeof(pi_kernels) / sizeof(pi_kernels[0]); i++) {
 		if (!any && strcmp(want, pi_kernels[i].name) != 0)
 			continue;
-		return pi_kernel_runs(&pi_kernels[i]) ? &pi_kernels[i] : NULL;
+		if (pi_kernel_runs(&pi_kernels[i]))
+			return &pi_kernels[i];
+		if (!any)
+			return NULL;
 	}
 	return NULL;
 }
