@@ -45,6 +45,18 @@ jq -e '.job.job == "pirack-pi" and .job.ranks == 2 and .job.nodes == 1 and
        .job.done == true and .job.mode == "node"' <<<"$st" >/dev/null ||
 	fail "job not in the agent's status: $st"
 
+# pirack-temps reads the same agent: its temperature and fan, one row.
+out=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --json 2>>"$T/ranks.log") ||
+	fail "pirack-temps failed"
+jq -e '.nodes == [.nodes[0]] and .nodes[0].node == "testnode" and
+       .nodes[0].ranks == 2 and .nodes[0].temp_c == 65 and
+       .nodes[0].source == "agent" and .nodes[0].fan == "on" and
+       .nodes[0].pace < 0.8' <<<"$out" >/dev/null ||
+	fail "pirack-temps with the agent: $out"
+# ... and is no job: the agent still shows pirack-pi's report.
+ctl status | jq -e '.job.job == "pirack-pi"' >/dev/null ||
+	fail "pirack-temps replaced the job: $(ctl status)"
+
 # Killed mid-run: hotter, so the run lasts; kill once the job shows up.
 set_temp 68000
 wait_for 10 status_until '.pace < 0.4'
