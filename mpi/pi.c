@@ -36,8 +36,10 @@ int main(int argc, char *argv[])
 	pace_opts_default(&po);
 	po.mode = args.pace;
 	po.job_name = "pirack-pi";
-	po.progress = pi_work_poll; /* rank 0 serves the work counter */
-	po.progress_arg = &comm;
+	if (rank == 0) { /* it serves the work counter while it sleeps */
+		po.progress = pi_work_poll;
+		po.progress_arg = &comm;
+	}
 	if (pace_init(&pace, comm, &po) < 0) {
 		if (rank == 0)
 			fprintf(stderr, "pirack-pi: cannot set up pacing\n");

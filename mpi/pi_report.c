@@ -82,10 +82,10 @@ static void pi_report_text(const struct pi_args *a, const struct pi_plan *pl,
 
 	printf("pi is approximately %.16f, error %.3e\n", res->pi,
 	       fabs(res->pi - M_PI));
-	printf("%llu intervals on %d ranks, %d nodes: %.6f s, %.4g "
+	printf("%llu intervals on %d rank%s, %d node%s: %.6f s, %.4g "
 	       "intervals/s, %.4g per rank\n",
-	       (unsigned long long)pl->n, size, nnodes, res->seconds, ips,
-	       ips / size);
+	       (unsigned long long)pl->n, size, size == 1 ? "" : "s", nnodes,
+	       nnodes == 1 ? "" : "s", res->seconds, ips, ips / size);
 	printf("kernel %s; pace %s: mean %.3f, busy %.1f %%, slept %.3f s; "
 	       "%llu chunks of %llu blocks (about %g ms)\n",
 	       res->kernel, pace_mode_name(a->pace),

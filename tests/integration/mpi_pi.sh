@@ -63,7 +63,7 @@ jq -e '.error <= 2e-15 and .intervals_per_s > 0 and .seconds > 0' \
 # The text report names the result, the ranks and each node's share.
 txt=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" -i 1e7 2>>"$T/stderr.log")
 grep -q '^pi is approximately 3.14159265358979' <<<"$txt" || fail "text: $txt"
-grep -q 'on 2 ranks, 1 nodes' <<<"$txt" || fail "text: $txt"
+grep -q 'on 2 ranks, 1 node:' <<<"$txt" || fail "text: $txt"
 # One warning per node about the missing agent and sensors, not per rank.
 [ "$(grep -c 'pirack-pi: node .*running at pace 1' "$T/stderr.log")" -ge 1 ] ||
 	fail "no warning about running unpaced"
