@@ -18,6 +18,9 @@
 #define PACE_CREDIT_MAX_S 0.01
 /* Slice of a sleep between calls of the progress hook. */
 #define PACE_PROGRESS_SLICE_S 0.001
+/* pace_wait(): spin this long, then nap this long between tests. */
+#define PACE_SPIN_S 0.0002
+#define PACE_IDLE_SLICE_S 0.0002
 
 struct pace {
 	MPI_Comm comm;
@@ -40,6 +43,7 @@ struct pace {
 	double last;		     /* end of the previous step or sync */
 	double owed;		     /* sleep still to take, s */
 	double weighted;	     /* sum of busy * pace applied */
+	double cpu0;		     /* process CPU time at init */
 	uint64_t done, total;	     /* application progress */
 	struct pace_stats st;
 };
@@ -49,6 +53,14 @@ static double pace_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double pace_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -253,6 +265,7 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 	pace_warn_pending(p);
 	pace_report(p, p->read_at, false);
 	p->last = pace_now();
+	p->cpu0 = pace_cpu();
 	*out = p;
 	return 0;
 }
@@ -309,6 +322,7 @@ double pace_step(struct pace *p)
 double pace_sync(struct pace *p)
 {
 	double t0 = pace_now();
+	MPI_Request req;
 
 	if (p->mode != PACE_MODE_UNIFORM)
 		return pace_applied(p);
@@ -316,11 +330,33 @@ double pace_sync(struct pace *p)
 	p->st.busy_s += t0 - p->last;
 	p->weighted += (t0 - p->last) * pace_applied(p);
 	p->job_pace = p->reading.pace;
-	MPI_Allreduce(MPI_IN_PLACE, &p->job_pace, 1, MPI_DOUBLE, MPI_MIN,
-		      p->comm);
+	MPI_Iallreduce(MPI_IN_PLACE, &p->job_pace, 1, MPI_DOUBLE, MPI_MIN,
+		       p->comm, &req);
+	pace_wait(p, &req);
 	p->last = pace_now();
-	p->st.sync_s += p->last - t0;
 	return pace_applied(p);
+}
+
+void pace_wait(struct pace *p, MPI_Request *req)
+{
+	double t0 = pace_now(), now = t0;
+	struct timespec ts = {0, (long)(PACE_IDLE_SLICE_S * 1e9)};
+	int done = 0;
+
+	/*
+	 * MPICH's blocking calls poll at full speed: a rank waiting for a
+	 * slower one would heat its node as if it computed. Spin briefly
+	 * (a balanced round costs no latency), then test between naps.
+	 */
+	for (;;) {
+		MPI_Test(req, &done, MPI_STATUS_IGNORE);
+		if (done)
+			break;
+		if (now - t0 > PACE_SPIN_S)
+			nanosleep(&ts, NULL);
+		now = pace_now();
+	}
+	p->st.sync_s += pace_now() - t0;
 }
 
 void pace_progress(struct pace *p, uint64_t done, uint64_t total)
@@ -340,6 +376,7 @@ void pace_get_stats(const struct pace *p, struct pace_stats *st)
 {
 	*st = p->st;
 	st->agent_failures = p->src.agent.failures;
+	st->cpu_s = pace_cpu() - p->cpu0;
 	st->mean_pace =
 	    p->st.busy_s > 0 ? p->weighted / p->st.busy_s : pace_applied(p);
 }

@@ -78,7 +78,8 @@ struct pace_stats {
 	uint64_t chunks;	 /* pace_step() calls */
 	double busy_s;		 /* time between steps, i.e. working */
 	double sleep_s;		 /* time slept to hold the pace */
-	double sync_s;		 /* time in pace_sync() collectives */
+	double sync_s;		 /* time in pace_sync() and pace_wait() */
+	double cpu_s;		 /* CPU time of the process since init */
 	double mean_pace;	 /* pace applied, weighted by busy time */
 	double min_pace;	 /* lowest pace applied */
 	uint64_t readings;	 /* refreshes of the pace */
@@ -118,6 +119,14 @@ double pace_step(struct pace *p);
  * round boundaries, every rank the same number of times.
  */
 double pace_sync(struct pace *p);
+
+/*
+ * MPI_Wait() for an idle rank: tests req, napping between tests, so that a
+ * rank waiting for others does not heat its node (MPICH's blocking calls
+ * poll at full speed). The time counts as sync_s. Local, but it drives
+ * MPI progress (e.g. for a window this rank is the target of).
+ */
+void pace_wait(struct pace *p, MPI_Request *req);
 
 /* Application progress in the job report: done of total units. */
 void pace_progress(struct pace *p, uint64_t done, uint64_t total);

@@ -7,14 +7,14 @@
 #include "pi_report.h"
 
 /* One rank's account, as doubles for one MPI_Gather. */
-enum { PR_NODE, PR_BUSY, PR_SLEEP, PR_SYNC, PR_PACED, PR_SOURCE, PR_N };
+enum { PR_NODE, PR_BUSY, PR_SLEEP, PR_SYNC, PR_PACED, PR_SOURCE, PR_CPU, PR_N };
 /* Counts stay integers: intervals go up to 2^62. */
 enum { PC_CHUNKS, PC_INTERVALS, PC_N };
 
 struct pi_node {
 	int ranks;
 	uint64_t chunks, intervals;
-	double busy, sleep, sync, paced;
+	double busy, sleep, sync, paced, cpu;
 	int source; /* the least informed source among its ranks */
 };
 
@@ -46,6 +46,7 @@ static cJSON *pi_report_json(const struct pi_args *a, const struct pi_plan *pl,
 	    pi_frac(all->busy, all->busy + all->sleep + all->sync));
 	cJSON_AddNumberToObject(o, "sleep_s", all->sleep);
 	cJSON_AddNumberToObject(o, "sync_s", all->sync);
+	cJSON_AddNumberToObject(o, "cpu_s", all->cpu);
 	cJSON_AddStringToObject(o, "kernel", res->kernel);
 	cJSON_AddNumberToObject(o, "chunk_ms", a->chunk_ms);
 	cJSON_AddNumberToObject(o, "chunks", (double)pl->nchunks);
@@ -66,6 +67,7 @@ static cJSON *pi_report_json(const struct pi_args *a, const struct pi_plan *pl,
 		cJSON_AddNumberToObject(
 		    n, "busy_fraction",
 		    pi_frac(d->busy, d->busy + d->sleep + d->sync));
+		cJSON_AddNumberToObject(n, "cpu_s", d->cpu);
 		cJSON_AddStringToObject(n, "source",
 					pace_source_name(d->source));
 		cJSON_AddItemToArray(arr, n);
@@ -122,6 +124,7 @@ static void pi_node_add(struct pi_node *d, const double *v, const uint64_t *c)
 	d->sleep += v[PR_SLEEP];
 	d->sync += v[PR_SYNC];
 	d->paced += v[PR_PACED];
+	d->cpu += v[PR_CPU];
 }
 
 int pi_report(const struct pi_args *a, const struct pi_plan *pl,
@@ -145,6 +148,7 @@ int pi_report(const struct pi_args *a, const struct pi_plan *pl,
 	mine[PR_SYNC] = st.sync_s;
 	mine[PR_PACED] = st.busy_s * st.mean_pace;
 	mine[PR_SOURCE] = st.source;
+	mine[PR_CPU] = st.cpu_s;
 	cmine[PC_CHUNKS] = t->chunks;
 	cmine[PC_INTERVALS] = t->intervals;
 	if (rank == 0) {

@@ -59,6 +59,10 @@ two uniform
 echo "uniform: $OUT"
 jq -e '[.nodes[] | .mean_pace < 0.8] | all' <<<"$OUT" >/dev/null ||
 	fail "uniform: the cool node did not follow the hot one: $OUT"
+# Waiting for the round's slowest rank does not burn the CPU (MPICH's
+# blocking calls would poll at full speed): CPU well below wall time.
+jq -e '[.nodes[] | .cpu_s < 0.8 * $s] | all' --argjson s "$(jq .seconds <<<"$OUT")" \
+	<<<"$OUT" >/dev/null || fail "uniform: idle ranks spun: $OUT"
 [ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed in uniform mode"
 
 two node
