@@ -61,7 +61,7 @@ ctl status | jq -e '.job.job == "pirack-pi"' >/dev/null ||
 set_temp 68000
 wait_for 10 status_until '.pace < 0.4'
 ctl 'report {"job":"none"}' >/dev/null	# forget the finished job
-t_bg killed timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i 2e9 \
+t_bg killed timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i 3e9 \
 	--chunk-ms 5
 run=$LAST_PID
 wait_for 30 status_until '.job.job == "pirack-pi" and .job.done == false'
@@ -73,13 +73,13 @@ grep -q 'lost the agent' "$T/killed.log" ||
 	fail "no warning about the lost agent: $(cat "$T/killed.log")"
 jq -e '.nodes[0].source == "sysfs" and .error <= 2e-15' <<<"$out" \
 	>/dev/null || fail "after the agent died: $out"
-ref2=$(run_pi -i 2e9 --pace off) || fail "reference run failed"
+ref2=$(run_pi -i 3e9 --pace off) || fail "reference run failed"
 [ "$(pi_of "$out")" = "$(pi_of "$ref2")" ] || fail "pi changed: $out"
 
 # Hung (stopped) mid-run: requests time out, the job goes on.
 agent_start
 wait_for 10 status_until '.pace < 0.4'
-t_bg hung timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i 2e9 \
+t_bg hung timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i 3e9 \
 	--chunk-ms 5
 run=$LAST_PID
 wait_for 30 status_until '.job.job == "pirack-pi" and .job.done == false'
