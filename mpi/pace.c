@@ -200,7 +200,11 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o)
 	MPI_Comm_rank(comm, &p->rank);
 	MPI_Comm_size(comm, &p->size);
 	p->mode = o->mode;
-	p->refresh_s = o->refresh_s > 0 ? o->refresh_s : 1.0;
+	p->refresh_s = o->refresh_s > 0
+			   ? o->refresh_s
+			   : pace_env_num("PIRACK_PACE_REFRESH_S", 1.0);
+	if (!(p->refresh_s >= 0.001 && p->refresh_s <= 3600))
+		p->refresh_s = 1.0;
 	p->min_pace = o->min_pace > 0 ? o->min_pace : 0.05;
 	p->progress = o->progress;
 	p->progress_arg = o->progress_arg;

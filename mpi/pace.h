@@ -34,7 +34,7 @@ enum pace_source {
 
 struct pace_opts {
 	enum pace_mode mode;
-	double refresh_s;	/* min. seconds between readings; 0: 1 s */
+	double refresh_s; /* s between readings; 0: $PIRACK_PACE_REFRESH_S, 1 */
 	const char *socket;	/* NULL: $PIRACK_SOCKET, else the default */
 	const char *sysfs_root; /* NULL: $PIRACK_SYSFS_ROOT, else /sys */
 	const char *job_name;	/* reported to the agent; NULL: "mpi" */

@@ -28,9 +28,9 @@ static const char pi_usage[] =
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
     "\n"
-    "Environment: PIRACK_SOCKET (agent socket), PIRACK_SYSFS_ROOT, "
-    "PIRACK_NODE\n"
-    "(node name), PIRACK_TARGET_C and PIRACK_LIMIT_C (without an agent).\n"
+    "Environment: PIRACK_SOCKET (agent socket), PIRACK_SYSFS_ROOT,\n"
+    "PIRACK_NODE (node name), PIRACK_PACE_REFRESH_S (seconds between\n"
+    "readings), PIRACK_TARGET_C and PIRACK_LIMIT_C (without an agent).\n"
     "See pirack-pi(1).\n";
 
 int pi_args_intervals(const char *s, uint64_t *out)

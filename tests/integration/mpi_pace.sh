@@ -72,4 +72,13 @@ jq -e '(.nodes[] | select(.node == "cool") | .share) >
        and (.nodes[] | select(.node == "cool") | .mean_pace) > 0.99' \
 	<<<"$OUT" >/dev/null || fail "node: the cool node did not do more: $OUT"
 [ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed in node mode"
+# The refresh period: PIRACK_PACE_REFRESH_S (the simulated cluster, faster
+# than real time, shortens it); 20 chunks of 10 ms.
+r=$(PIRACK_SYSFS_ROOT=$T/hot timeout 60 "$MPIEXEC" -n 1 \
+	"$BIN/tests/bench/pace_overhead" 20 10 2>/dev/null | jq .readings)
+[ "$r" -le 2 ] || fail "$r readings in 0.2 s with the default 1 s period"
+r=$(PIRACK_SYSFS_ROOT=$T/hot PIRACK_PACE_REFRESH_S=0.02 timeout 60 \
+	"$MPIEXEC" -n 1 "$BIN/tests/bench/pace_overhead" 20 10 2>/dev/null |
+	jq .readings)
+[ "$r" -ge 5 ] || fail "$r readings in 0.2 s with a 0.02 s period"
 echo ok
