@@ -15,6 +15,9 @@ fake_zone "$T/n0" thermal_zone0 45000
 fake_zone "$T/n1" thermal_zone0 61000
 fake_zone "$T/n1" thermal_zone1 67500 gpu-thermal	# the hotter zone counts
 mkdir -p "$T/n2"					# no sensor at all
+# n1's Pi firmware reports throttling now (bit 2) and since boot (bit 18).
+mkdir -p "$T/n1/devices/platform/soc/soc:firmware"
+echo 40004 >"$T/n1/devices/platform/soc/soc:firmware/get_throttled"
 
 temps() {
 	timeout 120 "$MPIEXEC" \
@@ -27,7 +30,7 @@ out=$(temps 2>"$T/err.log") || fail "pirack-temps failed"
 echo "$out"
 rows=$(awk 'NR > 1 && $1 ~ /^n[0-9]$/ { print $1, $2, $3, $6 }' <<<"$out")
 [ "$rows" = "n0 3 45.0 no
-n1 2 67.5 no
+n1 2 67.5 yes
 n2 1 - no" ] || fail "rows: $rows"
 grep -qx 'max 67.5 C (n1), min 45.0 C (n0), mean 56.2 C over 2 of 3 nodes' \
 	<<<"$out" || fail "summary line: $out"
@@ -37,6 +40,7 @@ jq -e '[.nodes[].node] == ["n0","n1","n2"] and
        [.nodes[].ranks] == [3,2,1] and .max_c == 67.5 and .min_c == 45 and
        .mean_c == 56.25 and .nodes[2].temp_c == null and
        .nodes[2].source == "none" and .nodes[1].source == "sysfs" and
-       .nodes[0].pace == 1 and .nodes[1].pace < 0.5' <<<"$out" >/dev/null ||
+       .nodes[0].pace == 1 and .nodes[1].pace < 0.5 and
+       .nodes[1].throttled and (.nodes[0].throttled | not)' <<<"$out" >/dev/null ||
 	fail "json: $out"
 echo ok
