@@ -372,6 +372,9 @@ void pace_progress(struct pace *p, uint64_t done, uint64_t total)
 void pace_read(struct pace *p, struct pace_reading *r)
 {
 	pace_refresh(p, pace_now());
+	if (p->reading.source == PACE_SOURCE_AGENT)
+		pace_agent_throttle(&p->src.agent, pace_now(),
+				    &p->reading.throttle_raw);
 	pace_warn_pending(p);
 	*r = p->reading;
 }

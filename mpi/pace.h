@@ -67,10 +67,11 @@ struct pace_reading {
 	double pace;   /* [0, 1] */
 	double temp_c; /* NAN when unknown */
 	double target_c, limit_c;
-	char fan[8];	/* "on", "off", or "" when unknown */
-	bool fault;	/* a sensor could not be read */
-	bool throttled; /* firmware throttling now */
-	double ts;	/* UNIX time of the reading */
+	char fan[8];	   /* "on", "off", or "" when unknown */
+	bool fault;	   /* a sensor could not be read */
+	bool throttled;	   /* firmware slowing the CPU now */
+	long throttle_raw; /* get_throttled word, -1 unknown (pace_read) */
+	double ts;	   /* UNIX time of the reading */
 };
 
 /* This rank's account since pace_init(). */
@@ -131,7 +132,10 @@ void pace_wait(struct pace *p, MPI_Request *req);
 /* Application progress in the job report: done of total units. */
 void pace_progress(struct pace *p, uint64_t done, uint64_t total);
 
-/* A fresh reading now, ignoring the refresh period. Local. */
+/*
+ * A fresh reading now, ignoring the refresh period, with the firmware's
+ * get_throttled word (from the agent: one more request, "status"). Local.
+ */
 void pace_read(struct pace *p, struct pace_reading *r);
 
 void pace_get_stats(const struct pace *p, struct pace_stats *st);

@@ -195,6 +195,7 @@ static int pace_agent_parse(struct pace_agent *ag, double now,
 	r->ts = pace_agent_num(o, "ts", (double)time(NULL));
 	r->fault = pace_agent_bool(o, "fault");
 	r->throttled = pace_agent_bool(o, "throttled");
+	r->throttle_raw = -1; /* "pace" has the summary only; see status */
 	v = cJSON_GetObjectItemCaseSensitive(o, "node");
 	if (cJSON_IsString(v))
 		snprintf(r->node, sizeof(r->node), "%s", v->valuestring);
@@ -219,6 +220,32 @@ int pace_agent_pace(struct pace_agent *ag, double now, struct pace_reading *r)
 	if (pace_agent_request(ag, now, "pace\n", reply, sizeof(reply)) < 0)
 		return -1;
 	return pace_agent_parse(ag, now, reply, r);
+}
+
+int pace_agent_throttle(struct pace_agent *ag, double now, long *raw)
+{
+	char reply[PACE_AGENT_REPLY_MAX];
+	const cJSON *t, *v;
+	cJSON *o;
+
+	*raw = -1;
+	if (now < ag->retry_at)
+		return -1;
+	if (pace_agent_request(ag, now, "status\n", reply, sizeof(reply)) < 0)
+		return -1;
+	o = cJSON_Parse(reply);
+	if (!cJSON_IsObject(o) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "pace"))) {
+		cJSON_Delete(o);
+		return pace_agent_fail(ag, now, "bad reply to status");
+	}
+	t = cJSON_GetObjectItemCaseSensitive(o, "throttled");
+	v = cJSON_GetObjectItemCaseSensitive(t, "raw");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble <= 0xffffffff)
+		*raw = (long)v->valuedouble;
+	cJSON_Delete(o);
+	return 0;
 }
 
 int pace_agent_report(struct pace_agent *ag, double now, const char *json)

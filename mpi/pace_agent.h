@@ -32,6 +32,12 @@ void pace_agent_init(struct pace_agent *ag, const char *path);
 int pace_agent_pace(struct pace_agent *ag, double now, struct pace_reading *r);
 
 /*
+ * "status": the firmware's get_throttled word from it in *raw (-1 when
+ * the node has none). 0, or -1 as for pace_agent_pace.
+ */
+int pace_agent_throttle(struct pace_agent *ag, double now, long *raw);
+
+/*
  * "report <json>": 0 when the agent answered {"ok":true}; 1 when it
  * answered with an error (ag->err set; the agent stays usable); -1 as
  * for pace_agent_pace.

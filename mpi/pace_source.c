@@ -60,7 +60,11 @@ static bool pace_src_sysfs(struct pace_src *s, double now,
 	r->pace = pacectl_update(&s->ctl, s->target_c, s->limit_c, smp.temp_c,
 				 dt, true);
 	r->fault = smp.fault;
-	r->throttled = smp.throttle.valid && smp.throttle.throttled;
+	/* As the agent counts it: the states that cost speed. */
+	r->throttled = smp.throttle.valid &&
+		       (smp.throttle.throttled || smp.throttle.freq_capped ||
+			smp.throttle.soft_temp_limit);
+	r->throttle_raw = smp.throttle.valid ? (long)smp.throttle.raw : -1;
 	r->ts = (double)time(NULL);
 	return true;
 }
@@ -95,6 +99,7 @@ void pace_src_read(struct pace_src *s, double now, struct pace_reading *r)
 	r->target_c = s->target_c;
 	r->limit_c = s->limit_c;
 	r->fault = true;
+	r->throttle_raw = -1;
 	r->ts = (double)time(NULL);
 	if (!s->warned_none)
 		snprintf(s->warn, sizeof(s->warn),

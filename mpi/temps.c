@@ -31,6 +31,7 @@ enum {
 	TR_THROTTLED,
 	TR_FAULT,
 	TR_SOURCE,
+	TR_RAW,
 	TR_N
 };
 enum { TEMPS_FAN_UNKNOWN, TEMPS_FAN_OFF, TEMPS_FAN_ON };
@@ -41,6 +42,7 @@ struct temps_node {
 	double pace;   /* lowest */
 	int fan;       /* on if any rank saw it on */
 	bool throttled, fault;
+	long raw;   /* get_throttled, -1 unknown */
 	int source; /* least informed source among the ranks */
 };
 
@@ -100,7 +102,10 @@ static void temps_merge(struct temps_node *n, const double *v)
 		n->temp_c = NAN;
 		n->pace = 1;
 		n->source = src;
+		n->raw = -1;
 	}
+	if (v[TR_RAW] >= 0)
+		n->raw = (n->raw < 0 ? 0 : n->raw) | (long)v[TR_RAW];
 	n->ranks++;
 	if (isfinite(v[TR_TEMP]) && !(v[TR_TEMP] <= n->temp_c))
 		n->temp_c = v[TR_TEMP];
@@ -138,18 +143,21 @@ static void temps_print(struct pace *pace, const struct temps_node *nodes,
 		known++;
 	}
 	if (!json) {
-		printf("%-16s %5s %7s %4s %5s %9s %s\n", "NODE", "RANKS",
-		       "TEMP_C", "FAN", "PACE", "THROTTLED", "SOURCE");
+		printf("%-16s %5s %7s %4s %5s %9s %13s %s\n", "NODE", "RANKS",
+		       "TEMP_C", "FAN", "PACE", "THROTTLED", "GET_THROTTLED",
+		       "SOURCE");
 		for (i = 0; i < count; i++) {
 			const struct temps_node *d = &nodes[i];
-			char t[16] = "-";
+			char t[16] = "-", raw[24] = "-";
 
 			if (isfinite(d->temp_c))
 				snprintf(t, sizeof(t), "%.1f", d->temp_c);
-			printf("%-16s %5d %7s %4s %5.2f %9s %s\n",
+			if (d->raw >= 0)
+				snprintf(raw, sizeof(raw), "0x%lx", d->raw);
+			printf("%-16s %5d %7s %4s %5.2f %9s %13s %s\n",
 			       pace_node_name_of(pace, i), d->ranks, t,
 			       temps_fan(d->fan), d->pace,
-			       d->throttled ? "yes" : "no",
+			       d->throttled ? "yes" : "no", raw,
 			       pace_source_name(d->source));
 		}
 		if (known)
@@ -180,6 +188,14 @@ static void temps_print(struct pace *pace, const struct temps_node *nodes,
 			cJSON_AddStringToObject(n, "fan", temps_fan(d->fan));
 		cJSON_AddNumberToObject(n, "pace", d->pace);
 		cJSON_AddBoolToObject(n, "throttled", d->throttled);
+		if (d->raw >= 0) {
+			char raw[24];
+
+			snprintf(raw, sizeof(raw), "0x%lx", d->raw);
+			cJSON_AddStringToObject(n, "get_throttled", raw);
+		} else {
+			cJSON_AddNullToObject(n, "get_throttled");
+		}
 		cJSON_AddBoolToObject(n, "fault", d->fault);
 		cJSON_AddStringToObject(n, "source",
 					pace_source_name(d->source));
@@ -240,6 +256,7 @@ int main(int argc, char *argv[])
 	mine[TR_THROTTLED] = r.throttled;
 	mine[TR_FAULT] = r.fault;
 	mine[TR_SOURCE] = r.source;
+	mine[TR_RAW] = r.throttle_raw;
 
 	if (rank == 0) {
 		all = malloc(sizeof(*all) * TR_N * size);

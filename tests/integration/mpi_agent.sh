@@ -45,13 +45,18 @@ jq -e '.job.job == "pirack-pi" and .job.ranks == 2 and .job.nodes == 1 and
        .job.done == true and .job.mode == "node"' <<<"$st" >/dev/null ||
 	fail "job not in the agent's status: $st"
 
-# pirack-temps reads the same agent: its temperature and fan, one row.
+# pirack-temps reads the same agent: its temperature, fan and the
+# firmware's throttle word, one row.
+mkdir -p "$SYS/devices/platform/soc/soc:firmware"
+echo 50005 >"$SYS/devices/platform/soc/soc:firmware/get_throttled"
+wait_for 10 status_until '.throttled.raw == 327685'
 out=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --json 2>>"$T/ranks.log") ||
 	fail "pirack-temps failed"
 jq -e '.nodes == [.nodes[0]] and .nodes[0].node == "testnode" and
        .nodes[0].ranks == 2 and .nodes[0].temp_c == 65 and
        .nodes[0].source == "agent" and .nodes[0].fan == "on" and
-       .nodes[0].pace < 0.8' <<<"$out" >/dev/null ||
+       .nodes[0].pace < 0.8 and .nodes[0].get_throttled == "0x50005" and
+       .nodes[0].throttled' <<<"$out" >/dev/null ||
 	fail "pirack-temps with the agent: $out"
 # ... and is no job: the agent still shows pirack-pi's report.
 ctl status | jq -e '.job.job == "pirack-pi"' >/dev/null ||

@@ -28,10 +28,10 @@ temps() {
 
 out=$(temps 2>"$T/err.log") || fail "pirack-temps failed"
 echo "$out"
-rows=$(awk 'NR > 1 && $1 ~ /^n[0-9]$/ { print $1, $2, $3, $6 }' <<<"$out")
-[ "$rows" = "n0 3 45.0 no
-n1 2 67.5 yes
-n2 1 - no" ] || fail "rows: $rows"
+rows=$(awk 'NR > 1 && $1 ~ /^n[0-9]$/ { print $1, $2, $3, $6, $7 }' <<<"$out")
+[ "$rows" = "n0 3 45.0 no -
+n1 2 67.5 yes 0x40004
+n2 1 - no -" ] || fail "rows: $rows"
 grep -qx 'max 67.5 C (n1), min 45.0 C (n0), mean 56.2 C over 2 of 3 nodes' \
 	<<<"$out" || fail "summary line: $out"
 
@@ -41,6 +41,7 @@ jq -e '[.nodes[].node] == ["n0","n1","n2"] and
        .mean_c == 56.25 and .nodes[2].temp_c == null and
        .nodes[2].source == "none" and .nodes[1].source == "sysfs" and
        .nodes[0].pace == 1 and .nodes[1].pace < 0.5 and
-       .nodes[1].throttled and (.nodes[0].throttled | not)' <<<"$out" >/dev/null ||
+       .nodes[1].throttled and (.nodes[0].throttled | not) and
+       .nodes[1].get_throttled == "0x40004" and .nodes[0].get_throttled == null' <<<"$out" >/dev/null ||
 	fail "json: $out"
 echo ok
