@@ -212,6 +212,29 @@ static void test_report(void **state)
 	srv_stop(&s);
 }
 
+static void test_throttle(void **state)
+{
+	static const char *const r[] = {
+	    "{\"pace\":1,\"throttled\":{\"raw\":327685,\"throttled\":true}}\n",
+	    "{\"pace\":1,\"throttled\":null}\n",
+	    "{\"node\":\"x\"}\n",
+	};
+	struct pace_agent ag;
+	struct srv s;
+	long raw;
+
+	(void)state;
+	srv_start(&s, r, 3);
+	pace_agent_init(&ag, s.path);
+	assert_int_equal(pace_agent_throttle(&ag, mono(), &raw), 0);
+	assert_int_equal(raw, 0x50005);
+	assert_int_equal(pace_agent_throttle(&ag, mono(), &raw), 0);
+	assert_int_equal(raw, -1); /* not a Pi */
+	assert_int_equal(pace_agent_throttle(&ag, mono(), &raw), -1);
+	assert_non_null(strstr(ag.err, "bad reply to status"));
+	srv_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
