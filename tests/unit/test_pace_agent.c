@@ -242,6 +242,7 @@ int main(void)
 	    cmocka_unit_test(test_pace_bad_replies),
 	    cmocka_unit_test(test_pace_no_agent),
 	    cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_throttle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
