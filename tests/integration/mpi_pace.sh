@@ -18,6 +18,9 @@ export PIRACK_SOCKET=$T/none.sock
 # at pace 0.5 (half a band below target) and rises slowly; at 40 C it is 1.
 fake_zone "$T/hot" thermal_zone0 65000
 fake_zone "$T/cool" thermal_zone0 40000
+# Two-node runs pit a cool node against a much hotter one (pace ~0.15), so
+# that the difference shows even when the loaded machine starves a rank.
+fake_zone "$T/hotter" thermal_zone0 68500
 N=2e8
 pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
 
@@ -30,7 +33,7 @@ one() {	# ROOT MODE -> $OUT; both ranks on one node
 
 two() {	# MODE -> $OUT; node "hot" and node "cool", one rank each
 	OUT=$(timeout 120 "$MPIEXEC" \
-		-n 1 -env PIRACK_NODE hot -env PIRACK_SYSFS_ROOT "$T/hot" \
+		-n 1 -env PIRACK_NODE hot -env PIRACK_SYSFS_ROOT "$T/hotter" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 : \
 		-n 1 -env PIRACK_NODE cool -env PIRACK_SYSFS_ROOT "$T/cool" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 \
