@@ -43,9 +43,10 @@ two() {	# MODE -> $OUT; node "hot" and node "cool", one rank each
 one "$T/cool" off
 ref=$(pi_of "$OUT")
 
+# (busy_fraction also counts the wait for the last chunk of the other rank)
 one "$T/cool" node
 echo "cool: $OUT"
-jq -e '.mean_pace >= 0.99 and .sleep_s < 0.01 and .busy_fraction > 0.95
+jq -e '.mean_pace >= 0.99 and .sleep_s < 0.01 and .busy_fraction > 0.8
        and .nodes[0].source == "sysfs"' <<<"$OUT" >/dev/null ||
 	fail "a cool node was paced: $OUT"
 [ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed"
