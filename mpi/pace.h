@@ -67,11 +67,11 @@ struct pace_reading {
 	double pace;   /* [0, 1] */
 	double temp_c; /* NAN when unknown */
 	double target_c, limit_c;
-	char fan[8];	   /* "on", "off", or "" when unknown */
-	bool fault;	   /* a sensor could not be read */
-	bool throttled;	   /* firmware slowing the CPU now */
-	long throttle_raw; /* get_throttled word, -1 unknown (pace_read) */
-	double ts;	   /* UNIX time of the reading */
+	char fan[8];	      /* "on", "off", or "" when unknown */
+	bool fault;	      /* a sensor could not be read */
+	bool throttled;	      /* firmware slowing the CPU now */
+	int64_t throttle_raw; /* get_throttled word, -1 unknown (pace_read) */
+	double ts;	      /* UNIX time of the reading */
 };
 
 /* This rank's account since pace_init(). */

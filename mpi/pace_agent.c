@@ -222,7 +222,7 @@ int pace_agent_pace(struct pace_agent *ag, double now, struct pace_reading *r)
 	return pace_agent_parse(ag, now, reply, r);
 }
 
-int pace_agent_throttle(struct pace_agent *ag, double now, long *raw)
+int pace_agent_throttle(struct pace_agent *ag, double now, int64_t *raw)
 {
 	char reply[PACE_AGENT_REPLY_MAX];
 	const cJSON *t, *v;
@@ -243,7 +243,7 @@ int pace_agent_throttle(struct pace_agent *ag, double now, long *raw)
 	v = cJSON_GetObjectItemCaseSensitive(t, "raw");
 	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
 	    v->valuedouble <= 0xffffffff)
-		*raw = (long)v->valuedouble;
+		*raw = (int64_t)v->valuedouble;
 	cJSON_Delete(o);
 	return 0;
 }

@@ -35,7 +35,7 @@ int pace_agent_pace(struct pace_agent *ag, double now, struct pace_reading *r);
  * "status": the firmware's get_throttled word from it in *raw (-1 when
  * the node has none). 0, or -1 as for pace_agent_pace.
  */
-int pace_agent_throttle(struct pace_agent *ag, double now, long *raw);
+int pace_agent_throttle(struct pace_agent *ag, double now, int64_t *raw);
 
 /*
  * "report <json>": 0 when the agent answered {"ok":true}; 1 when it

@@ -64,7 +64,7 @@ static bool pace_src_sysfs(struct pace_src *s, double now,
 	r->throttled = smp.throttle.valid &&
 		       (smp.throttle.throttled || smp.throttle.freq_capped ||
 			smp.throttle.soft_temp_limit);
-	r->throttle_raw = smp.throttle.valid ? (long)smp.throttle.raw : -1;
+	r->throttle_raw = smp.throttle.valid ? (int64_t)smp.throttle.raw : -1;
 	r->ts = (double)time(NULL);
 	return true;
 }

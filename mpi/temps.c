@@ -1,5 +1,6 @@
 /* temps.c: pirack-temps, every node's temperature, fan and pace, collated. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +43,8 @@ struct temps_node {
 	double pace;   /* lowest */
 	int fan;       /* on if any rank saw it on */
 	bool throttled, fault;
-	long raw;   /* get_throttled, -1 unknown */
-	int source; /* least informed source among the ranks */
+	int64_t raw; /* get_throttled, -1 unknown */
+	int source;  /* least informed source among the ranks */
 };
 
 static int temps_args(int argc, char **argv, bool *json, bool *done)
@@ -105,7 +106,7 @@ static void temps_merge(struct temps_node *n, const double *v)
 		n->raw = -1;
 	}
 	if (v[TR_RAW] >= 0)
-		n->raw = (n->raw < 0 ? 0 : n->raw) | (long)v[TR_RAW];
+		n->raw = (n->raw < 0 ? 0 : n->raw) | (int64_t)v[TR_RAW];
 	n->ranks++;
 	if (isfinite(v[TR_TEMP]) && !(v[TR_TEMP] <= n->temp_c))
 		n->temp_c = v[TR_TEMP];
@@ -153,7 +154,8 @@ static void temps_print(struct pace *pace, const struct temps_node *nodes,
 			if (isfinite(d->temp_c))
 				snprintf(t, sizeof(t), "%.1f", d->temp_c);
 			if (d->raw >= 0)
-				snprintf(raw, sizeof(raw), "0x%lx", d->raw);
+				snprintf(raw, sizeof(raw), "0x%" PRIx64,
+					 d->raw);
 			printf("%-16s %5d %7s %4s %5.2f %9s %13s %s\n",
 			       pace_node_name_of(pace, i), d->ranks, t,
 			       temps_fan(d->fan), d->pace,
@@ -191,7 +193,7 @@ static void temps_print(struct pace *pace, const struct temps_node *nodes,
 		if (d->raw >= 0) {
 			char raw[24];
 
-			snprintf(raw, sizeof(raw), "0x%lx", d->raw);
+			snprintf(raw, sizeof(raw), "0x%" PRIx64, d->raw);
 			cJSON_AddStringToObject(n, "get_throttled", raw);
 		} else {
 			cJSON_AddNullToObject(n, "get_throttled");

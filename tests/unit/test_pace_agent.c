@@ -221,7 +221,7 @@ static void test_throttle(void **state)
 	};
 	struct pace_agent ag;
 	struct srv s;
-	long raw;
+	int64_t raw;
 
 	(void)state;
 	srv_start(&s, r, 3);
