@@ -26,10 +26,11 @@ enum pace_mode {
 	PACE_MODE_NODE,	   /* each node at its own pace */
 };
 
+/* In order of how well informed: a node's ranks report the least. */
 enum pace_source {
 	PACE_SOURCE_NONE,  /* no agent, no readable temperature: pace 1 */
-	PACE_SOURCE_AGENT, /* the node's pirackd */
 	PACE_SOURCE_SYSFS, /* sysfs and the agent's controller, in-process */
+	PACE_SOURCE_AGENT, /* the node's pirackd */
 };
 
 struct pace_opts {
