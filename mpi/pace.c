@@ -1,5 +1,6 @@
 /* pace.c: libpirackpace's API: init, the step between chunks, sync, stats. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,14 +190,18 @@ static void pace_sleep(struct pace *p, double secs)
 	}
 }
 
-static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o)
+static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
+		      char *err, size_t errlen)
 {
 	const char *sock = o->socket, *root = o->sysfs_root;
 	double target, limit;
 
 	if (o->mode > PACE_MODE_NODE || o->refresh_s < 0 || o->min_pace < 0 ||
-	    o->min_pace > 1)
+	    o->min_pace > 1) {
+		snprintf(err, errlen,
+			 "bad options (mode, refresh_s, min_pace)");
 		return -1;
+	}
 	p->comm = comm;
 	MPI_Comm_rank(comm, &p->rank);
 	MPI_Comm_size(comm, &p->size);
@@ -224,8 +229,13 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o)
 	target =
 	    o->target_c ? o->target_c : pace_env_num("PIRACK_TARGET_C", 70);
 	limit = o->limit_c ? o->limit_c : pace_env_num("PIRACK_LIMIT_C", 80);
-	if (!(limit > target))
+	if (!(limit > target)) {
+		snprintf(err, errlen,
+			 "limit %g C must be above target %g C "
+			 "(PIRACK_LIMIT_C, PIRACK_TARGET_C)",
+			 limit, target);
 		return -1;
+	}
 	pace_src_init(&p->src, sock, root, target, limit);
 	p->st.min_pace = 1.0;
 	return 0;
@@ -235,16 +245,31 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 {
 	struct pace_opts dflt;
 	struct pace *p = calloc(1, sizeof(*p));
-	char host[64] = "";
-	int ok;
+	char host[64] = "", err[160] = "out of memory";
+	int ok, mine;
 
 	if (!opts) {
 		pace_opts_default(&dflt);
 		opts = &dflt;
 	}
-	ok = p && pace_setup(p, comm, opts) == 0;
+	if (p) /* not fd 0: the failure path below closes it */
+		p->src.agent.fd = -1;
+	ok = mine = p && pace_setup(p, comm, opts, err, sizeof(err)) == 0;
 	/* Every rank decides alike, or the collectives below would hang. */
 	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm);
+	if (!ok) {
+		/* Said once, by the lowest rank that failed. */
+		int rank, first;
+
+		MPI_Comm_rank(comm, &rank);
+		first = mine ? INT_MAX : rank;
+		MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm);
+		if (first == rank)
+			fprintf(stderr, "%s: %s\n",
+				opts->job_name ? opts->job_name
+					       : "libpirackpace",
+				err);
+	}
 	if (ok) {
 		pace_refresh(p, pace_now());
 		pace_nodes_name(p->reading.node, p->node, sizeof(p->node));

@@ -57,7 +57,7 @@ struct pace_opts {
 	 */
 	void (*progress)(void *arg);
 	void *progress_arg;
-	bool quiet;	/* no warnings on stderr */
+	bool quiet;	/* no warnings on stderr (errors still) */
 	bool no_report; /* a monitor, not a job: no "report" */
 };
 
@@ -103,7 +103,8 @@ const char *pace_source_name(enum pace_source src);
  * Collective over comm: takes a first reading on every rank and groups the
  * ranks into nodes by $PIRACK_NODE, else the agent's node name, else
  * MPI_Get_processor_name(). 0, or -1 with *out NULL (bad options or out
- * of memory; every rank returns the same).
+ * of memory; every rank returns the same; the lowest failing rank says why
+ * on stderr).
  */
 int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts);
 

@@ -40,9 +40,7 @@ int main(int argc, char *argv[])
 		po.progress = pi_work_poll;
 		po.progress_arg = &comm;
 	}
-	if (pace_init(&pace, comm, &po) < 0) {
-		if (rank == 0)
-			fprintf(stderr, "pirack-pi: cannot set up pacing\n");
+	if (pace_init(&pace, comm, &po) < 0) { /* it said why */
 		MPI_Finalize();
 		return 1;
 	}

@@ -243,8 +243,6 @@ int main(int argc, char *argv[])
 	po.no_report = true; /* a look at the nodes, not a job */
 	po.quiet = true;     /* the SOURCE column says it */
 	if (pace_init(&pace, MPI_COMM_WORLD, &po) < 0) {
-		if (rank == 0)
-			fprintf(stderr, "pirack-temps: cannot set up\n");
 		MPI_Finalize();
 		return 1;
 	}

@@ -36,6 +36,17 @@ bad pirack-temps "unknown option" --bogus
 bad pirack-temps "unexpected argument" extra
 bad examples/scatter "unexpected argument" extra
 
+# A bad pacing band in the environment: said once, by a rank that has it;
+# status 1, every rank out (no hang).
+for prog in pirack-pi pirack-temps; do
+	rc=0
+	timeout 60 "$MPIEXEC" -n 1 "$BIN/$prog" : -n 2 -env PIRACK_LIMIT_C 60 \
+		"$BIN/$prog" >"$T/out" 2>"$T/err" || rc=$?
+	[ $rc -ne 0 ] || fail "$prog: limit below target accepted"
+	[ "$(grep -c 'limit 60 C must be above target 70 C' "$T/err")" = 1 ] ||
+		fail "$prog: want the error once: $(cat "$T/err")"
+done
+
 # The limits themselves are accepted.
 for v in 1 4611686018427387904 2.5e7 1e0; do
 	"$BIN/pirack-pi" --intervals "$v" --help >/dev/null ||
