@@ -66,17 +66,23 @@ static double pace_cpu(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static double pace_env_num(const char *name, double dflt)
+/* $name as a number into *out (dflt when unset); -1 on junk, err said. */
+static int pace_env_num(const char *name, double dflt, double *out, char *err,
+			size_t errlen)
 {
 	const char *v = getenv(name);
 	char *end;
-	double d;
 
+	*out = dflt;
 	if (!v || !*v)
-		return dflt;
+		return 0;
 	errno = 0;
-	d = strtod(v, &end);
-	return errno || *end || !isfinite(d) ? dflt : d;
+	*out = strtod(v, &end);
+	if (errno || *end || end == v || !isfinite(*out)) {
+		snprintf(err, errlen, "%s='%.40s' is not a number", name, v);
+		return -1;
+	}
+	return 0;
 }
 
 void pace_opts_default(struct pace_opts *o)
@@ -206,11 +212,17 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
 	MPI_Comm_rank(comm, &p->rank);
 	MPI_Comm_size(comm, &p->size);
 	p->mode = o->mode;
-	p->refresh_s = o->refresh_s > 0
-			   ? o->refresh_s
-			   : pace_env_num("PIRACK_PACE_REFRESH_S", 1.0);
-	if (!(p->refresh_s >= 0.001 && p->refresh_s <= 3600))
-		p->refresh_s = 1.0;
+	p->refresh_s = o->refresh_s;
+	if (p->refresh_s == 0 && pace_env_num("PIRACK_PACE_REFRESH_S", 1.0,
+					      &p->refresh_s, err, errlen) < 0)
+		return -1;
+	if (!(p->refresh_s >= 0.001 && p->refresh_s <= 3600)) {
+		snprintf(err, errlen,
+			 "refresh period %g s out of range (0.001 to 3600; "
+			 "PIRACK_PACE_REFRESH_S)",
+			 p->refresh_s);
+		return -1;
+	}
 	p->min_pace = o->min_pace > 0 ? o->min_pace : 0.05;
 	p->progress = o->progress;
 	p->progress_arg = o->progress_arg;
@@ -226,9 +238,13 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
 		root = getenv("PIRACK_SYSFS_ROOT");
 	if (!root || !*root)
 		root = "/sys";
-	target =
-	    o->target_c ? o->target_c : pace_env_num("PIRACK_TARGET_C", 70);
-	limit = o->limit_c ? o->limit_c : pace_env_num("PIRACK_LIMIT_C", 80);
+	target = o->target_c;
+	limit = o->limit_c;
+	if ((!target &&
+	     pace_env_num("PIRACK_TARGET_C", 70, &target, err, errlen) < 0) ||
+	    (!limit &&
+	     pace_env_num("PIRACK_LIMIT_C", 80, &limit, err, errlen) < 0))
+		return -1;
 	if (!(limit > target)) {
 		snprintf(err, errlen,
 			 "limit %g C must be above target %g C "

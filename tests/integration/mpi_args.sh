@@ -47,6 +47,15 @@ for prog in pirack-pi pirack-temps; do
 		fail "$prog: want the error once: $(cat "$T/err")"
 done
 
+for env in PIRACK_TARGET_C=warm PIRACK_PACE_REFRESH_S=0; do
+	rc=0
+	timeout 60 env "$env" "$MPIEXEC" -n 2 "$BIN/pirack-pi" -i 1e6 \
+		>"$T/out" 2>"$T/err" || rc=$?
+	[ $rc -ne 0 ] || fail "$env accepted"
+	[ "$(grep -c "${env%%=*}\|refresh period" "$T/err")" = 1 ] ||
+		fail "$env: want one clear error: $(cat "$T/err")"
+done
+
 # The limits themselves are accepted.
 for v in 1 4611686018427387904 2.5e7 1e0; do
 	"$BIN/pirack-pi" --intervals "$v" --help >/dev/null ||
