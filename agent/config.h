@@ -94,8 +94,19 @@ void config_defaults(struct config *c);
  * callers parse into a scratch struct and swap on success.
  */
 int config_load(const char *file, struct config *c, char *err, size_t errlen);
+/*
+ * The same for a config held in memory (len bytes of text, named name in
+ * messages and c->path): what config_load reads a file with.
+ */
+int config_load_string(const char *name, const char *text, size_t len,
+		       struct config *c, char *err, size_t errlen);
 
-/* Writes the config back out as INI (every key): pirack agent-config. */
+/*
+ * Writes the config back out as INI, every key, in a form config_load()
+ * reads back into the same struct: pirack agent-config. -1 on a write
+ * error, or with errno EINVAL when a string could not be read back (a
+ * newline, " ;" which starts a comment, leading or trailing blanks).
+ */
 int config_write(const struct config *c, FILE *out);
 
 #endif
