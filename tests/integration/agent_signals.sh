@@ -68,9 +68,9 @@ cp "$CONF" "$T/good.conf"
 printf '[fan]\non_c = 40\noff_c = 45\n' >>"$CONF"
 seq0=$(ctl status | jq .seq)
 kill -HUP "$AGENT_PID"
-wait_for 10 grep -q "reload refused" "$T/pirackd.log"
-grep -q "agent.conf:[0-9]*: \[fan\] off_c (45) must be below on_c (40)" \
-	"$T/pirackd.log" || fail "refusal does not name file:line and cause"
+# (a wait that fails unless the refusal names file:line and the cause)
+wait_for 10 grep -q "reload refused: .*agent.conf:[0-9]*: \[fan\] off_c (45) must be below on_c (40)" \
+	"$T/pirackd.log"
 kill -0 "$AGENT_PID" || fail "pirackd died on a bad reload"
 wait_for 10 status_until ".seq > $seq0 + 2 and .node == \"renamed\""
 set_temp 65000	# the old on_c (60) still rules
