@@ -1,3 +1,598 @@
 #!/usr/bin/env bash
-# The simulated cluster (make demo): not built yet.
-echo "make demo: the simulated cluster is not built yet (see README.md)."
+# deploy/simcluster.sh: the simulated cluster behind `make demo` (a broker,
+# one simulated pirackd per node, pirack-pi over mpiexec paced and unpaced,
+# a live view, then a summary, a trace and a picture).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() {
+	cat <<EOF
+Usage: deploy/simcluster.sh [OPTION]...
+Runs a simulated pirack cluster on this machine: a throw-away mosquitto on
+loopback, one pirackd per node with a simulated thermal plant ([thermal]
+source = sim) and simulated GPIO, and the MPI pi computation (pirack-pi)
+across all nodes, once paced by the agents and once unpaced for comparison.
+Each run starts from cold agents (idle temperature). Shows a live line per
+node while it runs and a summary at the end; writes OUT/trace.csv,
+OUT/summary.json and OUT/thermal.png. Stops everything it started on exit,
+Ctrl-C or failure.
+
+  -n, --nodes N         simulated nodes (default 4)
+  -s, --slots N         ranks per node (default 4)
+  -t, --seconds S       rough length of the whole demo (default \$DEMO_SECONDS,
+                        else 60); sizes the job and the time scale
+  -p, --profile NAME    thermal profile of every node (default pi4-bare):
+                        pi4-bare, pi4-heatsink-fan, pi5-bare,
+                        pi5-active-cooler
+  -a, --ambient LIST    ambient air per node in degC, comma list, the last
+                        value repeating (default 44,45,46,48: a closed rack,
+                        warmer towards the top)
+      --time-scale X    physics runs X times faster than the clock (default:
+                        about 300 s of physics per run)
+  -m, --mode MODE       pacing of the paced run: node (default) or uniform
+      --runs LIST       runs in order, comma list of paced, unpaced
+                        (default paced,unpaced)
+      --target C        the agents' target_c (default 70)
+      --limit C         the agents' limit_c (default 80)
+      --interval-ms MS  the agents' sampling period (default 100)
+      --intervals N     pi intervals (default: sized by a short calibration
+                        run to the time budget)
+      --kill-agent NODE@S
+                        SIGKILL NODE's agent S seconds into each paced run,
+                        then, as systemd's ExecStopPost would, run
+                        \`pirackd --failsafe\` for it (fan on)
+  -o, --out DIR         output directory (default build/demo)
+  -b, --build DIR       directory of the binaries (default build)
+  -q, --quiet           no live lines
+  -h, --help            this text
+
+Needs mosquitto, mosquitto-clients, mpich, jq and gnuplot-nox
+(deploy/deps.sh). Exit status: 0 done, 1 a step failed, 2 bad usage.
+EOF
+}
+
+die() { echo "simcluster: $*" >&2; exit 1; }
+bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
+
+NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
+AMBIENT=44,45,46,48 TIME_SCALE= MODE=node RUNS=paced,unpaced
+TARGET=70 LIMIT=80 INTERVAL_MS=100 INTERVALS= KILL= OUT=$TOP/build/demo
+BUILD=$TOP/build QUIET=0
+
+while [ $# -gt 0 ]; do
+	opt=$1
+	case $opt in
+	--*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}"; continue ;;
+	esac
+	need() { [ $# -ge 2 ] || bad_usage "option $opt needs a value"; }
+	case $opt in
+	-n|--nodes) need "$@"; NODES=$2; shift ;;
+	-s|--slots) need "$@"; SLOTS=$2; shift ;;
+	-t|--seconds) need "$@"; TOTAL_S=$2; shift ;;
+	-p|--profile) need "$@"; PROFILE=$2; shift ;;
+	-a|--ambient) need "$@"; AMBIENT=$2; shift ;;
+	--time-scale) need "$@"; TIME_SCALE=$2; shift ;;
+	-m|--mode) need "$@"; MODE=$2; shift ;;
+	--runs) need "$@"; RUNS=$2; shift ;;
+	--target) need "$@"; TARGET=$2; shift ;;
+	--limit) need "$@"; LIMIT=$2; shift ;;
+	--interval-ms) need "$@"; INTERVAL_MS=$2; shift ;;
+	--intervals) need "$@"; INTERVALS=$2; shift ;;
+	--kill-agent) need "$@"; KILL=$2; shift ;;
+	-o|--out) need "$@"; OUT=$2; shift ;;
+	-b|--build) need "$@"; BUILD=$2; shift ;;
+	-q|--quiet) QUIET=1 ;;
+	--netns) bad_usage "--netns is not built yet" ;;
+	-h|--help) usage; exit 0 ;;
+	*) bad_usage "unknown option '$opt'" ;;
+	esac
+	shift
+done
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
+is_num() { [[ $1 =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; }
+is_uint "$NODES" && [ "$NODES" -le 16 ] ||
+	bad_usage "--nodes '$NODES': a number from 1 to 16"
+is_uint "$SLOTS" && [ "$SLOTS" -le 16 ] ||
+	bad_usage "--slots '$SLOTS': a number from 1 to 16"
+is_uint "$TOTAL_S" && [ "$TOTAL_S" -ge 10 ] ||
+	bad_usage "--seconds '$TOTAL_S': whole seconds, at least 10"
+is_num "$TARGET" && is_num "$LIMIT" &&
+	awk -v t="$TARGET" -v l="$LIMIT" 'BEGIN { exit !(t < l) }' ||
+	bad_usage "--target $TARGET / --limit $LIMIT: numbers, target below limit"
+is_uint "$INTERVAL_MS" || bad_usage "--interval-ms '$INTERVAL_MS': a number"
+[ -z "$TIME_SCALE" ] || { is_num "$TIME_SCALE" &&
+	awk -v x="$TIME_SCALE" 'BEGIN { exit !(x > 0) }'; } ||
+	bad_usage "--time-scale '$TIME_SCALE': a positive number"
+[ -z "$INTERVALS" ] || is_uint "$INTERVALS" ||
+	bad_usage "--intervals '$INTERVALS': a positive integer"
+case $MODE in node|uniform) ;; *) bad_usage "--mode '$MODE': node or uniform" ;; esac
+IFS=, read -r -a RUN_LIST <<<"$RUNS"
+[ ${#RUN_LIST[@]} -gt 0 ] || bad_usage "--runs: empty"
+for r in "${RUN_LIST[@]}"; do
+	case $r in paced|unpaced) ;; *) bad_usage "--runs: '$r' is not paced or unpaced" ;; esac
+done
+IFS=, read -r -a AMB_LIST <<<"$AMBIENT"
+for x in "${AMB_LIST[@]}"; do
+	is_num "$x" || bad_usage "--ambient: '$x' is not a temperature"
+done
+KILL_NODE= KILL_AT=
+if [ -n "$KILL" ]; then
+	[[ $KILL =~ ^(n[0-9]+)@([0-9]+(\.[0-9]+)?)$ ]] ||
+		bad_usage "--kill-agent '$KILL': NODE@SECONDS, e.g. n1@5"
+	KILL_NODE=${BASH_REMATCH[1]} KILL_AT=${BASH_REMATCH[2]}
+	[ "${KILL_NODE#n}" -lt "$NODES" ] ||
+		bad_usage "--kill-agent: no node $KILL_NODE (nodes n0..n$((NODES - 1)))"
+fi
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
+
+for b in pirackd pirack-pi; do
+	[ -x "$BUILD/$b" ] || die "$BUILD/$b is missing: run make first"
+done
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+for t in "$MOSQUITTO" mosquitto_sub mpiexec jq gnuplot; do
+	command -v "$t" >/dev/null ||
+		die "$t is not installed (deploy/deps.sh installs it)"
+done
+
+ambient_of() {	# node index -> ambient
+	local i=$1
+	[ "$i" -lt ${#AMB_LIST[@]} ] || i=$((${#AMB_LIST[@]} - 1))
+	echo "${AMB_LIST[$i]}"
+}
+
+# --- everything started is recorded here and stopped on exit -----------
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/pirack-demo.XXXXXX")
+PIDS=()
+
+stop_pid() {	# pid: TERM, then KILL after 3 s
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 60); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	if [ $rc -ne 0 ]; then
+		for f in "$RUN"/*/*.log "$RUN"/*/*/agent.log; do
+			[ -s "$f" ] || continue
+			echo "--- ${f#"$RUN"/}" >&2
+			tail -n 15 "$f" >&2
+		done
+	fi
+	rm -rf "$RUN"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'echo; echo "simcluster: interrupted" >&2; exit 130' INT TERM
+
+bg() {	# log cmd...: background, remembered for cleanup
+	local log=$1; shift
+	"$@" >"$log" 2>&1 &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
+wait_for() {	# secs what cmd...: poll a condition with a deadline
+	local secs=$1 what=$2; shift 2
+	local end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || die "timed out after ${secs}s waiting for $what"
+		sleep 0.05
+	done
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+free_port() {
+	if [ -x "$BUILD/tests/tools/freeport" ]; then
+		"$BUILD/tests/tools/freeport"
+		return
+	fi
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	die "no free TCP port found"
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- the broker -----------------------------------------------------------
+PORT=$(free_port)
+cat >"$RUN/mosquitto.conf" <<EOF
+listener $PORT 127.0.0.1
+allow_anonymous true
+persistence false
+EOF
+mkdir -p "$RUN/broker"
+bg "$RUN/broker/mosquitto.log" "$MOSQUITTO" -c "$RUN/mosquitto.conf"
+wait_for 10 "mosquitto on port $PORT" port_open "$PORT"
+
+# --- per node: config, start, stop ---------------------------------------
+write_config() {	# dir node ambient time_scale
+	local d=$1 node=$2 amb=$3 ts=$4
+	mkdir -p "$d/sysfs" "$d/gpio"
+	cat >"$d/agent.conf" <<EOF
+; simulated node $node (deploy/simcluster.sh)
+[node]
+name = $node
+[thermal]
+source = sim
+sysfs_root = $d/sysfs
+interval_ms = $INTERVAL_MS
+target_c = $TARGET
+limit_c = $LIMIT
+[fan]
+driver = gpio
+chip = gpiochip0
+line = 14
+[led]
+driver = gpio
+chip = gpiochip0
+lines = 17,27,22
+[gpio]
+backend = sim
+sim_dir = $d/gpio
+[mqtt]
+enabled = true
+host = 127.0.0.1
+port = $PORT
+[control]
+socket = $d/agent.sock
+[sim]
+profile = $PROFILE
+ambient_c = $amb
+time_scale = $ts
+slots = $SLOTS
+EOF
+}
+
+declare -A AGENT_PID=()
+
+start_agents() {	# rundir time_scale
+	local rd=$1 ts=$2 i node d
+	for ((i = 0; i < NODES; i++)); do
+		node=n$i d=$rd/$node
+		write_config "$d" "$node" "$(ambient_of $i)" "$ts"
+		"$BUILD/pirackd" --check-config -c "$d/agent.conf" >/dev/null ||
+			die "the generated config $d/agent.conf is refused"
+		bg "$d/agent.log" "$BUILD/pirackd" -f -c "$d/agent.conf"
+		AGENT_PID[$node]=$BG_PID
+	done
+	for ((i = 0; i < NODES; i++)); do
+		wait_for 15 "agent n$i's socket" test -S "$rd/n$i/agent.sock"
+	done
+}
+
+stop_agents() {
+	local node
+	for node in "${!AGENT_PID[@]}"; do
+		stop_pid "${AGENT_PID[$node]}"
+	done
+	AGENT_PID=()
+}
+
+# --- the live view and the trace -------------------------------------------
+# states.log lines: "<unix time> pirack/<node>/state <json>" (mosquitto_sub).
+latest_states() {	# states.log -> one JSON object per node, newest
+	tac "$1" 2>/dev/null | awk '!seen[$2]++' |
+		cut -d' ' -f3- | jq -c 'select(type == "object")' 2>/dev/null |
+		jq -sc 'sort_by(.node)' 2>/dev/null || echo '[]'
+}
+
+live_line() {	# run t states.log
+	[ "$QUIET" = 1 ] && return
+	local line
+	line=$(latest_states "$3" | jq -r '
+		map("\(.node) \(if .temp_c == null then "  -.-" else
+		    (.temp_c * 10 | round / 10 | tostring) end)C" +
+		    " fan \(.fan // "?")" +
+		    " pace \(.pace // 0 | . * 100 | round / 100 | tostring)" +
+		    (if (.throttled.freq_capped // false) or
+			(.throttled.throttled // false) then " THROTTLED"
+		     else "" end))
+		| join(" | ")')
+	printf '[%-7s %5ss] %s\n' "$1" "$2" "${line:-waiting for the agents}"
+}
+
+# --- one run -----------------------------------------------------------------
+run_job() {	# run: paced|unpaced
+	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
+	local -a cmd=(mpiexec)
+	mkdir -p "$rd"
+	[ "$run" = paced ] && pace_mode=$MODE || pace_mode=off
+	start_agents "$rd" "$TS"
+	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t 'pirack/+/state' \
+		-F '%U %t %p' >"$rd/states.log" 2>"$rd/sub.log" &
+	SUB_PID=$!
+	PIDS+=("$SUB_PID")
+	for ((i = 0; i < NODES; i++)); do
+		[ $i -eq 0 ] || cmd+=(:)
+		cmd+=(-n "$SLOTS" -env PIRACK_SOCKET "$rd/n$i/agent.sock"
+		      -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$rd/n$i/sysfs"
+		      -env PIRACK_TARGET_C "$TARGET" -env PIRACK_LIMIT_C "$LIMIT"
+		      "$BUILD/pirack-pi" --json --pace "$pace_mode"
+		      --intervals "$JOB_INTERVALS")
+	done
+	echo "== $run run: ${cmd[*]:0:14} ..." >"$rd/events.txt"
+	[ "$QUIET" = 1 ] || echo "-- $run run: $((NODES * SLOTS)) ranks on $NODES nodes, pace $pace_mode"
+	t0=$(now)
+	"${cmd[@]}" >"$rd/pi.json" 2>"$rd/mpi.log" &
+	mpi_pid=$!
+	PIDS+=("$mpi_pid")
+	while kill -0 "$mpi_pid" 2>/dev/null; do
+		local t
+		t=$(elapsed "$t0")
+		if [ "$run" = paced ] && [ -n "$KILL_NODE" ] && [ $killed = 0 ] &&
+		   awk -v t="$t" -v k="$KILL_AT" 'BEGIN { exit !(t >= k) }'; then
+			kill_agent "$rd" "$KILL_NODE" "$t"
+			killed=1
+		fi
+		if awk -v t="$t" -v n="$next_live" 'BEGIN { exit !(t >= n) }'; then
+			live_line "$run" "$t" "$rd/states.log"
+			next_live=$(awk -v n="$next_live" 'BEGIN { print n + 2 }')
+		fi
+		if awk -v t="$t" -v b="$RUN_DEADLINE" 'BEGIN { exit !(t > b) }'; then
+			die "the $run job did not finish within ${RUN_DEADLINE}s"
+		fi
+		sleep 0.2
+	done
+	wait "$mpi_pid" || die "the $run job failed (exit $?): $(tail -n 5 "$rd/mpi.log")"
+	RUN_WALL=$(elapsed "$t0")
+	echo "$t0" >"$rd/t0"
+	echo "$RUN_WALL" >"$rd/wall"
+	live_line "$run" "$RUN_WALL" "$rd/states.log"
+	jq -e '.pi' "$rd/pi.json" >/dev/null 2>&1 ||
+		die "the $run job printed no JSON result: $(head -c 300 "$rd/pi.json")"
+	stop_agents
+	stop_pid "$SUB_PID"
+}
+
+kill_agent() {	# rundir node t
+	local rd=$1 node=$2 t=$3
+	kill -KILL "${AGENT_PID[$node]}" 2>/dev/null || true
+	wait "${AGENT_PID[$node]}" 2>/dev/null || true
+	unset "AGENT_PID[$node]"
+	# what systemd's ExecStopPost=pirackd --failsafe does after a crash
+	"$BUILD/pirackd" --failsafe -c "$rd/$node/agent.conf" \
+		>>"$rd/$node/agent.log" 2>&1 || true
+	local fan
+	fan=$(cat "$rd/$node/gpio/gpiochip0/14" 2>/dev/null || echo '?')
+	echo "$t $node agent killed (SIGKILL); failsafe run; fan line $fan" \
+		>>"$rd/events.txt"
+	[ "$QUIET" = 1 ] || echo "!! ${t}s: killed $node's agent (SIGKILL); fan line now $fan"
+}
+
+# --- sizing: the job and the time scale fit the time budget ---------------
+calibrate() {	# -> intervals per second of the whole cluster, unpaced
+	local k=100000000 ips
+	local -a env=(-env PIRACK_SOCKET "$RUN/no-agent.sock"
+		      -env PIRACK_SYSFS_ROOT "$RUN/no-sysfs")
+	for _ in 1 2; do
+		mpiexec -n $((NODES * SLOTS)) "${env[@]}" "$BUILD/pirack-pi" \
+			--json --pace off --intervals "$k" \
+			>"$RUN/calibrate.json" 2>"$RUN/calibrate.log" ||
+			die "calibration run failed: $(tail -n 3 "$RUN/calibrate.log")"
+		ips=$(jq -r '.intervals_per_s // empty' "$RUN/calibrate.json")
+		[ -n "$ips" ] || die "calibration: no intervals_per_s in pirack-pi's JSON"
+		# the second run lasts about half a second of compute
+		k=$(awk -v r="$ips" 'BEGIN { printf "%.0f", r / 2 + 1000 }')
+	done
+	echo "$ips"
+}
+
+NRUNS=${#RUN_LIST[@]}
+RUN_S=$(awk -v t="$TOTAL_S" -v n="$NRUNS" \
+	'BEGIN { r = (t - 4 - 4 * n) / n; printf "%.1f", r < 4 ? 4 : r }')
+# About 300 s of Pi physics per run: heat-up, fan, pacing, steady state.
+TS=${TIME_SCALE:-$(awk -v r="$RUN_S" 'BEGIN { printf "%.1f", 300 / r }')}
+RUN_DEADLINE=$(awk -v r="$RUN_S" 'BEGIN { printf "%.0f", r * 8 < 120 ? 120 : r * 8 }')
+if [ -n "$INTERVALS" ]; then
+	JOB_INTERVALS=$INTERVALS
+else
+	[ "$QUIET" = 1 ] || echo "-- calibrating: how fast does this machine compute pi?"
+	IPS=$(calibrate)
+	# Paced nodes run at about half speed once warm: the paced run then
+	# lasts about RUN_S, the unpaced one somewhat less.
+	JOB_INTERVALS=$(awk -v r="$IPS" -v s="$RUN_S" \
+		'BEGIN { printf "%.0f", r * s * 0.6 }')
+fi
+
+AMB_TEXT=$(for ((i = 0; i < NODES; i++)); do ambient_of $i; done | paste -sd, -)
+[ "$QUIET" = 1 ] || cat <<EOF
+pirack simulated cluster: $NODES nodes x $SLOTS slots, profile $PROFILE,
+ambient $AMB_TEXT degC, target $TARGET degC, limit $LIMIT degC, physics x$TS,
+$JOB_INTERVALS intervals, about ${RUN_S}s per run; broker 127.0.0.1:$PORT
+EOF
+
+for r in "${RUN_LIST[@]}"; do
+	run_job "$r"
+done
+
+# --- trace, summary, picture ------------------------------------------------
+mkdir -p "$OUT"
+TRACE=$OUT/trace.csv
+echo "time,node,temp,fan,pace,throttled,run" >"$TRACE"
+for r in "${RUN_LIST[@]}"; do
+	# JSON lines {t, node, temp, fan, pace, thr} from what MQTT carried
+	awk '{ print $1 "\t" substr($0, index($0, $3)) }' "$RUN/$r/states.log" |
+	jq -Rc --argjson t0 "$(cat "$RUN/$r/t0")" --arg run "$r" '
+		split("\t") as [$ts, $js] | ($js | try fromjson catch null) as $s
+		| select($s != null and ($s | type) == "object"
+			 and $s.temp_c != null)
+		| { t: (($ts | tonumber) - $t0), node: $s.node, temp: $s.temp_c,
+		    fan: (if ($s.fan | type) == "string" then
+			    (if $s.fan == "on" then 1 else 0 end)
+			  elif ($s.fan | type) == "number" then $s.fan / 100
+			  else 0 end),
+		    pace: ($s.pace // 1),
+		    thr: (if ($s.throttled | type) == "object" and
+			    ($s.throttled.freq_capped or $s.throttled.throttled
+			     or $s.throttled.soft_temp_limit) then 1 else 0 end),
+		    run: $run }
+		| select(.t >= 0)' >"$RUN/$r/trace.jsonl"
+	jq -r '[(.t * 1000 | round / 1000), .node, .temp, .fan, .pace, .thr,
+		.run] | @csv' "$RUN/$r/trace.jsonl" | tr -d '"' >>"$TRACE"
+done
+
+# Per node: peak, time above target, over target+2 after the first crossing
+# of target, fan-on share, mean pace, throttled share (time-weighted).
+node_stats() {	# run -> JSON array of per-node stats
+	jq -sc --argjson target "$TARGET" --argjson limit "$LIMIT" '
+		group_by(.node) | map(sort_by(.t)
+		| . as $s
+		| [range(0; length - 1) | { d: ($s[. + 1].t - $s[.].t),
+					   x: $s[.] }] as $iv
+		| ($iv | map(.d) | add // 0) as $T
+		| (map(select(.temp >= $target)) | first | .t // null) as $cross
+		| ($iv | map(select($cross != null and .x.t >= $cross))) as $after
+		| { node: .[0].node,
+		    peak_c: (map(.temp) | max),
+		    limit_c: $limit, target_c: $target,
+		    above_target_s: ($iv | map(select(.x.temp > $target) | .d)
+				     | add // 0),
+		    over_band_pct: (if ($after | length) == 0 then 0 else
+			100 * ($after | map(select(.x.temp > $target + 2) | .d)
+			       | add // 0) / ($after | map(.d) | add) end),
+		    fan_on_pct: (if $T > 0 then
+			100 * ($iv | map(.x.fan * .d) | add) / $T else 0 end),
+		    mean_pace: (if $T > 0 then
+			($iv | map(.x.pace * .d) | add) / $T else 1 end),
+		    min_pace: (map(.pace) | min),
+		    throttled_pct: (if $T > 0 then
+			100 * ($iv | map(.x.thr * .d) | add) / $T else 0 end),
+		    samples: length })' "$1"
+}
+
+SUMMARY=$OUT/summary.json
+{
+	echo '{'
+	first=1
+	for r in "${RUN_LIST[@]}"; do
+		[ $first = 1 ] || echo ','
+		first=0
+		rd=$RUN/$r
+		stats=$(node_stats "$rd/trace.jsonl")
+		events=$(tail -n +2 "$rd/events.txt" | jq -Rsc 'split("\n") | map(select(length > 0))')
+		jq -c --arg run "$r" --argjson stats "$stats" \
+			--argjson wall "$(cat "$rd/wall")" --argjson ts "$TS" \
+			--argjson events "$events" --arg amb "$AMB_TEXT" '
+			# the per-node shares of pirack-pi, whatever it calls them
+			def shares: [ (.nodes // [])[]
+				| { key: (.node // .name // ""),
+				    value: (.work_share // .share // null) } ]
+				| from_entries;
+			shares as $sh
+			| { ($run): {
+				pi: .pi, error: .error,
+				seconds: (.seconds // $wall), wall_s: $wall,
+				simulated_s: ($wall * $ts),
+				intervals: .intervals, ranks: .ranks,
+				pace_mode: (.pace_mode // null),
+				mean_pace: (.mean_pace // null),
+				events: $events,
+				nodes: [ $stats[] | . + { work_share: $sh[.node] } ]
+			} }' "$rd/pi.json" | sed -e 's/^{//' -e 's/}$//'
+	done
+	echo '}'
+} | jq --arg profile "$PROFILE" --arg amb "$AMB_TEXT" --argjson ts "$TS" \
+	--argjson nodes "$NODES" --argjson slots "$SLOTS" \
+	'. + { config: { profile: $profile, ambient_c: ($amb | split(",") |
+		map(tonumber)), time_scale: $ts, nodes: $nodes,
+		slots: $slots } }' >"$SUMMARY.tmp"
+mv "$SUMMARY.tmp" "$SUMMARY"
+
+# --- the printed summary -----------------------------------------------------
+print_summary() {
+	jq -r --arg mode "$MODE" '
+		def f(n): if . == null then "-" else
+			(. * pow(10; n) | round / pow(10; n) | tostring) end;
+		def pct: if . == null then "-" else (round | tostring) + "%" end;
+		def pad(n): tostring | . + " " * ([n - length, 0] | max);
+		to_entries | map(select(.key != "config")) | .[]
+		| .key as $run | .value
+		| "\n\($run)\(if $run == "paced" then " (\($mode))" else "" end): " +
+		  "pi = \(.pi | tostring)  error \(.error | tostring)  " +
+		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated)",
+		  "  " + ("node" | pad(6)) + ("peak/limit C" | pad(14)) +
+		  (">target" | pad(9)) + ("fan on" | pad(8)) +
+		  ("pace" | pad(6)) + ("share" | pad(7)) + "throttled",
+		  (.nodes[] | "  " + (.node | pad(6)) +
+		   ("\(.peak_c | f(1))/\(.limit_c)" +
+		    (if .peak_c > .limit_c then " !" else "" end) | pad(14)) +
+		   ("\(.above_target_s | f(1))s" | pad(9)) +
+		   (.fan_on_pct | pct | pad(8)) + (.mean_pace | f(2) | pad(6)) +
+		   (if .work_share == null then "-" else
+		    (.work_share * 100 | pct) end | pad(7)) +
+		   (.throttled_pct | pct)),
+		  (.events[] | "  event: \(.)")' "$SUMMARY"
+}
+print_summary
+echo
+echo "trace:   $TRACE"
+echo "summary: $SUMMARY"
+
+# --- the picture ---------------------------------------------------------------
+plot() {
+	local gp=$RUN/thermal.gp r i col=0
+	mkdir -p "$RUN/plot"
+	for r in "${RUN_LIST[@]}"; do
+		for ((i = 0; i < NODES; i++)); do
+			jq -r --arg n "n$i" --argjson ts "$TS" --argjson i "$i" \
+				'select(.node == $n) | "\(.t * $ts) \(.temp) \(.pace) " +
+				 "\(if .fan > 0 then 1.08 + 0.07 * $i else "NaN" end) \(.thr)"' \
+				"$RUN/$r/trace.jsonl" >"$RUN/plot/$r-n$i.dat"
+		done
+	done
+	{
+		echo "set terminal pngcairo size $((700 * NRUNS)),820 font 'Sans,10'"
+		echo "set output '$OUT/thermal.png'"
+		echo "set multiplot layout 2,$NRUNS columnsfirst title 'pirack simulated cluster: $NODES nodes, $PROFILE, ambient $AMB_TEXT °C (physics ×$TS)'"
+		echo "set grid; set key outside right top vertical; set xlabel 'simulated time (s)'"
+		echo "set style line 90 lc rgb '#e08000' dt 2 lw 1.5"
+		echo "set style line 91 lc rgb '#d00000' dt 2 lw 1.5"
+		for r in "${RUN_LIST[@]}"; do
+			col=$((col + 1))
+			local title=$r wall
+			wall=$(jq -r --arg r "$r" '.[$r].wall_s | . * 10 | round / 10' "$SUMMARY")
+			[ "$r" = paced ] && title="paced ($MODE)"
+			echo "set title '$title: temperature (job took ${wall} s)'"
+			echo "set ylabel '°C'; set yrange [*:$(awk -v l="$LIMIT" 'BEGIN { print l + 8 }')]"
+			printf "plot %s title 'target', %s title 'limit'" \
+				"$TARGET ls 90" "$LIMIT ls 91"
+			for ((i = 0; i < NODES; i++)); do
+				printf ", '%s' using 1:2 with lines lw 2 title 'n%d'" \
+					"$RUN/plot/$r-n$i.dat" "$i"
+			done
+			echo
+			echo "set title '$title: pace (lines) and fan on (bars above 1)'"
+			echo "set ylabel 'pace'; set yrange [0:$(awk -v n="$NODES" 'BEGIN { print 1.12 + 0.07 * n }')]"
+			printf "plot 1 lc rgb '#bbbbbb' notitle"
+			for ((i = 0; i < NODES; i++)); do
+				printf ", '%s' using 1:3 with lines lw 2 lc %d title 'n%d pace'" \
+					"$RUN/plot/$r-n$i.dat" "$((i + 1))" "$i"
+				printf ", '%s' using 1:4 with lines lw 5 lc %d notitle" \
+					"$RUN/plot/$r-n$i.dat" "$((i + 1))"
+			done
+			echo
+		done
+		echo "unset multiplot"
+	} >"$gp"
+	gnuplot "$gp" 2>"$RUN/gnuplot.log" ||
+		die "gnuplot failed: $(tail -n 3 "$RUN/gnuplot.log")"
+	echo "picture: $OUT/thermal.png"
+}
+plot
