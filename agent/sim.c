@@ -44,14 +44,13 @@ static uint64_t sim_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* mkdir -p of root/rel. */
+/* mkdir -p of root/rel (root too: a fresh node dir is fine). */
 static int sim_mkdirs(const char *root, const char *rel)
 {
 	char path[CONFIG_PATH_MAX + 128];
-	size_t rootlen = strlen(root);
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + rootlen + 1; *p; p++) {
+	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';

@@ -26,10 +26,10 @@
  * idle plateaus of the same logs: bare ~20 K, heatsink ~14 K, heatsink
  * with fan ~5 K.
  *
- * A bare board in a rack gets some air from the rack fan; its fan-on R_ba
- * (2.6 K/W, load rise 20.7 K) is an estimate from Pimoroni's "fan over a
- * bare board" curves, about 5 K less than still air, as is the matching
- * idle rise (16 K, the idle rise scaled by the total resistance).
+ * A bare board in a closed rack gets a little air from the rack fan: its
+ * fan-on R_ba (3.0 K/W, load rise 22 K, 4 K less than still air) is an
+ * estimate, as is the matching idle rise (17 K: the idle rise scaled by
+ * the total resistance).
  *
  * Pi 5 constants are estimates of the same shape scaled to its power: a
  * bare Pi 5 under stress reaches its 85 degC floor at room temperature in
@@ -42,9 +42,9 @@ const struct simplant_profile simplant_profiles[] = {
 		.name = "pi4-bare",
 		.about = "Raspberry Pi 4B, bare board; a rack fan blows over it",
 		.c_j = 1.6, .r_jb = 3.3,
-		.r_ba_off = 4.1, .r_ba_on = 2.6,
+		.r_ba_off = 4.1, .r_ba_on = 3.0,
 		.c_b_off = 25, .c_b_on = 25,
-		.idle_off_c = 20, .idle_on_c = 16,
+		.idle_off_c = 20, .idle_on_c = 17,
 		.p_load_w = 3.5, .cores = 4, .fw = &simfw_pi4,
 	},
 	{
