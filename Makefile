@@ -37,6 +37,7 @@ BINS      :=
 LIBS      :=
 TEST_BINS :=
 MANS      :=
+CHECK_EXTRA_DIRS :=
 
 .PHONY: all check demo bench install clean deps tests
 all:
@@ -66,8 +67,7 @@ check: deps
 	bash tests/run.sh $(O) $(O)/asan $(CHECK_EXTRA_DIRS)
 
 # Fragments add variant builds (e.g. libgpiod v2) here and their build
-# directories to CHECK_EXTRA_DIRS.
-CHECK_EXTRA_DIRS :=
+# directories to CHECK_EXTRA_DIRS (set empty before the fragments).
 .PHONY: check-extra-builds
 check-extra-builds::
 

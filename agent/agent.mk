@@ -1,14 +1,31 @@
 # agent/agent.mk: pirackd. Every agent/*.c is part of it, except the GPIO
 # backend for the libgpiod API not built (v1 on Debian 12, v2 on 13).
-GPIOD_VERSION := $(shell $(PKG_CONFIG) --modversion libgpiod 2>/dev/null)
+#
+# GPIOD2_PREFIX=DIR builds against a libgpiod v2 unpacked under DIR (see
+# deploy/libgpiod2.sh) instead of the system's: its own .pc file, with the
+# prefix redefined, gives -I/-L, and an rpath finds the library at run time.
+ifneq ($(GPIOD2_PREFIX),)
+GPIOD_PCDIR := $(patsubst %/libgpiod.pc,%,$(firstword \
+	$(wildcard $(GPIOD2_PREFIX)/usr/lib/*/pkgconfig/libgpiod.pc)))
+GPIOD_PC := PKG_CONFIG_LIBDIR=$(GPIOD_PCDIR) $(PKG_CONFIG) \
+	--define-variable=prefix=$(GPIOD2_PREFIX)/usr
+GPIOD_LIBDIR := $(shell $(GPIOD_PC) --variable=libdir libgpiod)
+GPIOD_RPATH := -Wl,-rpath,$(GPIOD_LIBDIR)
+else
+GPIOD_PC := $(PKG_CONFIG)
+endif
+GPIOD_VERSION := $(shell $(GPIOD_PC) --modversion libgpiod 2>/dev/null)
+GPIOD_CFLAGS := $(shell $(GPIOD_PC) --cflags libgpiod 2>/dev/null)
+GPIOD_LIBS := $(shell $(GPIOD_PC) --libs libgpiod 2>/dev/null) $(GPIOD_RPATH)
 ifeq ($(firstword $(subst ., ,$(GPIOD_VERSION))),1)
 GPIOD_SRC := agent/gpio_gpiod1.c
 else
 GPIOD_SRC := agent/gpio_gpiod2.c
 endif
-AGENT_PKGS := inih libcjson libgpiod libsystemd libmosquitto
-AGENT_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(AGENT_PKGS))
-AGENT_LIBS := $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS)) -lm
+AGENT_PKGS := inih libcjson libsystemd libmosquitto
+# libgpiod first: its -I must win over the system's v1 gpiod.h.
+AGENT_CFLAGS := $(GPIOD_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(AGENT_PKGS))
+AGENT_LIBS := $(GPIOD_LIBS) $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS)) -lm
 
 AGENT_SRCS := $(filter-out agent/gpio_gpiod%.c,$(wildcard agent/*.c)) \
 	      $(wildcard $(GPIOD_SRC))
@@ -22,3 +39,23 @@ $(O)/pirackd: $(AGENT_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 
 BINS += $(O)/pirackd
+
+# make check also builds everything against libgpiod v2 (Debian 13's,
+# fetched by deploy/libgpiod2.sh) in $(O)/gpiod2 and runs the tests there.
+# Fetched while make check reads its makefiles, so that the variant is
+# listed only when it can be built: no archive, no variant, and a message.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+GPIOD2_CACHE := $(shell bash deploy/libgpiod2.sh 2>/dev/null)
+ifneq ($(GPIOD2_CACHE),)
+CHECK_EXTRA_DIRS += $(O)/gpiod2
+else
+$(info agent.mk: libgpiod v2 could not be fetched (deploy/libgpiod2.sh): \
+	skipping the gpiod2 variant build and its tests)
+endif
+endif
+
+check-extra-builds::
+	@prefix=$$(bash deploy/libgpiod2.sh --cached 2>/dev/null) || { \
+		echo "agent.mk: no libgpiod v2 fetched: gpiod2 build skipped"; \
+		exit 0; }; \
+	$(MAKE) O=$(O)/gpiod2 GPIOD2_PREFIX="$$prefix" all tests

@@ -21,7 +21,7 @@ struct gpio_ops {
 				    const unsigned *lines, size_t n,
 				    bool active_low, int init,
 				    char *err, size_t errlen);
-	/* Sets line idx (0..n-1) to logical value v (0/1). 0 or -1. */
+	/* Sets line idx (0..n-1) to logical value v (0/1). 0 or -1 (errno). */
 	int (*set)(struct gpio_req *r, size_t idx, int v);
 	/* Releases the lines (the kernel keeps their last value). */
 	void (*release)(struct gpio_req *r);

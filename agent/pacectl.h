@@ -16,6 +16,15 @@ void pacectl_init(struct pacectl *pc);
  * Advances the controller by dt_s seconds with the node at temp_c and
  * returns the pace: 1 well below target_c, falling smoothly so the node
  * settles at target_c, 0 at or above limit_c.
+ *
+ * dt_s is time as the thermal plant sees it: the sampling period in real
+ * use, the period times time_scale for the simulated plant (which runs
+ * that much faster). Steps are capped at 5 s, and dt_s <= 0 only
+ * re-evaluates. A PI loop with gains in units of limit_c - target_c; a
+ * non-finite temp_c (no reading) gives pace 0, as does limit_c <=
+ * target_c. fan_on halves the loop gain while the fan is off (the node
+ * then heats faster per unit of pace). Call it every sample, job or not,
+ * so the state carries over from one job to the next.
  */
 double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 		      double temp_c, double dt_s, bool fan_on);

@@ -9,11 +9,22 @@
  * Reads the zones (NULL or "all": every class/thermal/thermal_zone*, else a
  * comma list of zone names) under sysfs_root, the firmware throttle flags
  * when present, cpufreq and /proc/loadavg into *s (seq and ts untouched).
- * A missing or garbled zone sets s->fault and s->fault_msg; never aborts.
+ * A missing or garbled zone sets s->fault and s->fault_msg (the first
+ * problem, naming the file relative to sysfs_root and the cause); never
+ * aborts. s->temp_c is the max over the zones that could be read, NAN when
+ * none could. A missing throttle, cpufreq or loadavg file only means
+ * "unknown" (not every machine is a Pi); a garbled one is a fault.
  * Returns 0, or -1 when s->fault is set. No agent state: libpirackpace
  * calls it too.
  */
 int sensors_read(const char *sysfs_root, const char *zones, struct sample *s);
+
+/*
+ * The same, reading loadavg under proc_root instead of /proc (tests point
+ * both roots at a fake tree). proc_root NULL means "/proc".
+ */
+int sensors_read_at(const char *sysfs_root, const char *proc_root,
+		    const char *zones, struct sample *s);
 
 /* Decodes the firmware's get_throttled word. */
 void throttle_decode(uint32_t raw, struct throttle *t);

@@ -1,0 +1,160 @@
+/* gpio_sim.c: the sim GPIO backend, one file per line under sim_dir. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "gpio.h"
+
+#define GPIO_SIM_PATH_MAX 512
+
+/*
+ * Mirrors the kernel gpio-sim layout: DIR/<chip>/<line> holds the wire
+ * value, so a test reads exactly what a meter on the pin would show.
+ */
+struct gpio_req {
+	char dir[GPIO_SIM_PATH_MAX];	/* DIR/<chip> */
+	bool active_low;
+	size_t n;
+	unsigned lines[];
+};
+
+/* mkdir, where an existing directory is fine and anything else is not. */
+static int gpio_sim_mkdir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0755) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p: the sim dir usually lives under /run or a fresh temp dir. */
+static int gpio_sim_mkdirs(const char *path)
+{
+	char buf[GPIO_SIM_PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (gpio_sim_mkdir(buf) < 0)
+			return -1;
+		*p = '/';
+	}
+	return gpio_sim_mkdir(buf);
+}
+
+/*
+ * Writes "0\n" or "1\n" through a temp file and rename(), so a reader
+ * never sees an empty or half-written file.
+ */
+static int gpio_sim_write(const struct gpio_req *r, size_t idx, int wire)
+{
+	char path[GPIO_SIM_PATH_MAX + 16], tmp[GPIO_SIM_PATH_MAX + 40];
+	char val[2] = { wire ? '1' : '0', '\n' };
+	int fd, e;
+
+	snprintf(path, sizeof(path), "%s/%u", r->dir, r->lines[idx]);
+	snprintf(tmp, sizeof(tmp), "%s/.%u.tmp.%ld", r->dir, r->lines[idx],
+		 (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, val, sizeof(val)) != (ssize_t)sizeof(val)) {
+		e = errno ? errno : EIO;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
+					 const unsigned *lines, size_t n,
+					 bool active_low, int init, char *err,
+					 size_t errlen)
+{
+	struct gpio_req *r;
+
+	if (!dir || !*dir || !chip || !*chip || strchr(chip, '/') ||
+	    n == 0) {
+		snprintf(err, errlen, "sim gpio: need a sim_dir, a chip name "
+			 "without '/' and at least one line");
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r) + n * sizeof(r->lines[0]));
+	if (!r) {
+		snprintf(err, errlen, "sim gpio: %s", strerror(errno));
+		return NULL;
+	}
+	if ((size_t)snprintf(r->dir, sizeof(r->dir), "%s/%s", dir, chip) >=
+	    sizeof(r->dir)) {
+		snprintf(err, errlen, "sim gpio %s: path too long", chip);
+		free(r);
+		return NULL;
+	}
+	r->active_low = active_low;
+	r->n = n;
+	memcpy(r->lines, lines, n * sizeof(lines[0]));
+	if (gpio_sim_mkdirs(r->dir) < 0) {
+		snprintf(err, errlen, "sim gpio %s: %s: %s", chip, r->dir,
+			 strerror(errno));
+		free(r);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (gpio_sim_write(r, i, (init != 0) != active_low) < 0) {
+			snprintf(err, errlen, "sim gpio %s line %u: %s", chip,
+				 lines[i], strerror(errno));
+			free(r);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+static int gpio_sim_set(struct gpio_req *r, size_t idx, int v)
+{
+	if (!r || idx >= r->n) {
+		errno = EINVAL;
+		return -1;
+	}
+	return gpio_sim_write(r, idx, (v != 0) != r->active_low);
+}
+
+/* The files stay: like the kernel, the last value outlives the holder. */
+static void gpio_sim_release(struct gpio_req *r)
+{
+	free(r);
+}
+
+const struct gpio_ops gpio_sim_ops = {
+	.name = "sim",
+	.request = gpio_sim_request,
+	.set = gpio_sim_set,
+	.release = gpio_sim_release,
+};
