@@ -35,6 +35,10 @@ struct agent {
 	struct fan_state fan_state;
 	enum led_state led_state;
 	uint64_t identify_until_ms;	/* monotonic; 0 = not identifying */
+	unsigned led_bits;		/* last written to the LED lines */
+	uint64_t led_next_ms;		/* next pattern change, or UINT64_MAX */
+	uint64_t last_tick_ms;		/* monotonic: the controller's dt */
+	bool apply_failed;		/* fan/LED writes fail: logged once */
 	struct pacectl pace;
 	char job[AGENT_JOB_MAX];	/* last "report" JSON, "" = none */
 	/*
@@ -64,5 +68,30 @@ int agent_led_command(struct agent *a, const char *word, char *err,
 		      size_t errlen);
 /* Re-decides and applies fan and LED from the current sample and modes. */
 void agent_actuate(struct agent *a);
+
+#define AGENT_IDENTIFY_MS 30000
+
+/* A fresh agent on cfg: fan AUTO (ON until the first reading), pace 1. */
+void agent_init(struct agent *a, const struct config *cfg);
+/* Opens GPIO/fan/LED, the sim, the control socket, MQTT. 0 or -1 + err. */
+int agent_start(struct agent *a, char *err, size_t errlen);
+/* Leaves the fan ON and the LED dark, closes everything. */
+void agent_stop(struct agent *a);
+/* One sample period: sensors, policies, actuators, report. */
+void agent_tick(struct agent *a);
+/* Re-shows the LED pattern (blink timer, identify expiry). */
+void agent_led_update(struct agent *a);
+/*
+ * Swaps in a validated config, re-opening only what changed; on failure
+ * everything stays as it was. 0 or -1 + err.
+ */
+int agent_reload(struct agent *a, const struct config *next, char *err,
+		 size_t errlen);
+/* Records pid as part of this node's job (deduplicated; 0 ignored). */
+void agent_attach_pid(struct agent *a, pid_t pid);
+/* Forgets attached processes that have exited. */
+void agent_prune_pids(struct agent *a);
+/* --failsafe: the fan full on, the LED red and steady. 0 or -1 + err. */
+int agent_failsafe(const struct config *cfg, char *err, size_t errlen);
 
 #endif

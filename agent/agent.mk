@@ -59,3 +59,15 @@ check-extra-builds::
 		echo "agent.mk: no libgpiod v2 fetched: gpiod2 build skipped"; \
 		exit 0; }; \
 	$(MAKE) O=$(O)/gpiod2 GPIOD2_PREFIX="$$prefix" all tests
+
+# The agent, its manual pages and a commented sample configuration (the
+# live /etc/pirack/agent.conf is the deployment's, never overwritten here).
+install:: $(O)/pirackd
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/pirack
+	install -m 0755 $(O)/pirackd $(DESTDIR)$(SBINDIR)/pirackd
+	install -m 0644 agent/pirackd.8 $(DESTDIR)$(MANDIR)/man8/pirackd.8
+	install -m 0644 agent/pirackd.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/pirackd.conf.5
+	install -m 0644 config/agent.conf \
+		$(DESTDIR)$(SYSCONFDIR)/pirack/agent.conf.example

@@ -11,4 +11,5 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(AGENT_LIB_OBJS)
 $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-TEST_BINS += $(UNIT_BINS) $(O)/tests/tools/freeport
+TEST_BINS += $(UNIT_BINS) $(O)/tests/tools/freeport $(O)/tests/tools/ctl \
+	     $(O)/tests/tools/sdnotify

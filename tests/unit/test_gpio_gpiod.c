@@ -41,7 +41,7 @@ static void test_not_a_chip(void **state)
 
 	assert_null(gpio_gpiod_ops.request(NULL, "/dev/null", &line, 1, false,
 					   0, err, sizeof(err)));
-	assert_non_null(strstr(err, "/dev/null"));
+	assert_non_null(strstr(err, "/dev/null: not a GPIO chip"));
 }
 
 static void test_bad_args(void **state)

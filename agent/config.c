@@ -1,0 +1,680 @@
+/* config.c: agent.conf (INI, libinih) into a validated struct config. */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "config.h"
+
+/*
+ * Every key is one row of this table: the parser, the defaults check and
+ * config_write() all walk it, so a key cannot be parsed but not written.
+ */
+enum key_type { K_ENUM, K_STR, K_INT, K_UINT, K_DOUBLE, K_BOOL, K_LINES };
+enum str_kind {
+	S_ANY,		/* anything, may be empty (username, files) */
+	S_PATH,		/* non-empty */
+	S_NAME,		/* [A-Za-z0-9._-]+: node, chip, client id */
+	S_TOPIC,	/* MQTT topic prefix: no wildcards, no edge '/' */
+	S_PWM,		/* pwmchipN/pwmM */
+	S_ZONES,	/* "all" or comma list of names */
+	S_SOCKET,	/* non-empty, fits sockaddr_un */
+};
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t off, size;
+	double min, max;		/* K_INT, K_UINT, K_DOUBLE */
+	const char *const *words;	/* K_ENUM, index = enum value */
+	enum str_kind kind;		/* K_STR */
+};
+
+static const char *const source_words[] = { "sysfs", "sim", NULL };
+static const char *const fan_words[] = { "gpio", "pwm", "kernel", "none",
+					 NULL };
+static const char *const led_words[] = { "gpio", "none", NULL };
+static const char *const backend_words[] = { "gpiod", "sim", NULL };
+
+#define F(f)                                                                 \
+	.off = offsetof(struct config, f),                                   \
+	.size = sizeof(((struct config *)0)->f)
+#define R(lo, hi) .min = (lo), .max = (hi)
+#define GPIO_LINE_MAX 1023
+
+static const struct config_key config_keys[] = {
+	{ "node", "name", K_STR, F(node.name), .kind = S_NAME },
+	{ "thermal", "source", K_ENUM, F(thermal.source),
+	  .words = source_words },
+	{ "thermal", "sysfs_root", K_STR, F(thermal.sysfs_root),
+	  .kind = S_PATH },
+	{ "thermal", "zones", K_STR, F(thermal.zones), .kind = S_ZONES },
+	{ "thermal", "interval_ms", K_INT, F(thermal.interval_ms),
+	  R(10, 600000) },
+	{ "thermal", "target_c", K_DOUBLE, F(thermal.target_c), R(0, 150) },
+	{ "thermal", "limit_c", K_DOUBLE, F(thermal.limit_c), R(0, 150) },
+	{ "fan", "driver", K_ENUM, F(fan.driver), .words = fan_words },
+	{ "fan", "chip", K_STR, F(fan.chip), .kind = S_NAME },
+	{ "fan", "line", K_UINT, F(fan.line), R(0, GPIO_LINE_MAX) },
+	{ "fan", "active_low", K_BOOL, F(fan.active_low) },
+	{ "fan", "on_c", K_DOUBLE, F(fan.on_c), R(0, 150) },
+	{ "fan", "off_c", K_DOUBLE, F(fan.off_c), R(0, 150) },
+	{ "fan", "pwm", K_STR, F(fan.pwm), .kind = S_PWM },
+	{ "led", "driver", K_ENUM, F(led.driver), .words = led_words },
+	{ "led", "chip", K_STR, F(led.chip), .kind = S_NAME },
+	{ "led", "lines", K_LINES, F(led.lines), R(0, GPIO_LINE_MAX) },
+	{ "gpio", "backend", K_ENUM, F(gpio.backend), .words = backend_words },
+	{ "gpio", "sim_dir", K_STR, F(gpio.sim_dir), .kind = S_PATH },
+	{ "mqtt", "enabled", K_BOOL, F(mqtt.enabled) },
+	{ "mqtt", "host", K_STR, F(mqtt.host), .kind = S_PATH },
+	{ "mqtt", "port", K_INT, F(mqtt.port), R(1, 65535) },
+	{ "mqtt", "client_id", K_STR, F(mqtt.client_id), .kind = S_ANY },
+	{ "mqtt", "username", K_STR, F(mqtt.username), .kind = S_ANY },
+	{ "mqtt", "password_file", K_STR, F(mqtt.password_file),
+	  .kind = S_ANY },
+	{ "mqtt", "cafile", K_STR, F(mqtt.cafile), .kind = S_ANY },
+	{ "mqtt", "certfile", K_STR, F(mqtt.certfile), .kind = S_ANY },
+	{ "mqtt", "keyfile", K_STR, F(mqtt.keyfile), .kind = S_ANY },
+	{ "mqtt", "prefix", K_STR, F(mqtt.prefix), .kind = S_TOPIC },
+	{ "mqtt", "discovery_prefix", K_STR, F(mqtt.discovery_prefix),
+	  .kind = S_TOPIC },
+	{ "mqtt", "keepalive_s", K_INT, F(mqtt.keepalive_s), R(5, 3600) },
+	{ "control", "socket", K_STR, F(control.socket), .kind = S_SOCKET },
+	{ "sim", "ambient_c", K_DOUBLE, F(sim.ambient_c), R(-40, 60) },
+	{ "sim", "time_scale", K_DOUBLE, F(sim.time_scale), R(0.001, 10000) },
+};
+#undef F
+#undef R
+
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+/* inih's line buffer; longer lines are refused, not split. */
+#define CONFIG_LINE_MAX 200
+
+static const char *const config_sections[] = {
+	"node", "thermal", "fan", "led", "gpio", "mqtt", "control", "sim",
+	NULL
+};
+
+struct config_parse {
+	struct config *c;
+	const char *file;
+	FILE *fp;
+	int lineno;		/* the line inih is on */
+	int keyline[NKEYS];	/* where each key was set, 0 = default */
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static void *config_field(struct config *c, const struct config_key *k)
+{
+	return (char *)c + k->off;
+}
+
+static const void *config_cfield(const struct config *c,
+				 const struct config_key *k)
+{
+	return (const char *)c + k->off;
+}
+
+/* Records the first error only: later ones are often its echoes. */
+static void config_error(struct config_parse *p, int line, const char *fmt,
+			 ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	if (line > 0)
+		n = snprintf(p->err, p->errlen, "%s:%d: ", p->file, line);
+	else
+		n = snprintf(p->err, p->errlen, "%s: ", p->file);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+static void config_hostname(char *buf, size_t len)
+{
+	char host[256] = "";
+	size_t i;
+
+	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+		strcpy(host, "pirack");
+	host[strcspn(host, ".")] = '\0';	/* the short name */
+	for (i = 0; host[i]; i++)
+		if (!isalnum((unsigned char)host[i]) && host[i] != '-' &&
+		    host[i] != '_')
+			host[i] = '-';
+	snprintf(buf, len, "%s", host);
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	config_hostname(c->node.name, sizeof(c->node.name));
+	c->thermal.source = THERMAL_SYSFS;
+	strcpy(c->thermal.sysfs_root, "/sys");
+	strcpy(c->thermal.zones, "all");
+	c->thermal.interval_ms = 1000;
+	c->thermal.target_c = 70;
+	c->thermal.limit_c = 80;
+	c->fan.driver = FAN_DRIVER_GPIO;
+	strcpy(c->fan.chip, "gpiochip0");
+	c->fan.line = 14;
+	c->fan.active_low = false;
+	c->fan.on_c = 60;
+	c->fan.off_c = 50;
+	strcpy(c->fan.pwm, "pwmchip0/pwm0");
+	c->led.driver = LED_DRIVER_GPIO;
+	strcpy(c->led.chip, "gpiochip0");
+	c->led.lines[0] = 17;
+	c->led.lines[1] = 27;
+	c->led.lines[2] = 22;
+	c->led.nlines = 3;
+	c->gpio.backend = GPIO_BACKEND_GPIOD;
+	strcpy(c->gpio.sim_dir, "/run/pirack/gpio");
+	c->mqtt.enabled = true;
+	strcpy(c->mqtt.host, "localhost");
+	c->mqtt.port = 1883;
+	snprintf(c->mqtt.client_id, sizeof(c->mqtt.client_id), "pirack-%.56s",
+		 c->node.name);
+	strcpy(c->mqtt.prefix, "pirack");
+	strcpy(c->mqtt.discovery_prefix, "homeassistant");
+	c->mqtt.keepalive_s = 30;
+	strcpy(c->control.socket, "/run/pirack/agent.sock");
+	c->sim.ambient_c = 25;
+	c->sim.time_scale = 1;
+}
+
+static bool config_namechars(const char *v)
+{
+	if (!*v)
+		return false;
+	for (; *v; v++)
+		if (!isalnum((unsigned char)*v) && !strchr("._-", *v))
+			return false;
+	return true;
+}
+
+/* NULL when v is acceptable for kind, else why not. */
+static const char *config_check_str(enum str_kind kind, const char *v)
+{
+	unsigned a, b;
+	int n = 0;
+
+	switch (kind) {
+	case S_ANY:
+		return NULL;
+	case S_PATH:
+		return *v ? NULL : "must not be empty";
+	case S_NAME:
+		return config_namechars(v) ? NULL :
+		       "must be letters, digits, '.', '_' or '-'";
+	case S_TOPIC:
+		if (!*v)
+			return "must not be empty";
+		if (strpbrk(v, "+#"))
+			return "must not contain MQTT wildcards '+' or '#'";
+		if (v[0] == '/' || v[strlen(v) - 1] == '/')
+			return "must not start or end with '/'";
+		return NULL;
+	case S_PWM:
+		if (sscanf(v, "pwmchip%u/pwm%u%n", &a, &b, &n) != 2 ||
+		    v[n] != '\0')
+			return "must be pwmchipN/pwmM";
+		return NULL;
+	case S_ZONES:
+		if (!*v)
+			return "must be 'all' or a comma list of zones";
+		if (!strcmp(v, "all"))
+			return NULL;
+		for (const char *z = v; *z; z++)
+			if (!isalnum((unsigned char)*z) && !strchr("._-,", *z))
+				return "must be 'all' or a comma list of "
+				       "zone names, e.g. thermal_zone0";
+		if (v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,"))
+			return "has an empty zone name";
+		return NULL;
+	case S_SOCKET:
+		if (!*v)
+			return "must not be empty";
+		if (strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return "is too long for a Unix socket path";
+		return NULL;
+	}
+	return "unknown kind";
+}
+
+static int config_parse_long(const char *v, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	return (errno || end == v || *end) ? -1 : 0;
+}
+
+static int config_parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1", NULL };
+	static const char *const no[] = { "false", "no", "off", "0", NULL };
+
+	for (int i = 0; yes[i]; i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+#define LED_LINES_MSG "must be 1 line (single LED) or 3 (red,green,blue)"
+
+/* "17,27,22" or "5": 1 or 3 distinct line numbers. */
+static const char *config_parse_lines(const char *v, unsigned *lines,
+				      size_t *n, double max)
+{
+	char buf[CONFIG_LINE_MAX], *tok, *save;
+	long l;
+
+	if (!*v)
+		return "missing line numbers";
+	snprintf(buf, sizeof(buf), "%s", v);
+	*n = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		tok[strcspn(tok, " \t")] = '\0';
+		if (config_parse_long(tok, &l) < 0 || l < 0 || l > max)
+			return "must be line numbers 0-1023, e.g. 17,27,22";
+		if (*n == LED_MAX_LINES)
+			return LED_LINES_MSG;
+		for (size_t i = 0; i < *n; i++)
+			if (lines[i] == (unsigned)l)
+				return "names the same line twice";
+		lines[(*n)++] = (unsigned)l;
+	}
+	if (v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,"))
+		return "has an empty line number";
+	if (*n != 1 && *n != 3)
+		return LED_LINES_MSG;
+	return NULL;
+}
+
+/* Parses v into key k of c; NULL or why it is refused (into msg). */
+static const char *config_set(struct config *c, const struct config_key *k,
+			      const char *v, char *msg, size_t msglen)
+{
+	void *f = config_field(c, k);
+	const char *why;
+	double d;
+	char *end;
+	long l;
+	bool b;
+
+	switch (k->type) {
+	case K_ENUM:
+		for (int i = 0; k->words[i]; i++) {
+			if (!strcmp(v, k->words[i])) {
+				*(int *)f = i;
+				return NULL;
+			}
+		}
+		snprintf(msg, msglen, "'%s' is not one of", v);
+		for (int i = 0; k->words[i]; i++) {
+			size_t n = strlen(msg);
+
+			snprintf(msg + n, msglen - n, "%s %s",
+				 i ? (k->words[i + 1] ? "," : " or") : "",
+				 k->words[i]);
+		}
+		return msg;
+	case K_STR:
+		/* Empty means the default here, as for client_id. */
+		if (!*v && k->off == offsetof(struct config, node.name)) {
+			config_hostname(f, k->size);
+			return NULL;
+		}
+		if (strlen(v) >= k->size) {
+			snprintf(msg, msglen, "is too long (at most %zu "
+				 "characters)", k->size - 1);
+			return msg;
+		}
+		if ((why = config_check_str(k->kind, v))) {
+			snprintf(msg, msglen, "'%s' %s", v, why);
+			return msg;
+		}
+		memcpy(f, v, strlen(v) + 1);
+		return NULL;
+	case K_INT:
+	case K_UINT:
+		if (!*v)
+			return k->type == K_UINT ? "missing line number" :
+			       "missing value";
+		if (config_parse_long(v, &l) < 0 || l < k->min || l > k->max) {
+			snprintf(msg, msglen, "'%s' is not a whole number "
+				 "from %.0f to %.0f", v, k->min, k->max);
+			return msg;
+		}
+		if (k->type == K_INT)
+			*(int *)f = (int)l;
+		else
+			*(unsigned *)f = (unsigned)l;
+		return NULL;
+	case K_DOUBLE:
+		errno = 0;
+		d = strtod(v, &end);
+		if (!*v || errno || *end || !isfinite(d) || d < k->min ||
+		    d > k->max) {
+			snprintf(msg, msglen, "'%s' is not a number from %g "
+				 "to %g", v, k->min, k->max);
+			return msg;
+		}
+		*(double *)f = d;
+		return NULL;
+	case K_BOOL:
+		if (config_parse_bool(v, &b) < 0) {
+			snprintf(msg, msglen, "'%s' is not true or false", v);
+			return msg;
+		}
+		*(bool *)f = b;
+		return NULL;
+	case K_LINES:
+		return config_parse_lines(v, c->led.lines, &c->led.nlines,
+					  k->max);
+	}
+	return "unknown key type";
+}
+
+static int config_key_index(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(config_keys[i].section, section) &&
+		    !strcmp(config_keys[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static bool config_section_known(const char *section)
+{
+	for (int i = 0; config_sections[i]; i++)
+		if (!strcmp(config_sections[i], section))
+			return true;
+	return false;
+}
+
+static int config_handler(void *user, const char *section, const char *name,
+			  const char *value)
+{
+	struct config_parse *p = user;
+	char msg[160];
+	const char *why;
+	int i;
+
+	if (!*section) {
+		config_error(p, p->lineno, "'%s' is outside any [section]",
+			     name);
+		return 0;
+	}
+	if (!config_section_known(section))
+		return 0;	/* the reader reported the section line */
+	i = config_key_index(section, name);
+	if (i < 0) {
+		config_error(p, p->lineno, "[%s] has no key '%s'", section,
+			     name);
+		return 0;
+	}
+	if (p->keyline[i]) {
+		config_error(p, p->lineno, "[%s] %s is given twice (first on "
+			     "line %d)", section, name, p->keyline[i]);
+		return 0;
+	}
+	p->keyline[i] = p->lineno;
+	why = config_set(p->c, &config_keys[i], value, msg, sizeof(msg));
+	if (why) {
+		config_error(p, p->lineno, "[%s] %s %s", section, name, why);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * inih's fgets-style reader, wrapped to know the line number at every
+ * handler call, to refuse over-long lines instead of splitting them, and
+ * to see section headers (inih does not report empty sections).
+ */
+static char *config_reader(char *str, int num, void *user)
+{
+	struct config_parse *p = user;
+	size_t len;
+	char *s, *end;
+	int ch;
+
+	if (!fgets(str, num, p->fp))
+		return NULL;
+	p->lineno++;
+	len = strlen(str);
+	if (len && str[len - 1] != '\n' && !feof(p->fp)) {
+		config_error(p, p->lineno, "line is longer than %d characters",
+			     num - 3);
+		while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
+			;
+		snprintf(str, num, ";\n");
+		return str;
+	}
+	for (s = str; isspace((unsigned char)*s); s++)
+		;
+	if (*s == '[' && (end = strchr(s, ']'))) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(end - s - 1), s + 1);
+		if (!config_section_known(name))
+			config_error(p, p->lineno, "unknown section [%s]; "
+				     "known: node, thermal, fan, led, gpio, "
+				     "mqtt, control, sim", name);
+	}
+	return str;
+}
+
+static int config_line(const struct config_parse *p, const char *section,
+		       const char *name)
+{
+	int i = config_key_index(section, name);
+
+	return i < 0 ? 0 : p->keyline[i];
+}
+
+static int config_later(const struct config_parse *p, const char *s1,
+			const char *n1, const char *s2, const char *n2)
+{
+	int a = config_line(p, s1, n1), b = config_line(p, s2, n2);
+
+	return a > b ? a : b;
+}
+
+/* Checks across keys; errors name the later of the keys involved. */
+static void config_validate(struct config_parse *p)
+{
+	const struct config *c = p->c;
+
+	if (c->thermal.limit_c <= c->thermal.target_c)
+		config_error(p, config_later(p, "thermal", "target_c",
+					     "thermal", "limit_c"),
+			     "[thermal] limit_c (%g) must be above target_c "
+			     "(%g)", c->thermal.limit_c, c->thermal.target_c);
+	if (c->fan.off_c >= c->fan.on_c)
+		config_error(p, config_later(p, "fan", "on_c", "fan", "off_c"),
+			     "[fan] off_c (%g) must be below on_c (%g): the "
+			     "hysteresis needs a gap", c->fan.off_c,
+			     c->fan.on_c);
+	if (c->fan.driver == FAN_DRIVER_GPIO &&
+	    c->fan.on_c > c->thermal.limit_c)
+		config_error(p, config_later(p, "fan", "on_c", "thermal",
+					     "limit_c"),
+			     "[fan] on_c (%g) is above [thermal] limit_c "
+			     "(%g): the fan would start too late",
+			     c->fan.on_c, c->thermal.limit_c);
+	if (c->fan.driver == FAN_DRIVER_PWM &&
+	    c->fan.off_c >= c->thermal.limit_c)
+		config_error(p, config_later(p, "fan", "off_c", "thermal",
+					     "limit_c"),
+			     "[fan] off_c (%g) must be below [thermal] limit_c "
+			     "(%g): the pwm curve runs from one to the other",
+			     c->fan.off_c, c->thermal.limit_c);
+	if (c->fan.driver == FAN_DRIVER_GPIO &&
+	    c->led.driver == LED_DRIVER_GPIO &&
+	    !strcmp(c->fan.chip, c->led.chip)) {
+		for (size_t i = 0; i < c->led.nlines; i++)
+			if (c->led.lines[i] == c->fan.line)
+				config_error(p, config_later(p, "fan", "line",
+							     "led", "lines"),
+					     "line %u of %s is used by both "
+					     "[fan] line and [led] lines",
+					     c->fan.line, c->fan.chip);
+	}
+	if (!c->mqtt.certfile[0] != !c->mqtt.keyfile[0])
+		config_error(p, config_later(p, "mqtt", "certfile", "mqtt",
+					     "keyfile"),
+			     "[mqtt] certfile and keyfile go together: set "
+			     "both or neither");
+	if (c->thermal.source == THERMAL_SIM &&
+	    !strcmp(c->thermal.sysfs_root, "/sys"))
+		config_error(p, config_later(p, "thermal", "source", "thermal",
+					     "sysfs_root"),
+			     "[thermal] source = sim writes a fake tree under "
+			     "sysfs_root: point sysfs_root away from /sys");
+}
+
+int config_load(const char *file, struct config *c, char *err, size_t errlen)
+{
+	struct config_parse p = {
+		.c = c, .file = file, .err = err, .errlen = errlen,
+	};
+	int rc;
+
+	config_defaults(c);
+	snprintf(c->path, sizeof(c->path), "%s", file);
+	if (strlen(file) >= sizeof(c->path)) {
+		config_error(&p, 0, "path is too long");
+		return -1;
+	}
+	p.fp = fopen(file, "r");
+	if (!p.fp) {
+		config_error(&p, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
+	if (ferror(p.fp))
+		config_error(&p, 0, "read error: %s", strerror(errno));
+	fclose(p.fp);
+	if (rc > 0)
+		config_error(&p, rc, "expected '[section]' or 'key = value'");
+	else if (rc < 0)
+		config_error(&p, 0, "cannot parse (out of memory)");
+	/* Empty or unset: derived from the node name, which may be set
+	 * after it in the file. */
+	if (!p.failed && (!c->mqtt.client_id[0] ||
+			  !config_line(&p, "mqtt", "client_id")))
+		snprintf(c->mqtt.client_id, sizeof(c->mqtt.client_id),
+			 "pirack-%.56s", c->node.name);
+	if (!p.failed)
+		config_validate(&p);
+	return p.failed ? -1 : 0;
+}
+
+/* A value inih would read back unchanged (no edge space, no comment). */
+static bool config_writable(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (strpbrk(v, "\n\r") || strstr(v, " ;") || strstr(v, "\t;"))
+		return false;
+	if (n && (isspace((unsigned char)v[0]) ||
+		  isspace((unsigned char)v[n - 1]) || v[0] == ';'))
+		return false;
+	return n < CONFIG_LINE_MAX - 40;
+}
+
+/* Shortest %g that reads back as the same double. */
+static void config_fmt_double(char *buf, size_t len, double d)
+{
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			return;
+	}
+}
+
+int config_write(const struct config *c, FILE *out)
+{
+	const char *section = "";
+	char val[CONFIG_LINE_MAX];
+
+	fprintf(out, "; pirackd configuration: every key; see "
+		"pirackd.conf(5)\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		const void *f = config_cfield(c, k);
+
+		switch (k->type) {
+		case K_ENUM:
+			snprintf(val, sizeof(val), "%s",
+				 k->words[*(const int *)f]);
+			break;
+		case K_STR:
+			if (!config_writable(f)) {
+				errno = EINVAL;
+				return -1;
+			}
+			snprintf(val, sizeof(val), "%s", (const char *)f);
+			break;
+		case K_INT:
+			snprintf(val, sizeof(val), "%d", *(const int *)f);
+			break;
+		case K_UINT:
+			snprintf(val, sizeof(val), "%u", *(const unsigned *)f);
+			break;
+		case K_DOUBLE:
+			config_fmt_double(val, sizeof(val),
+					  *(const double *)f);
+			break;
+		case K_BOOL:
+			snprintf(val, sizeof(val), "%s",
+				 *(const bool *)f ? "true" : "false");
+			break;
+		case K_LINES:
+			val[0] = '\0';
+			for (size_t j = 0; j < c->led.nlines; j++) {
+				size_t n = strlen(val);
+
+				snprintf(val + n, sizeof(val) - n, "%s%u",
+					 j ? "," : "", c->led.lines[j]);
+			}
+			break;
+		}
+		if (strcmp(section, k->section)) {
+			section = k->section;
+			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		fprintf(out, "%s =%s%s\n", k->name, val[0] ? " " : "", val);
+	}
+	fflush(out);
+	return ferror(out) ? -1 : 0;
+}

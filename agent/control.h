@@ -1,0 +1,61 @@
+/* control.h: the local control socket (one request line, one JSON line). */
+#ifndef PIRACK_CONTROL_H
+#define PIRACK_CONTROL_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct agent;
+struct control;
+
+#define CONTROL_MAX_CLIENTS 32
+#define CONTROL_LINE_MAX 2048		/* a request, newline included */
+#define CONTROL_OUT_MAX (64 * 1024)	/* unread replies before we stop
+					 * reading that client */
+#define CONTROL_STUCK_MS 10000		/* no progress, work pending */
+#define CONTROL_IDLE_MS 120000		/* nothing at all */
+
+/*
+ * Creates the socket at path (parent directory made, a stale socket
+ * replaced, mode 0660), non-blocking. NULL + err on failure, e.g. when
+ * another agent answers on it.
+ */
+struct control *control_open(const char *path, char *err, size_t errlen);
+void control_close(struct control *ctl);
+const char *control_path(const struct control *ctl);
+
+/* The listener's and every client's pollfd; returns how many (<= max). */
+size_t control_pollfds(const struct control *ctl, struct pollfd *pfd,
+		       size_t max);
+/* Acts on the revents of the pollfds control_pollfds gave. */
+void control_service(struct agent *a, const struct pollfd *pfd, size_t n);
+/* Closes clients that stopped reading or went idle; from the tick. */
+void control_expire(struct control *ctl, uint64_t now_ms);
+size_t control_nclients(const struct control *ctl);
+
+enum control_op { CONTROL_STATUS, CONTROL_PACE, CONTROL_FAN, CONTROL_LED,
+		  CONTROL_REPORT };
+
+struct control_req {
+	enum control_op op;
+	const char *arg;	/* into the line; "" when none */
+};
+
+/*
+ * Pure: splits one request line (no newline; trailing CR and blanks
+ * ignored; modified in place) into op and argument. 0, or -1 with err
+ * saying what is wrong.
+ */
+int control_parse(char *line, struct control_req *req, char *err,
+		  size_t errlen);
+
+/*
+ * Runs one request line from process peer (0 = unknown) against the
+ * agent; returns the reply line (malloc'd, no newline), never NULL
+ * unless out of memory.
+ */
+char *control_request(struct agent *a, char *line, pid_t peer);
+
+#endif

@@ -1,0 +1,27 @@
+/* notify.h: systemd readiness, watchdog pings and STATUS= (sd_notify). */
+#ifndef PIRACK_NOTIFY_H
+#define PIRACK_NOTIFY_H
+
+#include <stdint.h>
+
+struct agent;
+
+struct notify {
+	uint64_t watchdog_ms;	/* ping period; 0 = no watchdog */
+	uint64_t last_ping_ms;
+	char status[160];	/* last STATUS= sent */
+};
+
+/* Reads WATCHDOG_USEC (for this pid) and starts with nothing sent. */
+void notify_init(struct notify *n);
+void notify_ready(struct notify *n, const struct agent *a);
+void notify_reloading(void);
+void notify_stopping(void);
+/* From the tick: STATUS= when it changed, WATCHDOG=1 when due. */
+void notify_tick(struct notify *n, const struct agent *a, uint64_t now_ms);
+/* Pings the watchdog if due (when no tick comes in time). */
+void notify_watchdog(struct notify *n, uint64_t now_ms);
+/* Milliseconds until the next ping is due; -1 = no watchdog. */
+int notify_timeout_ms(const struct notify *n, uint64_t now_ms);
+
+#endif

@@ -1,0 +1,130 @@
+/* report.c: the node state as JSON, shared by the control socket and MQTT. */
+#include <math.h>
+#include <time.h>
+#include "agent.h"
+#include "report.h"
+
+/* The temperature is known: a reading was taken and it was not a fault. */
+static bool report_temp_valid(const struct agent *a)
+{
+	return a->have_sample && !a->sample.fault;
+}
+
+static void report_add_temp(cJSON *o, const char *key, const struct agent *a)
+{
+	if (report_temp_valid(a))
+		cJSON_AddNumberToObject(o, key, a->sample.temp_c);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static time_t report_ts(const struct agent *a)
+{
+	return a->seq ? a->sample.ts : time(NULL);
+}
+
+/* Three decimals are plenty for a fraction of wall time. */
+static double report_pace_value(const struct agent *a)
+{
+	return round(a->pace.pace * 1000) / 1000;
+}
+
+cJSON *report_fan(const struct agent *a)
+{
+	switch (a->cfg.fan.driver) {
+	case FAN_DRIVER_GPIO:
+		return cJSON_CreateString(a->fan_state.duty > 0 ? "on" :
+					  "off");
+	case FAN_DRIVER_PWM:
+	case FAN_DRIVER_KERNEL:
+		return cJSON_CreateNumber(a->fan_state.duty);
+	case FAN_DRIVER_NONE:
+		break;
+	}
+	return cJSON_CreateNull();
+}
+
+const char *report_fan_mode(const struct agent *a)
+{
+	return a->fan_state.mode == FAN_MODE_MANUAL ? "manual" : "auto";
+}
+
+static cJSON *report_throttle(const struct throttle *t)
+{
+	cJSON *o;
+
+	if (!t->valid)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "raw", t->raw);
+	cJSON_AddBoolToObject(o, "under_voltage", t->under_voltage);
+	cJSON_AddBoolToObject(o, "freq_capped", t->freq_capped);
+	cJSON_AddBoolToObject(o, "throttled", t->throttled);
+	cJSON_AddBoolToObject(o, "soft_temp_limit", t->soft_temp_limit);
+	cJSON_AddBoolToObject(o, "under_voltage_seen", t->under_voltage_seen);
+	cJSON_AddBoolToObject(o, "freq_capped_seen", t->freq_capped_seen);
+	cJSON_AddBoolToObject(o, "throttled_seen", t->throttled_seen);
+	cJSON_AddBoolToObject(o, "soft_temp_limit_seen",
+			      t->soft_temp_limit_seen);
+	return o;
+}
+
+/* The firmware slows the CPU now (the states that cost speed). */
+static bool report_throttled_now(const struct throttle *t)
+{
+	return t->valid && (t->throttled || t->freq_capped ||
+			    t->soft_temp_limit);
+}
+
+cJSON *report_state(const struct agent *a)
+{
+	const struct sample *s = &a->sample;
+	cJSON *o = cJSON_CreateObject(), *zones, *job = NULL;
+
+	cJSON_AddStringToObject(o, "node", a->cfg.node.name);
+	cJSON_AddNumberToObject(o, "ts", (double)report_ts(a));
+	cJSON_AddNumberToObject(o, "seq", (double)a->seq);
+	report_add_temp(o, "temp_c", a);
+	zones = cJSON_AddObjectToObject(o, "zones");
+	for (size_t i = 0; a->seq && i < s->nzones; i++)
+		cJSON_AddNumberToObject(zones, s->zones[i].name,
+					s->zones[i].temp_c);
+	cJSON_AddItemToObject(o, "fan", report_fan(a));
+	cJSON_AddStringToObject(o, "fan_mode", report_fan_mode(a));
+	cJSON_AddStringToObject(o, "led", led_state_name(a->led_state));
+	cJSON_AddNumberToObject(o, "pace", report_pace_value(a));
+	cJSON_AddItemToObject(o, "throttled", report_throttle(&s->throttle));
+	if (a->seq && s->cpu_freq_mhz >= 0)
+		cJSON_AddNumberToObject(o, "cpu_freq_mhz", s->cpu_freq_mhz);
+	else
+		cJSON_AddNullToObject(o, "cpu_freq_mhz");
+	if (a->seq && s->load1 >= 0)
+		cJSON_AddNumberToObject(o, "load1", s->load1);
+	else
+		cJSON_AddNullToObject(o, "load1");
+	if (a->job[0])
+		job = cJSON_Parse(a->job);
+	cJSON_AddItemToObject(o, "job", job ? job : cJSON_CreateNull());
+	cJSON_AddBoolToObject(o, "fault", a->seq && s->fault);
+	if (a->seq && s->fault)
+		cJSON_AddStringToObject(o, "fault_msg", s->fault_msg);
+	return o;
+}
+
+cJSON *report_pace(const struct agent *a)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "node", a->cfg.node.name);
+	cJSON_AddNumberToObject(o, "pace", report_pace_value(a));
+	report_add_temp(o, "temp_c", a);
+	cJSON_AddNumberToObject(o, "target_c", a->cfg.thermal.target_c);
+	cJSON_AddNumberToObject(o, "limit_c", a->cfg.thermal.limit_c);
+	cJSON_AddStringToObject(o, "fan", a->fan_state.duty > 0 ? "on" :
+				"off");
+	cJSON_AddBoolToObject(o, "fault", a->seq && a->sample.fault);
+	cJSON_AddBoolToObject(o, "throttled",
+			      report_throttled_now(&a->sample.throttle));
+	cJSON_AddNumberToObject(o, "ts", (double)report_ts(a));
+	return o;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# pirackd's life cycle: SIGHUP reloads a good file and refuses a broken one
+# (the old configuration keeps running), SIGTERM exits 0 within 1 s with
+# the fan left on, --failsafe switches the fan on.
+source "$(dirname "$0")/../lib.sh"
+t_init
+source "$TOP/tests/agent_lib.sh"
+agent_setup
+agent_start
+wait_for 10 line_is 14 0
+
+# A good reload takes effect: a new node name and a new socket path.
+sed -i "s/^name = testnode/name = renamed/" "$CONF"
+kill -HUP "$AGENT_PID"
+wait_for 10 status_until '.node == "renamed"'
+OLD_SOCK=$SOCK
+SOCK=$T/run2/agent.sock
+sed -i "s|^socket = .*|socket = $SOCK|" "$CONF"
+kill -HUP "$AGENT_PID"
+wait_for 10 test -S "$SOCK"
+[ ! -e "$OLD_SOCK" ] || fail "the old socket was left behind"
+status_until '.node == "renamed"' || fail "status on the new socket"
+
+# A broken file is refused, named with its line, and the agent keeps going
+# on the old configuration (still sampling, same name, same socket).
+cp "$CONF" "$T/good.conf"
+printf '[fan]\non_c = 40\noff_c = 45\n' >>"$CONF"
+seq0=$(ctl status | jq .seq)
+kill -HUP "$AGENT_PID"
+wait_for 10 grep -q "reload refused" "$T/pirackd.log"
+grep -q "agent.conf:[0-9]*: \[fan\] off_c (45) must be below on_c (40)" \
+	"$T/pirackd.log" || fail "refusal does not name file:line and cause"
+kill -0 "$AGENT_PID" || fail "pirackd died on a bad reload"
+wait_for 10 status_until ".seq > $seq0 + 2 and .node == \"renamed\""
+set_temp 65000	# the old on_c (60) still rules
+wait_for 10 line_is 14 1
+printf '[bogus]\n' >"$CONF"
+kill -HUP "$AGENT_PID"
+wait_for 10 grep -q "unknown section \[bogus\]" "$T/pirackd.log"
+status_until '.node == "renamed"' || fail "lost the config after [bogus]"
+
+# SIGTERM: exit status 0 within 1 s, the fan left on, the socket removed.
+set_temp 40000
+wait_for 10 line_is 14 0
+start=$(date +%s%N)
+kill -TERM "$AGENT_PID"
+for _ in $(seq 100); do
+	kill -0 "$AGENT_PID" 2>/dev/null || break
+	sleep 0.01
+done
+ms=$((($(date +%s%N) - start) / 1000000))
+kill -0 "$AGENT_PID" 2>/dev/null && fail "still running ${ms} ms after SIGTERM"
+rc=0
+wait "$AGENT_PID" || rc=$?
+[ $rc = 0 ] || fail "exit status $rc after SIGTERM"
+[ $ms -le 1000 ] || fail "took ${ms} ms to stop"
+line_is 14 1 || fail "fan left at $(line 14) after a clean stop"
+[ ! -e "$SOCK" ] || fail "socket left behind"
+
+# --failsafe: fan on, exit 0, with nothing else running.
+cp "$T/good.conf" "$CONF"
+echo 0 >"$GPIO/gpiochip0/14"
+"$BIN/pirackd" -c "$CONF" --failsafe || fail "--failsafe exit status $?"
+line_is 14 1 || fail "--failsafe left the fan line at $(line 14)"
+line_is 17 1 && line_is 27 0 && line_is 22 0 || fail "--failsafe LED not red"
+# With active_low the wire goes low for "on".
+printf '[fan]\nactive_low = true\n' >>"$CONF"
+"$BIN/pirackd" -c "$CONF" --failsafe || fail "--failsafe (active_low)"
+line_is 14 0 || fail "--failsafe active_low: wire $(line 14), want 0"
