@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "config.h"
+#include "simplant.h"
 
 /*
  * Every key is one row of this table: the parser, the defaults check and
@@ -89,6 +90,8 @@ static const struct config_key config_keys[] = {
 	{ "control", "socket", K_STR, F(control.socket), .kind = S_SOCKET },
 	{ "sim", "ambient_c", K_DOUBLE, F(sim.ambient_c), R(-40, 60) },
 	{ "sim", "time_scale", K_DOUBLE, F(sim.time_scale), R(0.001, 10000) },
+	{ "sim", "profile", K_STR, F(sim.profile), .kind = S_NAME },
+	{ "sim", "slots", K_INT, F(sim.slots), R(1, 64) },
 };
 #undef F
 #undef R
@@ -194,8 +197,10 @@ void config_defaults(struct config *c)
 	strcpy(c->mqtt.discovery_prefix, "homeassistant");
 	c->mqtt.keepalive_s = 30;
 	strcpy(c->control.socket, "/run/pirack/agent.sock");
+	strcpy(c->sim.profile, "pi4-bare");
 	c->sim.ambient_c = 25;
 	c->sim.time_scale = 1;
+	c->sim.slots = 4;
 }
 
 static bool config_namechars(const char *v)
@@ -554,6 +559,14 @@ static void config_validate(struct config_parse *p)
 					     "keyfile"),
 			     "[mqtt] certfile and keyfile go together: set "
 			     "both or neither");
+	if (!simplant_profile_find(c->sim.profile)) {
+		char names[160];
+
+		simplant_profile_names(names, sizeof(names));
+		config_error(p, config_line(p, "sim", "profile"),
+			     "[sim] profile '%s' is unknown: one of %s",
+			     c->sim.profile, names);
+	}
 	if (c->thermal.source == THERMAL_SIM &&
 	    !strcmp(c->thermal.sysfs_root, "/sys"))
 		config_error(p, config_later(p, "thermal", "source", "thermal",

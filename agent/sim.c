@@ -1,5 +1,6 @@
 /* sim.c: the simulated node behind [thermal] source = sim. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 #include "sim.h"
 #include "agent.h"
+#include "log.h"
 #include "simduty.h"
 #include "simfw.h"
 #include "simload.h"
@@ -29,6 +31,7 @@ struct sim {
 	int slots;
 	uint64_t last_ms;
 	double last_load;
+	bool write_failed;
 	char root[CONFIG_PATH_MAX];
 };
 
@@ -158,10 +161,9 @@ int sim_init(struct agent *a)
 	if (!c->thermal.sysfs_root[0] ||
 	    strcmp(c->thermal.sysfs_root, "/sys") == 0 ||
 	    strncmp(c->thermal.sysfs_root, "/sys/", 5) == 0) {
-		fprintf(stderr, "pirackd: [thermal] source = sim writes a fake "
-				"sysfs tree: set sysfs_root to a directory "
-				"of its own, not '%s'\n",
-			c->thermal.sysfs_root);
+		log_warnx("sim: [thermal] source = sim writes a fake sysfs "
+			  "tree: set sysfs_root to a directory of its own, "
+			  "not '%s'", c->thermal.sysfs_root);
 		return -1;
 	}
 	s = calloc(1, sizeof(*s));
@@ -169,8 +171,7 @@ int sim_init(struct agent *a)
 		return -1;
 	s->profile = simplant_profile_find(name);
 	if (!s->profile) {
-		fprintf(stderr, "pirackd: [sim] profile '%s' is unknown\n",
-			name);
+		log_warnx("sim: [sim] profile '%s' is unknown", name);
 		free(s);
 		return -1;
 	}
@@ -180,16 +181,13 @@ int sim_init(struct agent *a)
 	simfw_init(&s->fw, s->profile->fw);
 	simload_init(&s->load, "/proc");
 	if (sim_make_tree(s) < 0) {
-		fprintf(stderr, "pirackd: sim: cannot write the fake sysfs "
-				"tree under %s: %s\n",
-			s->root, strerror(errno));
+		log_warn("sim: cannot write the fake sysfs tree under %s",
+			 s->root);
 		free(s);
 		return -1;
 	}
 	if (simduty_start(&s->duty) < 0) {
-		fprintf(stderr, "pirackd: sim: cannot start the throttling "
-				"helper: %s\n",
-			strerror(errno));
+		log_warn("sim: cannot start the throttling helper");
 		free(s);
 		return -1;
 	}
@@ -202,7 +200,7 @@ void sim_step(struct agent *a)
 {
 	struct sim *s = a->sim;
 	uint64_t now, busy_ns;
-	double dt_wall, dt, load;
+	double dt_wall, dt, load, fan;
 
 	if (!s)
 		return;
@@ -216,11 +214,22 @@ void sim_step(struct agent *a)
 	dt = dt_wall * a->cfg.sim.time_scale;
 	if (dt > SIM_MAX_STEP_S)
 		dt = SIM_MAX_STEP_S;
-	simplant_step(&s->plant, s->last_load, sim_fan(a), dt);
+	fan = sim_fan(a);
+	simplant_step(&s->plant, s->last_load, fan, dt);
 	simfw_update(&s->fw, s->plant.tj, dt);
-	if (sim_write_tree(s) < 0)
-		fprintf(stderr, "pirackd: sim: cannot update %s: %s\n",
-			s->root, strerror(errno));
+	/* once per failure, not at every tick; the sensor fault follows */
+	if (sim_write_tree(s) < 0) {
+		if (!s->write_failed)
+			log_warn("sim: cannot update the fake sysfs tree "
+				 "under %s", s->root);
+		s->write_failed = true;
+	} else {
+		s->write_failed = false;
+	}
+	log_debug("sim: load %.2f fan %.0f%% die %.2f board %.2f clock %d "
+		  "throttled %#x", s->last_load, fan * 100, s->plant.tj,
+		  s->plant.tb, simfw_clock_mhz(&s->fw),
+		  simfw_throttled(&s->fw));
 	simduty_set(&s->duty, simfw_speed(&s->fw), a->job_pids,
 		    a->njob_pids);
 }

@@ -28,14 +28,14 @@ Ctrl-C or failure.
   -a, --ambient LIST    ambient air per node in degC, comma list, the last
                         value repeating (default 44,45,46,48: a closed rack,
                         warmer towards the top)
-      --time-scale X    physics runs X times faster than the clock (default:
-                        about 300 s of physics per run)
+      --time-scale X    physics runs X times faster than the clock (default 5)
   -m, --mode MODE       pacing of the paced run: node (default) or uniform
       --runs LIST       runs in order, comma list of paced, unpaced
                         (default paced,unpaced)
       --target C        the agents' target_c (default 70)
       --limit C         the agents' limit_c (default 80)
-      --interval-ms MS  the agents' sampling period (default 100)
+      --interval-ms MS  the agents' sampling period (default: one simulated
+                        second, 1000 / time scale)
       --intervals N     pi intervals (default: sized by a short calibration
                         run to the time budget)
       --kill-agent NODE@S
@@ -57,7 +57,7 @@ bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
 AMBIENT=44,45,46,48 TIME_SCALE= MODE=node RUNS=paced,unpaced
-TARGET=70 LIMIT=80 INTERVAL_MS=100 INTERVALS= KILL= OUT=$TOP/build/demo
+TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= KILL= OUT=$TOP/build/demo
 BUILD=$TOP/build QUIET=0
 
 while [ $# -gt 0 ]; do
@@ -101,7 +101,7 @@ is_uint "$TOTAL_S" && [ "$TOTAL_S" -ge 10 ] ||
 is_num "$TARGET" && is_num "$LIMIT" &&
 	awk -v t="$TARGET" -v l="$LIMIT" 'BEGIN { exit !(t < l) }' ||
 	bad_usage "--target $TARGET / --limit $LIMIT: numbers, target below limit"
-is_uint "$INTERVAL_MS" || bad_usage "--interval-ms '$INTERVAL_MS': a number"
+[ -z "$INTERVAL_MS" ] || is_uint "$INTERVAL_MS" || bad_usage "--interval-ms '$INTERVAL_MS': a number"
 [ -z "$TIME_SCALE" ] || { is_num "$TIME_SCALE" &&
 	awk -v x="$TIME_SCALE" 'BEGIN { exit !(x > 0) }'; } ||
 	bad_usage "--time-scale '$TIME_SCALE': a positive number"
@@ -131,6 +131,7 @@ case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 for b in pirackd pirack-pi; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b is missing: run make first"
 done
+CTL=$BUILD/tests/tools/ctl
 MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 for t in "$MOSQUITTO" mosquitto_sub mpiexec jq gnuplot; do
 	command -v "$t" >/dev/null ||
@@ -171,7 +172,7 @@ cleanup() {
 			tail -n 15 "$f" >&2
 		done
 	fi
-	rm -rf "$RUN"
+	[ -n "${SIMCLUSTER_KEEP:-}" ] && echo "kept $RUN" >&2 || rm -rf "$RUN"
 	exit $rc
 }
 trap cleanup EXIT
@@ -315,15 +316,13 @@ run_job() {	# run: paced|unpaced
 	mkdir -p "$rd"
 	[ "$run" = paced ] && pace_mode=$MODE || pace_mode=off
 	start_agents "$rd" "$TS"
-	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t 'pirack/+/state' \
-		-F '%U %t %p' >"$rd/states.log" 2>"$rd/sub.log" &
-	SUB_PID=$!
-	PIDS+=("$SUB_PID")
+	start_collector "$rd"
 	for ((i = 0; i < NODES; i++)); do
 		[ $i -eq 0 ] || cmd+=(:)
 		cmd+=(-n "$SLOTS" -env PIRACK_SOCKET "$rd/n$i/agent.sock"
 		      -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$rd/n$i/sysfs"
 		      -env PIRACK_TARGET_C "$TARGET" -env PIRACK_LIMIT_C "$LIMIT"
+		      -env PIRACK_PACE_REFRESH_S "$REFRESH_S"
 		      "$BUILD/pirack-pi" --json --pace "$pace_mode"
 		      --intervals "$JOB_INTERVALS")
 	done
@@ -361,6 +360,45 @@ run_job() {	# run: paced|unpaced
 	stop_pid "$SUB_PID"
 }
 
+# Every node's state as MQTT carries it (mosquitto_sub); should the agents
+# not publish (built without MQTT), their "status" over the control socket
+# instead, polled every interval. Both write the same states.log lines.
+start_collector() {	# rundir
+	local rd=$1
+	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t 'pirack/+/state' \
+		-F '%U %t %p' >"$rd/states.log" 2>"$rd/sub.log" &
+	SUB_PID=$!
+	PIDS+=("$SUB_PID")
+	local end=$((SECONDS + 5))
+	while [ $SECONDS -lt $end ]; do
+		[ "$(cut -d' ' -f2 "$rd/states.log" | sort -u | wc -l)" -ge "$NODES" ] &&
+			return 0
+		sleep 0.1
+	done
+	[ -x "$CTL" ] || die "no node state over MQTT and no $CTL to poll the agents"
+	stop_pid "$SUB_PID"
+	[ "$COLLECT_WARNED" = 1 ] || echo "-- no state over MQTT: polling the agents' control sockets"
+	COLLECT_WARNED=1
+	poll_status "$rd" >>"$rd/states.log" 2>"$rd/sub.log" &
+	SUB_PID=$!
+	PIDS+=("$SUB_PID")
+}
+COLLECT_WARNED=0
+
+poll_status() {	# rundir: "<time> pirack/<node>/state <json>" lines
+	local rd=$1 i st
+	local period
+	period=$(awk -v ms="$INTERVAL_MS" 'BEGIN { print ms / 1000 }')
+	while :; do
+		for ((i = 0; i < NODES; i++)); do
+			st=$("$CTL" -t 2 "$rd/n$i/agent.sock" status 2>/dev/null) ||
+				continue
+			echo "$(now) pirack/n$i/state $st"
+		done
+		sleep "$period"
+	done
+}
+
 kill_agent() {	# rundir node t
 	local rd=$1 node=$2 t=$3
 	kill -KILL "${AGENT_PID[$node]}" 2>/dev/null || true
@@ -378,37 +416,49 @@ kill_agent() {	# rundir node t
 
 # --- sizing: the job and the time scale fit the time budget ---------------
 calibrate() {	# -> intervals per second of the whole cluster, unpaced
-	local k=100000000 ips
-	local -a env=(-env PIRACK_SOCKET "$RUN/no-agent.sock"
-		      -env PIRACK_SYSFS_ROOT "$RUN/no-sysfs")
-	for _ in 1 2; do
-		mpiexec -n $((NODES * SLOTS)) "${env[@]}" "$BUILD/pirack-pi" \
+	local k=200000000 secs cores
+	# One rank alone: the start-up of an oversubscribed job would swamp a
+	# short measurement. Grow the job until it computes half a second.
+	for _ in 1 2 3 4 5 6; do
+		mpiexec -n 1 -env PIRACK_SOCKET "$RUN/no-agent.sock" \
+			-env PIRACK_SYSFS_ROOT "$RUN/no-sysfs" "$BUILD/pirack-pi" \
 			--json --pace off --intervals "$k" \
 			>"$RUN/calibrate.json" 2>"$RUN/calibrate.log" ||
 			die "calibration run failed: $(tail -n 3 "$RUN/calibrate.log")"
-		ips=$(jq -r '.intervals_per_s // empty' "$RUN/calibrate.json")
-		[ -n "$ips" ] || die "calibration: no intervals_per_s in pirack-pi's JSON"
-		# the second run lasts about half a second of compute
-		k=$(awk -v r="$ips" 'BEGIN { printf "%.0f", r / 2 + 1000 }')
+		secs=$(jq -r '.seconds // empty' "$RUN/calibrate.json")
+		[ -n "$secs" ] || die "calibration: no seconds in pirack-pi's JSON"
+		if awk -v s="$secs" 'BEGIN { exit !(s >= 0.4) }'; then
+			break
+		fi
+		k=$(awk -v k="$k" -v s="$secs" 'BEGIN { f = 0.6 / (s > 0 ? s : 0.001);
+			f = f < 2 ? 2 : f > 50 ? 50 : f; printf "%.0f", k * f }')
 	done
-	echo "$ips"
+	cores=$(nproc)
+	[ "$cores" -le $((NODES * SLOTS)) ] || cores=$((NODES * SLOTS))
+	awk -v k="$k" -v s="$secs" -v c="$cores" 'BEGIN { printf "%.0f", c * k / s }'
 }
 
 NRUNS=${#RUN_LIST[@]}
 RUN_S=$(awk -v t="$TOTAL_S" -v n="$NRUNS" \
 	'BEGIN { r = (t - 4 - 4 * n) / n; printf "%.1f", r < 4 ? 4 : r }')
-# About 300 s of Pi physics per run: heat-up, fan, pacing, steady state.
-TS=${TIME_SCALE:-$(awk -v r="$RUN_S" 'BEGIN { printf "%.1f", 300 / r }')}
+# Physics five times faster than the clock, the agents sampling once per
+# simulated second (as a real agent does): libpirackpace refreshes its pace
+# once a (wall) second, and a much faster plant would outrun that loop.
+TS=${TIME_SCALE:-5}
+# libpirackpace asks its agent for the pace once per simulated second too.
+REFRESH_S=$(awk -v t="$TS" 'BEGIN { printf "%.3f", 1 / t }')
+[ -n "$INTERVAL_MS" ] ||
+	INTERVAL_MS=$(awk -v t="$TS" 'BEGIN { m = 1000 / t; printf "%d", m < 20 ? 20 : m }')
 RUN_DEADLINE=$(awk -v r="$RUN_S" 'BEGIN { printf "%.0f", r * 8 < 120 ? 120 : r * 8 }')
 if [ -n "$INTERVALS" ]; then
 	JOB_INTERVALS=$INTERVALS
 else
 	[ "$QUIET" = 1 ] || echo "-- calibrating: how fast does this machine compute pi?"
 	IPS=$(calibrate)
-	# Paced nodes run at about half speed once warm: the paced run then
-	# lasts about RUN_S, the unpaced one somewhat less.
+	# Warm paced nodes run at well under half speed: the paced run then
+	# lasts about RUN_S, the unpaced one less.
 	JOB_INTERVALS=$(awk -v r="$IPS" -v s="$RUN_S" \
-		'BEGIN { printf "%.0f", r * s * 0.6 }')
+		'BEGIN { printf "%.0f", r * s * 0.2 }')
 fi
 
 AMB_TEXT=$(for ((i = 0; i < NODES; i++)); do ambient_of $i; done | paste -sd, -)

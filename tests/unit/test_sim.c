@@ -212,6 +212,45 @@ static void test_busy_rank_throttles(void **state)
 	waitpid(rank, NULL, 0);
 }
 
+/* The [sim] keys: profile and slots, with FILE:LINE errors. */
+static int load(const char *text, struct config *c, char *err, size_t len)
+{
+	char path[128];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/agent.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	rc = config_load(path, c, err, len);
+	unlink(path);
+	return rc;
+}
+
+static void test_config_keys(void **state)
+{
+	struct config c;
+	char err[512];
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.sim.profile, "pi4-bare");
+	assert_int_equal(c.sim.slots, 4);
+	assert_int_equal(load("[sim]\nprofile = pi5-active-cooler\n"
+			      "slots = 2\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.sim.profile, "pi5-active-cooler");
+	assert_int_equal(c.sim.slots, 2);
+	assert_int_equal(load("[sim]\nslots = 1\nprofile = pi3\n", &c, err,
+			      sizeof(err)), -1);
+	assert_non_null(strstr(err, "agent.conf:3: [sim] profile 'pi3' is "
+				    "unknown: one of pi4-bare, "));
+	assert_int_equal(load("[sim]\n\nslots = 0\n", &c, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "agent.conf:3: [sim] slots"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_fan_line),
 		cmocka_unit_test(test_busy_rank_throttles),
+		cmocka_unit_test(test_config_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
