@@ -26,9 +26,9 @@ Ctrl-C or failure.
                         pi4-bare, pi4-heatsink-fan, pi5-bare,
                         pi5-active-cooler
   -a, --ambient LIST    ambient air per node in degC, comma list, the last
-                        value repeating (default 44,45,46,48: a closed rack,
+                        value repeating (default 46,47,48,50: a closed rack,
                         warmer towards the top)
-      --time-scale X    physics runs X times faster than the clock (default 5)
+      --time-scale X    physics runs X times faster than the clock (default 10)
   -m, --mode MODE       pacing of the paced run: node (default) or uniform
       --runs LIST       runs in order, comma list of paced (pacing by
                         --mode), unpaced, node, uniform (default
@@ -57,7 +57,7 @@ die() { echo "simcluster: $*" >&2; exit 1; }
 bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
-AMBIENT=44,45,46,48 TIME_SCALE= MODE=node RUNS=paced,unpaced
+AMBIENT=46,47,48,50 TIME_SCALE= MODE=node RUNS=paced,unpaced
 TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= KILL= OUT=$TOP/build/demo
 BUILD=$TOP/build QUIET=0
 
@@ -302,9 +302,9 @@ latest_states() {	# states.log -> [newest state of each node + .rx]
 live_line() {	# run t states.log
 	[ "$QUIET" = 1 ] && return
 	local line
-	# a node not heard of for 2 s has lost its agent
+	# a node not heard of for 4 s has lost its agent
 	line=$(latest_states "$3" | jq -r --argjson now "$(now)" '
-		map("\(.node) " + if $now - .rx > 2 then "no agent" else
+		map("\(.node) " + if $now - .rx > 4 then "no agent" else
 		    (if .temp_c == null then "-.-" else
 		     (.temp_c * 10 | round / 10 | tostring) end) + "C" +
 		    " fan \(.fan // "?")" +
@@ -447,26 +447,29 @@ calibrate_run() {	# intervals -> seconds pirack-pi computed, whole layout
 }
 
 calibrate() {	# -> intervals per second of the whole cluster, unpaced
-	local k=200000000 secs
-	# The whole layout (oversubscribed as it will run), unpaced, grown
-	# until it computes for a second: its start-up and the machine's other
-	# load are then noise, not the measurement.
-	for _ in 1 2 3 4 5 6 7; do
-		secs=$(calibrate_run "$k")
-		awk -v s="$secs" 'BEGIN { exit !(s >= 1) }' && break
-		k=$(awk -v k="$k" -v s="$secs" 'BEGIN { f = 1.3 / (s > 0 ? s : 0.001);
-			f = f < 2 ? 2 : f > 50 ? 50 : f; printf "%.0f", k * f }')
+	local k1=100000000 k2=2000000000 s1 s2
+	# The whole layout (oversubscribed as it will run), unpaced: a small
+	# job for the start-up (easily a second or two), then bigger ones
+	# until they compute a second longer; the difference is the rate.
+	s1=$(calibrate_run "$k1")
+	for _ in 1 2 3 4 5; do
+		s2=$(calibrate_run "$k2")
+		awk -v a="$s1" -v b="$s2" 'BEGIN { exit !(b - a >= 1) }' && break
+		k2=$(awk -v k="$k2" -v a="$s1" -v b="$s2" 'BEGIN { d = b - a;
+			f = 1.5 / (d > 0.05 ? d : 0.05); f = f < 2 ? 2 : f > 20 ? 20 : f;
+			printf "%.0f", k * f }')
 	done
-	awk -v k="$k" -v s="$secs" 'BEGIN { printf "%.0f", k / s }'
+	awk -v k1="$k1" -v k2="$k2" -v a="$s1" -v b="$s2" \
+		'BEGIN { printf "%.0f", (k2 - k1) / (b - a > 0.1 ? b - a : 0.1) }'
 }
 
 NRUNS=${#RUN_LIST[@]}
 RUN_S=$(awk -v t="$TOTAL_S" -v n="$NRUNS" \
-	'BEGIN { r = (t - 6 - 3 * n) / n; printf "%.1f", r < 4 ? 4 : r }')
+	'BEGIN { r = (t - 8 - 3 * n) / n; printf "%.1f", r < 4 ? 4 : r }')
 # Physics five times faster than the clock, the agents sampling once per
 # simulated second (as a real agent does): libpirackpace refreshes its pace
 # once a (wall) second, and a much faster plant would outrun that loop.
-TS=${TIME_SCALE:-5}
+TS=${TIME_SCALE:-10}
 # libpirackpace asks its agent for the pace once per simulated second too.
 REFRESH_S=$(awk -v t="$TS" 'BEGIN { printf "%.3f", 1 / t }')
 [ -n "$INTERVAL_MS" ] ||
@@ -477,10 +480,10 @@ if [ -n "$INTERVALS" ]; then
 else
 	[ "$QUIET" = 1 ] || echo "-- calibrating: how fast does this machine compute pi?"
 	IPS=$(calibrate)
-	# Unpaced that is a bit over half the run's time; warm paced nodes run
-	# at about half speed, so the paced run takes about all of it.
+	# Unpaced that is about half the run's time; warm paced nodes run at
+	# about half speed, so the paced run takes about all of it.
 	JOB_INTERVALS=$(awk -v r="$IPS" -v s="$RUN_S" \
-		'BEGIN { printf "%.0f", r * s * 0.6 }')
+		'BEGIN { printf "%.0f", r * s * 0.7 }')
 fi
 
 AMB_TEXT=$(for ((i = 0; i < NODES; i++)); do ambient_of $i; done | paste -sd, -)
@@ -619,46 +622,63 @@ echo "summary: $SUMMARY"
 
 # --- the picture ---------------------------------------------------------------
 plot() {
-	local gp=$RUN/thermal.gp r i col=0
+	local gp=$RUN/thermal.gp r i xmax ytop
+	# one colour per node in every panel
+	local -a colour=('#1f77b4' '#ff7f0e' '#2ca02c' '#d62728' '#9467bd'
+			 '#8c564b' '#e377c2' '#7f7f7f' '#bcbd22' '#17becf')
 	mkdir -p "$RUN/plot"
 	for r in "${RUN_LIST[@]}"; do
 		for ((i = 0; i < NODES; i++)); do
 			jq -r --arg n "n$i" --argjson ts "$TS" --argjson i "$i" \
 				'select(.node == $n) | "\(.t * $ts) \(.temp) \(.pace) " +
-				 "\(if .fan > 0 then 1.08 + 0.07 * $i else "NaN" end) \(.thr)"' \
+				 "\(if .fan > 0 then 1.06 + 0.06 * $i else "NaN" end) " +
+				 "\(if .thr > 0 then .temp else "NaN" end)"' \
 				"$RUN/$r/trace.jsonl" >"$RUN/plot/$r-n$i.dat"
 		done
 	done
+	# the same time axis for every run, so their lengths compare
+	xmax=$(cat "$RUN"/plot/*.dat | awk 'BEGIN { m = 1 } $1 > m { m = $1 }
+		END { printf "%d", m * 1.02 + 1 }')
+	ytop=$(awk -v n="$NODES" 'BEGIN { print 1.1 + 0.06 * n }')
 	{
-		echo "set terminal pngcairo size $((700 * NRUNS)),820 font 'Sans,10'"
+		echo "set terminal pngcairo size $((640 * NRUNS + 120)),860 font 'Sans,10'"
 		echo "set output '$OUT/thermal.png'"
-		echo "set multiplot layout 2,$NRUNS columnsfirst title 'pirack simulated cluster: $NODES nodes, $PROFILE, ambient $AMB_TEXT °C (physics ×$TS)'"
-		echo "set grid; set key outside right top vertical; set xlabel 'simulated time (s)'"
+		echo "set multiplot layout 2,$NRUNS columnsfirst title \"pirack simulated cluster: $NODES nodes × $SLOTS ranks, $PROFILE, ambient $AMB_TEXT °C, physics ×$TS\" font 'Sans,12'"
+		echo "set grid; set key outside right top vertical Left reverse"
+		echo "set xlabel 'simulated time (s)'; set xrange [0:$xmax]"
 		echo "set style line 90 lc rgb '#e08000' dt 2 lw 1.5"
 		echo "set style line 91 lc rgb '#d00000' dt 2 lw 1.5"
 		for r in "${RUN_LIST[@]}"; do
-			col=$((col + 1))
 			local title=$r wall
 			wall=$(jq -r --arg r "$r" '.[$r].wall_s | . * 10 | round / 10' "$SUMMARY")
-			[ "$r" = paced ] && title="paced ($MODE)"
-			[ "$r" = node ] || [ "$r" = uniform ] && title="paced ($r)"
-			echo "set title '$title: temperature (job took ${wall} s)'"
-			echo "set ylabel '°C'; set yrange [*:$(awk -v l="$LIMIT" 'BEGIN { print l + 8 }')]"
+			case $r in
+			paced) title="paced ($MODE)" ;;
+			node|uniform) title="paced ($r)" ;;
+			unpaced) title="unpaced" ;;
+			esac
+			echo "set title '$title: temperature (job: ${wall} s wall)'"
+			echo "set ylabel '°C'; set yrange [*:$(awk -v l="$LIMIT" 'BEGIN { print l + 6 }')]"
 			printf "plot %s title 'target', %s title 'limit'" \
 				"$TARGET ls 90" "$LIMIT ls 91"
 			for ((i = 0; i < NODES; i++)); do
-				printf ", '%s' using 1:2 with lines lw 2 title 'n%d'" \
-					"$RUN/plot/$r-n$i.dat" "$i"
+				printf ", '%s' using 1:2 with lines lw 2 lc rgb '%s' title 'n%d'" \
+					"$RUN/plot/$r-n$i.dat" "${colour[i % 10]}" "$i"
+			done
+			printf ", '%s' using 1:5 with points pt 7 ps 0.5 lc rgb 'black' title 'throttled'" \
+				"$RUN/plot/$r-n0.dat"
+			for ((i = 1; i < NODES; i++)); do
+				printf ", '%s' using 1:5 with points pt 7 ps 0.5 lc rgb 'black' notitle" \
+					"$RUN/plot/$r-n$i.dat"
 			done
 			echo
-			echo "set title '$title: pace (lines) and fan on (bars above 1)'"
-			echo "set ylabel 'pace'; set yrange [0:$(awk -v n="$NODES" 'BEGIN { print 1.12 + 0.07 * n }')]"
+			echo "set title '$title: pace (lines); fan on (bars above 1)'"
+			echo "set ylabel 'pace'; set yrange [0:$ytop]"
 			printf "plot 1 lc rgb '#bbbbbb' notitle"
 			for ((i = 0; i < NODES; i++)); do
-				printf ", '%s' using 1:3 with lines lw 2 lc %d title 'n%d pace'" \
-					"$RUN/plot/$r-n$i.dat" "$((i + 1))" "$i"
-				printf ", '%s' using 1:4 with lines lw 5 lc %d notitle" \
-					"$RUN/plot/$r-n$i.dat" "$((i + 1))"
+				printf ", '%s' using 1:3 with lines lw 2 lc rgb '%s' title 'n%d'" \
+					"$RUN/plot/$r-n$i.dat" "${colour[i % 10]}" "$i"
+				printf ", '%s' using 1:4 with lines lw 4 lc rgb '%s' notitle" \
+					"$RUN/plot/$r-n$i.dat" "${colour[i % 10]}"
 			done
 			echo
 		done
