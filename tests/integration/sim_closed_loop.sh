@@ -8,8 +8,8 @@ source "$TOP/tests/sim_lib.sh"
 sim_require
 
 # Two nodes of two ranks in a warm rack (48 degC: full load would settle
-# near 87 degC), physics 20x; the agents' defaults target 70, limit 80.
-sim_run -n 2 -s 2 -a 48 -t 40 --time-scale 20 --runs uniform,unpaced
+# near 87 degC), physics 30x; the agents' defaults target 70, limit 80.
+sim_run -n 2 -s 2 -a 48 -t 30 --time-scale 30 --runs uniform,unpaced
 
 S_true '[.uniform.nodes[] | .peak_c >= .target_c] | any' \
 	"paced: no node ever reached target_c: the test proves nothing"
