@@ -601,7 +601,9 @@ print_summary() {
 		| .key as $run | .value
 		| "\n\($run)\(if $run == "paced" then " (\($mode))" else "" end): " +
 		  "pi = \(.pi | tostring)  error \(.error | tostring)  " +
-		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated)",
+		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated)" +
+		  (if .mean_pace != null and .pace_mode != "off" then
+		   ", job pace \(.mean_pace | f(2))" else "" end),
 		  "  " + ("node" | pad(6)) + ("peak/limit C" | pad(14)) +
 		  (">target" | pad(9)) + ("fan on" | pad(8)) +
 		  ("pace" | pad(6)) + ("share" | pad(7)) + "throttled",
@@ -616,6 +618,10 @@ print_summary() {
 		  (.events[] | "  event: \(.)")' "$SUMMARY"
 }
 print_summary
+echo
+echo "peak: highest temperature (! above the limit); >target: time above"
+echo "target_c; pace: the agent's advised pace (the unpaced job ignores it);"
+echo "share: the node's part of the work; throttled: time the firmware throttled."
 echo
 echo "trace:   $TRACE"
 echo "summary: $SUMMARY"
