@@ -45,6 +45,11 @@ Ctrl-C or failure.
                         \`pirackd --failsafe\` for it (fan on)
   -o, --out DIR         output directory (default build/demo)
   -b, --build DIR       directory of the binaries (default build)
+      --netns           (root) each node in its own network namespace with
+                        its own address (veth + bridge, a private 10.x
+                        subnet); mpiexec starts the ranks in them through
+                        hydra's ssh launcher, so MPI traffic crosses the
+                        node links; all undone on exit
   -q, --quiet           no live lines
   -h, --help            this text
 
@@ -59,7 +64,7 @@ bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
 AMBIENT=46,47,48,50 TIME_SCALE= MODE=node RUNS=paced,unpaced
 TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= KILL= OUT=$TOP/build/demo
-BUILD=$TOP/build QUIET=0
+BUILD=$TOP/build QUIET=0 NETNS=0
 
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -84,7 +89,7 @@ while [ $# -gt 0 ]; do
 	-o|--out) need "$@"; OUT=$2; shift ;;
 	-b|--build) need "$@"; BUILD=$2; shift ;;
 	-q|--quiet) QUIET=1 ;;
-	--netns) bad_usage "--netns is not built yet" ;;
+	--netns) NETNS=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) bad_usage "unknown option '$opt'" ;;
 	esac
@@ -128,6 +133,10 @@ if [ -n "$KILL" ]; then
 	[ "${KILL_NODE#n}" -lt "$NODES" ] ||
 		bad_usage "--kill-agent: no node $KILL_NODE (nodes n0..n$((NODES - 1)))"
 fi
+if [ $NETNS = 1 ]; then
+	[ "$(id -u)" = 0 ] || bad_usage "--netns needs root (network namespaces)"
+	command -v ip >/dev/null || die "ip is not installed (iproute2)"
+fi
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 
@@ -168,6 +177,7 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do
 		stop_pid "$pid"
 	done
+	[ $NETNS = 1 ] && net_down
 	if [ $rc -ne 0 ]; then
 		for f in "$RUN"/*/*.log "$RUN"/*/*/agent.log; do
 			[ -s "$f" ] || continue
@@ -214,13 +224,76 @@ free_port() {
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# --- --netns: a namespace per node on a bridge -------------------------------
+NET_TAG=prk$(($$ % 100000)) NET_UP=0 BROKER_HOST=127.0.0.1
+ns_of() { echo "$NET_TAG-n$1"; }
+
+net_up() {
+	local i ns
+	for _ in $(seq 20); do
+		NET_PFX=10.$((100 + RANDOM % 100)).$((RANDOM % 250 + 1))
+		ip -o addr | grep -qF " $NET_PFX." || break
+	done
+	NET_UP=1
+	ip link add "$NET_TAG" type bridge
+	ip addr add "$NET_PFX.1/24" dev "$NET_TAG"
+	ip link set "$NET_TAG" up
+	for ((i = 0; i < NODES; i++)); do
+		ns=$(ns_of $i)
+		ip netns add "$ns"
+		ip link add "$NET_TAG-v$i" type veth peer name eth0 netns "$ns"
+		ip link set "$NET_TAG-v$i" master "$NET_TAG" up
+		ip netns exec "$ns" ip addr add "$NET_PFX.$((10 + i))/24" dev eth0
+		ip netns exec "$ns" ip link set eth0 up
+		ip netns exec "$ns" ip link set lo up
+		echo "$NET_PFX.$((10 + i)):$SLOTS" >>"$RUN/machinefile"
+		echo "$NET_PFX.$((10 + i)) $ns" >>"$RUN/hosts.map"
+	done
+	# hydra calls this like ssh: [-x ...] HOST COMMAND...; it runs the
+	# command in the namespace of the node with that address
+	cat >"$RUN/netns-ssh" <<EOF
+#!/bin/sh
+while [ \$# -gt 0 ]; do case \$1 in -*) shift ;; *) break ;; esac; done
+ns=\$(awk -v h="\$1" '\$1 == h { print \$2 }' "$RUN/hosts.map")
+[ -n "\$ns" ] || { echo "netns-ssh: unknown host \$1" >&2; exit 255; }
+shift
+exec ip netns exec "\$ns" sh -c "\$*"
+EOF
+	chmod +x "$RUN/netns-ssh"
+	BROKER_HOST=$NET_PFX.1
+}
+
+link_bytes() {	# bytes the node links carried so far (--netns), else null
+	local i n=0 f
+	[ $NETNS = 1 ] || { echo null; return; }
+	for ((i = 0; i < NODES; i++)); do
+		for f in rx_bytes tx_bytes; do
+			n=$((n + $(cat "/sys/class/net/$NET_TAG-v$i/statistics/$f")))
+		done
+	done
+	echo "$n"
+}
+
+net_down() {
+	local i
+	[ "$NET_UP" = 1 ] || return 0
+	for ((i = 0; i < NODES; i++)); do
+		ip netns del "$(ns_of $i)" 2>/dev/null || true
+	done
+	ip link del "$NET_TAG" 2>/dev/null || true
+	NET_UP=0
+}
+
+[ $NETNS = 1 ] && net_up
+
 # --- the broker -----------------------------------------------------------
 PORT=$(free_port)
-cat >"$RUN/mosquitto.conf" <<EOF
-listener $PORT 127.0.0.1
-allow_anonymous true
-persistence false
-EOF
+{
+	echo "listener $PORT 127.0.0.1"
+	[ $NETNS = 0 ] || echo "listener $PORT $BROKER_HOST"
+	echo "allow_anonymous true"
+	echo "persistence false"
+} >"$RUN/mosquitto.conf"
 mkdir -p "$RUN/broker"
 bg "$RUN/broker/mosquitto.log" "$MOSQUITTO" -c "$RUN/mosquitto.conf"
 wait_for 10 "mosquitto on port $PORT" port_open "$PORT"
@@ -252,7 +325,7 @@ backend = sim
 sim_dir = $d/gpio
 [mqtt]
 enabled = true
-host = 127.0.0.1
+host = $BROKER_HOST
 port = $PORT
 [control]
 socket = $d/agent.sock
@@ -273,7 +346,12 @@ start_agents() {	# rundir time_scale
 		write_config "$d" "$node" "$(ambient_of $i)" "$ts"
 		"$BUILD/pirackd" --check-config -c "$d/agent.conf" >/dev/null ||
 			die "the generated config $d/agent.conf is refused"
-		bg "$d/agent.log" "$BUILD/pirackd" -f -c "$d/agent.conf"
+		if [ $NETNS = 1 ]; then
+			bg "$d/agent.log" ip netns exec "$(ns_of $i)" \
+				"$BUILD/pirackd" -f -c "$d/agent.conf"
+		else
+			bg "$d/agent.log" "$BUILD/pirackd" -f -c "$d/agent.conf"
+		fi
 		AGENT_PID[$node]=$BG_PID
 	done
 	for ((i = 0; i < NODES; i++)); do
@@ -328,6 +406,10 @@ run_pace() {	# run name -> pirack-pi's --pace
 run_job() {	# run: paced|unpaced
 	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
 	local -a cmd=(mpiexec)
+	# --netns: the machinefile puts each node's ranks (in order) on its
+	# address, hydra's proxies start there through netns-ssh
+	[ $NETNS = 0 ] || cmd+=(-f "$RUN/machinefile" -iface "$NET_TAG"
+				-launcher ssh -launcher-exec "$RUN/netns-ssh")
 	mkdir -p "$rd"
 	pace_mode=$(run_pace "$run")
 	start_agents "$rd" "$TS"
@@ -366,6 +448,7 @@ run_job() {	# run: paced|unpaced
 	done
 	wait "$mpi_pid" || die "the $run job failed (exit $?): $(tail -n 5 "$rd/mpi.log")"
 	RUN_WALL=$(elapsed "$t0")
+	link_bytes >"$rd/link_bytes"
 	echo "$t0" >"$rd/t0"
 	echo "$RUN_WALL" >"$rd/wall"
 	live_line "$run" "$RUN_WALL" "$rd/states.log"
@@ -564,7 +647,8 @@ SUMMARY=$OUT/summary.json
 		events=$(tail -n +2 "$rd/events.txt" | jq -Rsc 'split("\n") | map(select(length > 0))')
 		jq -c --arg run "$r" --argjson stats "$stats" \
 			--argjson wall "$(cat "$rd/wall")" --argjson ts "$TS" \
-			--argjson events "$events" --arg amb "$AMB_TEXT" '
+			--argjson events "$events" --arg amb "$AMB_TEXT" \
+			--argjson links "$(cat "$rd/link_bytes")" '
 			# the per-node shares of pirack-pi, whatever it calls them
 			def shares: [ (.nodes // [])[]
 				| { key: (.node // .name // ""),
@@ -579,6 +663,7 @@ SUMMARY=$OUT/summary.json
 				pace_mode: (.pace_mode // null),
 				mean_pace: (.mean_pace // null),
 				events: $events,
+				link_bytes: $links,
 				nodes: [ $stats[] | . + { work_share: $sh[.node] } ]
 			} }' "$rd/pi.json" | sed -e 's/^{//' -e 's/}$//'
 	done
