@@ -22,7 +22,7 @@ GPIOD_SRC := agent/gpio_gpiod1.c
 else
 GPIOD_SRC := agent/gpio_gpiod2.c
 endif
-AGENT_PKGS := inih libcjson libsystemd libmosquitto
+AGENT_PKGS := inih libcjson libmosquitto
 # libgpiod first: its -I must win over the system's v1 gpiod.h.
 AGENT_CFLAGS := $(GPIOD_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(AGENT_PKGS))
 AGENT_LIBS := $(GPIOD_LIBS) $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS)) -lm
@@ -71,3 +71,12 @@ install:: $(O)/pirackd
 		$(DESTDIR)$(MANDIR)/man5/pirackd.conf.5
 	install -m 0644 config/agent.conf \
 		$(DESTDIR)$(SYSCONFDIR)/pirack/agent.conf.example
+
+# The MQTT interface (topics, payloads, commands) and the sample head-node
+# broker setup, as examples beside the docs (deploy installs it for real).
+install::
+	install -d $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(PREFIX)/share/doc/pirack/mosquitto
+	install -m 0644 agent/pirack-mqtt.7 $(DESTDIR)$(MANDIR)/man7/pirack-mqtt.7
+	install -m 0644 config/mosquitto/pirack.conf config/mosquitto/pirack.acl \
+		config/mosquitto/README.md $(DESTDIR)$(PREFIX)/share/doc/pirack/mosquitto/

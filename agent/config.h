@@ -97,7 +97,12 @@ void config_defaults(struct config *c);
  */
 int config_load(const char *file, struct config *c, char *err, size_t errlen);
 
-/* Writes the config back out as INI (every key): pirack agent-config. */
+/*
+ * Writes the config back out as INI, every key, in a form config_load()
+ * reads back into the same struct: pirack agent-config. -1 on a write
+ * error, or with errno EINVAL when a string could not be read back (a
+ * newline, " ;" which starts a comment, leading or trailing blanks).
+ */
 int config_write(const struct config *c, FILE *out);
 
 #endif

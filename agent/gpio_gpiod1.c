@@ -13,6 +13,12 @@ struct gpio_req {
 	struct gpiod_chip *chip;
 	struct gpiod_line_bulk bulk;
 	size_t n;
+	/*
+	 * v1 line handles set every line of a request at once (the uAPI's
+	 * GPIOHANDLE_SET_LINE_VALUES_IOCTL), so setting one line means
+	 * sending all of them: the others' current values are kept here.
+	 */
+	int vals[GPIOD_LINE_BULK_MAX_LINES];
 };
 
 /* Why a chip could not be opened: missing, not a chip, or not allowed. */
@@ -110,6 +116,8 @@ static struct gpio_req *gpio_gpiod1_request(const char *dir, const char *chip,
 		goto fail;
 	}
 	r->n = n;
+	for (size_t i = 0; i < n; i++)
+		r->vals[i] = vals[i];
 	return r;
 fail:
 	gpiod_chip_close(r->chip);
@@ -123,8 +131,8 @@ static int gpio_gpiod1_set(struct gpio_req *r, size_t idx, int v)
 		errno = EINVAL;
 		return -1;
 	}
-	return gpiod_line_set_value(gpiod_line_bulk_get_line(&r->bulk, idx),
-				    v != 0);
+	r->vals[idx] = v != 0;
+	return gpiod_line_set_value_bulk(&r->bulk, r->vals);
 }
 
 static void gpio_gpiod1_release(struct gpio_req *r)

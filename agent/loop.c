@@ -30,7 +30,7 @@ int loop_init(struct loop *l, const char *config_file, char *err,
 
 	memset(l, 0, sizeof(*l));
 	l->config_file = config_file;
-	l->sig_fd = l->tick_fd = l->blink_fd = -1;
+	l->sig_fd = l->tick_fd = l->blink_fd = l->notify.fd = -1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -80,11 +80,13 @@ void loop_arm(struct loop *l, const struct agent *a)
 	}
 }
 
-int loop_timeout_ms(const struct loop *l, struct agent *a)
+int loop_timeout_ms(struct loop *l, struct agent *a)
 {
+	uint64_t now = agent_now_ms();
 	int m = mqtt_timeout_ms(a);
-	int w = notify_timeout_ms(&l->notify, agent_now_ms());
+	int w = notify_timeout_ms(&l->notify, now);
 
+	l->mqtt_due_ms = m >= 0 ? now + m : UINT64_MAX;
 	if (m < 0)
 		return w;
 	if (w < 0)
@@ -107,7 +109,7 @@ static void loop_reload(struct loop *l, struct agent *a)
 	struct config next;
 	char err[512];
 
-	notify_reloading();
+	notify_reloading(&l->notify);
 	if (loop_config(l->config_file, &next, err, sizeof(err)) < 0)
 		log_warnx("reload refused: %s; keeping the running "
 			  "configuration", err);
@@ -139,6 +141,7 @@ bool loop_signal(struct loop *l, struct agent *a)
 
 void loop_free(struct loop *l)
 {
+	notify_free(&l->notify);
 	if (l->sig_fd >= 0)
 		close(l->sig_fd);
 	if (l->tick_fd >= 0)

@@ -16,6 +16,7 @@ struct loop {
 	int blink_fd;		/* timerfd: the LED pattern's next change */
 	int interval_ms;	/* tick_fd is armed with */
 	uint64_t blink_ms;	/* blink_fd is armed for; 0 = disarmed */
+	uint64_t mqtt_due_ms;	/* mqtt_service() wanted by; UINT64_MAX */
 	struct notify notify;
 };
 
@@ -30,8 +31,11 @@ int loop_init(struct loop *l, const char *config_file, char *err,
 	      size_t errlen);
 /* (Re)arms the tick timer when the interval changed, and the blink timer. */
 void loop_arm(struct loop *l, const struct agent *a);
-/* Milliseconds poll() may sleep: MQTT and watchdog deadlines, or -1. */
-int loop_timeout_ms(const struct loop *l, struct agent *a);
+/*
+ * Milliseconds poll() may sleep: MQTT's and the watchdog's deadlines, or
+ * -1. Notes when MQTT wants servicing in l->mqtt_due_ms.
+ */
+int loop_timeout_ms(struct loop *l, struct agent *a);
 /* Consumes a timerfd's expirations. */
 void loop_drain(int fd);
 /* Handles pending signals (SIGHUP reloads); true when told to stop. */

@@ -1,22 +1,89 @@
-/* notify.c: systemd Type=notify readiness, watchdog and status lines. */
+/*
+ * notify.c: systemd Type=notify readiness, watchdog and status lines, by
+ * the documented protocol (sd_notify(3): one datagram to $NOTIFY_SOCKET).
+ * Not through libsystemd: linking it maps libsystemd, libgcrypt, liblzma,
+ * libzstd, liblz4, libcap and libgpg-error into every agent, about 1 MiB
+ * of resident memory for three lines of protocol (tests/bench/footprint).
+ */
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
+#include <unistd.h>
 #include "agent.h"
 #include "log.h"
 #include "notify.h"
 
+/* WATCHDOG_USEC, when meant for this process (WATCHDOG_PID). */
+static uint64_t notify_watchdog_usec(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+	char *end;
+	unsigned long long v;
+
+	if (!usec)
+		return 0;
+	if (pid && strtol(pid, NULL, 10) != (long)getpid())
+		return 0;
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	return errno || *end || end == usec ? 0 : v;
+}
+
 void notify_init(struct notify *n)
 {
-	uint64_t usec = 0;
+	const char *path = getenv("NOTIFY_SOCKET");
+	uint64_t usec = notify_watchdog_usec();
+	size_t len;
 
 	memset(n, 0, sizeof(*n));
+	n->fd = -1;
 	/* Ping at half the period systemd allows: one late tick is fine. */
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec)
+	if (usec)
 		n->watchdog_ms = usec / 2000 ? usec / 2000 : 1;
+	if (!path || (path[0] != '/' && path[0] != '@')) {
+		n->watchdog_ms = 0;	/* nobody to ping */
+		return;
+	}
+	len = strlen(path);
+	if (len >= sizeof(n->addr.sun_path)) {
+		log_warnx("NOTIFY_SOCKET too long: not notifying systemd");
+		n->watchdog_ms = 0;
+		return;
+	}
+	n->addr.sun_family = AF_UNIX;
+	memcpy(n->addr.sun_path, path, len);
+	if (path[0] == '@')
+		n->addr.sun_path[0] = '\0';	/* abstract namespace */
+	n->addrlen = offsetof(struct sockaddr_un, sun_path) + len;
+	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (n->fd < 0) {
+		log_warn("NOTIFY_SOCKET %s: socket", path);
+		n->watchdog_ms = 0;
+		return;
+	}
 	if (n->watchdog_ms)
 		log_debug("systemd watchdog: ping every %llu ms",
 			  (unsigned long long)n->watchdog_ms);
+}
+
+void notify_free(struct notify *n)
+{
+	if (n->fd >= 0)
+		close(n->fd);
+	n->fd = -1;
+}
+
+/* One datagram, newline-separated assignments; best effort. */
+static void notify_send(struct notify *n, const char *msg)
+{
+	if (n->fd < 0)
+		return;
+	if (sendto(n->fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT,
+		   (struct sockaddr *)&n->addr, n->addrlen) < 0)
+		log_debug("NOTIFY_SOCKET: %s", strerror(errno));
 }
 
 static void notify_format(const struct agent *a, char *buf, size_t len)
@@ -41,18 +108,21 @@ static void notify_format(const struct agent *a, char *buf, size_t len)
 
 void notify_ready(struct notify *n, const struct agent *a)
 {
+	char msg[sizeof(n->status) + 32];
+
 	notify_format(a, n->status, sizeof(n->status));
-	sd_notifyf(0, "READY=1\nSTATUS=%s", n->status);
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", n->status);
+	notify_send(n, msg);
 }
 
-void notify_reloading(void)
+void notify_reloading(struct notify *n)
 {
-	sd_notify(0, "RELOADING=1");
+	notify_send(n, "RELOADING=1");
 }
 
-void notify_stopping(void)
+void notify_stopping(struct notify *n)
 {
-	sd_notify(0, "STOPPING=1");
+	notify_send(n, "STOPPING=1");
 }
 
 void notify_tick(struct notify *n, const struct agent *a, uint64_t now_ms)
@@ -61,9 +131,12 @@ void notify_tick(struct notify *n, const struct agent *a, uint64_t now_ms)
 
 	notify_format(a, status, sizeof(status));
 	if (strcmp(status, n->status)) {
+		char msg[sizeof(status) + 32];
+
 		memcpy(n->status, status, sizeof(status));
-		sd_notifyf(0, "STATUS=%s%s", status,
-			   n->watchdog_ms ? "\nWATCHDOG=1" : "");
+		snprintf(msg, sizeof(msg), "STATUS=%s%s", status,
+			 n->watchdog_ms ? "\nWATCHDOG=1" : "");
+		notify_send(n, msg);
 		n->last_ping_ms = now_ms;
 		return;
 	}
@@ -74,7 +147,7 @@ void notify_watchdog(struct notify *n, uint64_t now_ms)
 {
 	if (!n->watchdog_ms || now_ms - n->last_ping_ms < n->watchdog_ms / 2)
 		return;
-	sd_notify(0, "WATCHDOG=1");
+	notify_send(n, "WATCHDOG=1");
 	n->last_ping_ms = now_ms;
 }
 

@@ -3,20 +3,29 @@
 #define PIRACK_NOTIFY_H
 
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 struct agent;
 
 struct notify {
+	int fd;			/* datagram socket to NOTIFY_SOCKET, or -1 */
+	struct sockaddr_un addr;
+	socklen_t addrlen;
 	uint64_t watchdog_ms;	/* ping period; 0 = no watchdog */
 	uint64_t last_ping_ms;
 	char status[160];	/* last STATUS= sent */
 };
 
-/* Reads WATCHDOG_USEC (for this pid) and starts with nothing sent. */
+/*
+ * Reads NOTIFY_SOCKET and WATCHDOG_USEC (for this pid); without them
+ * every call below does nothing.
+ */
 void notify_init(struct notify *n);
+void notify_free(struct notify *n);
 void notify_ready(struct notify *n, const struct agent *a);
-void notify_reloading(void);
-void notify_stopping(void);
+void notify_reloading(struct notify *n);
+void notify_stopping(struct notify *n);
 /* From the tick: STATUS= when it changed, WATCHDOG=1 when due. */
 void notify_tick(struct notify *n, const struct agent *a, uint64_t now_ms);
 /* Pings the watchdog if due (when no tick comes in time). */

@@ -31,7 +31,7 @@ static void usage(FILE *out)
 "  -v, --verbose       log debug messages too\n"
 "      --check-config  validate the configuration and exit: 0 valid, 2 not;\n"
 "                      touches no hardware, socket or broker\n"
-"      --failsafe      switch the configured fan on and exit (for systemd's\n"
+"      --failsafe      switch the fan on (LED red) and exit (for systemd's\n"
 "                      ExecStopPost, so a dead agent leaves the fan running)\n"
 "  -V, --version       print the version and exit\n"
 "  -h, --help          print this help and exit\n"
@@ -104,10 +104,8 @@ static void opts_parse(int argc, char **argv, struct opts *o)
  */
 static int pirackd_run(struct loop *l, struct agent *a)
 {
-	struct pollfd pfd[4 + 1 + CONTROL_MAX_CLIENTS];
+	struct pollfd pfd[3 + 1 + 1 + CONTROL_MAX_CLIENTS];
 	size_t n, mq, ctl;
-	int timeout;
-	uint64_t mqtt_due;
 
 	for (;;) {
 		loop_arm(l, a);
@@ -120,10 +118,7 @@ static int pirackd_run(struct loop *l, struct agent *a)
 			n++;
 		ctl = n;
 		n += control_pollfds(a->control, &pfd[n], ARRAY_SIZE(pfd) - n);
-		timeout = loop_timeout_ms(l, a);
-		mqtt_due = mqtt_timeout_ms(a) >= 0 ?
-			   agent_now_ms() + mqtt_timeout_ms(a) : UINT64_MAX;
-		if (poll(pfd, n, timeout) < 0) {
+		if (poll(pfd, n, loop_timeout_ms(l, a)) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -139,7 +134,8 @@ static int pirackd_run(struct loop *l, struct agent *a)
 			loop_drain(l->blink_fd);
 			agent_led_update(a);
 		}
-		if ((ctl > mq && pfd[mq].revents) || agent_now_ms() >= mqtt_due)
+		if ((ctl > mq && pfd[mq].revents) ||
+		    agent_now_ms() >= l->mqtt_due_ms)
 			mqtt_service(a, ctl > mq ? pfd[mq].revents : 0);
 		control_service(a, &pfd[ctl], n - ctl);
 		notify_watchdog(&l->notify, agent_now_ms());
@@ -148,8 +144,8 @@ static int pirackd_run(struct loop *l, struct agent *a)
 
 int main(int argc, char **argv)
 {
-	static struct agent a;
 	struct opts o = { 0 };
+	struct agent a;
 	struct config cfg;
 	struct loop l;
 	char err[512] = "", abs[PATH_MAX];
@@ -191,7 +187,7 @@ int main(int argc, char **argv)
 		 a.cfg.node.name, a.cfg.path[0] ? a.cfg.path : "defaults",
 		 a.cfg.thermal.interval_ms);
 	rc = pirackd_run(&l, &a);
-	notify_stopping();
+	notify_stopping(&l.notify);
 	agent_stop(&a);
 	loop_free(&l);
 	log_info("stopped");

@@ -29,7 +29,7 @@ TEST_PKGS=(
 	gnuplot-nox          # demo picture
 	iproute2 procps psmisc
 	openssh-server openssh-client  # cluster.sh end-to-end test
-	qemu-system-x86 busybox-static cpio kmod  # real-kernel GPIO test
+	qemu-system-x86 busybox-static cpio kmod xz-utils  # real-kernel GPIO test
 	systemd              # systemd-analyze verify of the unit
 )
 # make bench only.

@@ -12,4 +12,4 @@ $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 TEST_BINS += $(UNIT_BINS) $(O)/tests/tools/freeport $(O)/tests/tools/ctl \
-	     $(O)/tests/tools/sdnotify
+	     $(O)/tests/tools/sdnotify $(O)/tests/tools/udpsink

@@ -18,8 +18,49 @@ SOCK=$T/run2/agent.sock
 sed -i "s|^socket = .*|socket = $SOCK|" "$CONF"
 kill -HUP "$AGENT_PID"
 wait_for 10 test -S "$SOCK"
-[ ! -e "$OLD_SOCK" ] || fail "the old socket was left behind"
+# the new socket is opened before the old one goes: wait for the swap
+gone() { [ ! -e "$1" ]; }
+wait_for 10 gone "$OLD_SOCK"
 status_until '.node == "renamed"' || fail "status on the new socket"
+
+# A second agent on the same socket is refused before it touches the
+# lines: the first one's fan stays off, and it keeps answering.
+rc=0
+"$BIN/pirackd" -f -c "$CONF" 2>"$T/second.log" || rc=$?
+[ $rc = 1 ] || fail "a second agent exited $rc"
+grep -q "another pirackd is running on it" "$T/second.log" ||
+	fail "second agent: $(cat "$T/second.log")"
+line_is 14 0 || fail "the second agent touched the fan line"
+status_until '.node == "renamed"' || fail "the first agent lost its socket"
+
+# A reload that moves the fan to another line re-opens the lines: the new
+# one is driven, and a valid file whose lines cannot be opened is refused
+# with the old lines kept.
+printf '[fan]\nline = 15\n' >>"$CONF"
+kill -HUP "$AGENT_PID"
+wait_for 10 line_is 15 0
+set_temp 65000
+wait_for 10 line_is 15 1
+set_temp 40000
+wait_for 10 line_is 15 0
+cp "$CONF" "$T/line15.conf"
+: >"$T/notadir"
+sed -i "s|^sim_dir = .*|sim_dir = $T/notadir|" "$CONF"
+"$BIN/pirackd" -c "$CONF" --check-config >/dev/null ||
+	fail "the notadir config should be valid as a file"
+kill -HUP "$AGENT_PID"
+wait_for 10 grep -q "reload refused: .*notadir" "$T/pirackd.log"
+set_temp 65000
+wait_for 10 line_is 15 1
+set_temp 40000
+wait_for 10 line_is 15 0
+cp "$T/line15.conf" "$CONF"
+sed -i '/^\[fan\]$/,$d' "$CONF"	# back to line 14
+kill -HUP "$AGENT_PID"
+set_temp 65000
+wait_for 10 line_is 14 1
+set_temp 40000
+wait_for 10 line_is 14 0
 
 # A broken file is refused, named with its line, and the agent keeps going
 # on the old configuration (still sampling, same name, same socket).

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "agent.h"
 #include "control.h"
+#include <cjson/cJSON.h>
 
 static void parse_ok(const char *text, enum control_op op, const char *arg)
 {
@@ -235,6 +236,53 @@ static void test_job_pids(void **state)
 	free(a);
 }
 
+/*
+ * Mutated requests (a fixed seed) always get one JSON object back with
+ * "ok", "error" or "node" in it, and leave the agent working.
+ */
+static void test_mutations(void **state)
+{
+	static const char *const seeds[] = {
+		"status", "pace", "fan on", "fan 40", "led identify",
+		"report {\"a\":[1,{\"b\":null}],\"c\":\"d\"}",
+	};
+	struct agent *a = agent_new(50, false);
+	char line[256], *r;
+	unsigned seed = 777;
+	cJSON *o;
+
+	(void)state;
+	a->cfg.fan.driver = FAN_DRIVER_PWM;
+	for (int round = 0; round < 20000; round++) {
+		size_t len;
+
+		snprintf(line, sizeof(line), "%s",
+			 seeds[rand_r(&seed) % (sizeof(seeds) /
+						sizeof(seeds[0]))]);
+		len = strlen(line);
+		for (int e = rand_r(&seed) % 4; e >= 0 && len; e--) {
+			size_t at = rand_r(&seed) % len;
+
+			line[at] = (char)(1 + rand_r(&seed) % 255);
+		}
+		r = control_request(a, line, 0);
+		assert_non_null(r);
+		assert_null(strchr(r, '\n'));
+		o = cJSON_Parse(r);
+		assert_non_null(o);
+		assert_true(cJSON_GetObjectItem(o, "ok") ||
+			    cJSON_GetObjectItem(o, "error") ||
+			    cJSON_GetObjectItem(o, "node"));
+		cJSON_Delete(o);
+		free(r);
+	}
+	strcpy(line, "status");
+	r = control_request(a, line, 0);
+	assert_non_null(strstr(r, "\"node\":\"rpi-0\""));
+	free(r);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_led_requests),
 		cmocka_unit_test(test_report_request),
 		cmocka_unit_test(test_job_pids),
+		cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

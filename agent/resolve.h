@@ -1,0 +1,21 @@
+/* resolve.h: a host name lookup that never blocks the agent's loop. */
+#ifndef PIRACK_RESOLVE_H
+#define PIRACK_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct resolve;
+
+/* True when host is an IPv4/IPv6 literal: no lookup needed. */
+bool resolve_is_numeric(const char *host);
+/* Starts looking host up in a child process; NULL + err on failure. */
+struct resolve *resolve_start(const char *host, char *err, size_t errlen);
+/* The descriptor to poll for POLLIN: it turns readable with the answer. */
+int resolve_fd(const struct resolve *r);
+/* 1 = resolved, 0 = still looking, -1 = failed (err says why). */
+int resolve_poll(struct resolve *r, char *err, size_t errlen);
+/* Ends a lookup still running (the child is killed) and frees. */
+void resolve_free(struct resolve *r);
+
+#endif
