@@ -127,6 +127,18 @@ static const void *config_cfield(const struct config *c,
 	return (const char *)c + k->off;
 }
 
+/*
+ * The longest string value config_write() can put back on one line,
+ * "name = value\n", that the reader takes: longer ones are refused on
+ * load so that every config that loads can be written.
+ */
+static size_t config_value_max(const struct config_key *k)
+{
+	size_t line = CONFIG_LINE_MAX - 5 - strlen(k->name);
+
+	return k->size - 1 < line ? k->size - 1 : line;
+}
+
 /* Records the first error only: later ones are often its echoes. */
 static void config_error(struct config_parse *p, int line, const char *fmt,
 			 ...)
@@ -357,9 +369,9 @@ static const char *config_set(struct config *c, const struct config_key *k,
 			config_hostname(f, k->size);
 			return NULL;
 		}
-		if (strlen(v) >= k->size) {
+		if (strlen(v) > config_value_max(k)) {
 			snprintf(msg, msglen, "is too long (at most %zu "
-				 "characters)", k->size - 1);
+				 "characters)", config_value_max(k));
 			return msg;
 		}
 		if ((why = config_check_str(k->kind, v))) {
@@ -468,19 +480,31 @@ static int config_handler(void *user, const char *section, const char *name,
 static char *config_reader(char *str, int num, void *user)
 {
 	struct config_parse *p = user;
-	size_t len;
+	size_t len = 0;
 	char *s, *end;
 	int ch;
 
-	if (!fgets(str, num, p->fp))
+	/* fgets, but counting: a NUL byte must not hide the rest of a line. */
+	while (len + 1 < (size_t)num && (ch = getc(p->fp)) != EOF) {
+		str[len++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	if (!len)
 		return NULL;
+	str[len] = '\0';
 	p->lineno++;
-	len = strlen(str);
-	if (len && str[len - 1] != '\n' && !feof(p->fp)) {
+	if (str[len - 1] != '\n' && !feof(p->fp)) {
 		config_error(p, p->lineno, "line is longer than %d characters",
 			     num - 3);
 		while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
 			;
+		snprintf(str, num, ";\n");
+		return str;
+	}
+	if (strlen(str) != len) {
+		config_error(p, p->lineno, "line contains a NUL byte (not a "
+			     "text file?)");
 		snprintf(str, num, ";\n");
 		return str;
 	}
@@ -575,10 +599,12 @@ static void config_validate(struct config_parse *p)
 			     "sysfs_root: point sysfs_root away from /sys");
 }
 
-int config_load(const char *file, struct config *c, char *err, size_t errlen)
+/* Parses the open stream fp, named file in messages, into *c. */
+static int config_load_fp(const char *file, FILE *fp, struct config *c,
+			  char *err, size_t errlen)
 {
 	struct config_parse p = {
-		.c = c, .file = file, .err = err, .errlen = errlen,
+		.c = c, .file = file, .fp = fp, .err = err, .errlen = errlen,
 	};
 	int rc;
 
@@ -588,15 +614,9 @@ int config_load(const char *file, struct config *c, char *err, size_t errlen)
 		config_error(&p, 0, "path is too long");
 		return -1;
 	}
-	p.fp = fopen(file, "r");
-	if (!p.fp) {
-		config_error(&p, 0, "cannot open: %s", strerror(errno));
-		return -1;
-	}
 	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
 	if (ferror(p.fp))
 		config_error(&p, 0, "read error: %s", strerror(errno));
-	fclose(p.fp);
 	if (rc > 0)
 		config_error(&p, rc, "expected '[section]' or 'key = value'");
 	else if (rc < 0)
@@ -612,17 +632,56 @@ int config_load(const char *file, struct config *c, char *err, size_t errlen)
 	return p.failed ? -1 : 0;
 }
 
-/* A value inih would read back unchanged (no edge space, no comment). */
-static bool config_writable(const char *v)
+int config_load(const char *file, struct config *c, char *err, size_t errlen)
+{
+	FILE *fp = fopen(file, "r");
+	int rc;
+
+	if (!fp) {
+		config_defaults(c);
+		snprintf(err, errlen, "%s: cannot open: %s", file,
+			 strerror(errno));
+		return -1;
+	}
+	rc = config_load_fp(file, fp, c, err, errlen);
+	fclose(fp);
+	return rc;
+}
+
+int config_load_string(const char *name, const char *text, size_t len,
+		       struct config *c, char *err, size_t errlen)
+{
+	/* fmemopen: the very reader a file gets, line numbers and all. */
+	FILE *fp = fmemopen(len ? (void *)text : "", len, "r");
+	int rc;
+
+	if (!fp) {
+		config_defaults(c);
+		snprintf(err, errlen, "%s: cannot read: %s", name,
+			 strerror(errno));
+		return -1;
+	}
+	rc = config_load_fp(name, fp, c, err, errlen);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * A value inih would read back unchanged (no edge space, no comment).
+ * One starting with ';' (loaded from "key =;x") is written without the
+ * space, where inih does not take it for a comment.
+ */
+static bool config_writable(const struct config_key *k, const char *v)
 {
 	size_t n = strlen(v);
 
-	if (strpbrk(v, "\n\r") || strstr(v, " ;") || strstr(v, "\t;"))
+	/* Only '\n' ends a line for the reader: a '\r' inside reads back. */
+	if (strchr(v, '\n') || strstr(v, " ;") || strstr(v, "\t;"))
 		return false;
 	if (n && (isspace((unsigned char)v[0]) ||
-		  isspace((unsigned char)v[n - 1]) || v[0] == ';'))
+		  isspace((unsigned char)v[n - 1])))
 		return false;
-	return n < CONFIG_LINE_MAX - 40;
+	return n <= config_value_max(k);
 }
 
 /* Shortest %g that reads back as the same double. */
@@ -652,7 +711,7 @@ int config_write(const struct config *c, FILE *out)
 				 k->words[*(const int *)f]);
 			break;
 		case K_STR:
-			if (!config_writable(f)) {
+			if (!config_writable(k, f)) {
 				errno = EINVAL;
 				return -1;
 			}
@@ -686,7 +745,8 @@ int config_write(const struct config *c, FILE *out)
 			section = k->section;
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
 		}
-		fprintf(out, "%s =%s%s\n", k->name, val[0] ? " " : "", val);
+		fprintf(out, "%s =%s%s\n", k->name,
+			val[0] && val[0] != ';' ? " " : "", val);
 	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;

@@ -96,6 +96,12 @@ void config_defaults(struct config *c);
  * callers parse into a scratch struct and swap on success.
  */
 int config_load(const char *file, struct config *c, char *err, size_t errlen);
+/*
+ * The same for a config held in memory (len bytes of text, named name in
+ * messages and c->path): what config_load reads a file with.
+ */
+int config_load_string(const char *name, const char *text, size_t len,
+		       struct config *c, char *err, size_t errlen);
 
 /*
  * Writes the config back out as INI, every key, in a form config_load()

@@ -26,6 +26,13 @@ static void sensors_fault(struct sample *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->fault_msg, sizeof(s->fault_msg), fmt, ap);
 	va_end(ap);
+	/*
+	 * It quotes what a garbled file held: keep it one printable line,
+	 * as it goes to the log and, as JSON, to MQTT (no invalid UTF-8).
+	 */
+	for (char *p = s->fault_msg; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
 }
 
 /*

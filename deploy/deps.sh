@@ -31,6 +31,7 @@ TEST_PKGS=(
 	openssh-server openssh-client  # cluster.sh end-to-end test
 	qemu-system-x86 busybox-static cpio kmod xz-utils  # real-kernel GPIO test
 	systemd              # systemd-analyze verify of the unit
+	clang libclang-rt-14-dev  # libFuzzer targets (make fuzz, fuzz_smoke)
 )
 # make bench only.
 BENCH_PKGS=(

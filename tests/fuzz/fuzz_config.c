@@ -1,0 +1,88 @@
+/* fuzz_config.c: agent.conf parser (config_load_string): errors and round trip. */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "fuzz.h"
+
+#define FUZZ_NAME "fuzz.conf"
+
+/* Lines in the text as a reader counts them (a last one without '\n'). */
+static long fuzz_lines(const uint8_t *data, size_t size)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < size; i++)
+		if (data[i] == '\n')
+			n++;
+	return n + (size && data[size - 1] != '\n');
+}
+
+/* "fuzz.conf:LINE: message" with LINE in the file and a message. */
+static void fuzz_check_error(const char *err, long nlines)
+{
+	const char *p = err + strlen(FUZZ_NAME ":");
+	char *end;
+	long line;
+
+	FUZZ_CHECK(!strncmp(err, FUZZ_NAME ":", strlen(FUZZ_NAME ":")),
+		   "error '%s' does not name the file", err);
+	FUZZ_CHECK(isdigit((unsigned char)*p), "error '%s' has no line", err);
+	line = strtol(p, &end, 10);
+	FUZZ_CHECK(line >= 1 && line <= nlines,
+		   "error '%s': line %ld not in 1..%ld", err, line, nlines);
+	FUZZ_CHECK(!strncmp(end, ": ", 2) && end[2], "error '%s' has no "
+		   "message after FILE:LINE", err);
+	FUZZ_CHECK(!strchr(err, '\n'), "error '%s' spans lines", err);
+}
+
+/* A config that loaded is written out and read back to the same struct. */
+static void fuzz_check_round_trip(const struct config *c)
+{
+	struct config back;
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	int rc;
+
+	FUZZ_CHECK(out, "open_memstream");
+	rc = config_write(c, out);
+	fclose(out);
+	FUZZ_CHECK(rc == 0, "config_write refused a config that loaded: %s",
+		   strerror(errno));
+	rc = config_load_string(FUZZ_NAME, text, len, &back, err, sizeof(err));
+	FUZZ_CHECK(rc == 0, "written config does not load: %s\n%s", err,
+		   text);
+	/* Both start from config_defaults' memset: padding compares too. */
+	FUZZ_CHECK(!memcmp(c, &back, sizeof(back)),
+		   "written config reads back different:\n%s", text);
+	free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct config c;
+	char err[512];
+	int rc;
+
+	memset(err, 0, sizeof(err));
+	rc = config_load_string(FUZZ_NAME, (const char *)data, size, &c, err,
+				sizeof(err));
+	FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
+	if (rc < 0) {
+		fuzz_check_error(err, fuzz_lines(data, size));
+		return 0;
+	}
+	FUZZ_CHECK(!strcmp(c.path, FUZZ_NAME), "path '%s'", c.path);
+	FUZZ_CHECK(c.thermal.limit_c > c.thermal.target_c, "limit <= target");
+	FUZZ_CHECK(c.fan.off_c < c.fan.on_c, "off_c >= on_c");
+	FUZZ_CHECK(c.led.nlines == 1 || c.led.nlines == 3, "nlines %zu",
+		   c.led.nlines);
+	FUZZ_CHECK(c.node.name[0] && c.mqtt.client_id[0], "empty name or id");
+	fuzz_check_round_trip(&c);
+	return 0;
+}
