@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include "agent.h"
 #include "sim.h"
+#include "simplant.h"
 
 static char dir[64];
 
@@ -251,6 +252,25 @@ static void test_config_keys(void **state)
 	assert_non_null(strstr(err, "agent.conf:3: [sim] slots"));
 }
 
+/* config.c keeps its own list of profile names: it must match the plant's. */
+static void test_config_knows_every_profile(void **state)
+{
+	struct config c;
+	char err[512], text[128], names[256];
+
+	(void)state;
+	for (const struct simplant_profile *p = simplant_profiles; p->name;
+	     p++) {
+		snprintf(text, sizeof(text), "[sim]\nprofile = %s\n", p->name);
+		assert_int_equal(load(text, &c, err, sizeof(err)), 0);
+	}
+	assert_int_equal(load("[sim]\nprofile = x\n", &c, err, sizeof(err)),
+			 -1);
+	simplant_profile_names(names, sizeof(names));
+	assert_non_null(strstr(err, names));
+	assert_string_equal(strstr(err, names), names);	/* nothing more */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_fan_line),
 		cmocka_unit_test(test_busy_rank_throttles),
 		cmocka_unit_test(test_config_keys),
+		cmocka_unit_test(test_config_knows_every_profile),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
