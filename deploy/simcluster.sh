@@ -228,7 +228,7 @@ free_port() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- --netns: a namespace per node on a bridge -------------------------------
-NET_TAG=prk$(($$ % 100000)) NET_UP=0 BROKER_HOST=127.0.0.1
+NET_TAG=psim$(($$ % 100000)) NET_UP=0 BROKER_HOST=127.0.0.1
 ns_of() { echo "$NET_TAG-n$1"; }
 
 net_up() {
@@ -673,9 +673,11 @@ SUMMARY=$OUT/summary.json
 	echo '}'
 } | jq --arg profile "$PROFILE" --arg amb "$AMB_TEXT" --argjson ts "$TS" \
 	--argjson nodes "$NODES" --argjson slots "$SLOTS" \
+	--argjson netns "$NETNS" --arg tag "$NET_TAG" \
 	'. + { config: { profile: $profile, ambient_c: ($amb | split(",") |
 		map(tonumber)), time_scale: $ts, nodes: $nodes,
-		slots: $slots } }' >"$SUMMARY.tmp"
+		slots: $slots, netns: (if $netns == 1 then $tag else null end)
+	} }' >"$SUMMARY.tmp"
 mv "$SUMMARY.tmp" "$SUMMARY"
 
 # --- the printed summary -----------------------------------------------------

@@ -10,13 +10,14 @@ sim_require
 [ "$(id -u)" = 0 ] || skip "--netns needs root"
 ip netns list >/dev/null 2>&1 || skip "no network namespaces here"
 
-before=$(ip -o link | awk '{ print $2 }' | sort)
 sim_run --netns -n 2 -s 1 -a 40 -t 16 --time-scale 20 --runs paced
 
 S_true '.paced.error < 1e-12' "pi is wrong"
 S_true '[.paced.nodes[] | .samples > 0] | all' "a node reported nothing"
 S_true '.paced.link_bytes > 0' "nothing crossed the node links"
-[ -z "$(ip netns list | grep '^prk')" ] || fail "namespaces left: $(ip netns list)"
-after=$(ip -o link | awk '{ print $2 }' | sort)
-[ "$before" = "$after" ] || fail "links left: $(comm -13 <(echo "$before") <(echo "$after"))"
-echo "ok: pi $(S .paced.pi) in $(S .paced.seconds) s across namespaces"
+# its namespaces and links (named after the tag) are gone
+tag=$(S .config.netns)
+[ -n "$tag" ] && [ "$tag" != null ] || fail "summary.json has no netns tag"
+! ip netns list | grep -q "^$tag-" || fail "namespaces left: $(ip netns list | grep "^$tag-")"
+! ip -o link | grep -q " $tag" || fail "links left: $(ip -o link | grep " $tag")"
+echo "ok: pi $(S .paced.pi) in $(S .paced.seconds) s across namespaces ($tag)"
