@@ -26,6 +26,7 @@ max_len() {
 	fuzz_control) echo 4200 ;;	# two 2048-byte request lines
 	fuzz_control_socket) echo 4200 ;; # long lines; 64 KiB of replies
 	fuzz_fan) echo 64 ;;		# a command word (< 16) and state
+	fuzz_mqtt) echo 300 ;;		# a word (< 16); longer ones are logged cut
 	fuzz_sensors) echo 1536 ;;	# six files of up to 254 bytes
 	*) echo 4096 ;;
 	esac
