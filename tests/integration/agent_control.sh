@@ -88,7 +88,7 @@ for i in $(seq 40); do
 	t_bg "hold$i" "$CTL" -s "$SOCK" pace
 	holders+=("$LAST_PID")
 done
-busy() { ctl status | grep -q '"too many clients"'; }
+busy() { ctl status | grep '"too many clients"' >/dev/null; }
 wait_for 10 busy
 kill -0 "$AGENT_PID" || fail "pirackd died"
 kill "${holders[@]}" 2>/dev/null || true	# refused ones are gone

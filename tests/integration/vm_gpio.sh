@@ -16,9 +16,10 @@ command -v qemu-system-x86_64 >/dev/null ||
 	skip "vm_gpio: qemu-system-x86_64 is not installed (deploy/deps.sh installs qemu-system-x86)"
 
 # links_gpiod BIN SONAME: the binary really uses that libgpiod API
-# (v1 is libgpiod.so.2, v2 is libgpiod.so.3), so both APIs get tested
+# (v1 is libgpiod.so.2, v2 is libgpiod.so.3), so both APIs get tested.
+# grep without -q: under pipefail, -q exiting early can kill ldd (SIGPIPE).
 links_gpiod() {
-	ldd "$1" | grep -q "^[[:space:]]*$2 => /" ||
+	ldd "$1" | grep "^[[:space:]]*$2 => /" >/dev/null ||
 		fail "$1 does not link $2: $(ldd "$1" | grep gpiod || echo 'no libgpiod')"
 }
 

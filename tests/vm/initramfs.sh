@@ -37,7 +37,7 @@ initramfs_libs() {	# copies the shared libraries of program $1
 	local lib dir
 	# "libx.so => /path (0x..)" and "/lib64/ld-linux... (0x..)"; a
 	# missing library ("not found") is an error, not a later surprise
-	if ldd "$1" | grep -q 'not found'; then
+	if ldd "$1" | grep 'not found' >/dev/null; then
 		ldd "$1" >&2
 		die "$1: shared libraries not found"
 	fi

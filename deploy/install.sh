@@ -1,0 +1,169 @@
+#!/bin/sh
+# install.sh: installs pirack on one node: files, a safe default agent
+# config, the pirack user in group gpio, the udev rule and the unit.
+#
+#   deploy/install.sh [--stage DIR] [--setup-only] [--start] [--help]
+#
+# Without --stage it runs 'make install' from this source tree into a
+# scratch directory first. Honours DESTDIR (everything lands below it; the
+# user is then created with useradd --prefix when DESTDIR/etc/passwd exists,
+# and systemd is left alone) and PREFIX (default /usr/local). Idempotent:
+# it changes only what differs, says what it changed, and ends with
+# "install.sh: nothing to change" when there was nothing.
+set -eu
+
+PREFIX=${PREFIX:-/usr/local}
+DESTDIR=${DESTDIR:-}
+stage='' setup_only=0 start=0 changed=0
+here=$(cd "$(dirname "$0")" && pwd)
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+say() { echo "install.sh: $*"; changed=1; }
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--stage) [ $# -ge 2 ] || die "--stage needs a directory"
+		stage=$2; shift ;;
+	--setup-only) setup_only=1 ;;
+	--start) start=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "install.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+scratch=
+cleanup() { [ -z "$scratch" ] || rm -rf "$scratch"; }
+trap cleanup EXIT
+
+# Copies every file of the staged tree whose content differs.
+install_tree() {
+	(cd "$1" && find . -type f -o -type l) | sort | while read -r f; do
+		f=${f#./}
+		if [ -f "$DESTDIR/$f" ] && cmp -s "$1/$f" "$DESTDIR/$f"; then
+			continue
+		fi
+		mkdir -p "$(dirname "$DESTDIR/$f")"
+		cp -p "$1/$f" "$DESTDIR/$f.pirack-new"
+		mv -f "$DESTDIR/$f.pirack-new" "$DESTDIR/$f"
+		echo "/$f"
+	done
+}
+
+# Writes stdin to FILE when FILE is missing (keep=1) or differs (keep=0).
+put_file() {	# file mode keep
+	tmp=$(mktemp)
+	cat >"$tmp"
+	if [ -e "$1" ] && { [ "$3" = 1 ] || cmp -s "$tmp" "$1"; }; then
+		rm -f "$tmp"
+		return 1
+	fi
+	mkdir -p "$(dirname "$1")"
+	chmod "$2" "$tmp"
+	mv -f "$tmp" "$1"
+	return 0
+}
+
+if [ $setup_only = 0 ]; then
+	if [ -z "$stage" ]; then
+		[ -f "$here/../Makefile" ] ||
+			die "no --stage given and no source tree at $here/.."
+		scratch=$(mktemp -d)
+		stage=$scratch/stage
+		make -s -C "$here/.." install DESTDIR="$stage" PREFIX="$PREFIX" \
+			>"$scratch/make.log" 2>&1 ||
+			{ cat "$scratch/make.log" >&2; die "make install failed"; }
+	fi
+	[ -d "$stage" ] || die "$stage: no such directory"
+	files=$(install_tree "$stage")
+	[ -z "$files" ] || say "installed $(echo "$files" | wc -l) files:" \
+		$files
+fi
+
+# A config the agent can run with on any Pi: the fan on GPIO 14 (the
+# gpio-fan overlay's default pin), no LED lines driven (a HAT may own
+# them), no broker until the rack's config replaces this one.
+conf=$DESTDIR/etc/pirack/agent.conf
+if put_file "$conf" 0644 1 <<'CONF'
+; agent.conf: pirackd's default from deploy/install.sh, safe on any Pi.
+; pirack agent-config NODE prints the rack's full config for a node.
+[fan]
+driver = gpio
+chip = gpiochip0
+line = 14
+on_c = 60
+off_c = 50
+
+[led]
+driver = none
+
+[mqtt]
+enabled = false
+CONF
+then
+	say "wrote the default $conf"
+fi
+
+# Debian and Ubuntu give the GPIO chips to root only; Raspberry Pi OS
+# already gives them to group gpio. Same rule, harmless twice.
+rule=$DESTDIR/etc/udev/rules.d/60-pirack-gpio.rules
+if put_file "$rule" 0644 0 <<'RULE'
+# 60-pirack-gpio.rules: GPIO character devices for group gpio (pirackd).
+SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"
+RULE
+then
+	say "installed $rule"
+	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null &&
+	   [ -d /run/udev ]; then
+		udevadm control --reload || true
+		udevadm trigger --subsystem-match=gpio || true
+	fi
+fi
+
+# The pirack system user, in group gpio.
+if [ -z "$DESTDIR" ]; then
+	prefix_opt=
+elif [ -f "$DESTDIR/etc/passwd" ]; then
+	prefix_opt="--prefix $DESTDIR"
+else
+	prefix_opt=skip
+	echo "install.sh: no $DESTDIR/etc/passwd: user pirack not created"
+fi
+if [ "$prefix_opt" != skip ]; then
+	in_db() { grep -q "^$2:" "$DESTDIR/etc/$1"; }
+	if ! in_db group gpio; then
+		# shellcheck disable=SC2086
+		groupadd $prefix_opt --system gpio
+		say "created group gpio"
+	fi
+	if ! in_db passwd pirack; then
+		# shellcheck disable=SC2086
+		useradd $prefix_opt --system --user-group --no-create-home \
+			--home-dir /nonexistent --shell /usr/sbin/nologin \
+			--groups gpio --comment "pirack node agent" pirack
+		say "created user pirack (groups pirack, gpio)"
+	elif ! grep "^gpio:" "$DESTDIR/etc/group" | cut -d: -f4 |
+		tr ',' '\n' | grep -qx pirack; then
+		# shellcheck disable=SC2086
+		usermod $prefix_opt --append --groups gpio pirack
+		say "added user pirack to group gpio"
+	fi
+fi
+
+# systemd: only on the running system.
+if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; then
+	if [ $changed = 1 ]; then
+		systemctl daemon-reload
+	fi
+	if ! systemctl -q is-enabled pirackd 2>/dev/null; then
+		systemctl -q enable pirackd
+		say "enabled pirackd.service"
+	fi
+	if [ $start = 1 ]; then
+		systemctl restart pirackd
+		say "restarted pirackd.service"
+	fi
+fi
+
+[ $changed = 1 ] || echo "install.sh: nothing to change"
