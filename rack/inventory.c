@@ -480,8 +480,9 @@ static void inv_finish(struct inv_parse *p)
 	}
 }
 
-int inventory_load(const char *file, struct inventory *inv, char *err,
-		   size_t errlen)
+/* Parses the open stream f, named file in messages. */
+static int inventory_load_fp(const char *file, FILE *f,
+			     struct inventory *inv, char *err, size_t errlen)
 {
 	struct inv_parse p = {.inv = inv};
 	int rc;
@@ -491,15 +492,10 @@ int inventory_load(const char *file, struct inventory *inv, char *err,
 	strcpy(inv->name, "pirack");
 	strcpy(inv->prefix, "pirack");
 	strcpy(inv->status_username, "pirack");
-	p.f = fopen(file, "r");
-	if (!p.f) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
-		return -1;
-	}
+	p.f = f;
 	rc = ini_parse_stream(inv_reader, &p, inv_handler, &p);
 	if (ferror(p.f))
 		inv_error(&p, p.line + 1, "read error: %s", strerror(errno));
-	fclose(p.f);
 	if (rc > 0 && (!p.errline || (unsigned)rc < p.errline))
 		inv_error(&p, (unsigned)rc,
 			  "syntax error: expected [section], "
@@ -518,6 +514,39 @@ int inventory_load(const char *file, struct inventory *inv, char *err,
 	}
 	inventory_free(inv);
 	return -1;
+}
+
+int inventory_load(const char *file, struct inventory *inv, char *err,
+		   size_t errlen)
+{
+	FILE *f = fopen(file, "r");
+	int rc;
+
+	if (!f) {
+		memset(inv, 0, sizeof(*inv));
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	rc = inventory_load_fp(file, f, inv, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int inventory_load_string(const char *name, const char *text, size_t len,
+			  struct inventory *inv, char *err, size_t errlen)
+{
+	/* fmemopen: the very reader a file gets, line numbers and all. */
+	FILE *f = fmemopen(len ? (void *)text : "", len, "r");
+	int rc;
+
+	if (!f) {
+		memset(inv, 0, sizeof(*inv));
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	rc = inventory_load_fp(name, f, inv, err, errlen);
+	fclose(f);
+	return rc;
 }
 
 void inventory_free(struct inventory *inv)
