@@ -183,21 +183,32 @@ static void inv_section(struct inv_parse *p, const char *name)
 static char *inv_reader(char *str, int num, void *stream)
 {
 	struct inv_parse *p = stream;
-	size_t len;
+	size_t len = 0;
 	char *s, *end;
+	int c;
 
-	if (!fgets(str, num, p->f))
+	/* fgets, but counting: a NUL byte must not hide the rest of a line */
+	while (len + 1 < (size_t)num && (c = getc(p->f)) != EOF) {
+		str[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (!len)
 		return NULL;
+	str[len] = '\0';
 	p->line++;
-	len = strlen(str);
 	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(p->f)) {
-		int c;
-
 		inv_error(p, p->line, "line longer than %d characters",
 			  num - 3);
 		while ((c = fgetc(p->f)) != EOF && c != '\n')
 			;
 		str[0] = '\0'; /* nothing of it reaches the handler */
+		return str;
+	}
+	if (strlen(str) != len) {
+		inv_error(p, p->line, "line contains a NUL byte (not a text "
+			  "file?)");
+		str[0] = '\0';
 		return str;
 	}
 	s = str;
