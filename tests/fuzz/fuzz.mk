@@ -34,6 +34,12 @@ $(FUZZ_O)/obj/%.o: %.c
 $(FUZZ_O)/fuzz_%: $(FUZZ_O)/obj/tests/fuzz/fuzz_%.o $(FUZZ_AGENT_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(AGENT_LIBS)
 
+# rack.conf: the rack tool's objects (and, through agentconf, config.c).
+FUZZ_RACK_OBJS := $(RACK_OBJS:$(O)/%=$(FUZZ_O)/obj/%)
+$(FUZZ_O)/obj/rack/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(RACK_CFLAGS)
+$(FUZZ_O)/obj/tests/fuzz/fuzz_inventory.o: EXTRA_FUZZ_CFLAGS := -Irack
+$(FUZZ_O)/fuzz_inventory: $(FUZZ_RACK_OBJS)
+
 .PHONY: fuzz fuzz-build
 fuzz-build:
 	@if command -v $(FUZZ_CC) >/dev/null; then \
@@ -50,4 +56,5 @@ fuzz: fuzz-build
 # briefly.
 check-extra-builds::
 	@$(MAKE) --no-print-directory fuzz-build
-.SECONDARY: $(FUZZ_AGENT_OBJS) $(FUZZ_SRCS:%.c=$(FUZZ_O)/obj/%.o)
+.SECONDARY: $(FUZZ_AGENT_OBJS) $(FUZZ_SRCS:%.c=$(FUZZ_O)/obj/%.o) \
+	$(FUZZ_RACK_OBJS)

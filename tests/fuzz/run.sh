@@ -28,6 +28,7 @@ max_len() {
 	fuzz_fan) echo 64 ;;		# a command word (< 16) and state
 	fuzz_mqtt) echo 300 ;;		# a word (< 16); longer ones are logged cut
 	fuzz_sensors) echo 1536 ;;	# six files of up to 254 bytes
+	fuzz_inventory) echo 8192 ;;	# a rack of nodes, lines of 200
 	*) echo 4096 ;;
 	esac
 }
