@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# libpirackpace with a running pirackd (sim GPIO, fake sysfs): the pace and
+# the node name come from the agent, the job shows in the agent's status;
+# an agent killed, or hung, during a paced run: the job still finishes with
+# the same bits, pacing from sysfs.
+source "$(dirname "$0")/../lib.sh"
+t_init
+# MPICH's hydra by its own name (see mpi_pi.sh).
+MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
+	skip "mpiexec not installed"
+[ -x "$BIN/pirackd" ] || skip "pirackd not built"
+[ -f "$TOP/tests/agent_lib.sh" ] || skip "tests/agent_lib.sh missing"
+# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
+export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+source "$TOP/tests/agent_lib.sh"
+
+agent_setup			# node "testnode", its zone at 40 C
+agent_start
+# The ranks' own sysfs tree is cool: a pace below 1 can only be the
+# agent's, and after the agent is gone they pace at 1 from this tree.
+fake_zone "$T/cool" thermal_zone0 40000
+export PIRACK_SOCKET=$SOCK PIRACK_SYSFS_ROOT=$T/cool
+pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
+run_pi() { timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json "$@" \
+	   2>>"$T/ranks.log"; }
+
+ref=$(run_pi -i 2e8 --pace off) || fail "pirack-pi --pace off failed"
+jq -e '.nodes | length == 1 and .[0].node == "testnode" and
+       .[0].source == "agent"' <<<"$ref" >/dev/null ||
+	fail "ranks not grouped by the agent's node name: $ref"
+
+# A hot node: the agent's controller gives about 0.5 at 65 C.
+set_temp 65000
+wait_for 10 status_until '.temp_c == 65 and .pace < 0.8'
+out=$(run_pi -i 2e8 --chunk-ms 5) || fail "paced pirack-pi failed"
+echo "with the agent: $out"
+jq -e '.nodes[0].source == "agent" and .mean_pace < 0.8 and
+       .mean_pace > 0.2 and .sleep_s > 0' <<<"$out" >/dev/null ||
+	fail "pace not taken from the agent: $out"
+[ "$(pi_of "$out")" = "$(pi_of "$ref")" ] || fail "pi changed"
+# The node's lead rank reported the job; the last report says it is done.
+st=$(ctl status)
+jq -e '.job.job == "pirack-pi" and .job.ranks == 2 and .job.nodes == 1 and
+       .job.done == true and .job.mode == "node"' <<<"$st" >/dev/null ||
+	fail "job not in the agent's status: $st"
+
+# pirack-temps reads the same agent: its temperature, fan and the
+# firmware's throttle word, one row.
+mkdir -p "$SYS/devices/platform/soc/soc:firmware"
+echo 50005 >"$SYS/devices/platform/soc/soc:firmware/get_throttled"
+wait_for 10 status_until '.throttled.raw == 327685'
+out=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --json 2>>"$T/ranks.log") ||
+	fail "pirack-temps failed"
+jq -e '.nodes == [.nodes[0]] and .nodes[0].node == "testnode" and
+       .nodes[0].ranks == 2 and .nodes[0].temp_c == 65 and
+       .nodes[0].source == "agent" and .nodes[0].fan == "on" and
+       .nodes[0].pace < 0.8 and .nodes[0].get_throttled == "0x50005" and
+       .nodes[0].throttled' <<<"$out" >/dev/null ||
+	fail "pirack-temps with the agent: $out"
+# ... and is no job: the agent still shows pirack-pi's report.
+ctl status | jq -e '.job.job == "pirack-pi"' >/dev/null ||
+	fail "pirack-temps replaced the job: $(ctl status)"
+
+# Killed mid-run: hotter, so the run lasts; kill once the job shows up.
+set_temp 68000
+wait_for 10 status_until '.pace < 0.4'
+ctl 'report {"job":"none"}' >/dev/null	# forget the finished job
+t_bg killed timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i 3e9 \
+	--chunk-ms 5
+run=$LAST_PID
+wait_for 30 status_until '.job.job == "pirack-pi" and .job.done == false'
+kill -KILL "$AGENT_PID"
+wait "$run" || fail "the job failed after its agent was killed"
+out=$(grep '^{' "$T/killed.log")
+echo "agent killed: $out"
+grep -q 'lost the agent' "$T/killed.log" ||
+	fail "no warning about the lost agent: $(cat "$T/killed.log")"
+jq -e '.nodes[0].source == "sysfs" and .error <= 2e-15' <<<"$out" \
+	>/dev/null || fail "after the agent died: $out"
+ref2=$(run_pi -i 3e9 --pace off) || fail "reference run failed"
+[ "$(pi_of "$out")" = "$(pi_of "$ref2")" ] || fail "pi changed: $out"
+
+# Hung (stopped) mid-run: requests time out, the job goes on.
+agent_start
+wait_for 10 status_until '.pace < 0.4'
+t_bg hung timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i 3e9 \
+	--chunk-ms 5
+run=$LAST_PID
+wait_for 30 status_until '.job.job == "pirack-pi" and .job.done == false'
+kill -STOP "$AGENT_PID"
+wait "$run" || { kill -CONT "$AGENT_PID"; fail "the job failed with a hung agent"; }
+kill -CONT "$AGENT_PID"
+out=$(grep '^{' "$T/hung.log")
+echo "agent hung: $out"
+grep -q 'no reply within' "$T/hung.log" ||
+	fail "no warning about the hung agent: $(cat "$T/hung.log")"
+[ "$(pi_of "$out")" = "$(pi_of "$ref2")" ] || fail "pi changed: $out"
+echo ok

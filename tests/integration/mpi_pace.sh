@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Pacing without an agent: fake sysfs trees; a hot node sleeps (busy
+# fraction near its pace), a cool one does not; uniform mode holds every
+# node at the hottest one's pace; node mode gives the cool node more work;
+# the bits of pi never change.
+source "$(dirname "$0")/../lib.sh"
+t_init
+# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
+# may own the "mpiexec" alternative, and -env is hydra's syntax.
+MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
+	skip "mpiexec not installed"
+[ -x "$BIN/pirack-pi" ] || fail "$BIN/pirack-pi not built"
+# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
+export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+export PIRACK_SOCKET=$T/none.sock
+# The agent's defaults: target 70, limit 80. At 65 C the controller starts
+# at pace 0.5 (half a band below target) and rises slowly; at 40 C it is 1.
+fake_zone "$T/hot" thermal_zone0 65000
+fake_zone "$T/cool" thermal_zone0 40000
+# Two-node runs pit a cool node against a much hotter one (pace ~0.15), so
+# that the difference shows even when the loaded machine starves a rank.
+fake_zone "$T/hotter" thermal_zone0 68500
+N=2e8
+pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
+
+one() {	# ROOT MODE -> $OUT; both ranks on one node
+	local root=$1 mode=$2
+	OUT=$(PIRACK_SYSFS_ROOT=$root timeout 120 "$MPIEXEC" -n 2 \
+		"$BIN/pirack-pi" --json -i $N --pace "$mode" --chunk-ms 5 \
+		2>>"$T/stderr.log") || fail "pirack-pi --pace $mode failed"
+}
+
+two() {	# MODE -> $OUT; node "hot" and node "cool", one rank each
+	OUT=$(timeout 120 "$MPIEXEC" \
+		-n 1 -env PIRACK_NODE hot -env PIRACK_SYSFS_ROOT "$T/hotter" \
+		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 : \
+		-n 1 -env PIRACK_NODE cool -env PIRACK_SYSFS_ROOT "$T/cool" \
+		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 \
+		2>>"$T/stderr.log") || fail "pirack-pi hot+cool --pace $1 failed"
+}
+
+one "$T/cool" off
+ref=$(pi_of "$OUT")
+
+# (busy_fraction also counts the wait for the last chunk of the other rank)
+one "$T/cool" node
+echo "cool: $OUT"
+jq -e '.mean_pace >= 0.99 and .sleep_s < 0.01 and .busy_fraction > 0.8
+       and .nodes[0].source == "sysfs"' <<<"$OUT" >/dev/null ||
+	fail "a cool node was paced: $OUT"
+[ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed"
+
+one "$T/hot" node
+echo "hot: $OUT"
+# Generous bands: the machine is shared and the controller integrates.
+jq -e '.mean_pace > 0.3 and .mean_pace < 0.75 and .sleep_s > 0
+       and (.busy_fraction - .mean_pace | fabs) < 0.15' <<<"$OUT" >/dev/null ||
+	fail "a hot node did not sleep to its pace: $OUT"
+[ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed when paced"
+
+two uniform
+echo "uniform: $OUT"
+jq -e '[.nodes[] | .mean_pace < 0.8] | all' <<<"$OUT" >/dev/null ||
+	fail "uniform: the cool node did not follow the hot one: $OUT"
+# Waiting for the round's slowest rank does not burn the CPU (MPICH's
+# blocking calls would poll at full speed): CPU well below wall time.
+jq -e '[.nodes[] | .cpu_s < 0.8 * $s] | all' --argjson s "$(jq .seconds <<<"$OUT")" \
+	<<<"$OUT" >/dev/null || fail "uniform: idle ranks spun: $OUT"
+[ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed in uniform mode"
+
+two node
+echo "node: $OUT"
+jq -e '(.nodes[] | select(.node == "cool") | .share) >
+       (.nodes[] | select(.node == "hot") | .share)
+       and (.nodes[] | select(.node == "cool") | .mean_pace) > 0.99' \
+	<<<"$OUT" >/dev/null || fail "node: the cool node did not do more: $OUT"
+[ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed in node mode"
+# The refresh period: PIRACK_PACE_REFRESH_S (the simulated cluster, faster
+# than real time, shortens it); 20 chunks of 10 ms.
+r=$(PIRACK_SYSFS_ROOT=$T/hot timeout 60 "$MPIEXEC" -n 1 \
+	"$BIN/tests/bench/pace_overhead" 20 10 2>/dev/null | jq .readings)
+[ "$r" -le 2 ] || fail "$r readings in 0.2 s with the default 1 s period"
+r=$(PIRACK_SYSFS_ROOT=$T/hot PIRACK_PACE_REFRESH_S=0.02 timeout 60 \
+	"$MPIEXEC" -n 1 "$BIN/tests/bench/pace_overhead" 20 10 2>/dev/null |
+	jq .readings)
+[ "$r" -ge 5 ] || fail "$r readings in 0.2 s with a 0.02 s period"
+echo ok

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# pirack-temps: one row per node (ranks merged), sorted, then max/min/mean;
+# per-rank fake sysfs roots through MPMD -env, no agent.
+source "$(dirname "$0")/../lib.sh"
+t_init
+# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
+# may own the "mpiexec" alternative, and -env is hydra's syntax.
+MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
+	skip "mpiexec not installed"
+# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
+export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+export PIRACK_SOCKET=$T/none.sock
+fake_zone "$T/n0" thermal_zone0 45000
+fake_zone "$T/n1" thermal_zone0 61000
+fake_zone "$T/n1" thermal_zone1 67500 gpu-thermal	# the hotter zone counts
+mkdir -p "$T/n2"					# no sensor at all
+# n1's Pi firmware reports throttling now (bit 2) and since boot (bit 18).
+mkdir -p "$T/n1/devices/platform/soc/soc:firmware"
+echo 40004 >"$T/n1/devices/platform/soc/soc:firmware/get_throttled"
+
+temps() {
+	timeout 120 "$MPIEXEC" \
+		-n 2 -env PIRACK_NODE n1 -env PIRACK_SYSFS_ROOT "$T/n1" "$BIN/pirack-temps" "$@" : \
+		-n 1 -env PIRACK_NODE n2 -env PIRACK_SYSFS_ROOT "$T/n2" "$BIN/pirack-temps" "$@" : \
+		-n 3 -env PIRACK_NODE n0 -env PIRACK_SYSFS_ROOT "$T/n0" "$BIN/pirack-temps" "$@"
+}
+
+out=$(temps 2>"$T/err.log") || fail "pirack-temps failed"
+echo "$out"
+rows=$(awk 'NR > 1 && $1 ~ /^n[0-9]$/ { print $1, $2, $3, $6, $7 }' <<<"$out")
+[ "$rows" = "n0 3 45.0 no -
+n1 2 67.5 yes 0x40004
+n2 1 - no -" ] || fail "rows: $rows"
+grep -qx 'max 67.5 C (n1), min 45.0 C (n0), mean 56.2 C over 2 of 3 nodes' \
+	<<<"$out" || fail "summary line: $out"
+
+out=$(temps --json 2>"$T/err.log") || fail "pirack-temps --json failed"
+jq -e '[.nodes[].node] == ["n0","n1","n2"] and
+       [.nodes[].ranks] == [3,2,1] and .max_c == 67.5 and .min_c == 45 and
+       .mean_c == 56.25 and .nodes[2].temp_c == null and
+       .nodes[2].source == "none" and .nodes[1].source == "sysfs" and
+       .nodes[0].pace == 1 and .nodes[1].pace < 0.5 and
+       .nodes[1].throttled and (.nodes[0].throttled | not) and
+       .nodes[1].get_throttled == "0x40004" and .nodes[0].get_throttled == null' <<<"$out" >/dev/null ||
+	fail "json: $out"
+echo ok
