@@ -40,6 +40,14 @@ $(FUZZ_O)/obj/rack/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(RACK_CFLAGS)
 $(FUZZ_O)/obj/tests/fuzz/fuzz_inventory.o: EXTRA_FUZZ_CFLAGS := -Irack
 $(FUZZ_O)/fuzz_inventory: $(FUZZ_RACK_OBJS)
 
+# libpirackpace reading the agent's replies: mpi/ objects need mpi.h.
+FUZZ_MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags mpich 2>/dev/null) -Impi \
+		   $(CJSON_CFLAGS)
+$(FUZZ_O)/obj/mpi/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(FUZZ_MPI_CFLAGS)
+$(FUZZ_O)/obj/tests/fuzz/fuzz_pace_agent.o: EXTRA_FUZZ_CFLAGS := \
+	$(FUZZ_MPI_CFLAGS)
+$(FUZZ_O)/fuzz_pace_agent: $(FUZZ_O)/obj/mpi/pace_agent.o
+
 .PHONY: fuzz fuzz-build
 fuzz-build:
 	@if command -v $(FUZZ_CC) >/dev/null; then \
@@ -57,4 +65,4 @@ fuzz: fuzz-build
 check-extra-builds::
 	@$(MAKE) --no-print-directory fuzz-build
 .SECONDARY: $(FUZZ_AGENT_OBJS) $(FUZZ_SRCS:%.c=$(FUZZ_O)/obj/%.o) \
-	$(FUZZ_RACK_OBJS)
+	$(FUZZ_RACK_OBJS) $(FUZZ_O)/obj/mpi/pace_agent.o
