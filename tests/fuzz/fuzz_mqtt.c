@@ -1,4 +1,4 @@
-/* fuzz_mqtt.c: MQTT command payloads (fan/set, led/set) as mqtt.c takes them. */
+/* fuzz_mqtt.c: MQTT command payloads (fan/set, led/set) as mqtt.c takes them */
 #include <ctype.h>
 #include <math.h>
 #include <stddef.h>

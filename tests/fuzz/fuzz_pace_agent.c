@@ -1,4 +1,4 @@
-/* fuzz_pace_agent.c: libpirackpace reading the agent's replies (pace_agent.c). */
+/* fuzz_pace_agent.c: libpirackpace reading the replies of a (fake) agent. */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
