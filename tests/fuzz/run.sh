@@ -26,7 +26,7 @@ max_len() {
 	fuzz_control) echo 4200 ;;	# two 2048-byte request lines
 	fuzz_control_socket) echo 4200 ;; # long lines; 64 KiB of replies
 	fuzz_fan) echo 64 ;;		# a command word (< 16) and state
-	fuzz_mqtt) echo 300 ;;		# a word (< 16); longer: cut in logs
+	fuzz_mqtt) echo 300 ;;		# a word (< 16); longer ones cut
 	fuzz_sensors) echo 1536 ;;	# six files of up to 254 bytes
 	fuzz_inventory) echo 8192 ;;	# a rack of nodes, lines of 200
 	fuzz_pace_agent) echo 9000 ;;	# replies up to 8192 bytes and more
