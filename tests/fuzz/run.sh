@@ -30,6 +30,7 @@ max_len() {
 	fuzz_sensors) echo 1536 ;;	# six files of up to 254 bytes
 	fuzz_inventory) echo 8192 ;;	# a rack of nodes, lines of 200
 	fuzz_pace_agent) echo 9000 ;;	# replies up to 8192 bytes and more
+	fuzz_pi_args) echo 512 ;;	# a command line
 	*) echo 4096 ;;
 	esac
 }
