@@ -38,6 +38,23 @@ struct config_key {
 };
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
+/*
+ * The names of agent/simplant.c's profiles, kept here so that config.o
+ * links alone (the pirack tool uses it); test_sim checks the two agree.
+ */
+#define SIM_PROFILE_NAMES \
+	"pi4-bare, pi4-heatsink-fan, pi5-bare, pi5-active-cooler"
+static const char *const sim_profiles[] = {
+	"pi4-bare", "pi4-heatsink-fan", "pi5-bare", "pi5-active-cooler", NULL
+};
+
+static bool config_word_in(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(w, *list))
+			return true;
+	return false;
+}
 static const char *const fan_words[] = { "gpio", "pwm", "kernel", "none",
 					 NULL };
 static const char *const led_words[] = { "gpio", "none", NULL };
@@ -89,6 +106,8 @@ static const struct config_key config_keys[] = {
 	{ "control", "socket", K_STR, F(control.socket), .kind = S_SOCKET },
 	{ "sim", "ambient_c", K_DOUBLE, F(sim.ambient_c), R(-40, 60) },
 	{ "sim", "time_scale", K_DOUBLE, F(sim.time_scale), R(0.001, 10000) },
+	{ "sim", "profile", K_STR, F(sim.profile), .kind = S_NAME },
+	{ "sim", "slots", K_INT, F(sim.slots), R(1, 64) },
 };
 #undef F
 #undef R
@@ -206,8 +225,10 @@ void config_defaults(struct config *c)
 	strcpy(c->mqtt.discovery_prefix, "homeassistant");
 	c->mqtt.keepalive_s = 30;
 	strcpy(c->control.socket, "/run/pirack/agent.sock");
+	strcpy(c->sim.profile, "pi4-bare");
 	c->sim.ambient_c = 25;
 	c->sim.time_scale = 1;
+	c->sim.slots = 4;
 }
 
 static bool config_namechars(const char *v)
@@ -578,6 +599,10 @@ static void config_validate(struct config_parse *p)
 					     "keyfile"),
 			     "[mqtt] certfile and keyfile go together: set "
 			     "both or neither");
+	if (!config_word_in(c->sim.profile, sim_profiles))
+		config_error(p, config_line(p, "sim", "profile"),
+			     "[sim] profile '%s' is unknown: one of %s",
+			     c->sim.profile, SIM_PROFILE_NAMES);
 	if (c->thermal.source == THERMAL_SIM &&
 	    !strcmp(c->thermal.sysfs_root, "/sys"))
 		config_error(p, config_later(p, "thermal", "source", "thermal",

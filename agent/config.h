@@ -80,8 +80,10 @@ struct config {
 	} control;
 
 	struct {
+		char profile[CONFIG_NAME_MAX];	/* default pi4-bare */
 		double ambient_c;		/* default 25 */
 		double time_scale;		/* default 1 */
+		int slots;			/* default 4: busy ranks = full */
 	} sim;
 };
 

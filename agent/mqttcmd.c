@@ -34,14 +34,21 @@ void mqttcmd_escape(const void *payload, int len, char *out, size_t outlen)
 
 	if (!outlen)
 		return;
-	for (i = 0; s && i < len && o + 5 < outlen; i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+	for (i = 0; s && i < len; i++) {
+		int plain = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+			    s[i] != '\\';
+		/* room for this byte, and for the "..." if more follow */
+		size_t need = (plain ? 1 : 4) + (i + 1 < len ? 3 : 0);
+
+		if (o + need >= outlen)
+			break;
+		if (plain)
 			out[o++] = (char)s[i];
 		else
 			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
 					      s[i]);
 	}
-	if (s && i < len && o + 4 < outlen)
+	if (s && i < len && o + 3 < outlen)
 		o += (size_t)snprintf(out + o, outlen - o, "...");
 	out[o] = '\0';
 }

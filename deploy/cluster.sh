@@ -8,7 +8,8 @@
 # node's password once), then installs what differs: the /etc/hosts block,
 # ~/machinefile, /etc/pirack/agent.conf (pirack agent-config NODE),
 # /etc/pirack/rack.conf and the pirack files (binaries, unit, man pages);
-# runs install.sh --setup-only (user, group, udev rule) and restarts the
+# runs install.sh --setup-only (user, groups, udev rule; the SSH user joins
+# group pirack for the agent's socket) and restarts the
 # agent when its files changed. Prints one line per node saying what
 # changed; a node that cannot be reached is reported and skipped, the
 # others go on. A second run changes nothing. Exit status: 0 when every
@@ -194,7 +195,7 @@ node_setup() {
 
 	# 4. user, group, udev rule; then the agent, when its files changed
 	if [ $pkg -gt 0 ]; then
-		remote "$sudo env DESTDIR=$rootq sh $rootq/$INSTALL_SH --setup-only" \
+		remote "$sudo env DESTDIR=$rootq sh $rootq/$INSTALL_SH --setup-only --mpi-user \$(id -un)" \
 			>"$err" 2>&1 || {
 			echo "$name: FAILED install.sh --setup-only ($(tail -n 1 "$err"))"
 			return 1

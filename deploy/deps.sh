@@ -74,3 +74,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# python3-mpi4py (make bench) brings Open MPI, whose mpicc/mpirun
+# alternatives outrank MPICH's: keep MPICH as the system's MPI.
+if [ -e /usr/bin/mpicc.mpich ] && command -v update-alternatives >/dev/null; then
+	$SUDO update-alternatives --quiet --set mpi /usr/bin/mpicc.mpich 2>/dev/null || true
+	$SUDO update-alternatives --quiet --set mpirun /usr/bin/mpirun.mpich 2>/dev/null || true
+fi

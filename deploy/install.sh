@@ -2,22 +2,25 @@
 # install.sh: installs pirack on one node: files, a safe default agent
 # config, the pirack user in group gpio, the udev rule and the unit.
 #
-#   deploy/install.sh [--stage DIR] [--setup-only] [--start] [--help]
+#   deploy/install.sh [--stage DIR] [--setup-only] [--mpi-user USER]
+#                     [--start] [--help]
 #
 # Without --stage it runs 'make install' from this source tree into a
-# scratch directory first. Honours DESTDIR (everything lands below it; the
-# user is then created with useradd --prefix when DESTDIR/etc/passwd exists,
-# and systemd is left alone) and PREFIX (default /usr/local). Idempotent:
-# it changes only what differs, says what it changed, and ends with
-# "install.sh: nothing to change" when there was nothing.
+# scratch directory first. --mpi-user adds USER (who runs the MPI jobs)
+# to group pirack, which owns the agent's socket (mode 0660). Honours
+# DESTDIR (everything lands below it; the user is then created with
+# useradd --prefix when DESTDIR/etc/passwd exists, and systemd is left
+# alone) and PREFIX (default /usr/local). Idempotent: it changes only what
+# differs, says what it changed, and ends with "install.sh: nothing to
+# change" when there was nothing.
 set -eu
 
 PREFIX=${PREFIX:-/usr/local}
 DESTDIR=${DESTDIR:-}
-stage='' setup_only=0 start=0 changed=0
+stage='' setup_only=0 start=0 changed=0 mpi_user=''
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 say() { echo "install.sh: $*"; changed=1; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 
@@ -26,6 +29,8 @@ while [ $# -gt 0 ]; do
 	--stage) [ $# -ge 2 ] || die "--stage needs a directory"
 		stage=$2; shift ;;
 	--setup-only) setup_only=1 ;;
+	--mpi-user) [ $# -ge 2 ] || die "--mpi-user needs a user name"
+		mpi_user=$2; shift ;;
 	--start) start=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "install.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -148,6 +153,17 @@ if [ "$prefix_opt" != skip ]; then
 		# shellcheck disable=SC2086
 		usermod $prefix_opt --append --groups gpio pirack
 		say "added user pirack to group gpio"
+	fi
+	# the agent's socket is pirack:pirack 0660: the MPI ranks' user joins
+	if [ -n "$mpi_user" ] && [ "$mpi_user" != pirack ]; then
+		if ! in_db passwd "$mpi_user"; then
+			echo "install.sh: no user $mpi_user: not added to group pirack" >&2
+		elif ! grep "^pirack:" "$DESTDIR/etc/group" | cut -d: -f4 |
+			tr ',' '\n' | grep -qx "$mpi_user"; then
+			# shellcheck disable=SC2086
+			usermod $prefix_opt --append --groups pirack "$mpi_user"
+			say "added user $mpi_user to group pirack (the agent's socket)"
+		fi
 	fi
 fi
 

@@ -1,3 +1,788 @@
 #!/usr/bin/env bash
-# The simulated cluster (make demo): not built yet.
-echo "make demo: the simulated cluster is not built yet (see README.md)."
+# deploy/simcluster.sh: the simulated cluster behind `make demo` (a broker,
+# one simulated pirackd per node, pirack-pi over mpiexec paced and unpaced,
+# a live view, then a summary, a trace and a picture).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() {
+	cat <<EOF
+Usage: deploy/simcluster.sh [OPTION]...
+Runs a simulated pirack cluster on this machine: a throw-away mosquitto on
+loopback, one pirackd per node with a simulated thermal plant ([thermal]
+source = sim) and simulated GPIO, and the MPI pi computation (pirack-pi)
+across all nodes, once paced by the agents and once unpaced for comparison.
+Each run starts from cold agents (idle temperature). Shows a live line per
+node while it runs and a summary at the end; writes OUT/trace.csv,
+OUT/summary.json and OUT/thermal.png. Stops everything it started on exit,
+Ctrl-C or failure.
+
+  -n, --nodes N         simulated nodes (default 4)
+  -s, --slots N         ranks per node (default 4)
+  -t, --seconds S       rough length of the whole demo (default \$DEMO_SECONDS,
+                        else 60); sizes the job and the time scale
+  -p, --profile NAME    thermal profile of every node (default pi4-bare):
+                        pi4-bare, pi4-heatsink-fan, pi5-bare,
+                        pi5-active-cooler
+  -a, --ambient LIST    ambient air per node in degC, comma list, the last
+                        value repeating (default 46,47,48,50: a closed rack,
+                        warmer towards the top)
+      --time-scale X    physics runs X times faster than the clock (default 10)
+  -m, --mode MODE       pacing of the paced run: uniform (default) or node
+                        (node mode's shared work counter stalls when 16
+                        ranks share 2 cores; on real nodes it is the
+                        better mode for pi)
+      --runs LIST       runs in order, comma list of paced (pacing by
+                        --mode), unpaced, node, uniform (default
+                        paced,unpaced); each is a key of summary.json
+      --target C        the agents' target_c (default 70)
+      --limit C         the agents' limit_c (default 80)
+      --interval-ms MS  the agents' sampling period (default: one simulated
+                        second, 1000 / time scale)
+      --intervals N     pi intervals (default: sized by a short calibration
+                        run to the time budget)
+      --kill-agent NODE@S
+                        SIGKILL NODE's agent S seconds into each paced run;
+                        then, as systemd's ExecStopPost would, run
+                        \`pirackd --failsafe\` for it (fan on)
+  -o, --out DIR         output directory (default build/demo)
+  -b, --build DIR       directory of the binaries (default build)
+      --netns           (root) each node in its own network namespace with
+                        its own address (veth + bridge, a private 10.x
+                        subnet); mpiexec starts the ranks in them through
+                        hydra's ssh launcher, so MPI traffic crosses the
+                        node links; all undone on exit
+  -q, --quiet           no live lines
+  -h, --help            this text
+
+Needs mosquitto, mosquitto-clients, mpich, jq and gnuplot-nox
+(deploy/deps.sh). Exit status: 0 done, 1 a step failed, 2 bad usage.
+EOF
+}
+
+die() { echo "simcluster: $*" >&2; exit 1; }
+bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
+
+NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
+AMBIENT=46,47,48,50 TIME_SCALE= MODE=uniform RUNS=paced,unpaced
+TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= KILL= OUT=$TOP/build/demo
+BUILD=$TOP/build QUIET=0 NETNS=0
+
+while [ $# -gt 0 ]; do
+	opt=$1
+	case $opt in
+	--*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}"; continue ;;
+	esac
+	need() { [ $# -ge 2 ] || bad_usage "option $opt needs a value"; }
+	case $opt in
+	-n|--nodes) need "$@"; NODES=$2; shift ;;
+	-s|--slots) need "$@"; SLOTS=$2; shift ;;
+	-t|--seconds) need "$@"; TOTAL_S=$2; shift ;;
+	-p|--profile) need "$@"; PROFILE=$2; shift ;;
+	-a|--ambient) need "$@"; AMBIENT=$2; shift ;;
+	--time-scale) need "$@"; TIME_SCALE=$2; shift ;;
+	-m|--mode) need "$@"; MODE=$2; shift ;;
+	--runs) need "$@"; RUNS=$2; shift ;;
+	--target) need "$@"; TARGET=$2; shift ;;
+	--limit) need "$@"; LIMIT=$2; shift ;;
+	--interval-ms) need "$@"; INTERVAL_MS=$2; shift ;;
+	--intervals) need "$@"; INTERVALS=$2; shift ;;
+	--kill-agent) need "$@"; KILL=$2; shift ;;
+	-o|--out) need "$@"; OUT=$2; shift ;;
+	-b|--build) need "$@"; BUILD=$2; shift ;;
+	-q|--quiet) QUIET=1 ;;
+	--netns) NETNS=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) bad_usage "unknown option '$opt'" ;;
+	esac
+	shift
+done
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
+is_num() { [[ $1 =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; }
+is_uint "$NODES" && [ "$NODES" -le 16 ] ||
+	bad_usage "--nodes '$NODES': a number from 1 to 16"
+is_uint "$SLOTS" && [ "$SLOTS" -le 16 ] ||
+	bad_usage "--slots '$SLOTS': a number from 1 to 16"
+is_uint "$TOTAL_S" && [ "$TOTAL_S" -ge 10 ] ||
+	bad_usage "--seconds '$TOTAL_S': whole seconds, at least 10"
+is_num "$TARGET" && is_num "$LIMIT" &&
+	awk -v t="$TARGET" -v l="$LIMIT" 'BEGIN { exit !(t < l) }' ||
+	bad_usage "--target $TARGET / --limit $LIMIT: numbers, target below limit"
+[ -z "$INTERVAL_MS" ] || is_uint "$INTERVAL_MS" || bad_usage "--interval-ms '$INTERVAL_MS': a number"
+[ -z "$TIME_SCALE" ] || { is_num "$TIME_SCALE" &&
+	awk -v x="$TIME_SCALE" 'BEGIN { exit !(x > 0) }'; } ||
+	bad_usage "--time-scale '$TIME_SCALE': a positive number"
+[ -z "$INTERVALS" ] || is_uint "$INTERVALS" ||
+	bad_usage "--intervals '$INTERVALS': a positive integer"
+case $MODE in node|uniform) ;; *) bad_usage "--mode '$MODE': node or uniform" ;; esac
+IFS=, read -r -a RUN_LIST <<<"$RUNS"
+[ ${#RUN_LIST[@]} -gt 0 ] || bad_usage "--runs: empty"
+for r in "${RUN_LIST[@]}"; do
+	case $r in paced|unpaced|node|uniform) ;;
+	*) bad_usage "--runs: '$r' is not paced, unpaced, node or uniform" ;;
+	esac
+done
+IFS=, read -r -a AMB_LIST <<<"$AMBIENT"
+for x in "${AMB_LIST[@]}"; do
+	is_num "$x" || bad_usage "--ambient: '$x' is not a temperature"
+done
+KILL_NODE= KILL_AT=
+if [ -n "$KILL" ]; then
+	[[ $KILL =~ ^(n[0-9]+)@([0-9]+(\.[0-9]+)?)$ ]] ||
+		bad_usage "--kill-agent '$KILL': NODE@SECONDS, e.g. n1@5"
+	KILL_NODE=${BASH_REMATCH[1]} KILL_AT=${BASH_REMATCH[2]}
+	[ "${KILL_NODE#n}" -lt "$NODES" ] ||
+		bad_usage "--kill-agent: no node $KILL_NODE (nodes n0..n$((NODES - 1)))"
+fi
+if [ $NETNS = 1 ]; then
+	[ "$(id -u)" = 0 ] || bad_usage "--netns needs root (network namespaces)"
+	command -v ip >/dev/null || die "ip is not installed (iproute2)"
+fi
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
+
+for b in pirackd pirack-pi; do
+	[ -x "$BUILD/$b" ] || die "$BUILD/$b is missing: run make first"
+done
+CTL=$BUILD/tests/tools/ctl
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+for t in "$MOSQUITTO" mosquitto_sub mpiexec jq gnuplot; do
+	command -v "$t" >/dev/null ||
+		die "$t is not installed (deploy/deps.sh installs it)"
+done
+
+ambient_of() {	# node index -> ambient
+	local i=$1
+	[ "$i" -lt ${#AMB_LIST[@]} ] || i=$((${#AMB_LIST[@]} - 1))
+	echo "${AMB_LIST[$i]}"
+}
+
+# --- everything started is recorded here and stopped on exit -----------
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/pirack-demo.XXXXXX")
+PIDS=()
+
+stop_pid() {	# pid: TERM, then KILL after 3 s
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 60); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	[ $NETNS = 1 ] && net_down
+	if [ $rc -ne 0 ]; then
+		for f in "$RUN"/*/*.log "$RUN"/*/*/agent.log; do
+			[ -s "$f" ] || continue
+			echo "--- ${f#"$RUN"/}" >&2
+			tail -n 15 "$f" >&2
+		done
+	fi
+	[ -n "${SIMCLUSTER_KEEP:-}" ] && echo "kept $RUN" >&2 || rm -rf "$RUN"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'echo; echo "simcluster: interrupted" >&2; exit 130' INT TERM
+
+bg() {	# log cmd...: background, remembered for cleanup
+	local log=$1; shift
+	"$@" >"$log" 2>&1 &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
+wait_for() {	# secs what cmd...: poll a condition with a deadline
+	local secs=$1 what=$2; shift 2
+	local end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || die "timed out after ${secs}s waiting for $what"
+		sleep 0.05
+	done
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+free_port() {
+	if [ -x "$BUILD/tests/tools/freeport" ]; then
+		"$BUILD/tests/tools/freeport"
+		return
+	fi
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	die "no free TCP port found"
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- --netns: a namespace per node on a bridge -------------------------------
+NET_TAG=psim$(($$ % 100000)) NET_UP=0 BROKER_HOST=127.0.0.1
+ns_of() { echo "$NET_TAG-n$1"; }
+
+net_up() {
+	local i ns
+	for _ in $(seq 20); do
+		NET_PFX=10.$((100 + RANDOM % 100)).$((RANDOM % 250 + 1))
+		ip -o addr | grep -qF " $NET_PFX." || break
+	done
+	NET_UP=1
+	ip link add "$NET_TAG" type bridge
+	ip addr add "$NET_PFX.1/24" dev "$NET_TAG"
+	ip link set "$NET_TAG" up
+	for ((i = 0; i < NODES; i++)); do
+		ns=$(ns_of $i)
+		ip netns add "$ns"
+		ip link add "$NET_TAG-v$i" type veth peer name eth0 netns "$ns"
+		ip link set "$NET_TAG-v$i" master "$NET_TAG" up
+		ip netns exec "$ns" ip addr add "$NET_PFX.$((10 + i))/24" dev eth0
+		ip netns exec "$ns" ip link set eth0 up
+		ip netns exec "$ns" ip link set lo up
+		echo "$NET_PFX.$((10 + i)):$SLOTS" >>"$RUN/machinefile"
+		echo "$NET_PFX.$((10 + i)) $ns" >>"$RUN/hosts.map"
+	done
+	# hydra calls this like ssh: [-x ...] HOST COMMAND...; it runs the
+	# command in the namespace of the node with that address
+	cat >"$RUN/netns-ssh" <<EOF
+#!/bin/sh
+while [ \$# -gt 0 ]; do case \$1 in -*) shift ;; *) break ;; esac; done
+ns=\$(awk -v h="\$1" '\$1 == h { print \$2 }' "$RUN/hosts.map")
+[ -n "\$ns" ] || { echo "netns-ssh: unknown host \$1" >&2; exit 255; }
+shift
+exec ip netns exec "\$ns" sh -c "\$*"
+EOF
+	chmod +x "$RUN/netns-ssh"
+	BROKER_HOST=$NET_PFX.1
+}
+
+link_bytes() {	# bytes the node links carried so far (--netns), else null
+	local i n=0 f
+	[ $NETNS = 1 ] || { echo null; return; }
+	for ((i = 0; i < NODES; i++)); do
+		for f in rx_bytes tx_bytes; do
+			n=$((n + $(cat "/sys/class/net/$NET_TAG-v$i/statistics/$f")))
+		done
+	done
+	echo "$n"
+}
+
+net_down() {
+	local i
+	[ "$NET_UP" = 1 ] || return 0
+	for ((i = 0; i < NODES; i++)); do
+		ip netns del "$(ns_of $i)" 2>/dev/null || true
+	done
+	ip link del "$NET_TAG" 2>/dev/null || true
+	NET_UP=0
+}
+
+[ $NETNS = 1 ] && net_up
+
+# --- the broker -----------------------------------------------------------
+PORT=$(free_port)
+{
+	echo "listener $PORT 127.0.0.1"
+	[ $NETNS = 0 ] || echo "listener $PORT $BROKER_HOST"
+	echo "allow_anonymous true"
+	echo "persistence false"
+} >"$RUN/mosquitto.conf"
+mkdir -p "$RUN/broker"
+bg "$RUN/broker/mosquitto.log" "$MOSQUITTO" -c "$RUN/mosquitto.conf"
+wait_for 10 "mosquitto on port $PORT" port_open "$PORT"
+
+# --- per node: config, start, stop ---------------------------------------
+write_config() {	# dir node ambient time_scale
+	local d=$1 node=$2 amb=$3 ts=$4
+	mkdir -p "$d/sysfs" "$d/gpio"
+	cat >"$d/agent.conf" <<EOF
+; simulated node $node (deploy/simcluster.sh)
+[node]
+name = $node
+[thermal]
+source = sim
+sysfs_root = $d/sysfs
+interval_ms = $INTERVAL_MS
+target_c = $TARGET
+limit_c = $LIMIT
+[fan]
+driver = gpio
+chip = gpiochip0
+line = 14
+[led]
+driver = gpio
+chip = gpiochip0
+lines = 17,27,22
+[gpio]
+backend = sim
+sim_dir = $d/gpio
+[mqtt]
+enabled = true
+host = $BROKER_HOST
+port = $PORT
+[control]
+socket = $d/agent.sock
+[sim]
+profile = $PROFILE
+ambient_c = $amb
+time_scale = $ts
+slots = $SLOTS
+EOF
+}
+
+declare -A AGENT_PID=()
+
+start_agents() {	# rundir time_scale
+	local rd=$1 ts=$2 i node d
+	for ((i = 0; i < NODES; i++)); do
+		node=n$i d=$rd/$node
+		write_config "$d" "$node" "$(ambient_of $i)" "$ts"
+		"$BUILD/pirackd" --check-config -c "$d/agent.conf" >/dev/null ||
+			die "the generated config $d/agent.conf is refused"
+		if [ $NETNS = 1 ]; then
+			bg "$d/agent.log" ip netns exec "$(ns_of $i)" \
+				"$BUILD/pirackd" -f -c "$d/agent.conf"
+		else
+			bg "$d/agent.log" "$BUILD/pirackd" -f -c "$d/agent.conf"
+		fi
+		AGENT_PID[$node]=$BG_PID
+	done
+	for ((i = 0; i < NODES; i++)); do
+		wait_for 15 "agent n$i's socket" test -S "$rd/n$i/agent.sock"
+	done
+}
+
+stop_agents() {
+	local node
+	for node in "${!AGENT_PID[@]}"; do
+		stop_pid "${AGENT_PID[$node]}"
+	done
+	AGENT_PID=()
+}
+
+# --- the live view and the trace -------------------------------------------
+# states.log lines: "<unix time> pirack/<node>/state <json>" (mosquitto_sub).
+latest_states() {	# states.log -> [newest state of each node + .rx]
+	tac "$1" 2>/dev/null | awk '!seen[$2]++' |
+		awk '{ i = index($0, $3); print $1 "\t" substr($0, i) }' |
+		jq -Rc 'split("\t") as [$t, $j] | ($j | try fromjson catch null)
+			| select(type == "object") | . + { rx: ($t | tonumber) }' \
+			2>/dev/null | jq -sc 'sort_by(.node)' 2>/dev/null || echo '[]'
+}
+
+live_line() {	# run t states.log
+	[ "$QUIET" = 1 ] && return
+	local line
+	# a node not heard of for 4 s has lost its agent
+	line=$(latest_states "$3" | jq -r --argjson now "$(now)" '
+		map("\(.node) " + if $now - .rx > 4 then "no agent" else
+		    (if .temp_c == null then "-.-" else
+		     (.temp_c * 10 | round / 10 | tostring) end) + "C" +
+		    " fan \(.fan // "?")" +
+		    " pace \(.pace // 0 | . * 100 | round / 100 | tostring)" +
+		    (if (.throttled.freq_capped // false) or
+			(.throttled.throttled // false) then " THROTTLED"
+		     else "" end) end)
+		| join(" | ")')
+	printf '[%-7s %5ss] %s\n' "$1" "$2" "${line:-waiting for the agents}"
+}
+
+# --- one run -----------------------------------------------------------------
+run_pace() {	# run name -> pirack-pi's --pace
+	case $1 in
+	paced) echo "$MODE" ;;
+	unpaced) echo off ;;
+	*) echo "$1" ;;
+	esac
+}
+
+run_job() {	# run: paced|unpaced
+	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
+	local -a cmd=(mpiexec)
+	# --netns: the machinefile puts each node's ranks (in order) on its
+	# address, hydra's proxies start there through netns-ssh
+	[ $NETNS = 0 ] || cmd+=(-f "$RUN/machinefile" -iface "$NET_TAG"
+				-launcher ssh -launcher-exec "$RUN/netns-ssh")
+	mkdir -p "$rd"
+	pace_mode=$(run_pace "$run")
+	start_agents "$rd" "$TS"
+	start_collector "$rd"
+	for ((i = 0; i < NODES; i++)); do
+		[ $i -eq 0 ] || cmd+=(:)
+		cmd+=(-n "$SLOTS" -env PIRACK_SOCKET "$rd/n$i/agent.sock"
+		      -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$rd/n$i/sysfs"
+		      -env PIRACK_TARGET_C "$TARGET" -env PIRACK_LIMIT_C "$LIMIT"
+		      -env PIRACK_PACE_REFRESH_S "$REFRESH_S"
+		      "$BUILD/pirack-pi" --json --pace "$pace_mode"
+		      --intervals "$JOB_INTERVALS")
+	done
+	echo "== $run run: ${cmd[*]:0:14} ..." >"$rd/events.txt"
+	[ "$QUIET" = 1 ] || echo "-- $run run: $((NODES * SLOTS)) ranks on $NODES nodes, pace $pace_mode"
+	t0=$(now)
+	"${cmd[@]}" >"$rd/pi.json" 2>"$rd/mpi.log" &
+	mpi_pid=$!
+	PIDS+=("$mpi_pid")
+	while kill -0 "$mpi_pid" 2>/dev/null; do
+		local t
+		t=$(elapsed "$t0")
+		if [ "$pace_mode" != off ] && [ -n "$KILL_NODE" ] && [ $killed = 0 ] &&
+		   awk -v t="$t" -v k="$KILL_AT" 'BEGIN { exit !(t >= k) }'; then
+			kill_agent "$rd" "$KILL_NODE" "$t"
+			killed=1
+		fi
+		if awk -v t="$t" -v n="$next_live" 'BEGIN { exit !(t >= n) }'; then
+			live_line "$run" "$t" "$rd/states.log"
+			next_live=$(awk -v n="$next_live" 'BEGIN { print n + 2 }')
+		fi
+		if awk -v t="$t" -v b="$RUN_DEADLINE" 'BEGIN { exit !(t > b) }'; then
+			die "the $run job did not finish within ${RUN_DEADLINE}s"
+		fi
+		sleep 0.2
+	done
+	wait "$mpi_pid" || die "the $run job failed (exit $?): $(tail -n 5 "$rd/mpi.log")"
+	RUN_WALL=$(elapsed "$t0")
+	link_bytes >"$rd/link_bytes"
+	echo "$t0" >"$rd/t0"
+	echo "$RUN_WALL" >"$rd/wall"
+	live_line "$run" "$RUN_WALL" "$rd/states.log"
+	jq -e '.pi' "$rd/pi.json" >/dev/null 2>&1 ||
+		die "the $run job printed no JSON result: $(head -c 300 "$rd/pi.json")"
+	stop_agents
+	stop_pid "$SUB_PID"
+}
+
+# Every node's state as MQTT carries it (mosquitto_sub); should the agents
+# not publish (built without MQTT), their "status" over the control socket
+# instead, polled every interval. Both write the same states.log lines.
+start_collector() {	# rundir
+	local rd=$1
+	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t 'pirack/+/state' \
+		-F '%U %t %p' >"$rd/states.log" 2>"$rd/sub.log" &
+	SUB_PID=$!
+	PIDS+=("$SUB_PID")
+	local end=$((SECONDS + 5))
+	while [ $SECONDS -lt $end ]; do
+		[ "$(cut -d' ' -f2 "$rd/states.log" | sort -u | wc -l)" -ge "$NODES" ] &&
+			return 0
+		sleep 0.1
+	done
+	[ -x "$CTL" ] || die "no node state over MQTT and no $CTL to poll the agents"
+	stop_pid "$SUB_PID"
+	[ "$COLLECT_WARNED" = 1 ] || echo "-- no state over MQTT: polling the agents' control sockets"
+	COLLECT_WARNED=1
+	poll_status "$rd" >>"$rd/states.log" 2>"$rd/sub.log" &
+	SUB_PID=$!
+	PIDS+=("$SUB_PID")
+}
+COLLECT_WARNED=0
+
+poll_status() {	# rundir: "<time> pirack/<node>/state <json>" lines
+	local rd=$1 i st
+	local period
+	period=$(awk -v ms="$INTERVAL_MS" 'BEGIN { print ms / 1000 }')
+	while :; do
+		for ((i = 0; i < NODES; i++)); do
+			st=$("$CTL" -t 2 "$rd/n$i/agent.sock" status 2>/dev/null) ||
+				continue
+			echo "$(now) pirack/n$i/state $st"
+		done
+		sleep "$period"
+	done
+}
+
+kill_agent() {	# rundir node t
+	local rd=$1 node=$2 t=$3
+	kill -KILL "${AGENT_PID[$node]}" 2>/dev/null || true
+	wait "${AGENT_PID[$node]}" 2>/dev/null || true
+	unset "AGENT_PID[$node]"
+	# what systemd's ExecStopPost=pirackd --failsafe does after a crash
+	"$BUILD/pirackd" --failsafe -c "$rd/$node/agent.conf" \
+		>>"$rd/$node/agent.log" 2>&1 || true
+	local fan
+	fan=$(cat "$rd/$node/gpio/gpiochip0/14" 2>/dev/null || echo '?')
+	echo "$t $node agent killed (SIGKILL); failsafe run; fan line $fan" \
+		>>"$rd/events.txt"
+	[ "$QUIET" = 1 ] || echo "!! ${t}s: killed $node's agent (SIGKILL); fan line now $fan"
+}
+
+# --- sizing: the job and the time scale fit the time budget ---------------
+calibrate_run() {	# intervals -> seconds pirack-pi computed, whole layout
+	local i
+	local -a cmd=(mpiexec)
+	for ((i = 0; i < NODES; i++)); do
+		[ $i -eq 0 ] || cmd+=(:)
+		cmd+=(-n "$SLOTS" -env PIRACK_NODE "n$i"
+		      -env PIRACK_SOCKET "$RUN/no-agent.sock"
+		      -env PIRACK_SYSFS_ROOT "$RUN/no-sysfs"
+		      "$BUILD/pirack-pi" --json --pace off --intervals "$1")
+	done
+	"${cmd[@]}" >"$RUN/calibrate.json" 2>"$RUN/calibrate.log" ||
+		die "calibration run failed: $(tail -n 3 "$RUN/calibrate.log")"
+	jq -e -r '.seconds' "$RUN/calibrate.json" 2>/dev/null ||
+		die "calibration: no seconds in pirack-pi's JSON"
+}
+
+calibrate() {	# -> intervals per second of the whole cluster, unpaced
+	local k1=100000000 k2=2000000000 s1 s2
+	# The whole layout (oversubscribed as it will run), unpaced: a small
+	# job for the start-up (easily a second or two), then bigger ones
+	# until they compute a second longer; the difference is the rate.
+	s1=$(calibrate_run "$k1")
+	for _ in 1 2 3 4 5; do
+		s2=$(calibrate_run "$k2")
+		awk -v a="$s1" -v b="$s2" 'BEGIN { exit !(b - a >= 1) }' && break
+		k2=$(awk -v k="$k2" -v a="$s1" -v b="$s2" 'BEGIN { d = b - a;
+			f = 1.5 / (d > 0.05 ? d : 0.05); f = f < 2 ? 2 : f > 20 ? 20 : f;
+			printf "%.0f", k * f }')
+	done
+	awk -v k1="$k1" -v k2="$k2" -v a="$s1" -v b="$s2" \
+		'BEGIN { printf "%.0f", (k2 - k1) / (b - a > 0.1 ? b - a : 0.1) }'
+}
+
+NRUNS=${#RUN_LIST[@]}
+RUN_S=$(awk -v t="$TOTAL_S" -v n="$NRUNS" \
+	'BEGIN { r = (t - 8 - 3 * n) / n; printf "%.1f", r < 4 ? 4 : r }')
+# Physics five times faster than the clock, the agents sampling once per
+# simulated second (as a real agent does): libpirackpace refreshes its pace
+# once a (wall) second, and a much faster plant would outrun that loop.
+TS=${TIME_SCALE:-10}
+# libpirackpace asks its agent for the pace once per simulated second too.
+REFRESH_S=$(awk -v t="$TS" 'BEGIN { printf "%.3f", 1 / t }')
+[ -n "$INTERVAL_MS" ] ||
+	INTERVAL_MS=$(awk -v t="$TS" 'BEGIN { m = 1000 / t; printf "%d", m < 20 ? 20 : m }')
+RUN_DEADLINE=$(awk -v r="$RUN_S" 'BEGIN { printf "%.0f", r * 8 < 120 ? 120 : r * 8 }')
+if [ -n "$INTERVALS" ]; then
+	JOB_INTERVALS=$INTERVALS
+else
+	[ "$QUIET" = 1 ] || echo "-- calibrating: how fast does this machine compute pi?"
+	IPS=$(calibrate)
+	# Unpaced that is under half the run's time: paced runs take two or
+	# three times as long in a warm rack (and a loaded machine computes
+	# slower than the calibration said).
+	JOB_INTERVALS=$(awk -v r="$IPS" -v s="$RUN_S" \
+		'BEGIN { printf "%.0f", r * s * 0.4 }')
+fi
+
+AMB_TEXT=$(for ((i = 0; i < NODES; i++)); do ambient_of $i; done | paste -sd, -)
+[ "$QUIET" = 1 ] || cat <<EOF
+pirack simulated cluster: $NODES nodes x $SLOTS slots, profile $PROFILE,
+ambient $AMB_TEXT degC, target $TARGET degC, limit $LIMIT degC, physics x$TS,
+$JOB_INTERVALS intervals, about ${RUN_S}s per run; broker 127.0.0.1:$PORT
+EOF
+
+for r in "${RUN_LIST[@]}"; do
+	run_job "$r"
+done
+
+# --- trace, summary, picture ------------------------------------------------
+mkdir -p "$OUT"
+TRACE=$OUT/trace.csv
+echo "time,node,temp,fan,pace,throttled,run" >"$TRACE"
+for r in "${RUN_LIST[@]}"; do
+	# JSON lines {t, node, temp, fan, pace, thr} from what MQTT carried
+	awk '{ print $1 "\t" substr($0, index($0, $3)) }' "$RUN/$r/states.log" |
+	jq -Rc --argjson t0 "$(cat "$RUN/$r/t0")" --arg run "$r" '
+		split("\t") as [$ts, $js] | ($js | try fromjson catch null) as $s
+		| select($s != null and ($s | type) == "object"
+			 and $s.temp_c != null)
+		| { t: (($ts | tonumber) - $t0), node: $s.node, temp: $s.temp_c,
+		    fan: (if ($s.fan | type) == "string" then
+			    (if $s.fan == "on" then 1 else 0 end)
+			  elif ($s.fan | type) == "number" then $s.fan / 100
+			  else 0 end),
+		    pace: ($s.pace // 1),
+		    thr: (if ($s.throttled | type) == "object" and
+			    ($s.throttled.freq_capped or $s.throttled.throttled
+			     or $s.throttled.soft_temp_limit) then 1 else 0 end),
+		    run: $run }
+		| select(.t >= 0)' >"$RUN/$r/trace.jsonl"
+	jq -r '[(.t * 1000 | round / 1000), .node, .temp, .fan, .pace, .thr,
+		.run] | @csv' "$RUN/$r/trace.jsonl" | tr -d '"' >>"$TRACE"
+done
+
+# Per node: peak, time above target, over target+2 after the first crossing
+# of target, fan-on share, mean pace, throttled share (time-weighted).
+node_stats() {	# run -> JSON array of per-node stats
+	jq -sc --argjson target "$TARGET" --argjson limit "$LIMIT" '
+		group_by(.node) | map(sort_by(.t)
+		| . as $s
+		| [range(0; length - 1) | { d: ($s[. + 1].t - $s[.].t),
+					   x: $s[.] }] as $iv
+		| ($iv | map(.d) | add // 0) as $T
+		| (map(select(.temp >= $target)) | first | .t // null) as $cross
+		| ($iv | map(select($cross != null and .x.t >= $cross))) as $after
+		| { node: .[0].node,
+		    peak_c: (map(.temp) | max),
+		    limit_c: $limit, target_c: $target,
+		    above_target_s: ($iv | map(select(.x.temp > $target) | .d)
+				     | add // 0),
+		    over_band_pct: (if ($after | length) == 0 then 0 else
+			100 * ($after | map(select(.x.temp > $target + 2) | .d)
+			       | add // 0) / ($after | map(.d) | add) end),
+		    fan_on_pct: (if $T > 0 then
+			100 * ($iv | map(.x.fan * .d) | add) / $T else 0 end),
+		    mean_pace: (if $T > 0 then
+			($iv | map(.x.pace * .d) | add) / $T else 1 end),
+		    min_pace: (map(.pace) | min),
+		    throttled_pct: (if $T > 0 then
+			100 * ($iv | map(.x.thr * .d) | add) / $T else 0 end),
+		    samples: length })' "$1"
+}
+
+SUMMARY=$OUT/summary.json
+{
+	echo '{'
+	first=1
+	for r in "${RUN_LIST[@]}"; do
+		[ $first = 1 ] || echo ','
+		first=0
+		rd=$RUN/$r
+		stats=$(node_stats "$rd/trace.jsonl")
+		events=$(tail -n +2 "$rd/events.txt" | jq -Rsc 'split("\n") | map(select(length > 0))')
+		jq -c --arg run "$r" --argjson stats "$stats" \
+			--argjson wall "$(cat "$rd/wall")" --argjson ts "$TS" \
+			--argjson events "$events" --arg amb "$AMB_TEXT" \
+			--argjson links "$(cat "$rd/link_bytes")" '
+			# the per-node shares of pirack-pi, whatever it calls them
+			def shares: [ (.nodes // [])[]
+				| { key: (.node // .name // ""),
+				    value: (.work_share // .share // null) } ]
+				| from_entries;
+			shares as $sh
+			| { ($run): {
+				pi: .pi, error: .error,
+				seconds: (.seconds // $wall), wall_s: $wall,
+				simulated_s: ($wall * $ts),
+				intervals: .intervals, ranks: .ranks,
+				pace_mode: (.pace_mode // null),
+				mean_pace: (.mean_pace // null),
+				events: $events,
+				link_bytes: $links,
+				nodes: [ $stats[] | . + { work_share: $sh[.node] } ]
+			} }' "$rd/pi.json" | sed -e 's/^{//' -e 's/}$//'
+	done
+	echo '}'
+} | jq --arg profile "$PROFILE" --arg amb "$AMB_TEXT" --argjson ts "$TS" \
+	--argjson nodes "$NODES" --argjson slots "$SLOTS" \
+	--argjson netns "$NETNS" --arg tag "$NET_TAG" \
+	'. + { config: { profile: $profile, ambient_c: ($amb | split(",") |
+		map(tonumber)), time_scale: $ts, nodes: $nodes,
+		slots: $slots, netns: (if $netns == 1 then $tag else null end)
+	} }' >"$SUMMARY.tmp"
+mv "$SUMMARY.tmp" "$SUMMARY"
+
+# --- the printed summary -----------------------------------------------------
+print_summary() {
+	jq -r --arg mode "$MODE" '
+		def f(n): if . == null then "-" else
+			(. * pow(10; n) | round / pow(10; n) | tostring) end;
+		def pct: if . == null then "-" else (round | tostring) + "%" end;
+		def pad(n): tostring | . + " " * ([n - length, 0] | max);
+		to_entries | map(select(.key != "config")) | .[]
+		| .key as $run | .value
+		| "\n\($run)\(if $run == "paced" then " (\($mode))" else "" end): " +
+		  "pi = \(.pi | tostring)  error \(.error | tostring)  " +
+		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated)" +
+		  (if .mean_pace != null and .pace_mode != "off" then
+		   ", job pace \(.mean_pace | f(2))" else "" end),
+		  "  " + ("node" | pad(6)) + ("peak/limit C" | pad(14)) +
+		  (">target" | pad(9)) + ("fan on" | pad(8)) +
+		  ("pace" | pad(6)) + ("share" | pad(7)) + "throttled",
+		  (.nodes[] | "  " + (.node | pad(6)) +
+		   ("\(.peak_c | f(1))/\(.limit_c)" +
+		    (if .peak_c > .limit_c then " !" else "" end) | pad(14)) +
+		   ("\(.above_target_s | f(1))s" | pad(9)) +
+		   (.fan_on_pct | pct | pad(8)) + (.mean_pace | f(2) | pad(6)) +
+		   (if .work_share == null then "-" else
+		    (.work_share * 100 | pct) end | pad(7)) +
+		   (.throttled_pct | pct)),
+		  (.events[] | "  event: \(.)")' "$SUMMARY"
+}
+print_summary
+echo
+echo "peak: highest temperature (! above the limit); >target: time above"
+echo "target_c; pace: the agent's advised pace (the unpaced job ignores it);"
+echo "share: the node's part of the work; throttled: time the firmware throttled."
+echo
+echo "trace:   $TRACE"
+echo "summary: $SUMMARY"
+
+# --- the picture ---------------------------------------------------------------
+plot() {
+	local gp=$RUN/thermal.gp r i xmax ytop
+	# one colour per node in every panel
+	local -a colour=('#1f77b4' '#ff7f0e' '#2ca02c' '#d62728' '#9467bd'
+			 '#8c564b' '#e377c2' '#7f7f7f' '#bcbd22' '#17becf')
+	mkdir -p "$RUN/plot"
+	for r in "${RUN_LIST[@]}"; do
+		for ((i = 0; i < NODES; i++)); do
+			jq -r --arg n "n$i" --argjson ts "$TS" --argjson i "$i" \
+				'select(.node == $n) | "\(.t * $ts) \(.temp) \(.pace) " +
+				 "\(if .fan > 0 then 1.06 + 0.06 * $i else "NaN" end) " +
+				 "\(if .thr > 0 then .temp else "NaN" end)"' \
+				"$RUN/$r/trace.jsonl" >"$RUN/plot/$r-n$i.dat"
+		done
+	done
+	# the same time axis for every run, so their lengths compare
+	xmax=$(cat "$RUN"/plot/*.dat | awk 'BEGIN { m = 1 } $1 > m { m = $1 }
+		END { printf "%d", m * 1.02 + 1 }')
+	ytop=$(awk -v n="$NODES" 'BEGIN { print 1.1 + 0.06 * n }')
+	{
+		echo "set terminal pngcairo size $((640 * NRUNS + 120)),860 font 'Sans,10'"
+		echo "set output '$OUT/thermal.png'"
+		echo "set multiplot layout 2,$NRUNS columnsfirst title \"pirack simulated cluster: $NODES nodes × $SLOTS ranks, $PROFILE, ambient $AMB_TEXT °C, physics ×$TS\" font 'Sans,12'"
+		echo "set grid; set key outside right top vertical Left reverse"
+		echo "set xlabel 'simulated time (s)'; set xrange [0:$xmax]"
+		echo "set style line 90 lc rgb '#e08000' dt 2 lw 1.5"
+		echo "set style line 91 lc rgb '#d00000' dt 2 lw 1.5"
+		for r in "${RUN_LIST[@]}"; do
+			local title=$r wall
+			wall=$(jq -r --arg r "$r" '.[$r].wall_s | . * 10 | round / 10' "$SUMMARY")
+			case $r in
+			paced) title="paced ($MODE)" ;;
+			node|uniform) title="paced ($r)" ;;
+			unpaced) title="unpaced" ;;
+			esac
+			echo "set title '$title: temperature (job: ${wall} s wall)'"
+			echo "set ylabel '°C'; set yrange [*:$(awk -v l="$LIMIT" 'BEGIN { print l + 6 }')]"
+			printf "plot %s title 'target', %s title 'limit'" \
+				"$TARGET ls 90" "$LIMIT ls 91"
+			for ((i = 0; i < NODES; i++)); do
+				printf ", '%s' using 1:2 with lines lw 2 lc rgb '%s' title 'n%d'" \
+					"$RUN/plot/$r-n$i.dat" "${colour[i % 10]}" "$i"
+			done
+			printf ", '%s' using 1:5 with points pt 7 ps 0.5 lc rgb 'black' title 'throttled'" \
+				"$RUN/plot/$r-n0.dat"
+			for ((i = 1; i < NODES; i++)); do
+				printf ", '%s' using 1:5 with points pt 7 ps 0.5 lc rgb 'black' notitle" \
+					"$RUN/plot/$r-n$i.dat"
+			done
+			echo
+			echo "set title '$title: pace (lines); fan on (bars above 1)'"
+			echo "set ylabel 'pace'; set yrange [0:$ytop]"
+			printf "plot 1 lc rgb '#bbbbbb' notitle"
+			for ((i = 0; i < NODES; i++)); do
+				printf ", '%s' using 1:3 with lines lw 2 lc rgb '%s' title 'n%d'" \
+					"$RUN/plot/$r-n$i.dat" "${colour[i % 10]}" "$i"
+				printf ", '%s' using 1:4 with lines lw 4 lc rgb '%s' notitle" \
+					"$RUN/plot/$r-n$i.dat" "${colour[i % 10]}"
+			done
+			echo
+		done
+		echo "unset multiplot"
+	} >"$gp"
+	gnuplot "$gp" 2>"$RUN/gnuplot.log" ||
+		die "gnuplot failed: $(tail -n 3 "$RUN/gnuplot.log")"
+	echo "picture: $OUT/thermal.png"
+}
+plot

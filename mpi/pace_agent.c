@@ -4,6 +4,7 @@
 #include <math.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -94,17 +95,20 @@ static int pace_agent_wait(int fd, short events, double deadline)
 	}
 }
 
-/* One request line out, one reply line back, within the deadline. */
-static int pace_agent_request(struct pace_agent *ag, double now,
-			      const char *line, char *reply, size_t len)
+/*
+ * One request line out, one reply line back, by the deadline: 0, -1 with
+ * err set, or PACE_AGENT_STALE when the connection was closed under us
+ * before any of the reply came (the agent restarted, or dropped us as
+ * idle): the caller may try once more on a new connection.
+ */
+#define PACE_AGENT_STALE -2
+static int pace_agent_exchange(struct pace_agent *ag, double deadline,
+			       const char *line, char *reply, size_t len)
 {
-	double deadline = now + ag->timeout_s;
 	size_t sent = 0, want = strlen(line), got = 0;
 	ssize_t n;
 	char *nl;
 
-	if (ag->fd < 0 && pace_agent_connect(ag, now) < 0)
-		return -1;
 	while (sent < want) {
 		/* MSG_NOSIGNAL: a dead agent must not SIGPIPE the job. */
 		n = send(ag->fd, line + sent, want - sent,
@@ -113,11 +117,17 @@ static int pace_agent_request(struct pace_agent *ag, double now,
 			sent += n;
 			continue;
 		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return pace_agent_fail(ag, now, "send: %s",
-					       strerror(errno));
-		if (pace_agent_wait(ag->fd, POLLOUT, deadline) <= 0)
-			return pace_agent_fail(ag, now, "send timed out");
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return PACE_AGENT_STALE;
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			snprintf(ag->err, sizeof(ag->err), "send: %s",
+				 strerror(errno));
+			return -1;
+		}
+		if (pace_agent_wait(ag->fd, POLLOUT, deadline) <= 0) {
+			snprintf(ag->err, sizeof(ag->err), "send timed out");
+			return -1;
+		}
 	}
 	for (;;) {
 		n = recv(ag->fd, reply + got, len - 1 - got, MSG_DONTWAIT);
@@ -129,21 +139,57 @@ static int pace_agent_request(struct pace_agent *ag, double now,
 				*nl = '\0';
 				return 0;
 			}
-			if (got == len - 1)
-				return pace_agent_fail(ag, now,
-						       "reply too long");
+			if (got == len - 1) {
+				snprintf(ag->err, sizeof(ag->err),
+					 "reply too long");
+				return -1;
+			}
 			continue;
 		}
-		if (n == 0)
-			return pace_agent_fail(
-			    ag, now, "connection closed by the agent");
-		if (errno != EAGAIN && errno != EINTR)
-			return pace_agent_fail(ag, now, "recv: %s",
-					       strerror(errno));
-		if (pace_agent_wait(ag->fd, POLLIN, deadline) <= 0)
-			return pace_agent_fail(
-			    ag, now, "no reply within %.1f s", ag->timeout_s);
+		if ((n == 0 || errno == ECONNRESET) && got == 0)
+			return PACE_AGENT_STALE;
+		if (n == 0) {
+			snprintf(ag->err, sizeof(ag->err),
+				 "connection closed by the agent");
+			return -1;
+		}
+		if (errno != EAGAIN && errno != EINTR) {
+			snprintf(ag->err, sizeof(ag->err), "recv: %s",
+				 strerror(errno));
+			return -1;
+		}
+		if (pace_agent_wait(ag->fd, POLLIN, deadline) <= 0) {
+			snprintf(ag->err, sizeof(ag->err),
+				 "no reply within %.1f s", ag->timeout_s);
+			return -1;
+		}
 	}
+}
+
+static int pace_agent_request(struct pace_agent *ag, double now,
+			      const char *line, char *reply, size_t len)
+{
+	double deadline = now + ag->timeout_s;
+	bool reused = ag->fd >= 0;
+	char why[PACE_AGENT_ERR_MAX];
+	int rc;
+
+	if (!reused && pace_agent_connect(ag, now) < 0)
+		return -1;
+	rc = pace_agent_exchange(ag, deadline, line, reply, len);
+	if (rc == PACE_AGENT_STALE && reused) {
+		pace_agent_close(ag);
+		if (pace_agent_connect(ag, now) < 0)
+			return -1;
+		rc = pace_agent_exchange(ag, deadline, line, reply, len);
+	}
+	if (rc == 0)
+		return 0;
+	if (rc == PACE_AGENT_STALE)
+		return pace_agent_fail(ag, now,
+				       "connection closed by the agent");
+	snprintf(why, sizeof(why), "%s", ag->err); /* not onto itself */
+	return pace_agent_fail(ag, now, "%s", why);
 }
 
 static double pace_agent_num(const cJSON *obj, const char *key, double dflt)

@@ -183,21 +183,32 @@ static void inv_section(struct inv_parse *p, const char *name)
 static char *inv_reader(char *str, int num, void *stream)
 {
 	struct inv_parse *p = stream;
-	size_t len;
+	size_t len = 0;
 	char *s, *end;
+	int c;
 
-	if (!fgets(str, num, p->f))
+	/* fgets, but counting: a NUL byte must not hide the rest of a line */
+	while (len + 1 < (size_t)num && (c = getc(p->f)) != EOF) {
+		str[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (!len)
 		return NULL;
+	str[len] = '\0';
 	p->line++;
-	len = strlen(str);
 	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(p->f)) {
-		int c;
-
 		inv_error(p, p->line, "line longer than %d characters",
 			  num - 3);
 		while ((c = fgetc(p->f)) != EOF && c != '\n')
 			;
 		str[0] = '\0'; /* nothing of it reaches the handler */
+		return str;
+	}
+	if (strlen(str) != len) {
+		inv_error(p, p->line, "line contains a NUL byte (not a text "
+			  "file?)");
+		str[0] = '\0';
 		return str;
 	}
 	s = str;
@@ -480,8 +491,9 @@ static void inv_finish(struct inv_parse *p)
 	}
 }
 
-int inventory_load(const char *file, struct inventory *inv, char *err,
-		   size_t errlen)
+/* Parses the open stream f, named file in messages. */
+static int inventory_load_fp(const char *file, FILE *f,
+			     struct inventory *inv, char *err, size_t errlen)
 {
 	struct inv_parse p = {.inv = inv};
 	int rc;
@@ -491,15 +503,10 @@ int inventory_load(const char *file, struct inventory *inv, char *err,
 	strcpy(inv->name, "pirack");
 	strcpy(inv->prefix, "pirack");
 	strcpy(inv->status_username, "pirack");
-	p.f = fopen(file, "r");
-	if (!p.f) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
-		return -1;
-	}
+	p.f = f;
 	rc = ini_parse_stream(inv_reader, &p, inv_handler, &p);
 	if (ferror(p.f))
 		inv_error(&p, p.line + 1, "read error: %s", strerror(errno));
-	fclose(p.f);
 	if (rc > 0 && (!p.errline || (unsigned)rc < p.errline))
 		inv_error(&p, (unsigned)rc,
 			  "syntax error: expected [section], "
@@ -518,6 +525,39 @@ int inventory_load(const char *file, struct inventory *inv, char *err,
 	}
 	inventory_free(inv);
 	return -1;
+}
+
+int inventory_load(const char *file, struct inventory *inv, char *err,
+		   size_t errlen)
+{
+	FILE *f = fopen(file, "r");
+	int rc;
+
+	if (!f) {
+		memset(inv, 0, sizeof(*inv));
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	rc = inventory_load_fp(file, f, inv, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int inventory_load_string(const char *name, const char *text, size_t len,
+			  struct inventory *inv, char *err, size_t errlen)
+{
+	/* fmemopen: the very reader a file gets, line numbers and all. */
+	FILE *f = fmemopen(len ? (void *)text : "", len, "r");
+	int rc;
+
+	if (!f) {
+		memset(inv, 0, sizeof(*inv));
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	rc = inventory_load_fp(name, f, inv, err, errlen);
+	fclose(f);
+	return rc;
 }
 
 void inventory_free(struct inventory *inv)

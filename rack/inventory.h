@@ -48,6 +48,9 @@ struct inventory {
  */
 int inventory_load(const char *file, struct inventory *inv, char *err,
 		   size_t errlen);
+/* The same for an inventory held in memory, named name in messages. */
+int inventory_load_string(const char *name, const char *text, size_t len,
+			  struct inventory *inv, char *err, size_t errlen);
 void inventory_free(struct inventory *inv);
 const struct inv_node *inventory_node(const struct inventory *inv,
 				      const char *name);

@@ -65,6 +65,14 @@ for build in "$@"; do
 	for t in "${tests[@]}"; do
 		# shellcheck disable=SC2053
 		[[ $t == ${PIRACK_TESTS:-*} ]] || continue
+		# A variant build that swaps one backend (gpiod2: libgpiod v2)
+		# differs from the plain build only there: its unit tests and
+		# the integration tests named after that backend run on it.
+		case $variant in
+		plain|asan) ;;
+		*) [[ $t == *.sh && $t != *"$variant"* && \
+		      $t != *gpiod* ]] && continue ;;
+		esac
 		drain "$JOBS"
 		name="$build:${t#"$build"/}"
 		log="$build/test-logs/${name//\//_}.log"

@@ -34,6 +34,33 @@ $(FUZZ_O)/obj/%.o: %.c
 $(FUZZ_O)/fuzz_%: $(FUZZ_O)/obj/tests/fuzz/fuzz_%.o $(FUZZ_AGENT_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(AGENT_LIBS)
 
+# rack.conf: the rack tool's objects (and, through agentconf, config.c).
+FUZZ_RACK_OBJS := $(RACK_OBJS:$(O)/%=$(FUZZ_O)/obj/%)
+$(FUZZ_O)/obj/rack/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(RACK_CFLAGS)
+$(FUZZ_O)/obj/tests/fuzz/fuzz_inventory.o: EXTRA_FUZZ_CFLAGS := -Irack
+$(FUZZ_O)/fuzz_inventory: $(FUZZ_RACK_OBJS)
+
+# libpirackpace reading the agent's replies: mpi/ objects need mpi.h.
+FUZZ_MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags mpich 2>/dev/null) -Impi \
+		   $(CJSON_CFLAGS)
+$(FUZZ_O)/obj/mpi/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(FUZZ_MPI_CFLAGS)
+$(FUZZ_O)/obj/tests/fuzz/fuzz_pace_agent.o: EXTRA_FUZZ_CFLAGS := \
+	$(FUZZ_MPI_CFLAGS)
+$(FUZZ_O)/fuzz_pace_agent: $(FUZZ_O)/obj/mpi/pace_agent.o
+# pirack-pi's command line: pi_args.c and what it calls (pace.c is MPI's).
+FUZZ_PI_OBJS := $(addprefix $(FUZZ_O)/obj/mpi/,pi_args.o cli.o pi_kernel.o \
+		pace.o pace_agent.o pace_source.o pace_nodes.o)
+$(FUZZ_O)/obj/tests/fuzz/fuzz_pi_args.o: EXTRA_FUZZ_CFLAGS := \
+	$(FUZZ_MPI_CFLAGS)
+$(FUZZ_O)/fuzz_pi_args: $(FUZZ_PI_OBJS)
+# clang 14 lacks the x86-64-v3/v4 names pi_kernel.c asks the CPU about:
+# gcc builds it, uninstrumented (arithmetic, not a parser).
+$(FUZZ_O)/obj/mpi/pi_kernel.o: mpi/pi_kernel.c
+	@mkdir -p $(@D)
+	$(CC) $(WFLAGS) -O2 -g -ffp-contract=off $(FUZZ_MPI_CFLAGS) -c -o $@ $<
+$(FUZZ_O)/fuzz_pi_args: AGENT_LIBS += \
+	$(shell $(PKG_CONFIG) --libs mpich 2>/dev/null)
+
 .PHONY: fuzz fuzz-build
 fuzz-build:
 	@if command -v $(FUZZ_CC) >/dev/null; then \
@@ -50,4 +77,5 @@ fuzz: fuzz-build
 # briefly.
 check-extra-builds::
 	@$(MAKE) --no-print-directory fuzz-build
-.SECONDARY: $(FUZZ_AGENT_OBJS) $(FUZZ_SRCS:%.c=$(FUZZ_O)/obj/%.o)
+.SECONDARY: $(FUZZ_AGENT_OBJS) $(FUZZ_SRCS:%.c=$(FUZZ_O)/obj/%.o) \
+	$(FUZZ_RACK_OBJS) $(FUZZ_PI_OBJS)

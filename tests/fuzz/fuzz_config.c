@@ -1,4 +1,4 @@
-/* fuzz_config.c: agent.conf parser (config_load_string): errors and round trip. */
+/* fuzz_config.c: agent.conf (config_load_string): errors and round trip. */
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>

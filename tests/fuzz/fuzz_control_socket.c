@@ -1,4 +1,4 @@
-/* fuzz_control_socket.c: bytes sent to the real control socket, one reply a line. */
+/* fuzz_control_socket.c: raw bytes on the real control socket. */
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>

@@ -26,7 +26,11 @@ max_len() {
 	fuzz_control) echo 4200 ;;	# two 2048-byte request lines
 	fuzz_control_socket) echo 4200 ;; # long lines; 64 KiB of replies
 	fuzz_fan) echo 64 ;;		# a command word (< 16) and state
+	fuzz_mqtt) echo 300 ;;		# a word (< 16); longer ones cut
 	fuzz_sensors) echo 1536 ;;	# six files of up to 254 bytes
+	fuzz_inventory) echo 8192 ;;	# a rack of nodes, lines of 200
+	fuzz_pace_agent) echo 9000 ;;	# replies up to 8192 bytes and more
+	fuzz_pi_args) echo 512 ;;	# a command line
 	*) echo 4096 ;;
 	esac
 }
@@ -41,9 +45,10 @@ for t in "${targets[@]}"; do
 	fi
 	mkdir -p "$dir/corpus/$t" "$dir/crashes" "$dir/logs"
 	log=$dir/logs/$t.log
+	# -close_fd_mask=2 drops the agent's log lines, not the reports
 	args=(-max_len="$(max_len "$t")" -max_total_time="$secs"
-	      -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 -close_fd_mask=2
-	      -artifact_prefix="$dir/crashes/$t-")
+	      -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
+	      -close_fd_mask=2 -artifact_prefix="$dir/crashes/$t-")
 	[ -n "${FUZZ_RUNS:-}" ] && args+=(-runs="$FUZZ_RUNS")
 	[ -f "tests/fuzz/$t.dict" ] && args+=(-dict="tests/fuzz/$t.dict")
 	"$bin" "${args[@]}" "$dir/corpus/$t" "tests/fuzz/corpus/$t" \
@@ -54,8 +59,9 @@ for t in "${targets[@]}"; do
 	if [ $rc -ne 0 ]; then
 		failed+=("$t")
 		echo "FAIL $t (exit $rc) after ${runs:-?} runs; log $log"
-		grep -E 'invariant broken|ERROR: |SUMMARY|runtime error|Test unit written' \
-			"$log" | head -n 8 | sed 's/^/    | /'
+		grep -E -e 'invariant broken|ERROR: |SUMMARY' \
+			-e 'runtime error|Test unit written' "$log" |
+			head -n 8 | sed 's/^/    | /'
 	else
 		echo "ok   $t: ${runs:-?} runs, ${speed:-?} exec/s"
 	fi

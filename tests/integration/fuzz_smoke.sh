@@ -22,7 +22,8 @@ for t in "${targets[@]}"; do
 done
 if [ $missing = 1 ]; then
 	make -C "$TOP" --no-print-directory -j2 O="$BIN" fuzz-build \
-		>"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "make fuzz-build"; }
+		>"$T/build.log" 2>&1 ||
+		{ cat "$T/build.log"; fail "make fuzz-build"; }
 fi
 
 # A scratch copy of the build dir's layout: new inputs and crashes go to

@@ -167,9 +167,11 @@ for i in 0 1 2; do
 	grep -q '^pirack:' "$d/root/etc/passwd" || fail "n$i: no pirack user"
 	grep -q '^gpio:.*pirack' "$d/root/etc/group" ||
 		fail "n$i: pirack is not in group gpio"
+	grep -q '^pirack:x:[0-9]*:root$' "$d/root/etc/group" ||
+		fail "n$i: the SSH user is not in group pirack (the agent's socket)"
 	[ "$(wc -l <"$d/root/restarts")" = 1 ] || fail "n$i: not restarted once"
 done
-grep -q "fan_line\|^line = 18" "$T/n2/root/etc/pirack/agent.conf" ||
+grep -qx "line = 18" "$T/n2/root/etc/pirack/agent.conf" ||
 	fail "n2's override is missing from its agent.conf"
 
 echo "second run:"

@@ -33,7 +33,7 @@ static double mono(void)
 /*
  * A child process listens on a Unix socket and answers each request line
  * on one connection with the next canned reply, sent as is (NULL: keep the
- * connection open without answering; "" : close it).
+ * connection open without answering; "": hang up, serve the next one).
  */
 static void srv_start(struct srv *s, const char *const *replies, size_t n)
 {
@@ -56,6 +56,7 @@ static void srv_start(struct srv *s, const char *const *replies, size_t n)
 		close(lfd);
 		return;
 	}
+	alarm(20); /* never outlive a test that failed before srv_stop */
 	fd = accept(lfd, NULL, NULL);
 	for (i = 0; fd >= 0 && i < n; i++) {
 		for (got = 0; got < sizeof(buf) - 1;) { /* one line */
@@ -70,8 +71,11 @@ static void srv_start(struct srv *s, const char *const *replies, size_t n)
 			pause();
 			_exit(0);
 		}
-		if (!*replies[i])
-			_exit(0);
+		if (!*replies[i]) { /* hang up; serve the next connection */
+			close(fd);
+			fd = accept(lfd, NULL, NULL);
+			continue;
+		}
 		if (write(fd, replies[i], strlen(replies[i])) < 0)
 			_exit(1);
 	}
@@ -212,6 +216,30 @@ static void test_report(void **state)
 	srv_stop(&s);
 }
 
+/*
+ * The agent restarted or dropped an idle client: a request on the old
+ * connection finds it closed, and is sent again on a new one at once.
+ */
+static void test_pace_reconnect(void **state)
+{
+	static const char *const r[] = {"{\"pace\":0.5}\n", "",
+					"{\"pace\":0.25}\n"};
+	struct pace_reading rd;
+	struct pace_agent ag;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, r, 3);
+	pace_agent_init(&ag, s.path);
+	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), 0);
+	assert_true(rd.pace == 0.5);
+	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), 0);
+	assert_true(rd.pace == 0.25);
+	assert_int_equal(ag.failures, 0);
+	pace_agent_close(&ag);
+	srv_stop(&s);
+}
+
 static void test_throttle(void **state)
 {
 	static const char *const r[] = {
@@ -243,6 +271,7 @@ int main(void)
 	    cmocka_unit_test(test_pace_no_agent),
 	    cmocka_unit_test(test_report),
 	    cmocka_unit_test(test_throttle),
+	    cmocka_unit_test(test_pace_reconnect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

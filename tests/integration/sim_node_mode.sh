@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# sim_node_mode.sh: one node hotter than the other (higher ambient): in node
+# mode it does less of the work and the job finishes sooner than in uniform
+# mode, where every rank waits for the hot node's pace.
+source "$(dirname "$0")/../lib.sh"
+t_init
+source "$TOP/tests/sim_lib.sh"
+sim_require
+
+sim_run -n 2 -s 2 -a 40,50 -t 24 --time-scale 20 --runs node,uniform
+
+S_true '.node.error < 1e-12 and .uniform.error < 1e-12' "pi is wrong"
+S_true '(.node.nodes | map({(.node): .work_share}) | add) as $w
+	| $w.n1 < $w.n0' "node mode: the hot node n1 did not do less work"
+S_true '.node.seconds < .uniform.seconds' \
+	"node mode was not faster than uniform mode"
+echo "ok: node mode $(S .node.seconds) s (n1 share $(S '.node.nodes[1].work_share')), uniform $(S .uniform.seconds) s"

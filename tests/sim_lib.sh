@@ -1,0 +1,42 @@
+# tests/sim_lib.sh: helpers for the simulated-cluster tests (source it after
+# lib.sh and t_init).
+#
+#   sim_require            skip unless this is the plain build with MPI
+#   sim_run ARGS...        deploy/simcluster.sh -b $BIN -o $T/out -q ARGS;
+#                          fails with its output when it fails
+#   S FILTER               jq -r FILTER on $T/out/summary.json
+#   S_true FILTER WHY      fail with WHY unless FILTER is true
+
+sim_require() {
+	# Heavy (a broker, agents, an MPI job on 2 cores): the ASan and other
+	# variants would prove nothing the plain build does not.
+	[ "${PIRACK_VARIANT:-plain}" = plain ] ||
+		skip "simulated cluster: plain build only"
+	local b
+	for b in pirackd pirack-pi tests/tools/ctl; do
+		[ -x "$BIN/$b" ] || skip "$BIN/$b is not built"
+	done
+	command -v mpiexec >/dev/null || skip "mpiexec is not installed"
+	command -v gnuplot >/dev/null || skip "gnuplot is not installed"
+}
+
+sim_run() {
+	# in the background, so the test's cleanup can stop it (and it its
+	# own children) when the test is killed
+	t_bg simcluster bash "$TOP/deploy/simcluster.sh" -b "$BIN" \
+		-o "$T/out" -q "$@"
+	if ! wait "$LAST_PID"; then
+		cat "$T/simcluster.log"
+		fail "simcluster.sh $* failed"
+	fi
+	cat "$T/simcluster.log"
+}
+
+S() { jq -r "$1" "$T/out/summary.json"; }
+
+S_true() {
+	[ "$(jq -r "$1" "$T/out/summary.json")" = true ] || {
+		jq . "$T/out/summary.json"
+		fail "$2"
+	}
+}

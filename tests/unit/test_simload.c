@@ -1,0 +1,119 @@
+/* test_simload.c: unit tests of the ranks' busy-time measurement. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "simload.h"
+
+static char root[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/test_simload.XXXXXX");
+	return mkdtemp(root) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd);
+}
+
+static void put(int pid, const char *file, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d", root, pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%d/%s", root, pid, file);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* run + runqueue wait from schedstat: a rank waiting for a core counts. */
+static void test_schedstat(void **state)
+{
+	uint64_t ns = 0;
+
+	(void)state;
+	put(100, "schedstat", "1500000000 500000000 42\n");
+	assert_int_equal(simload_busy_ns(root, 100, &ns), 0);
+	assert_true(ns == 2000000000ull);
+	assert_int_equal(simload_busy_ns(root, 101, &ns), -1);
+}
+
+/* Without schedstat: utime + stime in clock ticks, command with ") (". */
+static void test_stat_fallback(void **state)
+{
+	uint64_t ns = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	(void)state;
+	put(200, "stat", "200 (a) (b) R 1 200 200 0 -1 4194304 0 0 0 0 "
+			 "300 100 0 0 20 0 1 0 5 0 0\n");
+	assert_int_equal(simload_busy_ns(root, 200, &ns), 0);
+	assert_true(ns == 400ull * (1000000000ull / (unsigned long long)hz));
+	put(201, "stat", "garbage\n");
+	assert_int_equal(simload_busy_ns(root, 201, &ns), -1);
+}
+
+/* Deltas between samples; new pids baseline; gone pids forgotten. */
+static void test_sample(void **state)
+{
+	struct simload l;
+	pid_t pids[] = { 300, 301, 300 };
+
+	(void)state;
+	simload_init(&l, root);
+	put(300, "schedstat", "1000 0 1\n");
+	put(301, "schedstat", "5000 0 1\n");
+	assert_true(simload_sample(&l, pids, 2) == 0);
+	put(300, "schedstat", "1600 400 2\n");
+	put(301, "schedstat", "5500 0 2\n");
+	/* the duplicate 300 counts once */
+	assert_true(simload_sample(&l, pids, 3) == 1000 + 500);
+	/* 301 reused (counter went back): new baseline, no negative */
+	put(301, "schedstat", "10 0 1\n");
+	put(300, "schedstat", "3000 0 3\n");
+	assert_true(simload_sample(&l, pids, 2) == 1000);
+	assert_int_equal(l.n, 2);
+	/* 300 no longer listed: forgotten, counts from scratch later */
+	assert_true(simload_sample(&l, pids + 1, 1) == 0);
+	assert_int_equal(l.n, 1);
+	put(300, "schedstat", "9000 0 3\n");
+	assert_true(simload_sample(&l, pids, 2) == 0);
+}
+
+/* The real /proc: this process has run a little. */
+static void test_real_proc(void **state)
+{
+	uint64_t ns = 0;
+
+	(void)state;
+	assert_int_equal(simload_busy_ns("/proc", getpid(), &ns), 0);
+	assert_true(ns > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_schedstat),
+		cmocka_unit_test(test_stat_fallback),
+		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_real_proc),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
