@@ -11,31 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "config.h"
-
-/*
- * Every key is one row of this table: the parser, the defaults check and
- * config_write() all walk it, so a key cannot be parsed but not written.
- */
-enum key_type { K_ENUM, K_STR, K_INT, K_UINT, K_DOUBLE, K_BOOL, K_LINES };
-enum str_kind {
-	S_ANY,		/* anything, may be empty (username, files) */
-	S_PATH,		/* non-empty */
-	S_NAME,		/* [A-Za-z0-9._-]+: node, chip, client id */
-	S_TOPIC,	/* MQTT topic prefix: no wildcards, no edge '/' */
-	S_PWM,		/* pwmchipN/pwmM */
-	S_ZONES,	/* "all" or comma list of names */
-	S_SOCKET,	/* non-empty, fits sockaddr_un */
-};
-
-struct config_key {
-	const char *section;
-	const char *name;
-	enum key_type type;
-	size_t off, size;
-	double min, max;		/* K_INT, K_UINT, K_DOUBLE */
-	const char *const *words;	/* K_ENUM, index = enum value */
-	enum str_kind kind;		/* K_STR */
-};
+#include "config_keys.h"
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
 /*
@@ -66,7 +42,7 @@ static const char *const backend_words[] = { "gpiod", "sim", NULL };
 #define R(lo, hi) .min = (lo), .max = (hi)
 #define GPIO_LINE_MAX 1023
 
-static const struct config_key config_keys[] = {
+const struct config_key config_keys[] = {
 	{ "node", "name", K_STR, F(node.name), .kind = S_NAME },
 	{ "thermal", "source", K_ENUM, F(thermal.source),
 	  .words = source_words },
@@ -113,8 +89,7 @@ static const struct config_key config_keys[] = {
 #undef R
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
-/* inih's line buffer; longer lines are refused, not split. */
-#define CONFIG_LINE_MAX 200
+const size_t config_nkeys = NKEYS;
 
 static const char *const config_sections[] = {
 	"node", "thermal", "fan", "led", "gpio", "mqtt", "control", "sim",
@@ -137,22 +112,34 @@ static void *config_field(struct config *c, const struct config_key *k)
 	return (char *)c + k->off;
 }
 
-static const void *config_cfield(const struct config *c,
-				 const struct config_key *k)
-{
-	return (const char *)c + k->off;
-}
-
 /*
  * The longest string value config_write() can put back on one line,
  * "name = value\n", that the reader takes: longer ones are refused on
  * load so that every config that loads can be written.
  */
-static size_t config_value_max(const struct config_key *k)
+size_t config_value_max(const struct config_key *k)
 {
 	size_t line = CONFIG_LINE_MAX - 5 - strlen(k->name);
 
 	return k->size - 1 < line ? k->size - 1 : line;
+}
+
+/*
+ * A value inih would read back unchanged (no edge space, no comment).
+ * One starting with ';' (loaded from "key =;x") is written without the
+ * space, where inih does not take it for a comment.
+ */
+bool config_writable(const struct config_key *k, const char *v)
+{
+	size_t n = strlen(v);
+
+	/* Only '\n' ends a line for the reader: a '\r' inside reads back. */
+	if (strchr(v, '\n') || strstr(v, " ;") || strstr(v, "\t;"))
+		return false;
+	if (n && (isspace((unsigned char)v[0]) ||
+		  isspace((unsigned char)v[n - 1])))
+		return false;
+	return n <= config_value_max(k);
 }
 
 /* Records the first error only: later ones are often its echoes. */
@@ -351,12 +338,18 @@ static const char *config_parse_lines(const char *v, unsigned *lines,
 	return NULL;
 }
 
-/* Parses v into key k of c; NULL or why it is refused (into msg). */
-static const char *config_set(struct config *c, const struct config_key *k,
-			      const char *v, char *msg, size_t msglen)
+/*
+ * Parses v into key k of c; NULL or why it is refused (into msg), with c
+ * untouched.
+ */
+static const char *config_set_key(struct config *c,
+				  const struct config_key *k, const char *v,
+				  char *msg, size_t msglen)
 {
 	void *f = config_field(c, k);
+	unsigned lines[LED_MAX_LINES];
 	const char *why;
+	size_t n;
 	double d;
 	char *end;
 	long l;
@@ -394,6 +387,10 @@ static const char *config_set(struct config *c, const struct config_key *k,
 			snprintf(msg, msglen, "'%s' %s", v, why);
 			return msg;
 		}
+		/* from a file it always is; config_set's callers may differ */
+		if (!config_writable(k, v))
+			return "cannot be written back to agent.conf (a "
+			       "newline, ' ;' or a leading or trailing blank)";
 		memcpy(f, v, strlen(v) + 1);
 		return NULL;
 	case K_INT:
@@ -430,8 +427,11 @@ static const char *config_set(struct config *c, const struct config_key *k,
 		*(bool *)f = b;
 		return NULL;
 	case K_LINES:
-		return config_parse_lines(v, c->led.lines, &c->led.nlines,
-					  k->max);
+		if ((why = config_parse_lines(v, lines, &n, k->max)))
+			return why;
+		memcpy(c->led.lines, lines, sizeof(lines));
+		c->led.nlines = n;
+		return NULL;
 	}
 	return "unknown key type";
 }
@@ -443,6 +443,22 @@ static int config_key_index(const char *section, const char *name)
 		    !strcmp(config_keys[i].name, name))
 			return (int)i;
 	return -1;
+}
+
+int config_set(struct config *c, const char *section, const char *key,
+	       const char *value, char *err, size_t errlen)
+{
+	int i = config_key_index(section, key);
+	const char *why;
+
+	if (i < 0) {
+		snprintf(err, errlen, "[%s] has no key '%s'", section, key);
+		return -1;
+	}
+	why = config_set_key(c, &config_keys[i], value, err, errlen);
+	if (why && why != err)
+		snprintf(err, errlen, "%s", why);
+	return why ? -1 : 0;
 }
 
 static bool config_section_known(const char *section)
@@ -480,7 +496,7 @@ static int config_handler(void *user, const char *section, const char *name,
 		return 0;
 	}
 	p->keyline[i] = p->lineno;
-	why = config_set(p->c, &config_keys[i], value, msg, sizeof(msg));
+	why = config_set_key(p->c, &config_keys[i], value, msg, sizeof(msg));
 	if (why) {
 		config_error(p, p->lineno, "[%s] %s %s", section, name, why);
 		return 0;
@@ -546,69 +562,99 @@ static int config_line(const struct config_parse *p, const char *section,
 	return i < 0 ? 0 : p->keyline[i];
 }
 
-static int config_later(const struct config_parse *p, const char *s1,
-			const char *n1, const char *s2, const char *n2)
+static int config_later(const struct config_parse *p,
+			const struct config_keyref keys[2])
 {
-	int a = config_line(p, s1, n1), b = config_line(p, s2, n2);
+	int a = config_line(p, keys[0].section, keys[0].key);
+	int b = config_line(p, keys[1].section, keys[1].key);
 
 	return a > b ? a : b;
 }
 
-/* Checks across keys; errors name the later of the keys involved. */
-static void config_validate(struct config_parse *p)
+/* Records a failed check: its message and the keys it is about. */
+static int config_refuse(struct config_keyref keys[2], const char *s1,
+			 const char *k1, const char *s2, const char *k2,
+			 char *err, size_t errlen, const char *fmt, ...)
 {
-	const struct config *c = p->c;
+	va_list ap;
 
+	keys[0] = (struct config_keyref){ s1, k1 };
+	keys[1] = (struct config_keyref){ s2, k2 };
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int config_validate(const struct config *c, struct config_keyref keys[2],
+		    char *err, size_t errlen)
+{
 	if (c->thermal.limit_c <= c->thermal.target_c)
-		config_error(p, config_later(p, "thermal", "target_c",
-					     "thermal", "limit_c"),
-			     "[thermal] limit_c (%g) must be above target_c "
-			     "(%g)", c->thermal.limit_c, c->thermal.target_c);
+		return config_refuse(keys, "thermal", "target_c", "thermal",
+				     "limit_c", err, errlen,
+				     "[thermal] limit_c (%g) must be above "
+				     "target_c (%g)", c->thermal.limit_c,
+				     c->thermal.target_c);
 	if (c->fan.off_c >= c->fan.on_c)
-		config_error(p, config_later(p, "fan", "on_c", "fan", "off_c"),
-			     "[fan] off_c (%g) must be below on_c (%g): the "
-			     "hysteresis needs a gap", c->fan.off_c,
-			     c->fan.on_c);
+		return config_refuse(keys, "fan", "on_c", "fan", "off_c", err,
+				     errlen, "[fan] off_c (%g) must be below "
+				     "on_c (%g): the hysteresis needs a gap",
+				     c->fan.off_c, c->fan.on_c);
 	if (c->fan.driver == FAN_DRIVER_GPIO &&
 	    c->fan.on_c > c->thermal.limit_c)
-		config_error(p, config_later(p, "fan", "on_c", "thermal",
-					     "limit_c"),
-			     "[fan] on_c (%g) is above [thermal] limit_c "
-			     "(%g): the fan would start too late",
-			     c->fan.on_c, c->thermal.limit_c);
+		return config_refuse(keys, "fan", "on_c", "thermal", "limit_c",
+				     err, errlen, "[fan] on_c (%g) is above "
+				     "[thermal] limit_c (%g): the fan would "
+				     "start too late", c->fan.on_c,
+				     c->thermal.limit_c);
 	if (c->fan.driver == FAN_DRIVER_PWM &&
 	    c->fan.off_c >= c->thermal.limit_c)
-		config_error(p, config_later(p, "fan", "off_c", "thermal",
-					     "limit_c"),
-			     "[fan] off_c (%g) must be below [thermal] limit_c "
-			     "(%g): the pwm curve runs from one to the other",
-			     c->fan.off_c, c->thermal.limit_c);
+		return config_refuse(keys, "fan", "off_c", "thermal",
+				     "limit_c", err, errlen,
+				     "[fan] off_c (%g) must be below [thermal] "
+				     "limit_c (%g): the pwm curve runs from "
+				     "one to the other", c->fan.off_c,
+				     c->thermal.limit_c);
 	if (c->fan.driver == FAN_DRIVER_GPIO &&
 	    c->led.driver == LED_DRIVER_GPIO &&
 	    !strcmp(c->fan.chip, c->led.chip)) {
 		for (size_t i = 0; i < c->led.nlines; i++)
 			if (c->led.lines[i] == c->fan.line)
-				config_error(p, config_later(p, "fan", "line",
-							     "led", "lines"),
-					     "line %u of %s is used by both "
-					     "[fan] line and [led] lines",
-					     c->fan.line, c->fan.chip);
+				return config_refuse(keys, "fan", "line", "led",
+						     "lines", err, errlen,
+						     "line %u of %s is used by "
+						     "both [fan] line and "
+						     "[led] lines", c->fan.line,
+						     c->fan.chip);
 	}
 	if (!c->mqtt.certfile[0] != !c->mqtt.keyfile[0])
-		config_error(p, config_later(p, "mqtt", "certfile", "mqtt",
-					     "keyfile"),
-			     "[mqtt] certfile and keyfile go together: set "
-			     "both or neither");
+		return config_refuse(keys, "mqtt", "certfile", "mqtt",
+				     "keyfile", err, errlen,
+				     "[mqtt] certfile and keyfile go together: "
+				     "set both or neither");
 	if (!config_word_in(c->sim.profile, sim_profiles))
-		config_error(p, config_line(p, "sim", "profile"),
-			     "[sim] profile '%s' is unknown: one of %s",
-			     c->sim.profile, SIM_PROFILE_NAMES);
+		return config_refuse(keys, "sim", "profile", "sim", "profile",
+				     err, errlen, "[sim] profile '%s' is "
+				     "unknown: one of %s", c->sim.profile,
+				     SIM_PROFILE_NAMES);
 	if (c->thermal.source == THERMAL_SIM &&
 	    !strcmp(c->thermal.sysfs_root, "/sys"))
-		config_error(p, config_later(p, "thermal", "source", "thermal",
-					     "sysfs_root"),
-			     "[thermal] source = sim writes a fake tree under "
-			     "sysfs_root: point sysfs_root away from /sys");
+		return config_refuse(keys, "thermal", "source", "thermal",
+				     "sysfs_root", err, errlen,
+				     "[thermal] source = sim writes a fake "
+				     "tree under sysfs_root: point sysfs_root "
+				     "away from /sys");
+	return 0;
+}
+
+/* The checks across keys, each error at the later of its keys' lines. */
+static void config_parse_validate(struct config_parse *p)
+{
+	struct config_keyref keys[2];
+	char msg[256];
+
+	if (config_validate(p->c, keys, msg, sizeof(msg)) < 0)
+		config_error(p, config_later(p, keys), "%s", msg);
 }
 
 /* Parses the open stream fp, named file in messages, into *c. */
@@ -640,7 +686,7 @@ static int config_load_fp(const char *file, FILE *fp, struct config *c,
 		snprintf(c->mqtt.client_id, sizeof(c->mqtt.client_id),
 			 "pirack-%.56s", c->node.name);
 	if (!p.failed)
-		config_validate(&p);
+		config_parse_validate(&p);
 	return p.failed ? -1 : 0;
 }
 
@@ -678,88 +724,3 @@ int config_load_string(const char *name, const char *text, size_t len,
 	return rc;
 }
 
-/*
- * A value inih would read back unchanged (no edge space, no comment).
- * One starting with ';' (loaded from "key =;x") is written without the
- * space, where inih does not take it for a comment.
- */
-static bool config_writable(const struct config_key *k, const char *v)
-{
-	size_t n = strlen(v);
-
-	/* Only '\n' ends a line for the reader: a '\r' inside reads back. */
-	if (strchr(v, '\n') || strstr(v, " ;") || strstr(v, "\t;"))
-		return false;
-	if (n && (isspace((unsigned char)v[0]) ||
-		  isspace((unsigned char)v[n - 1])))
-		return false;
-	return n <= config_value_max(k);
-}
-
-/* Shortest %g that reads back as the same double. */
-static void config_fmt_double(char *buf, size_t len, double d)
-{
-	for (int prec = 6; prec <= 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			return;
-	}
-}
-
-int config_write(const struct config *c, FILE *out)
-{
-	const char *section = "";
-	char val[CONFIG_LINE_MAX];
-
-	fprintf(out, "; pirackd configuration: every key; see "
-		"pirackd.conf(5)\n");
-	for (size_t i = 0; i < NKEYS; i++) {
-		const struct config_key *k = &config_keys[i];
-		const void *f = config_cfield(c, k);
-
-		switch (k->type) {
-		case K_ENUM:
-			snprintf(val, sizeof(val), "%s",
-				 k->words[*(const int *)f]);
-			break;
-		case K_STR:
-			if (!config_writable(k, f)) {
-				errno = EINVAL;
-				return -1;
-			}
-			snprintf(val, sizeof(val), "%s", (const char *)f);
-			break;
-		case K_INT:
-			snprintf(val, sizeof(val), "%d", *(const int *)f);
-			break;
-		case K_UINT:
-			snprintf(val, sizeof(val), "%u", *(const unsigned *)f);
-			break;
-		case K_DOUBLE:
-			config_fmt_double(val, sizeof(val),
-					  *(const double *)f);
-			break;
-		case K_BOOL:
-			snprintf(val, sizeof(val), "%s",
-				 *(const bool *)f ? "true" : "false");
-			break;
-		case K_LINES:
-			val[0] = '\0';
-			for (size_t j = 0; j < c->led.nlines; j++) {
-				size_t n = strlen(val);
-
-				snprintf(val + n, sizeof(val) - n, "%s%u",
-					 j ? "," : "", c->led.lines[j]);
-			}
-			break;
-		}
-		if (strcmp(section, k->section)) {
-			section = k->section;
-			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
-		}
-		fprintf(out, "%s =%s%s\n", k->name,
-			val[0] && val[0] != ';' ? " " : "", val);
-	}
-	fflush(out);
-	return ferror(out) ? -1 : 0;
-}

@@ -92,8 +92,10 @@ void config_defaults(struct config *c);
 
 /*
  * Parses and validates FILE into *c (defaults first). On error returns -1
- * and writes "FILE:LINE: message" into err; *c is then unspecified, so
- * callers parse into a scratch struct and swap on success.
+ * and writes "FILE:LINE: message" (the first error) into err. The parse
+ * goes on past errors: *c then holds the defaults overlaid with every key
+ * that did parse, which pirackd --failsafe drives the fan with; anything
+ * meant to run on it parses into a scratch struct and swaps on success.
  */
 int config_load(const char *file, struct config *c, char *err, size_t errlen);
 /*
@@ -102,6 +104,30 @@ int config_load(const char *file, struct config *c, char *err, size_t errlen);
  */
 int config_load_string(const char *name, const char *text, size_t len,
 		       struct config *c, char *err, size_t errlen);
+
+/*
+ * Sets one key, "[section] key = value", with the very parse and range
+ * check the file reader applies (rack.conf's agent settings go through
+ * here). On error returns -1, leaves *c untouched and writes why into err
+ * without naming the key, so that callers name it as their user spelled
+ * it. A string it takes is one config_write() can write back.
+ */
+int config_set(struct config *c, const char *section, const char *key,
+	       const char *value, char *err, size_t errlen);
+
+/* A key as config_validate names it, to report at the line that set it. */
+struct config_keyref {
+	const char *section, *key;
+};
+
+/*
+ * The checks across keys that config_load() applies once every key is
+ * read. On the first failure returns -1 with its message in err and the
+ * keys it is about in keys[0] and keys[1] (the same key twice when only
+ * one is involved): report it at the later line of the two.
+ */
+int config_validate(const struct config *c, struct config_keyref keys[2],
+		    char *err, size_t errlen);
 
 /*
  * Writes the config back out as INI, every key, in a form config_load()

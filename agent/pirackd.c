@@ -32,7 +32,9 @@ static void usage(FILE *out)
 "      --check-config  validate the configuration and exit: 0 valid, 2 not;\n"
 "                      touches no hardware, socket or broker\n"
 "      --failsafe      switch the fan on (LED red) and exit (for systemd's\n"
-"                      ExecStopPost, so a dead agent leaves the fan running)\n"
+"                      ExecStopPost, so a dead agent leaves the fan running);\n"
+"                      a bad config is reported, the keys that parse used,\n"
+"                      the fan still switched on and the exit status 2\n"
 "  -V, --version       print the version and exit\n"
 "  -h, --help          print this help and exit\n"
 "\n"
@@ -142,6 +144,27 @@ static int pirackd_run(struct loop *l, struct agent *a)
 	}
 }
 
+/*
+ * The fan on, even with a bad config: the agent that ran may have kept an
+ * older good one over a botched edit (SIGHUP refuses it), and the fan must
+ * not stay off after it died. A bad file still yields its defaults plus
+ * every key that did parse (config_load goes on past errors), so its
+ * [fan] and [gpio] settings are used. Exit 2 says the config was bad
+ * though the fan is on; 1 that the fan could not be switched on.
+ */
+static int pirackd_failsafe(const struct config *cfg, const char *cfg_err)
+{
+	char err[512];
+
+	if (cfg_err)
+		log_warnx("--failsafe: %s; using the keys that parsed, "
+			  "defaults for the rest", cfg_err);
+	if (agent_failsafe(cfg, err, sizeof(err)) < 0)
+		fatalx("--failsafe: %s", err);
+	log_info("--failsafe: fan on");
+	return cfg_err ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -156,19 +179,16 @@ int main(int argc, char **argv)
 	/* Reloads happen after daemon() moved us to "/". */
 	if (o.config && !o.check && realpath(o.config, abs))
 		o.config = abs;
-	if (loop_config(o.config, &cfg, err, sizeof(err)) < 0) {
+	rc = loop_config(o.config, &cfg, err, sizeof(err));
+	if (o.failsafe)
+		return pirackd_failsafe(&cfg, rc < 0 ? err : NULL);
+	if (rc < 0) {
 		fprintf(stderr, "pirackd: %s\n", err);
 		return 2;
 	}
 	if (o.check) {
 		printf("%s: configuration ok\n",
 		       cfg.path[0] ? cfg.path : "built-in defaults");
-		return 0;
-	}
-	if (o.failsafe) {
-		if (agent_failsafe(&cfg, err, sizeof(err)) < 0)
-			fatalx("--failsafe: %s", err);
-		log_info("--failsafe: fan on");
 		return 0;
 	}
 	agent_init(&a, &cfg);

@@ -6,7 +6,7 @@ RACK_LIBS := $(shell $(PKG_CONFIG) --libs $(RACK_PKGS)) -lm
 RACK_SRCS := $(filter-out rack/pirack.c,$(wildcard rack/*.c))
 RACK_OBJS := $(RACK_SRCS:%.c=$(O)/%.o)
 # The agent's own config code: one writer of agent.conf, not two.
-RACK_LIB_OBJS := $(RACK_OBJS) $(O)/agent/config.o
+RACK_LIB_OBJS := $(RACK_OBJS) $(O)/agent/config.o $(O)/agent/config_write.o
 
 $(RACK_OBJS) $(O)/rack/pirack.o: EXTRA_CFLAGS += $(RACK_CFLAGS)
 

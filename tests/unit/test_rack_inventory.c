@@ -198,37 +198,49 @@ static void test_unknown_key(void **state)
 static void test_bad_values(void **state)
 {
 	expect_error(*state, "[a]\naddress = 10.0.0.1\nfan_line = x\n",
-		     "3: [a]: fan_line: 'x' is not a number");
+		     "3: [a]: fan_line: 'x' is not a whole number from 0 to "
+		     "1023");
 	expect_error(*state, "[a]\naddress = 10.0.0.1\nfan_line = 2.5\n",
-		     "3: [a]: fan_line: '2.5' is not a whole number");
+		     "3: [a]: fan_line: '2.5' is not a whole number from 0 to "
+		     "1023");
 	expect_error(*state, "[a]\naddress = 10.0.0.1\nled_lines = 1,2\n",
-		     "3: [a]: led_lines: give one line or three "
-		     "(red,green,blue), not 2");
+		     "3: [a]: led_lines: must be 1 line (single LED) or 3 "
+		     "(red,green,blue)");
 	expect_error(*state, "[a]\naddress = 10.0.0.1\nfan_driver = pwn\n",
 		     "3: [a]: fan_driver: 'pwn' is not one of gpio, pwm, "
-		     "kernel, none");
+		     "kernel or none");
 	expect_error(*state, "[a]\naddress = 10.0.0.1\nmqtt_enabled = maybe\n",
 		     "3: [a]: mqtt_enabled: 'maybe' is not true or false");
 	expect_error(*state, "[a]\naddress = 10.0.0.1\nmqtt_port = 70000\n",
-		     "3: [a]: mqtt_port: 70000 is out of range 1..65535");
-	/* checked on the merged config, reported at the node */
+		     "3: [a]: mqtt_port: '70000' is not a whole number from 1 "
+		     "to 65535");
+	/* checked on the merged config, reported at the key's line */
 	expect_error(*state,
 		     "[rack]\nlimit_c = 60\n\n[a]\naddress = 10.0.0.1\n",
-		     "4: node a: target_c 70 must be below limit_c 60");
+		     "2: node a: [thermal] limit_c (60) must be above "
+		     "target_c (70)");
+	/* the node's override is the line that made it inconsistent */
+	expect_error(*state,
+		     "[rack]\nlimit_c = 90\n\n[a]\naddress = 10.0.0.1\n"
+		     "target_c = 95\n",
+		     "6: node a: [thermal] limit_c (90) must be above "
+		     "target_c (95)");
+	/* the agent's ranges, not a second copy of them (was 0..125) */
+	expect_error(*state, "[a]\naddress = 10.0.0.1\nlimit_c = 151\n",
+		     "3: [a]: limit_c: '151' is not a number from 0 to 150");
 }
 
-/* Rules only the agent knows: the config is read back by its parser. */
+/* The agent's checks across keys (config_validate), at the key's line. */
 static void test_agent_refuses(void **state)
 {
 	expect_error(*state,
 		     "[rack]\nfan_on_c = 85\n\n[a]\naddress = 10.0.0.1\n",
-		     "4: node a: pirackd would refuse its config: [fan] on_c "
-		     "(85) is above [thermal] limit_c (80): the fan would "
-		     "start too late");
+		     "2: node a: [fan] on_c (85) is above [thermal] limit_c "
+		     "(80): the fan would start too late");
 	expect_error(*state,
 		     "[a]\naddress = 10.0.0.1\nled_lines = 14\n",
-		     "1: node a: pirackd would refuse its config: line 14 of "
-		     "gpiochip0 is used by both [fan] line and [led] lines");
+		     "3: node a: line 14 of gpiochip0 is used by both [fan] "
+		     "line and [led] lines");
 }
 
 static void test_repeated_keys(void **state)

@@ -289,14 +289,16 @@ static void test_agentconf_set(void **state)
 	    agentconf_set(&c, "led_lines", "1,-2,3", err, sizeof(err)), -1);
 	assert_int_equal(
 	    agentconf_set(&c, "led_lines", "1,2,3,4", err, sizeof(err)), -1);
-	assert_string_equal(err, "led_lines: more than 3 lines in '1,2,3,4'");
+	assert_string_equal(err, "led_lines: must be 1 line (single LED) or 3 "
+				 "(red,green,blue)");
 	assert_int_equal(c.led.nlines, 3); /* untouched on error */
 	assert_int_equal(
 	    agentconf_set(&c, "thermal_source", "sim", err, sizeof(err)), 0);
 	assert_int_equal(c.thermal.source, THERMAL_SIM);
 	assert_int_equal(
 	    agentconf_set(&c, "interval_ms", "5", err, sizeof(err)), -1);
-	assert_string_equal(err, "interval_ms: 5 is out of range 10..3.6e+06");
+	assert_string_equal(err, "interval_ms: '5' is not a whole number from "
+				 "10 to 600000");
 }
 
 static void test_agentconf_mqtt_login(void **state)

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# pirackd --failsafe with a bad config: the fan is still switched on (the
+# [fan] and [gpio] keys that parsed are used), the error is reported with
+# FILE:LINE, and the exit status (2) says the config was bad.
+source "$(dirname "$0")/../lib.sh"
+t_init
+GPIO=$T/gpio CONF=$T/agent.conf
+mkdir -p "$GPIO/gpiochip3"
+
+# A typo in [thermal] and an inconsistent pair: the fan section is good.
+cat >"$CONF" <<CONF
+[thermal]
+interval_msx = 50
+[fan]
+chip = gpiochip3
+line = 7
+[led]
+chip = gpiochip3
+lines = 8,9,10
+[gpio]
+backend = sim
+sim_dir = $GPIO
+[mqtt]
+enabled = false
+CONF
+echo 0 >"$GPIO/gpiochip3/7"
+rc=0
+"$BIN/pirackd" -c "$CONF" --failsafe 2>"$T/err" || rc=$?
+[ $rc = 2 ] || fail "--failsafe on a bad config exited $rc, want 2"
+[ "$(cat "$GPIO/gpiochip3/7")" = 1 ] ||
+	fail "--failsafe left the configured fan line at" \
+		"$(cat "$GPIO/gpiochip3/7")"
+grep -q "$CONF:2: \[thermal\] has no key 'interval_msx'" "$T/err" ||
+	fail "--failsafe did not report the config error: $(cat "$T/err")"
+grep -q "fan on" "$T/err" || fail "--failsafe did not say the fan is on"
+# the LED goes red on its configured lines too
+[ "$(cat "$GPIO/gpiochip3/8")" = 1 ] || fail "--failsafe LED not red"
+
+# A bad value in [fan] itself: that key falls back to its default (line
+# 14), the good ones (chip, backend) still hold.
+sed -i -e 's/^line = 7$/line = seven/' -e 's/^interval_msx/interval_ms/' \
+	"$CONF"
+rc=0
+"$BIN/pirackd" -c "$CONF" --failsafe 2>"$T/err" || rc=$?
+[ $rc = 2 ] || fail "--failsafe with a bad [fan] line exited $rc, want 2"
+[ "$(cat "$GPIO/gpiochip3/14" 2>/dev/null)" = 1 ] ||
+	fail "--failsafe did not fall back to the default fan line 14"
+grep -q "$CONF:5: \[fan\] line 'seven'" "$T/err" ||
+	fail "--failsafe: $(cat "$T/err")"
+
+# A good config still exits 0, and --check-config still refuses a bad one.
+sed -i 's/^line = seven$/line = 7/' "$CONF"
+echo 0 >"$GPIO/gpiochip3/7"
+"$BIN/pirackd" -c "$CONF" --failsafe 2>"$T/err" ||
+	fail "--failsafe on a good config exited $?: $(cat "$T/err")"
+[ "$(cat "$GPIO/gpiochip3/7")" = 1 ] || fail "--failsafe (good config)"
+sed -i 's/^interval_ms/interval_msx/' "$CONF"
+rc=0
+"$BIN/pirackd" -c "$CONF" --check-config 2>/dev/null || rc=$?
+[ $rc = 2 ] || fail "--check-config on a bad config exited $rc, want 2"
+exit 0
