@@ -395,6 +395,72 @@ static void test_write_refuses_unwritable(void **state)
 	free(buf);
 }
 
+/* config_set: the reader's own per-key checks, *c untouched on error. */
+static void test_set_one_key(void **state)
+{
+	struct config c, before;
+	char err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "fan", "line", "7", err, sizeof(err)),
+			 0);
+	assert_int_equal(c.fan.line, 7);
+	memcpy(&before, &c, sizeof(c));	/* padding too */
+	assert_int_equal(config_set(&c, "thermal", "interval_ms", "600001",
+				    err, sizeof(err)), -1);
+	assert_string_equal(err, "'600001' is not a whole number from 10 to "
+			    "600000");
+	assert_int_equal(config_set(&c, "led", "lines", "1,2,3,4", err,
+				    sizeof(err)), -1);
+	assert_int_equal(config_set(&c, "mqtt", "username", "a ; b", err,
+				    sizeof(err)), -1);
+	assert_int_equal(config_set(&c, "fan", "lin", "7", err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "[fan] has no key 'lin'");
+	assert_memory_equal(&c, &before, sizeof(c));
+}
+
+/* config_validate names the keys a failed check is about. */
+static void test_validate_keys(void **state)
+{
+	struct config_keyref keys[2];
+	struct config c;
+	char err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_validate(&c, keys, err, sizeof(err)), 0);
+	c.fan.off_c = 65;
+	assert_int_equal(config_validate(&c, keys, err, sizeof(err)), -1);
+	assert_string_equal(keys[0].section, "fan");
+	assert_string_equal(keys[0].key, "on_c");
+	assert_string_equal(keys[1].key, "off_c");
+	assert_string_equal(err, "[fan] off_c (65) must be below on_c (60): "
+			    "the hysteresis needs a gap");
+}
+
+/*
+ * A refused file still leaves the defaults plus every key that parsed:
+ * what pirackd --failsafe drives the fan with.
+ */
+static void test_refused_keeps_parsed_keys(void **state)
+{
+	struct config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("[thermal]\nbogus = 1\n[fan]\nchip = chip3\n"
+			      "line = x\n[gpio]\nbackend = sim\n"
+			      "[fan]\non_c = 40\n", &c, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, ":2: [thermal] has no key 'bogus'"));
+	assert_string_equal(c.fan.chip, "chip3");
+	assert_int_equal(c.fan.line, 14);	/* the bad value: default */
+	assert_int_equal(c.gpio.backend, GPIO_BACKEND_SIM);
+	assert_true(c.fan.on_c == 40);
+}
+
 /*
  * Mutated files (bytes flipped, inserted, deleted; a fixed seed, so a
  * failure reproduces) are either accepted or refused with "FILE:..." and
@@ -456,6 +522,9 @@ int main(void)
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_write_refuses_unwritable),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_set_one_key),
+		cmocka_unit_test(test_validate_keys),
+		cmocka_unit_test(test_refused_keeps_parsed_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
