@@ -429,7 +429,8 @@ static const char *config_set_key(struct config *c,
 	case K_LINES:
 		if ((why = config_parse_lines(v, lines, &n, k->max)))
 			return why;
-		memcpy(c->led.lines, lines, sizeof(lines));
+		/* n only: the rest keep their values, as a reload's would */
+		memcpy(c->led.lines, lines, n * sizeof(lines[0]));
 		c->led.nlines = n;
 		return NULL;
 	}
