@@ -40,6 +40,8 @@
 #define MQTT_CONNECT_TIMEOUT_MS 10000
 #define MQTT_STABLE_MS 30000  /* up this long: the next loss starts afresh */
 #define MQTT_QUEUE_S 3600     /* telemetry kept while the broker is away */
+/* ... and at most this much JSON: ~16,000 samples of ~0.5 KB on a Pi */
+#define MQTT_QUEUE_BYTES (8u << 20)
 #define MQTT_SHUTDOWN_MS 1000 /* to flush "offline" at exit */
 #define MQTT_TOPIC_MAX 192
 #define MQTT_RESOLVE_TIMEOUT_MS 30000
@@ -315,10 +317,8 @@ int mqtt_init(struct agent *a)
 	cap = (size_t)MQTT_QUEUE_S * 1000 /
 	      (size_t)(c->thermal.interval_ms > 0 ? c->thermal.interval_ms
 						  : 1000);
-	if (telq_init(&m->q, cap ? cap : 1) || mqtt_setup(a)) {
-		if (!m->q.items)
-			log_warnx(
-			    "mqtt: out of memory for the telemetry queue");
+	telq_init(&m->q, cap ? cap : 1, MQTT_QUEUE_BYTES);
+	if (mqtt_setup(a)) {
 		mqtt_shutdown(a);
 		return -1;
 	}
@@ -470,7 +470,7 @@ static void mqtt_drain(struct agent *a)
 		int mid, rc;
 
 		rc = mosquitto_publish(m->mosq, &mid, m->t_tel,
-				       (int)strlen(it->payload), it->payload, 1,
+				       (int)it->len, it->payload, 1,
 				       false);
 		switch (rc) {
 		case MOSQ_ERR_SUCCESS:
@@ -543,9 +543,9 @@ static void mqtt_greet(struct agent *a)
 	if (m->q.dropped > m->dropped_logged) {
 		log_warnx(
 		    "mqtt: %llu telemetry samples were dropped while the "
-		    "broker was away (queue holds %zu)",
+		    "broker was away (queue holds %zu samples, %zu KiB)",
 		    (unsigned long long)(m->q.dropped - m->dropped_logged),
-		    m->q.cap);
+		    m->q.max_items, m->q.max_bytes >> 10);
 		m->dropped_logged = m->q.dropped;
 	}
 	/* QoS 0: a command never waits in the broker for an absent node */
