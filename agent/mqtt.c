@@ -52,7 +52,7 @@ struct mqtt {
 	struct mosquitto *mosq;
 	enum mqtt_link link;
 	struct resolve *res;	 /* RESOLVING: the lookup */
-	bool lib_connected_once; /* connect_async done: reconnect next */
+	char addr[64];		 /* the broker's address it found */
 	bool just_connected;	 /* CONNACK ok, greet after loop_read */
 	bool discovery_due;
 	size_t disc_nzones;   /* zones in the last discovery sent */
@@ -402,16 +402,23 @@ static void mqtt_try_connect(struct agent *a)
 	m->deadline_ms = agent_now_ms() + MQTT_CONNECT_TIMEOUT_MS;
 	m->refused = 0;
 	m->lib_err[0] = '\0';
+	/*
+	 * Without TLS libmosquitto gets the address the child found, and its
+	 * own getaddrinfo only parses it. With TLS it must get the name: it
+	 * checks the certificate against the very string it connects to
+	 * (mosq->host, libmosquitto 2.0 has no separate option), so an IP
+	 * would fail verification. Its lookup then follows ours at once and is
+	 * normally answered from the resolver's cache or a DNS server that
+	 * just answered; if the DNS server dies in between, this call blocks
+	 * for the resolver's timeout (pirack-mqtt(7), BUGS). connect_async
+	 * each time, not reconnect_async, so a changed address is used.
+	 */
 	errno = 0;
-	/* the first call resolves and connects; the rest reuse its setup */
-	if (!m->lib_connected_once) {
-		rc = mosquitto_connect_async(m->mosq, c->mqtt.host,
-					     c->mqtt.port, keepalive);
-		m->lib_connected_once =
-		    rc != MOSQ_ERR_INVAL && rc != MOSQ_ERR_NOMEM;
-	} else {
-		rc = mosquitto_reconnect_async(m->mosq);
-	}
+	rc = mosquitto_connect_async(m->mosq,
+				     c->mqtt.cafile[0] || !m->addr[0]
+					 ? c->mqtt.host
+					 : m->addr,
+				     c->mqtt.port, keepalive);
 	err = errno;
 	if (rc != MOSQ_ERR_SUCCESS)
 		mqtt_lost(a, mqtt_why(m, rc, err));
@@ -424,6 +431,7 @@ static void mqtt_try_resolve(struct agent *a)
 	char err[128], why[160];
 
 	if (resolve_is_numeric(a->cfg.mqtt.host)) {
+		snprintf(m->addr, sizeof(m->addr), "%s", a->cfg.mqtt.host);
 		mqtt_try_connect(a);
 		return;
 	}
@@ -441,6 +449,9 @@ static void mqtt_poll_resolve(struct agent *a)
 	struct mqtt *m = a->mqtt;
 	char err[128], why[160];
 	int rc = resolve_poll(m->res, err, sizeof(err));
+
+	if (rc > 0)
+		snprintf(m->addr, sizeof(m->addr), "%s", resolve_addr(m->res));
 
 	if (rc == 0 && agent_now_ms() >= m->deadline_ms) {
 		snprintf(err, sizeof(err), "no answer within %d s",

@@ -17,16 +17,19 @@
  * libmosquitto resolves the broker's name with a blocking getaddrinfo; with
  * the head node (often also the DNS server) gone, that blocks for the
  * resolver's whole timeout, and fan, LED and control socket with it. So the
- * name is looked up first in a child process whose answer arrives on a pipe
- * the loop polls; libmosquitto gets the name only once it resolves, when its
- * own lookup is answered at once. A child rather than a thread keeps the
- * agent single-threaded (and getaddrinfo_a's helper threads out of valgrind).
+ * name is looked up in a child process whose answer, the first address as
+ * text, arrives on a pipe the loop polls; libmosquitto is then given that
+ * numeric address, which it parses without asking DNS (over TLS it needs the
+ * name itself to verify the certificate: see mqtt_link_connect). A child
+ * rather than a thread keeps the agent single-threaded (and getaddrinfo_a's
+ * helper threads out of valgrind).
  */
 struct resolve {
 	pid_t pid;
 	int fd;
 	char buf[160];
 	size_t len;
+	char addr[INET6_ADDRSTRLEN]; /* the answer, once resolve_poll says 1 */
 };
 
 bool resolve_is_numeric(const char *host)
@@ -37,19 +40,45 @@ bool resolve_is_numeric(const char *host)
 	       inet_pton(AF_INET6, host, buf) == 1;
 }
 
-/* The child: one line, "ok" or the resolver's message, then exit. */
+/* The first address of res as text, or "" when it is of no known family. */
+static void resolve_ntop(const struct addrinfo *res, char *out, size_t len)
+{
+	const void *in = NULL;
+
+	if (res->ai_family == AF_INET)
+		in = &((const struct sockaddr_in *)res->ai_addr)->sin_addr;
+	else if (res->ai_family == AF_INET6)
+		in = &((const struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+	if (!in || !inet_ntop(res->ai_family, in, out, (socklen_t)len))
+		out[0] = '\0';
+}
+
+/*
+ * The child: one line, "ok ADDRESS" or the resolver's message, then exit.
+ * The hints are libmosquitto's own, so the address is the one it would
+ * have tried first.
+ */
 static void resolve_child(const char *host, int fd)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-	char line[160];
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM},
+			*res = NULL;
+	char line[160], addr[INET6_ADDRSTRLEN] = "";
 	int rc, n;
 
 	/* an orphan has nothing to answer to */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	rc = getaddrinfo(host, NULL, &hints, &res);
-	if (!rc)
+	if (!rc) {
+		resolve_ntop(res, addr, sizeof(addr));
 		freeaddrinfo(res);
-	n = snprintf(line, sizeof(line), "%s\n", rc ? gai_strerror(rc) : "ok");
+	}
+	if (rc)
+		n = snprintf(line, sizeof(line), "%s\n", gai_strerror(rc));
+	else if (!addr[0])
+		n = snprintf(line, sizeof(line), "no IPv4 or IPv6 address\n");
+	else
+		n = snprintf(line, sizeof(line), "ok %s\n", addr);
 	if (write(fd, line, (size_t)n) < 0)
 		_exit(1);
 	_exit(0);
@@ -88,6 +117,11 @@ struct resolve *resolve_start(const char *host, char *err, size_t errlen)
 	return r;
 }
 
+const char *resolve_addr(const struct resolve *r)
+{
+	return r->addr;
+}
+
 int resolve_fd(const struct resolve *r)
 {
 	return r->fd;
@@ -114,8 +148,11 @@ int resolve_poll(struct resolve *r, char *err, size_t errlen)
 	r->buf[strcspn(r->buf, "\n")] = '\0';
 	waitpid(r->pid, NULL, 0);
 	r->pid = 0;
-	if (!strcmp(r->buf, "ok"))
+	if (!strncmp(r->buf, "ok ", 3) && r->buf[3] &&
+	    strlen(r->buf + 3) < sizeof(r->addr)) {
+		snprintf(r->addr, sizeof(r->addr), "%s", r->buf + 3);
 		return 1;
+	}
 	snprintf(err, errlen, "%s", r->buf[0] ? r->buf : "resolver crashed");
 	return -1;
 }

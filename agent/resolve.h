@@ -15,6 +15,8 @@ struct resolve *resolve_start(const char *host, char *err, size_t errlen);
 int resolve_fd(const struct resolve *r);
 /* 1 = resolved, 0 = still looking, -1 = failed (err says why). */
 int resolve_poll(struct resolve *r, char *err, size_t errlen);
+/* After resolve_poll returned 1: the first address, numeric ("10.0.0.1"). */
+const char *resolve_addr(const struct resolve *r);
 /* Ends a lookup still running (the child is killed) and frees. */
 void resolve_free(struct resolve *r);
 
