@@ -17,6 +17,17 @@ static char *payload(uint64_t seq)
 	return p;
 }
 
+/* n bytes of filler, owned by the caller (or the queue). */
+static char *filler(size_t n)
+{
+	char *p = malloc(n + 1);
+
+	assert_non_null(p);
+	memset(p, 'x', n);
+	p[n] = '\0';
+	return p;
+}
+
 static void test_fifo_order(void **state)
 {
 	struct telq q;
@@ -125,12 +136,9 @@ static void test_byte_bound_drops_oldest_and_counts(void **state)
 static void test_large_payload_makes_room(void **state)
 {
 	struct telq q;
-	char *big = malloc(21);
+	char *big = filler(20);
 
 	(void)state;
-	assert_non_null(big);
-	memset(big, 'x', 20);
-	big[20] = '\0';
 	assert_int_equal(telq_init(&q, 1000, 30), 0);
 	for (uint64_t s = 1; s <= 3; s++)
 		telq_push(&q, s, payload(s));
@@ -146,12 +154,9 @@ static void test_large_payload_makes_room(void **state)
 static void test_oversized_payload_dropped(void **state)
 {
 	struct telq q;
-	char *big = malloc(41);
+	char *big = filler(40);
 
 	(void)state;
-	assert_non_null(big);
-	memset(big, 'x', 40);
-	big[40] = '\0';
 	assert_int_equal(telq_init(&q, 1000, 27), 0);
 	telq_push(&q, 1, payload(1));
 	/* larger than the whole bound: the new one goes (freed), counted */
