@@ -35,6 +35,8 @@ void mqtt_link_lost(struct agent *a, const char *why)
 	 */
 	if (was_up && agent_now_ms() - m->up_since_ms >= MQTT_STABLE_MS)
 		m->backoff_ms = MQTT_BACKOFF_MIN_MS;
+	/* the next attempt takes the name's next address, if it has more */
+	m->failed = was_up ? 0 : m->failed + 1;
 	m->link = MQTT_DOWN;
 	m->just_connected = false;
 	if (m->lib_err[0])
@@ -146,7 +148,8 @@ void mqtt_link_poll_resolve(struct agent *a)
 	int rc = resolve_poll(m->res, err, sizeof(err));
 
 	if (rc > 0)
-		snprintf(m->addr, sizeof(m->addr), "%s", resolve_addr(m->res));
+		snprintf(m->addr, sizeof(m->addr), "%s",
+			 resolve_addr(m->res, m->failed));
 	if (rc == 0 && agent_now_ms() >= m->deadline_ms) {
 		snprintf(err, sizeof(err), "no answer within %d s",
 			 MQTT_RESOLVE_TIMEOUT_MS / 1000);

@@ -22,6 +22,7 @@ struct mqtt {
 	enum mqtt_link link;
 	struct resolve *res; /* RESOLVING: the lookup */
 	char addr[64];	     /* the broker's address it found */
+	unsigned failed;     /* attempts failed since the last connection */
 	bool just_connected; /* CONNACK ok, greet after loop_read */
 	bool discovery_due;
 	size_t disc_nzones;   /* zones in the last discovery sent */
