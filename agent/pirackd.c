@@ -180,7 +180,8 @@ int main(int argc, char **argv)
 	if (o.config && !o.check && realpath(o.config, abs))
 		o.config = abs;
 	rc = loop_config(o.config, &cfg, err, sizeof(err));
-	if (o.failsafe)
+	/* --check-config touches no hardware, --failsafe with it neither */
+	if (o.failsafe && !o.check)
 		return pirackd_failsafe(&cfg, rc < 0 ? err : NULL);
 	if (rc < 0) {
 		fprintf(stderr, "pirackd: %s\n", err);
