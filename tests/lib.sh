@@ -8,6 +8,8 @@
 #   start_broker           a throw-away mosquitto: sets BROKER_PORT, BROKER_PID
 #   fake_zone ROOT ZONE MILLIDEG [TYPE]   write a fake sysfs thermal zone
 #   fail MSG / skip MSG    end the test (exit 1 / 77)
+#   t_install VAR=VAL...   'make install' from the built tree under test,
+#                          copying only (fails if it would have to build)
 #
 # PIRACK_BUILD is the build dir under test (default build); BIN=$PIRACK_BUILD.
 set -euo pipefail
@@ -60,6 +62,15 @@ wait_for() {
 		[ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for: $*"
 		sleep 0.05
 	done
+}
+
+# Other tests run beside this one against the same build directory: a test
+# never builds. 'make -q all' proves every installed file is up to date, so
+# 'make install' then only copies (DESTDIR, PREFIX... as given).
+t_install() {
+	make -q -C "$TOP" O="$PIRACK_BUILD" all >/dev/null 2>&1 ||
+		fail "$PIRACK_BUILD is not up to date (make all first): a test does not build"
+	make -s -C "$TOP" O="$PIRACK_BUILD" "$@" install
 }
 
 free_port() { "$BIN/tests/tools/freeport"; }

@@ -128,8 +128,8 @@ Host *
 	LogLevel ERROR
 CONF
 
-make -s -C "$TOP" O="$PIRACK_BUILD" install DESTDIR="$T/stage" \
-	PREFIX=/usr/local >"$T/make.log" 2>&1 || fail "make install failed"
+t_install DESTDIR="$T/stage" PREFIX=/usr/local >"$T/make.log" 2>&1 ||
+	fail "make install failed: $(tail -n 3 "$T/make.log")"
 
 cluster() {	# log-name args...
 	local log=$T/$1.out; shift

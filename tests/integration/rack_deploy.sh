@@ -11,8 +11,7 @@ t_init
 
 # Installed under a private PREFIX so that the unit's ExecStart names a file
 # that exists.
-make -s -C "$TOP" O="$PIRACK_BUILD" install PREFIX="$T/prefix" \
-	SYSCONFDIR="$T/prefix/etc" \
+t_install PREFIX="$T/prefix" SYSCONFDIR="$T/prefix/etc" \
 	>"$T/make.log" 2>&1 || fail "make install failed: $(tail -n 3 "$T/make.log")"
 unit=$T/prefix/lib/systemd/system/pirackd.service
 [ -f "$unit" ] || fail "make install did not install the unit"
@@ -46,8 +45,8 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$D/etc/passwd"
 printf 'root:x:0:\n' >"$D/etc/group"
 printf 'root:*:19000:0:99999:7:::\n' >"$D/etc/shadow"
 printf 'root:*::\n' >"$D/etc/gshadow"
-make -s -C "$TOP" O="$PIRACK_BUILD" install DESTDIR="$T/stage" \
-	PREFIX=/usr/local >"$T/make.log" 2>&1 || fail "make install (stage)"
+t_install DESTDIR="$T/stage" PREFIX=/usr/local >"$T/make.log" 2>&1 ||
+	fail "make install (stage): $(tail -n 3 "$T/make.log")"
 DESTDIR=$D sh "$TOP/deploy/install.sh" --stage "$T/stage" --mpi-user root \
 	>"$T/run1.log" 2>&1 ||
 	{ cat "$T/run1.log"; fail "install.sh failed"; }
