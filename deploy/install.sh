@@ -1,6 +1,6 @@
 #!/bin/sh
 # install.sh: installs pirack on one node: files, a safe default agent
-# config, the pirack user in group gpio, the udev rule and the unit.
+# config, the pirack user in group gpio, the udev rules and the unit.
 #
 #   deploy/install.sh [--stage DIR | --build DIR] [--setup-only]
 #                     [--mpi-user USER] [--start] [--help]
@@ -135,6 +135,26 @@ then
 	   [ -d /run/udev ]; then
 		udevadm control --reload || true
 		udevadm trigger --subsystem-match=gpio || true
+	fi
+fi
+
+# The pwm fan driver writes /sys/class/pwm/pwmchip*/export and the
+# channel's period, duty_cycle and enable, all root's on Debian and Ubuntu
+# (the unit runs as User=pirack). sysfs files take no udev GROUP=: the rule
+# gives the chip's tree to group gpio with the owner's rights. It runs on
+# the chip's add, and on the change event the kernel sends when a channel
+# is exported (EXPORT=pwmN), so the new channel's files follow.
+prule=$DESTDIR/etc/udev/rules.d/60-pirack-pwm.rules
+if put_file "$prule" 0644 0 <<'RULE'
+# 60-pirack-pwm.rules: PWM chips and exported channels for group gpio.
+SUBSYSTEM=="pwm", KERNEL=="pwmchip*", ACTION=="add|change", RUN+="/bin/sh -c 'chgrp -R gpio /sys%p && chmod -R g=u /sys%p'"
+RULE
+then
+	say "installed $prule"
+	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null &&
+	   [ -d /run/udev ]; then
+		udevadm control --reload || true
+		udevadm trigger --subsystem-match=pwm || true
 	fi
 fi
 

@@ -57,6 +57,8 @@ cmp "$T/stage/usr/local/bin/pirack" "$D/usr/local/bin/pirack" ||
 grep -qx 'line = 14' "$D/etc/pirack/agent.conf" || fail "fan not on GPIO 14"
 grep -q 'GROUP="gpio"' "$D/etc/udev/rules.d/60-pirack-gpio.rules" ||
 	fail "no udev rule"
+grep -q 'SUBSYSTEM=="pwm".*chgrp -R gpio' "$D/etc/udev/rules.d/60-pirack-pwm.rules" ||
+	fail "no udev rule for the pwm files"
 grep -q '^pirack:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$D/etc/passwd" ||
 	fail "no pirack user"
 grep -q '^gpio:x:[0-9]*:pirack$' "$D/etc/group" || fail "pirack not in gpio"
