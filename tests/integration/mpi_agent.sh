@@ -5,14 +5,9 @@
 # the same bits, pacing from sysfs.
 source "$(dirname "$0")/../lib.sh"
 t_init
-# MPICH's hydra by its own name (see mpi_pi.sh).
-MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
-	skip "mpiexec not installed"
+mpi_init
 [ -x "$BIN/pirackd" ] || skip "pirackd not built"
 [ -f "$TOP/tests/agent_lib.sh" ] || skip "tests/agent_lib.sh missing"
-# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
-export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 source "$TOP/tests/agent_lib.sh"
 
 agent_setup			# node "testnode", its zone at 40 C

@@ -5,14 +5,8 @@
 # the bits of pi never change.
 source "$(dirname "$0")/../lib.sh"
 t_init
-# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
-# may own the "mpiexec" alternative, and -env is hydra's syntax.
-MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
-	skip "mpiexec not installed"
+mpi_init
 [ -x "$BIN/pirack-pi" ] || fail "$BIN/pirack-pi not built"
-# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
-export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 export PIRACK_SOCKET=$T/none.sock
 # The agent's defaults: target 70, limit 80. At 65 C the controller starts
 # at pace 0.5 (half a band below target) and rises slowly; at 40 C it is 1.

@@ -11,8 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 t_init
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, sshd)"
-[ "${PIRACK_VARIANT:-plain}" = plain ] ||
-	skip "cluster.sh runs no compiled code of this variant but pirack"
+t_variants plain -- "cluster.sh runs no compiled code of this variant but pirack"
 [ -x /usr/sbin/sshd ] || fail "openssh-server is not installed (deploy/deps.sh)"
 command -v ssh-copy-id >/dev/null || fail "openssh-client is not installed"
 ip netns list >/dev/null 2>&1 || skip "ip netns is not usable here"

@@ -6,8 +6,7 @@
 # second time.
 source "$(dirname "$0")/../lib.sh"
 t_init
-[ "${PIRACK_VARIANT:-plain}" = plain ] ||
-	skip "deploy files do not depend on the build variant"
+t_variants plain -- "deploy files do not depend on the build variant"
 
 # Installed under a private PREFIX so that the unit's ExecStart names a file
 # that exists.

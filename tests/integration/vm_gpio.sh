@@ -9,9 +9,7 @@
 source "$(dirname "$0")/../lib.sh"
 t_init
 
-variant=${PIRACK_VARIANT:-plain}
-[ "$variant" = plain ] ||
-	skip "vm_gpio: runs in the plain variant only; it boots the kernel once for the v1 and v2 builds, the $variant build adds nothing"
+t_variants plain -- "vm_gpio: runs in the plain variant only; it boots the kernel once for the v1 and v2 builds, the ${PIRACK_VARIANT:-plain} build adds nothing"
 command -v qemu-system-x86_64 >/dev/null ||
 	skip "vm_gpio: qemu-system-x86_64 is not installed (deploy/deps.sh installs qemu-system-x86)"
 
