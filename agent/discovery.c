@@ -116,23 +116,61 @@ static int disc_send(struct disc *d, const char *component, const char *object,
 	return rc;
 }
 
+/* A measurement sensor on the state topic; NULL fields are left out. */
+struct disc_sensor {
+	const char *object, *name, *tmpl;
+	const char *device_class, *unit, *icon;
+};
+
+static int disc_sensor(struct disc *d, const struct disc_sensor *ds)
+{
+	cJSON *e = disc_entity(d, ds->object, ds->name);
+
+	cJSON_AddStringToObject(e, "state_topic", d->state);
+	cJSON_AddStringToObject(e, "value_template", ds->tmpl);
+	if (ds->device_class)
+		cJSON_AddStringToObject(e, "device_class", ds->device_class);
+	cJSON_AddStringToObject(e, "state_class", "measurement");
+	if (ds->unit)
+		cJSON_AddStringToObject(e, "unit_of_measurement", ds->unit);
+	if (ds->icon)
+		cJSON_AddStringToObject(e, "icon", ds->icon);
+	return disc_send(d, "sensor", ds->object, e);
+}
+
 static int disc_temp_sensor(struct disc *d, const char *object,
 			    const char *name, const char *tmpl)
 {
-	cJSON *e = disc_entity(d, object, name);
+	const struct disc_sensor ds = {.object = object,
+				       .name = name,
+				       .tmpl = tmpl,
+				       .device_class = "temperature",
+				       .unit = "°C"};
 
-	cJSON_AddStringToObject(e, "state_topic", d->state);
-	cJSON_AddStringToObject(e, "value_template", tmpl);
-	cJSON_AddStringToObject(e, "device_class", "temperature");
-	cJSON_AddStringToObject(e, "state_class", "measurement");
-	cJSON_AddStringToObject(e, "unit_of_measurement", "°C");
-	return disc_send(d, "sensor", object, e);
+	return disc_sensor(d, &ds);
 }
+
+static const struct disc_sensor disc_other[] = {
+    {.object = "cpu_freq",
+     .name = "CPU frequency",
+     .tmpl = "{{ value_json.cpu_freq_mhz }}",
+     .device_class = "frequency",
+     .unit = "MHz"},
+    {.object = "load",
+     .name = "Load (1 min)",
+     .tmpl = "{{ value_json.load1 }}",
+     .icon = "mdi:chip"},
+    /* pace is a fraction; people read percentages */
+    {.object = "pace",
+     .name = "Pace",
+     .tmpl = "{{ (value_json.pace * 100) | round(0) }}",
+     .unit = "%",
+     .icon = "mdi:speedometer"},
+};
 
 static int disc_sensors(struct disc *d)
 {
 	const struct sample *s = &d->a->sample;
-	cJSON *e;
 	size_t i;
 
 	if (disc_temp_sensor(d, "temp", "Temperature",
@@ -155,33 +193,10 @@ static int disc_sensors(struct disc *d)
 			return -1;
 	}
 
-	e = disc_entity(d, "cpu_freq", "CPU frequency");
-	cJSON_AddStringToObject(e, "state_topic", d->state);
-	cJSON_AddStringToObject(e, "value_template",
-				"{{ value_json.cpu_freq_mhz }}");
-	cJSON_AddStringToObject(e, "device_class", "frequency");
-	cJSON_AddStringToObject(e, "state_class", "measurement");
-	cJSON_AddStringToObject(e, "unit_of_measurement", "MHz");
-	if (disc_send(d, "sensor", "cpu_freq", e))
-		return -1;
-
-	e = disc_entity(d, "load", "Load (1 min)");
-	cJSON_AddStringToObject(e, "state_topic", d->state);
-	cJSON_AddStringToObject(e, "value_template", "{{ value_json.load1 }}");
-	cJSON_AddStringToObject(e, "state_class", "measurement");
-	cJSON_AddStringToObject(e, "icon", "mdi:chip");
-	if (disc_send(d, "sensor", "load", e))
-		return -1;
-
-	/* pace is a fraction; people read percentages */
-	e = disc_entity(d, "pace", "Pace");
-	cJSON_AddStringToObject(e, "state_topic", d->state);
-	cJSON_AddStringToObject(e, "value_template",
-				"{{ (value_json.pace * 100) | round(0) }}");
-	cJSON_AddStringToObject(e, "state_class", "measurement");
-	cJSON_AddStringToObject(e, "unit_of_measurement", "%");
-	cJSON_AddStringToObject(e, "icon", "mdi:speedometer");
-	return disc_send(d, "sensor", "pace", e);
+	for (i = 0; i < sizeof(disc_other) / sizeof(disc_other[0]); i++)
+		if (disc_sensor(d, &disc_other[i]))
+			return -1;
+	return 0;
 }
 
 /* The firmware's throttle flags; under-voltage first, it matters most. */

@@ -42,6 +42,9 @@ Ctrl-C or failure.
                         second, 1000 / time scale)
       --intervals N     pi intervals (default: sized by a short calibration
                         run to the time budget)
+      --work F          the unpaced job's share of a run's time budget, the
+                        calibration's sizing (default 0.4; paced runs take
+                        two or three times as long)
       --kill-agent NODE@S
                         SIGKILL NODE's agent S seconds into each paced run;
                         then, as systemd's ExecStopPost would, run
@@ -66,7 +69,7 @@ bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
 AMBIENT=46,47,48,50 TIME_SCALE= MODE=uniform RUNS=paced,unpaced
-TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= KILL= OUT=$TOP/build/demo
+TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
 BUILD=$TOP/build QUIET=0 NETNS=0
 
 while [ $# -gt 0 ]; do
@@ -88,6 +91,7 @@ while [ $# -gt 0 ]; do
 	--limit) need "$@"; LIMIT=$2; shift ;;
 	--interval-ms) need "$@"; INTERVAL_MS=$2; shift ;;
 	--intervals) need "$@"; INTERVALS=$2; shift ;;
+	--work) need "$@"; WORK=$2; shift ;;
 	--kill-agent) need "$@"; KILL=$2; shift ;;
 	-o|--out) need "$@"; OUT=$2; shift ;;
 	-b|--build) need "$@"; BUILD=$2; shift ;;
@@ -114,6 +118,8 @@ is_num "$TARGET" && is_num "$LIMIT" &&
 [ -z "$TIME_SCALE" ] || { is_num "$TIME_SCALE" &&
 	awk -v x="$TIME_SCALE" 'BEGIN { exit !(x > 0) }'; } ||
 	bad_usage "--time-scale '$TIME_SCALE': a positive number"
+is_num "$WORK" && awk -v w="$WORK" 'BEGIN { exit !(w > 0 && w <= 4) }' ||
+	bad_usage "--work '$WORK': a fraction, above 0, at most 4"
 [ -z "$INTERVALS" ] || is_uint "$INTERVALS" ||
 	bad_usage "--intervals '$INTERVALS': a positive integer"
 case $MODE in node|uniform) ;; *) bad_usage "--mode '$MODE': node or uniform" ;; esac
@@ -569,8 +575,8 @@ else
 	# Unpaced that is under half the run's time: paced runs take two or
 	# three times as long in a warm rack (and a loaded machine computes
 	# slower than the calibration said).
-	JOB_INTERVALS=$(awk -v r="$IPS" -v s="$RUN_S" \
-		'BEGIN { printf "%.0f", r * s * 0.4 }')
+	JOB_INTERVALS=$(awk -v r="$IPS" -v s="$RUN_S" -v w="$WORK" \
+		'BEGIN { printf "%.0f", r * s * w }')
 fi
 
 AMB_TEXT=$(for ((i = 0; i < NODES; i++)); do ambient_of $i; done | paste -sd, -)

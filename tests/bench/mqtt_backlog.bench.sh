@@ -13,20 +13,8 @@ last_seq() { grep '^{' "$T/tel.out" | tail -n 1 | jq .seq; }
 until_true() { local end=$(($(ms) + $1 * 1000)); shift
 	until "$@"; do [ "$(ms)" -lt $end ] || fail "timed out: $*"; sleep 0.01; done; }
 
-[ "$(id -u)" = 0 ] && ROOT_USER='user root' || ROOT_USER=
-BROKER_PORT=$(free_port)
-mkdir -p "$T/db"
-cat >"$T/mosquitto.conf" <<CONF
-$ROOT_USER
-listener $BROKER_PORT 127.0.0.1
-allow_anonymous true
-persistence true
-persistence_location $T/db/
-max_queued_messages 100000
-CONF
-broker() { t_bg "mosquitto$1" /usr/sbin/mosquitto -c "$T/mosquitto.conf"
-	BROKER_PID=$LAST_PID; wait_for 10 port_open "$BROKER_PORT"; }
-broker 1
+persistent_broker_conf 'max_queued_messages 100000'
+broker_up mosquitto1
 
 sub_bg tel -c -i bench-sub -q 1 -t pirack/n1/telemetry -t pirack/n1/probe
 sub_ready tel pirack/n1/probe
@@ -42,7 +30,7 @@ before=$(last_seq)
 wait_for 30 bash -c "[ \$(grep -c 'cannot connect to broker' '$T/agent.log') -ge 3 ]"
 rss1=$(rss_kb "$AGENT")
 q1=$(( $("$BIN/tests/tools/ctl" "$T/n1/agent.sock" status | jq .seq) - before ))
-broker 2
+broker_up mosquitto2
 connected() { [ "$(grep -c 'connected to broker' "$T/agent.log")" -ge 2 ]; }
 until_true 30 connected
 t_conn=$(ms)

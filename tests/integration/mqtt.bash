@@ -9,6 +9,11 @@
 #   sub_bg NAME ARGS...                 mosquitto_sub in the background,
 #                                       output in $T/NAME.out
 #   retained TOPIC                      the retained payload of TOPIC
+#   persistent_broker_conf [LINE...]    $T/mosquitto.conf: anonymous, on a
+#                                       new free $BROKER_PORT, sessions kept
+#                                       in $T/db across restarts; LINEs added
+#   broker_up NAME                      starts mosquitto on that conf as
+#                                       NAME, $BROKER_PID, waits for its port
 
 mqtt_conf() {
 	local file=$1 node=$2 kv; shift 2
@@ -46,6 +51,30 @@ CONF
 		done
 		for kv in "$@"; do printf '%s\n' "${kv/=/ = }"; done
 	} >"$file"
+}
+
+persistent_broker_conf() {
+	local root=
+	mkdir -p "$T/db"
+	# mosquitto run as root would switch to user mosquitto, locked out of $T
+	[ "$(id -u)" = 0 ] && root='user root'
+	BROKER_PORT=$(free_port)
+	{
+		cat <<CONF
+$root
+listener $BROKER_PORT 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $T/db/
+CONF
+		printf '%s\n' "$@"
+	} >"$T/mosquitto.conf"
+}
+
+broker_up() {
+	t_bg "$1" /usr/sbin/mosquitto -c "$T/mosquitto.conf"
+	BROKER_PID=$LAST_PID
+	wait_for 10 port_open "$BROKER_PORT"
 }
 
 mqtt_agent() { t_bg "$1" "$BIN/pirackd" -f -c "$2"; }

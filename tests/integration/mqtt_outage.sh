@@ -19,20 +19,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
 mqtt_variant_gate
-mkdir -p "$T/db"
-# mosquitto run as root would switch to user mosquitto, locked out of $T
-[ "$(id -u)" = 0 ] && ROOT_USER='user root' || ROOT_USER=
-BROKER_PORT=$(free_port)
-cat >"$T/mosquitto.conf" <<CONF
-$ROOT_USER
-listener $BROKER_PORT 127.0.0.1
-allow_anonymous true
-persistence true
-persistence_location $T/db/
-CONF
-t_bg mosquitto1 /usr/sbin/mosquitto -c "$T/mosquitto.conf"
-BROKER_PID=$LAST_PID
-wait_for 10 port_open "$BROKER_PORT"
+persistent_broker_conf
+broker_up mosquitto1
 
 # -c -i: a persistent session, QoS 1; it reconnects on its own
 sub_bg tel -c -i outage-sub -q 1 -t pirack/n1/telemetry -t pirack/n1/probe
@@ -53,9 +41,7 @@ before=$(seqs | tail -n 1)
 # two failed attempts after the loss (backoff 0.5 + 1 s): 15 sample
 # periods and more, the next attempt 2 s later
 wait_for 10 bash -c "[ \$(grep -c 'cannot connect to broker' '$T/agent.log') -ge 2 ]"
-t_bg mosquitto2 /usr/sbin/mosquitto -c "$T/mosquitto.conf"
-BROKER_PID=$LAST_PID
-wait_for 10 port_open "$BROKER_PORT"
+broker_up mosquitto2
 wait_for 20 bash -c "[ \$(grep -c 'connected to broker' '$T/agent.log') -ge 2 ]"
 # wait until the subscriber has 20 samples past the outage
 wait_for 20 bash -c "[ \$(grep '^{' '$T/tel.out' | jq -r .seq | tail -n 1) -ge $((before + 40)) ]"

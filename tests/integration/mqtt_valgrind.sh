@@ -30,9 +30,7 @@ wait_for 30 grep -q 'rejected payload' "$T/agent.log"
 kill -TERM "$BROKER_PID"
 wait_for 10 bash -c "! kill -0 $BROKER_PID"
 wait_for 30 bash -c "[ \$(grep -c 'cannot connect to broker' '$T/agent.log') -ge 2 ]"
-t_bg mosquitto2 /usr/sbin/mosquitto -c "$T/mosquitto.conf"
-BROKER_PID=$LAST_PID
-wait_for 10 port_open "$BROKER_PORT"
+broker_up mosquitto2
 wait_for 60 bash -c "[ \$(grep -c 'connected to broker' '$T/agent.log') -ge 2 ]"
 
 # a reload with another prefix restarts the MQTT client

@@ -7,7 +7,7 @@ t_init
 source "$TOP/tests/sim_lib.sh"
 sim_require
 
-sim_run -n 2 -s 2 -a 40,50 -t 24 --time-scale 20 --runs node,uniform
+sim_run -n 2 -s 2 -a 40,50 -t 24 --work 0.8 --time-scale 20 --runs node,uniform
 
 S_true '.node.error < 1e-12 and .uniform.error < 1e-12' "pi is wrong"
 S_true '(.node.nodes | map({(.node): .work_share}) | add) as $w
