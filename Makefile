@@ -47,6 +47,7 @@ include agent/agent.mk
 include mpi/mpi.mk
 include rack/rack.mk
 include tests/tests.mk
+include tests/vm/vm.mk
 include tests/fuzz/fuzz.mk
 
 all: $(BINS) $(LIBS)

@@ -47,19 +47,27 @@ BINS += $(O)/pirackd
 # make check also builds everything against libgpiod v2 (Debian 13's,
 # fetched by deploy/libgpiod2.sh) in $(O)/gpiod2 and runs the tests there.
 # Fetched while make check reads its makefiles, so that the variant is
-# listed only when it can be built: no archive, no variant, and a message.
+# listed only when it can be built: no archive, no variant, and a message
+# (the script's reason goes to stderr). PIRACK_REQUIRE_GPIOD2=1 (CI) makes
+# a failed fetch an error instead: the v2 build must not vanish silently.
 ifneq ($(filter check,$(MAKECMDGOALS)),)
-GPIOD2_CACHE := $(shell bash deploy/libgpiod2.sh 2>/dev/null)
+GPIOD2_CACHE := $(shell bash deploy/libgpiod2.sh)
 ifneq ($(GPIOD2_CACHE),)
 CHECK_EXTRA_DIRS += $(O)/gpiod2
+else ifeq ($(PIRACK_REQUIRE_GPIOD2),1)
+$(error agent.mk: libgpiod v2 could not be fetched (deploy/libgpiod2.sh, \
+	reason above) and PIRACK_REQUIRE_GPIOD2=1)
 else
-$(info agent.mk: libgpiod v2 could not be fetched (deploy/libgpiod2.sh): \
-	skipping the gpiod2 variant build and its tests)
+$(info agent.mk: libgpiod v2 could not be fetched (deploy/libgpiod2.sh, \
+	reason above): skipping the gpiod2 variant build and its tests)
 endif
 endif
 
 check-extra-builds::
-	@prefix=$$(bash deploy/libgpiod2.sh --cached 2>/dev/null) || { \
+	@prefix=$$(bash deploy/libgpiod2.sh --cached) || { \
+		[ "$(PIRACK_REQUIRE_GPIOD2)" != 1 ] || { \
+			echo "agent.mk: PIRACK_REQUIRE_GPIOD2=1: no libgpiod v2" >&2; \
+			exit 1; }; \
 		echo "agent.mk: no libgpiod v2 fetched: gpiod2 build skipped"; \
 		exit 0; }; \
 	$(MAKE) O=$(O)/gpiod2 GPIOD2_PREFIX="$$prefix" all tests

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sensors.h"
+#include "throttle.h"
 
 #define SENSORS_PATH_MAX 512
 /* Beyond these a reading is a broken sensor, not a temperature. */
@@ -223,20 +224,6 @@ static void sensors_read_listed_zones(const char *root, const char *zones,
 	}
 	if (!any)
 		sensors_fault(s, "zones: no zone named in '%.32s'", zones);
-}
-
-void throttle_decode(uint32_t raw, struct throttle *t)
-{
-	t->valid = true;
-	t->raw = raw;
-	t->under_voltage = raw & (1u << 0);
-	t->freq_capped = raw & (1u << 1);
-	t->throttled = raw & (1u << 2);
-	t->soft_temp_limit = raw & (1u << 3);
-	t->under_voltage_seen = raw & (1u << 16);
-	t->freq_capped_seen = raw & (1u << 17);
-	t->throttled_seen = raw & (1u << 18);
-	t->soft_temp_limit_seen = raw & (1u << 19);
 }
 
 #define THROTTLE_FILE "devices/platform/soc/soc:firmware/get_throttled"

@@ -26,7 +26,4 @@ int sensors_read(const char *sysfs_root, const char *zones, struct sample *s);
 int sensors_read_at(const char *sysfs_root, const char *proc_root,
 		    const char *zones, struct sample *s);
 
-/* Decodes the firmware's get_throttled word. */
-void throttle_decode(uint32_t raw, struct throttle *t);
-
 #endif

@@ -14,7 +14,6 @@ BUILD_PKGS=(
 	libcjson-dev         # JSON: control socket, MQTT payloads
 	libmosquitto-dev     # MQTT client
 	libgpiod-dev         # GPIO, libgpiod v1 (Debian 12)
-	libsystemd-dev       # sd_notify
 	libcmocka-dev        # unit tests
 	libmpich-dev mpich   # MPI (mpicc, mpiexec)
 	libgmp-dev           # scatter demo big integers

@@ -1,14 +1,17 @@
 #!/bin/sh
 # install.sh: installs pirack on one node: files, a safe default agent
-# config, the pirack user in group gpio, the udev rule and the unit.
+# config, the pirack user in group gpio, the udev rules and the unit.
 #
-#   deploy/install.sh [--stage DIR] [--setup-only] [--mpi-user USER]
-#                     [--start] [--help]
+#   deploy/install.sh [--stage DIR | --build DIR] [--setup-only]
+#                     [--mpi-user USER] [--start] [--help]
 #
-# Without --stage it runs 'make install' from this source tree into a
-# scratch directory first. --mpi-user adds USER (who runs the MPI jobs)
-# to group pirack, which owns the agent's socket (mode 0660). Honours
-# DESTDIR (everything lands below it; the user is then created with
+# --stage DIR installs the files of a 'make install DESTDIR=DIR' tree.
+# --build DIR stages them from the already-built tree DIR ('make O=DIR'),
+# only copying: it refuses a tree that is not up to date rather than build.
+# With neither it runs 'make install' from this source tree (building what
+# is missing) into a scratch directory first. --mpi-user adds USER (who
+# runs the MPI jobs) to group pirack, which owns the agent's socket (mode
+# 0660). Honours DESTDIR (everything lands below it; the user is then created with
 # useradd --prefix when DESTDIR/etc/passwd exists, and systemd is left
 # alone) and PREFIX (default /usr/local). Idempotent: it changes only what
 # differs, says what it changed, and ends with "install.sh: nothing to
@@ -17,10 +20,10 @@ set -eu
 
 PREFIX=${PREFIX:-/usr/local}
 DESTDIR=${DESTDIR:-}
-stage='' setup_only=0 start=0 changed=0 mpi_user=''
+stage='' build='' setup_only=0 start=0 changed=0 mpi_user=''
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 say() { echo "install.sh: $*"; changed=1; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 
@@ -28,6 +31,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--stage) [ $# -ge 2 ] || die "--stage needs a directory"
 		stage=$2; shift ;;
+	--build) [ $# -ge 2 ] || die "--build needs a build directory"
+		build=$2; shift ;;
 	--setup-only) setup_only=1 ;;
 	--mpi-user) [ $# -ge 2 ] || die "--mpi-user needs a user name"
 		mpi_user=$2; shift ;;
@@ -74,9 +79,16 @@ if [ $setup_only = 0 ]; then
 	if [ -z "$stage" ]; then
 		[ -f "$here/../Makefile" ] ||
 			die "no --stage given and no source tree at $here/.."
-		scratch=$(mktemp -d)
+		scratch=$(mktemp -d "${TMPDIR:-/tmp}/pirack-install.XXXXXX")
 		stage=$scratch/stage
-		make -s -C "$here/.." install DESTDIR="$stage" PREFIX="$PREFIX" \
+		set -- -s -C "$here/.."
+		if [ -n "$build" ]; then
+			case $build in /*) ;; *) build=$(pwd)/$build ;; esac
+			make -q "$@" O="$build" all >/dev/null 2>&1 ||
+				die "$build: not built or not up to date (make O=$build all first)"
+			set -- "$@" O="$build"
+		fi
+		make "$@" install DESTDIR="$stage" PREFIX="$PREFIX" \
 			>"$scratch/make.log" 2>&1 ||
 			{ cat "$scratch/make.log" >&2; die "make install failed"; }
 	fi
@@ -123,6 +135,26 @@ then
 	   [ -d /run/udev ]; then
 		udevadm control --reload || true
 		udevadm trigger --subsystem-match=gpio || true
+	fi
+fi
+
+# The pwm fan driver writes /sys/class/pwm/pwmchip*/export and the
+# channel's period, duty_cycle and enable, all root's on Debian and Ubuntu
+# (the unit runs as User=pirack). sysfs files take no udev GROUP=: the rule
+# gives the chip's tree to group gpio with the owner's rights. It runs on
+# the chip's add, and on the change event the kernel sends when a channel
+# is exported (EXPORT=pwmN), so the new channel's files follow.
+prule=$DESTDIR/etc/udev/rules.d/60-pirack-pwm.rules
+if put_file "$prule" 0644 0 <<'RULE'
+# 60-pirack-pwm.rules: PWM chips and exported channels for group gpio.
+SUBSYSTEM=="pwm", KERNEL=="pwmchip*", ACTION=="add|change", RUN+="/bin/sh -c 'chgrp -R gpio /sys%p && chmod -R g=u /sys%p'"
+RULE
+then
+	say "installed $prule"
+	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null &&
+	   [ -d /run/udev ]; then
+		udevadm control --reload || true
+		udevadm trigger --subsystem-match=pwm || true
 	fi
 fi
 

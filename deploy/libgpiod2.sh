@@ -13,13 +13,58 @@
 # Exit 3 when the archive cannot be reached (the v2 build is then skipped).
 #
 # Environment: PIRACK_GPIOD2_DIR (default $XDG_CACHE_HOME or ~/.cache,
-# + /pirack/gpiod2), PIRACK_DEBIAN_MIRROR (default http://deb.debian.org/
-# debian), PIRACK_GPIOD2_SUITE (default trixie).
+# + /pirack/gpiod2), PIRACK_DEBIAN_MIRROR (default: the mirror the system's
+# apt sources use for bookworm main, else http://deb.debian.org/debian),
+# PIRACK_GPIOD2_SUITE (default trixie).
 set -euo pipefail
 
 cache_home=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}
 dir=${PIRACK_GPIOD2_DIR:-$cache_home/pirack/gpiod2}
-mirror=${PIRACK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# The URI of the system's "deb URI bookworm main" source (one-line
+# *.list or deb822 *.sources): a machine that only reaches its own mirror
+# must fetch from it too. First match wins; prints nothing when none.
+mirror_from_sources() {
+	local codename=bookworm f
+	[ -r /etc/os-release ] &&
+		codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		# deb [opts] URI SUITE COMPONENT...
+		awk -v c="$codename" '
+			$1 != "deb" { next }
+			{ i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } }
+			$(i + 1) == c { for (j = i + 2; j <= NF; j++)
+				if ($j == "main") { print $i; exit } }' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		# paragraphs of "Key: value"; Enabled: no turns one off
+		awk -v c="$codename" '
+			function flush() {
+				if (types ~ /(^| )deb( |$)/ && suites ~ "(^| )" c "( |$)" &&
+				    comps ~ /(^| )main( |$)/ && enabled != "no" && uris != "") {
+					split(uris, u, " "); print u[1]
+					types = ""; exit
+				}
+				types = suites = comps = uris = enabled = ""
+			}
+			/^[ \t]*$/ { flush(); next }
+			/^#/ { next }
+			{ key = tolower($1); sub(/:$/, "", key); $1 = ""
+			  sub(/^ +/, ""); val = $0 }
+			key == "types" { types = val }
+			key == "uris" { uris = val }
+			key == "suites" { suites = val }
+			key == "components" { comps = val }
+			key == "enabled" { enabled = tolower(val) }
+			END { flush() }' "$f"
+	done | awk 'NR == 1'	# not head: pipefail, SIGPIPE
+}
+
+mirror=${PIRACK_DEBIAN_MIRROR:-$(mirror_from_sources)}
+mirror=${mirror:-http://deb.debian.org/debian}
+mirror=${mirror%/}
 suite=${PIRACK_GPIOD2_SUITE:-trixie}
 prefix=$dir/prefix
 cached_only=0

@@ -154,7 +154,10 @@ for b in pirackd pirack-pi; do
 done
 CTL=$BUILD/tests/tools/ctl
 MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-for t in "$MOSQUITTO" mosquitto_sub mpiexec jq gnuplot; do
+# MPICH's launcher by name: pirack-pi is built with mpicc.mpich, and Open MPI
+# (python3-mpi4py pulls it in) may own the plain mpiexec alternative.
+MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec || echo mpiexec)
+for t in "$MOSQUITTO" mosquitto_sub "$MPIEXEC" jq gnuplot; do
 	command -v "$t" >/dev/null ||
 		die "$t is not installed (deploy/deps.sh installs it)"
 done
@@ -414,7 +417,7 @@ run_pace() {	# run name -> pirack-pi's --pace
 
 run_job() {	# run: paced|unpaced
 	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
-	local -a cmd=(mpiexec)
+	local -a cmd=("$MPIEXEC")
 	# --netns: the machinefile puts each node's ranks (in order) on its
 	# address, hydra's proxies start there through netns-ssh
 	[ $NETNS = 0 ] || cmd+=(-f "$RUN/machinefile" -iface "$NET_TAG"
@@ -524,7 +527,7 @@ kill_agent() {	# rundir node t
 # --- sizing: the job and the time scale fit the time budget ---------------
 calibrate_run() {	# intervals -> seconds pirack-pi computed, whole layout
 	local i
-	local -a cmd=(mpiexec)
+	local -a cmd=("$MPIEXEC")
 	for ((i = 0; i < NODES; i++)); do
 		[ $i -eq 0 ] || cmd+=(:)
 		cmd+=(-n "$SLOTS" -env PIRACK_NODE "n$i"

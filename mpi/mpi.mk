@@ -1,6 +1,6 @@
 # mpi/mpi.mk: libpirackpace, pirack-pi, pirack-temps, the scatter example.
 # Everything MPI is compiled with $(MPICC); the library carries the agent's
-# own sensors.c and pacectl.c objects (one implementation, not a copy).
+# own sensors.c, throttle.c and pacectl.c objects (one implementation, not a copy).
 # Installing python3-mpi4py (make bench) pulls in Open MPI, whose Debian
 # alternatives outrank MPICH's: name MPICH's wrapper when it is there.
 ifeq ($(MPICC),mpicc)
@@ -11,7 +11,7 @@ CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 
 PACE_SRCS := mpi/pace.c mpi/pace_agent.c mpi/pace_source.c mpi/pace_nodes.c
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(O)/agent/sensors.o \
-	     $(O)/agent/pacectl.o
+	     $(O)/agent/throttle.o $(O)/agent/pacectl.o
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 	     mpi/pi_report.c
 PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o)

@@ -95,7 +95,7 @@ static int hosts_write(const char *file, const char *data, size_t len,
 		       mode_t mode, char *err, size_t errlen)
 {
 	char tmp[4200];
-	int fd;
+	int fd, saved;
 	FILE *f;
 
 	snprintf(tmp, sizeof(tmp), "%s.pirack-XXXXXX", file);
@@ -119,14 +119,26 @@ static int hosts_write(const char *file, const char *data, size_t len,
 	fclose(f);
 	if (rename(tmp, file) == 0)
 		return 0;
+	saved = errno;		/* unlink() may change it */
 	unlink(tmp);
-	if (errno != EBUSY && errno != EXDEV) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+	if (saved != EBUSY && saved != EXDEV) {
+		snprintf(err, errlen, "%s: %s", file, strerror(saved));
 		return -1;
 	}
 	/* a bind-mounted file (containers' /etc/hosts): rewrite in place */
 	f = fopen(file, "w");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) == EOF) {
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (fwrite(data, 1, len, f) != len) {
+		saved = errno;
+		fclose(f);
+		snprintf(err, errlen, "%s: writing: %s", file,
+			 strerror(saved));
+		return -1;
+	}
+	if (fclose(f) == EOF) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		return -1;
 	}

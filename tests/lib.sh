@@ -8,6 +8,10 @@
 #   start_broker           a throw-away mosquitto: sets BROKER_PORT, BROKER_PID
 #   fake_zone ROOT ZONE MILLIDEG [TYPE]   write a fake sysfs thermal zone
 #   fail MSG / skip MSG    end the test (exit 1 / 77)
+#   t_variants V... [-- WHY]  skip unless $PIRACK_VARIANT is one of V...
+#   mpi_init               $MPIEXEC (MPICH's), ASan/LSan set up for MPICH
+#   t_install VAR=VAL...   'make install' from the built tree under test,
+#                          copying only (fails if it would have to build)
 #
 # PIRACK_BUILD is the build dir under test (default build); BIN=$PIRACK_BUILD.
 set -euo pipefail
@@ -60,6 +64,41 @@ wait_for() {
 		[ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for: $*"
 		sleep 0.05
 	done
+}
+
+# t_variants plain asan -- "why": a test that proves nothing new in the
+# other variants (e.g. gpiod2) skips itself there.
+t_variants() {
+	local v=${PIRACK_VARIANT:-plain} why=
+	local ok=()
+	while [ $# -gt 0 ]; do
+		[ "$1" = -- ] && { why=${2:-}; break; }
+		ok+=("$1"); shift
+	done
+	local w
+	for w in "${ok[@]}"; do [ "$v" = "$w" ] && return 0; done
+	skip "${why:-nothing new to test in variant $v (runs in: ${ok[*]})}"
+}
+
+# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
+# may own the "mpiexec" alternative, and -env is hydra's syntax. ASan
+# builds: MPICH 4.0.2's MPI_Init leaks inside hwloc plugins that are
+# unloaded before exit; LeakSanitizer needs the slow unwinder to see past
+# them to the suppressed frames. Our own leaks are still reported.
+mpi_init() {
+	MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
+		skip "mpiexec not installed"
+	export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+	export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+}
+
+# Other tests run beside this one against the same build directory: a test
+# never builds. 'make -q all' proves every installed file is up to date, so
+# 'make install' then only copies (DESTDIR, PREFIX... as given).
+t_install() {
+	make -q -C "$TOP" O="$PIRACK_BUILD" all >/dev/null 2>&1 ||
+		fail "$PIRACK_BUILD is not up to date (make all first): a test does not build"
+	make -s -C "$TOP" O="$PIRACK_BUILD" "$@" install
 }
 
 free_port() { "$BIN/tests/tools/freeport"; }

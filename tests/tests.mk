@@ -11,5 +11,10 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(AGENT_LIB_OBJS)
 $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
+# Every unit test links the temp-tree helpers (tests/unit/fixture.c), also
+# those linked by another fragment's rule ($^ carries it there too).
+UNIT_FIXTURE := $(O)/tests/unit/fixture.o
+$(UNIT_BINS): $(UNIT_FIXTURE)
+
 TEST_BINS += $(UNIT_BINS) $(O)/tests/tools/freeport $(O)/tests/tools/ctl \
 	     $(O)/tests/tools/sdnotify $(O)/tests/tools/udpsink

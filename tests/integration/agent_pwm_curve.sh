@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 t_init
 # Nothing here touches libgpiod: the gpiod2 build proves nothing new.
-[ "${PIRACK_VARIANT:-plain}" = gpiod2 ] && skip "pwm path does not use libgpiod"
+t_variants plain asan -- "pwm path does not use libgpiod"
 source "$TOP/tests/agent_lib.sh"
 agent_setup
 PWM=$SYS/class/pwm/pwmchip0/pwm0

@@ -3,7 +3,7 @@
 # fault, SIGTERM; no leaks and no memory errors. (ASan covers the asan
 # variant, where valgrind cannot run.)
 source "$(dirname "$0")/../lib.sh"
-[ "${PIRACK_VARIANT:-plain}" = plain ] || skip "valgrind runs on the plain build only"
+t_variants plain -- "valgrind runs on the plain build only"
 command -v valgrind >/dev/null || fail "valgrind is not installed (deploy/deps.sh)"
 t_init
 source "$TOP/tests/agent_lib.sh"

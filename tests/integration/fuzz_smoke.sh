@@ -5,8 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 t_init
 # Its own sanitizers: one run proves what the asan variant would.
-[ "${PIRACK_VARIANT:-plain}" = plain ] ||
-	skip "fuzz targets carry their own sanitizers: plain variant only"
+t_variants plain -- "fuzz targets carry their own sanitizers: plain variant only"
 command -v clang >/dev/null ||
 	skip "clang is not installed: no fuzz targets (deploy/deps.sh)"
 

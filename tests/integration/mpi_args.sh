@@ -3,13 +3,7 @@
 # before MPI_Init (nothing from MPI in the output).
 source "$(dirname "$0")/../lib.sh"
 t_init
-# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
-# may own the "mpiexec" alternative, and -env is hydra's syntax.
-MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
-	skip "mpiexec not installed"
-# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
-export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+mpi_init
 export PIRACK_SOCKET=$T/none.sock PIRACK_SYSFS_ROOT=$T/nosys
 
 bad() {	# PROGRAM EXPECTED-TEXT ARGS...

@@ -3,16 +3,8 @@
 # and every kernel (real mpiexec, MPICH hydra, no agent).
 source "$(dirname "$0")/../lib.sh"
 t_init
-# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
-# may own the "mpiexec" alternative, and -env is hydra's syntax.
-MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
-	skip "mpiexec not installed"
+mpi_init
 [ -x "$BIN/pirack-pi" ] || fail "$BIN/pirack-pi not built"
-# ASan build: MPICH 4.0.2's MPI_Init leaks inside hwloc plugins that are
-# unloaded before exit; LeakSanitizer needs the slow unwinder to see past
-# them to the suppressed frames. Our own leaks are still reported.
-export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 # No real agent or host sensors: pace 1 after one warning.
 export PIRACK_SOCKET=$T/none.sock PIRACK_SYSFS_ROOT=$T/nosys
 

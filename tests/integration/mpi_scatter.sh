@@ -2,13 +2,7 @@
 # The scatter demo: (x+1)**x for every rank, exact past 64 bits.
 source "$(dirname "$0")/../lib.sh"
 t_init
-# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
-# may own the "mpiexec" alternative, and -env is hydra's syntax.
-MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
-	skip "mpiexec not installed"
-# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
-export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+mpi_init
 
 out=$(timeout 120 "$MPIEXEC" -n 20 "$BIN/examples/scatter") || fail "scatter failed"
 [ "$(grep -c '^rank [0-9]* has data: [0-9]*$' <<<"$out")" = 20 ] ||

@@ -3,13 +3,7 @@
 # per-rank fake sysfs roots through MPMD -env, no agent.
 source "$(dirname "$0")/../lib.sh"
 t_init
-# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
-# may own the "mpiexec" alternative, and -env is hydra's syntax.
-MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
-	skip "mpiexec not installed"
-# See mpi_pi.sh: MPICH's own leaks suppressed, ours reported.
-export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+mpi_init
 export PIRACK_SOCKET=$T/none.sock
 fake_zone "$T/n0" thermal_zone0 45000
 fake_zone "$T/n1" thermal_zone0 61000

@@ -5,8 +5,7 @@
 # bits of pi must not change.
 source "$(dirname "$0")/../lib.sh"
 t_init
-[ "${PIRACK_VARIANT:-plain}" = plain ] ||
-	skip "valgrind runs on the plain build only (not with ASan)"
+t_variants plain -- "valgrind runs on the plain build only (not with ASan)"
 command -v valgrind >/dev/null || skip "valgrind not installed"
 export PIRACK_SOCKET=$T/none.sock
 fake_zone "$T/sys" thermal_zone0 65000		# paced: sleeps too

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/mqtt.bash"
 t_init
-[ "${PIRACK_VARIANT:-plain}" = plain ] || skip "valgrind runs on the plain build only"
+t_variants plain -- "valgrind runs on the plain build only"
 command -v valgrind >/dev/null || fail "valgrind is not installed (deploy/deps.sh)"
 start_broker
 

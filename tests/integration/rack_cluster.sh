@@ -11,8 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 t_init
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, sshd)"
-[ "${PIRACK_VARIANT:-plain}" = plain ] ||
-	skip "cluster.sh runs no compiled code of this variant but pirack"
+t_variants plain -- "cluster.sh runs no compiled code of this variant but pirack"
 [ -x /usr/sbin/sshd ] || fail "openssh-server is not installed (deploy/deps.sh)"
 command -v ssh-copy-id >/dev/null || fail "openssh-client is not installed"
 ip netns list >/dev/null 2>&1 || skip "ip netns is not usable here"
@@ -128,8 +127,8 @@ Host *
 	LogLevel ERROR
 CONF
 
-make -s -C "$TOP" O="$PIRACK_BUILD" install DESTDIR="$T/stage" \
-	PREFIX=/usr/local >"$T/make.log" 2>&1 || fail "make install failed"
+t_install DESTDIR="$T/stage" PREFIX=/usr/local >"$T/make.log" 2>&1 ||
+	fail "make install failed: $(tail -n 3 "$T/make.log")"
 
 cluster() {	# log-name args...
 	local log=$T/$1.out; shift

@@ -6,13 +6,11 @@
 # second time.
 source "$(dirname "$0")/../lib.sh"
 t_init
-[ "${PIRACK_VARIANT:-plain}" = plain ] ||
-	skip "deploy files do not depend on the build variant"
+t_variants plain -- "deploy files do not depend on the build variant"
 
 # Installed under a private PREFIX so that the unit's ExecStart names a file
 # that exists.
-make -s -C "$TOP" O="$PIRACK_BUILD" install PREFIX="$T/prefix" \
-	SYSCONFDIR="$T/prefix/etc" \
+t_install PREFIX="$T/prefix" SYSCONFDIR="$T/prefix/etc" \
 	>"$T/make.log" 2>&1 || fail "make install failed: $(tail -n 3 "$T/make.log")"
 unit=$T/prefix/lib/systemd/system/pirackd.service
 [ -f "$unit" ] || fail "make install did not install the unit"
@@ -46,8 +44,8 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$D/etc/passwd"
 printf 'root:x:0:\n' >"$D/etc/group"
 printf 'root:*:19000:0:99999:7:::\n' >"$D/etc/shadow"
 printf 'root:*::\n' >"$D/etc/gshadow"
-make -s -C "$TOP" O="$PIRACK_BUILD" install DESTDIR="$T/stage" \
-	PREFIX=/usr/local >"$T/make.log" 2>&1 || fail "make install (stage)"
+t_install DESTDIR="$T/stage" PREFIX=/usr/local >"$T/make.log" 2>&1 ||
+	fail "make install (stage): $(tail -n 3 "$T/make.log")"
 DESTDIR=$D sh "$TOP/deploy/install.sh" --stage "$T/stage" --mpi-user root \
 	>"$T/run1.log" 2>&1 ||
 	{ cat "$T/run1.log"; fail "install.sh failed"; }
@@ -58,6 +56,8 @@ cmp "$T/stage/usr/local/bin/pirack" "$D/usr/local/bin/pirack" ||
 grep -qx 'line = 14' "$D/etc/pirack/agent.conf" || fail "fan not on GPIO 14"
 grep -q 'GROUP="gpio"' "$D/etc/udev/rules.d/60-pirack-gpio.rules" ||
 	fail "no udev rule"
+grep -q 'SUBSYSTEM=="pwm".*chgrp -R gpio' "$D/etc/udev/rules.d/60-pirack-pwm.rules" ||
+	fail "no udev rule for the pwm files"
 grep -q '^pirack:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$D/etc/passwd" ||
 	fail "no pirack user"
 grep -q '^gpio:x:[0-9]*:pirack$' "$D/etc/group" || fail "pirack not in gpio"

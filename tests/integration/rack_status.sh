@@ -6,10 +6,7 @@
 # unreachable broker reported.
 source "$(dirname "$0")/../lib.sh"
 t_init
-case ${PIRACK_VARIANT:-plain} in
-plain | asan) ;;
-*) skip "pirack uses no GPIO library: nothing new in variant $PIRACK_VARIANT" ;;
-esac
+t_variants plain asan -- "pirack uses no GPIO library: nothing new in variant $PIRACK_VARIANT"
 P=$BIN/pirack
 command -v mosquitto_pub >/dev/null || fail "mosquitto-clients not installed"
 command -v jq >/dev/null || fail "jq not installed"

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include "agent.h"
 #include "discovery.h"
+#include "fixture.h"
 
 #define MAXMSG 64
 
@@ -70,15 +71,16 @@ static struct agent *agent_new(void)
 	return a;
 }
 
-static char model_path[64];
+static char model_dir[FIXTURE_PATH_MAX], model_path[FIXTURE_PATH_MAX + 8];
 
 static int setup(void **state)
 {
 	FILE *f;
 
 	(void)state;
-	snprintf(model_path, sizeof(model_path), "/tmp/pirack-model.%d",
-		 (int)getpid());
+	assert_int_equal(fixture_mkdtemp(model_dir, sizeof(model_dir),
+					 "model"), 0);
+	snprintf(model_path, sizeof(model_path), "%s/model", model_dir);
 	f = fopen(model_path, "w");
 	assert_non_null(f);
 	/* as the kernel has it: NUL-terminated */
@@ -90,8 +92,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	unlink(model_path);
-	return 0;
+	return fixture_rm(model_dir);
 }
 
 static void test_every_entity_is_whole(void **state)

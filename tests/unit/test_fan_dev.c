@@ -1,5 +1,4 @@
 /* test_fan_dev.c: the fan devices on a fake sysfs tree and sim GPIO. */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,54 +9,33 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "fan.h"
+#include "fixture.h"
 
 struct fx {
-	char root[64];
+	char root[FIXTURE_PATH_MAX];
 	struct config c;
 };
 
 static void put(struct fx *f, const char *rel, const char *text)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
-	for (char *p = path + strlen(f->root) + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	fixture_put(f->root, rel, text);
 }
 
 static const char *get(struct fx *f, const char *rel)
 {
 	static char buf[64];
-	char path[512];
-	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
-	buf[0] = '\0';
-	fp = fopen(path, "r");
-	if (fp) {
-		size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-		buf[n] = '\0';
-		fclose(fp);
-	}
-	return buf;
+	return fixture_get(f->root, rel, buf, sizeof(buf));
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	snprintf(f->root, sizeof(f->root), "/tmp/pirack-fandev.XXXXXX");
-	if (!mkdtemp(f->root))
+	if (!f || fixture_mkdtemp(f->root, sizeof(f->root), "fandev") < 0) {
+		free(f);
 		return -1;
+	}
 	f->c.thermal.target_c = 70;
 	f->c.thermal.limit_c = 80;
 	snprintf(f->c.thermal.sysfs_root, sizeof(f->c.thermal.sysfs_root),
@@ -74,18 +52,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag,
-		  struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(p);
-}
-
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rm(f->root);
 	free(f);
 	return 0;
 }

@@ -1,6 +1,5 @@
 /* test_gpio_sim.c: the sim GPIO backend's files, polarity and atomicity. */
 #include <dirent.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,28 +12,23 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "gpio.h"
+#include "fixture.h"
 
 static int setup(void **state)
 {
-	char *dir = malloc(64);
+	char *dir = malloc(FIXTURE_PATH_MAX);
 
-	snprintf(dir, 64, "/tmp/pirack-gpiosim.XXXXXX");
-	if (!mkdtemp(dir))
+	if (!dir || fixture_mkdtemp(dir, FIXTURE_PATH_MAX, "gpiosim") < 0) {
+		free(dir);
 		return -1;
+	}
 	*state = dir;
 	return 0;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag,
-		  struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(p);
-}
-
 static int teardown(void **state)
 {
-	nftw(*state, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rm(*state);
 	free(*state);
 	return 0;
 }
@@ -60,7 +54,7 @@ static const char *wire(const char *dir, const char *chip, unsigned line)
 static void test_request_set_release(void **state)
 {
 	const char *base = *state;
-	char dir[128], err[256];
+	char dir[FIXTURE_PATH_MAX + 64], err[256];
 	unsigned lines[] = { 17, 27, 22 };
 
 	/* nested, not yet existing directories are created */
@@ -120,7 +114,7 @@ static void test_active_low(void **state)
 static void test_errors(void **state)
 {
 	const char *dir = *state;
-	char path[128], err[256];
+	char path[FIXTURE_PATH_MAX + 64], err[256];
 	unsigned line = 14;
 
 	/* a plain file where the chip's directory should be */
@@ -180,7 +174,7 @@ static void test_atomic_writes(void **state)
 	gpio_sim_ops.release(r);
 
 	/* and no temp files are left behind */
-	char path[128];
+	char path[FIXTURE_PATH_MAX + 64];
 	snprintf(path, sizeof(path), "%s/gpiochip0", dir);
 	DIR *d = opendir(path);
 	struct dirent *e;

@@ -15,11 +15,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "pace_agent.h"
+#include "fixture.h"
 
+/* One per test (setup/teardown): a failed assertion still kills the
+ * server and removes its directory. */
 struct srv {
-	char dir[64];
+	char dir[FIXTURE_PATH_MAX];
 	char path[PACE_AGENT_PATH_MAX];
-	pid_t pid;
+	pid_t pid;		/* the server, 0 when none runs */
 };
 
 static double mono(void)
@@ -42,8 +45,8 @@ static void srv_start(struct srv *s, const char *const *replies, size_t n)
 	char buf[4096];
 	size_t i, got;
 
-	snprintf(s->dir, sizeof(s->dir), "/tmp/test_pace_agent.XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
+	assert_true(strlen(s->dir) + sizeof("/agent.sock") <=
+		    sizeof(sa.sun_path));
 	snprintf(s->path, sizeof(s->path), "%s/agent.sock", s->dir);
 	memcpy(sa.sun_path, s->path, strlen(s->path) + 1);
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -85,10 +88,34 @@ static void srv_start(struct srv *s, const char *const *replies, size_t n)
 
 static void srv_stop(struct srv *s)
 {
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, NULL, 0);
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = 0;
 	unlink(s->path);
-	rmdir(s->dir);
+}
+
+static int setup(void **state)
+{
+	struct srv *s = calloc(1, sizeof(*s));
+
+	if (!s || fixture_mkdtemp(s->dir, sizeof(s->dir), "pace_agent") < 0) {
+		free(s);
+		return -1;
+	}
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct srv *s = *state;
+
+	srv_stop(s);
+	fixture_rm(s->dir);
+	free(s);
+	return 0;
 }
 
 static void test_pace_reply(void **state)
@@ -101,11 +128,10 @@ static void test_pace_reply(void **state)
 	};
 	struct pace_reading rd;
 	struct pace_agent ag;
-	struct srv s;
+	struct srv *s = *state;
 
-	(void)state;
-	srv_start(&s, r, 2);
-	pace_agent_init(&ag, s.path);
+	srv_start(s, r, 2);
+	pace_agent_init(&ag, s->path);
 	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), 0);
 	assert_string_equal(rd.node, "rpi-0");
 	assert_int_equal(rd.source, PACE_SOURCE_AGENT);
@@ -121,20 +147,19 @@ static void test_pace_reply(void **state)
 	assert_true(rd.pace == 1 && isnan(rd.temp_c));
 	assert_int_equal(ag.failures, 0);
 	pace_agent_close(&ag);
-	srv_stop(&s);
+	srv_stop(s);
 }
 
 /* Each bad reply is "no agent": -1, the reason kept, a retry later. */
-static void check_bad(const char *reply, const char *why)
+static void check_bad(struct srv *s, const char *reply, const char *why)
 {
 	const char *const r[] = {reply};
 	struct pace_reading rd;
 	struct pace_agent ag;
-	struct srv s;
 	double t0;
 
-	srv_start(&s, r, 1);
-	pace_agent_init(&ag, s.path);
+	srv_start(s, r, 1);
+	pace_agent_init(&ag, s->path);
 	ag.timeout_s = 0.3;
 	t0 = mono();
 	assert_int_equal(pace_agent_pace(&ag, t0, &rd), -1);
@@ -147,21 +172,22 @@ static void check_bad(const char *reply, const char *why)
 	/* Not retried before retry_s has passed: no connect, no wait. */
 	assert_int_equal(pace_agent_pace(&ag, t0 + 1, &rd), -1);
 	assert_int_equal(ag.failures, 1);
-	srv_stop(&s);
+	srv_stop(s);
 }
 
 static void test_pace_bad_replies(void **state)
 {
-	(void)state;
-	check_bad("not json\n", "not a JSON object");
-	check_bad("[1,2]\n", "not a JSON object");
-	check_bad("{\"error\":\"unknown command\"}\n", "unknown command");
-	check_bad("{\"pace\":1.5}\n", "no pace");
-	check_bad("{\"pace\":\"1\"}\n", "no pace");
-	check_bad("{\"temp_c\":50}\n", "no pace");
-	check_bad(NULL, "no reply");		/* a hung agent */
-	check_bad("{\"pace\":0.5", "no reply"); /* no newline */
-	check_bad("", "closed");		/* it went away */
+	struct srv *s = *state;
+
+	check_bad(s, "not json\n", "not a JSON object");
+	check_bad(s, "[1,2]\n", "not a JSON object");
+	check_bad(s, "{\"error\":\"unknown command\"}\n", "unknown command");
+	check_bad(s, "{\"pace\":1.5}\n", "no pace");
+	check_bad(s, "{\"pace\":\"1\"}\n", "no pace");
+	check_bad(s, "{\"temp_c\":50}\n", "no pace");
+	check_bad(s, NULL, "no reply");		/* a hung agent */
+	check_bad(s, "{\"pace\":0.5", "no reply"); /* no newline */
+	check_bad(s, "", "closed");		/* it went away */
 }
 
 static void test_pace_no_agent(void **state)
@@ -201,11 +227,10 @@ static void test_report(void **state)
 	};
 	struct pace_reading rd;
 	struct pace_agent ag;
-	struct srv s;
+	struct srv *s = *state;
 
-	(void)state;
-	srv_start(&s, r, 3);
-	pace_agent_init(&ag, s.path);
+	srv_start(s, r, 3);
+	pace_agent_init(&ag, s->path);
 	assert_int_equal(pace_agent_report(&ag, mono(), "{\"job\":\"x\"}"), 0);
 	/* A refused report leaves the agent usable. */
 	assert_int_equal(pace_agent_report(&ag, mono(), "{\"job\":\"y\"}"), 1);
@@ -213,7 +238,7 @@ static void test_report(void **state)
 	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), 0);
 	assert_true(rd.pace == 0.5);
 	pace_agent_close(&ag);
-	srv_stop(&s);
+	srv_stop(s);
 }
 
 /*
@@ -226,18 +251,17 @@ static void test_pace_reconnect(void **state)
 					"{\"pace\":0.25}\n"};
 	struct pace_reading rd;
 	struct pace_agent ag;
-	struct srv s;
+	struct srv *s = *state;
 
-	(void)state;
-	srv_start(&s, r, 3);
-	pace_agent_init(&ag, s.path);
+	srv_start(s, r, 3);
+	pace_agent_init(&ag, s->path);
 	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), 0);
 	assert_true(rd.pace == 0.5);
 	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), 0);
 	assert_true(rd.pace == 0.25);
 	assert_int_equal(ag.failures, 0);
 	pace_agent_close(&ag);
-	srv_stop(&s);
+	srv_stop(s);
 }
 
 static void test_throttle(void **state)
@@ -248,30 +272,34 @@ static void test_throttle(void **state)
 	    "{\"node\":\"x\"}\n",
 	};
 	struct pace_agent ag;
-	struct srv s;
+	struct srv *s = *state;
 	int64_t raw;
 
-	(void)state;
-	srv_start(&s, r, 3);
-	pace_agent_init(&ag, s.path);
+	srv_start(s, r, 3);
+	pace_agent_init(&ag, s->path);
 	assert_int_equal(pace_agent_throttle(&ag, mono(), &raw), 0);
 	assert_int_equal(raw, 0x50005);
 	assert_int_equal(pace_agent_throttle(&ag, mono(), &raw), 0);
 	assert_int_equal(raw, -1); /* not a Pi */
 	assert_int_equal(pace_agent_throttle(&ag, mono(), &raw), -1);
 	assert_non_null(strstr(ag.err, "bad reply to status"));
-	srv_stop(&s);
+	srv_stop(s);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pace_reply),
-	    cmocka_unit_test(test_pace_bad_replies),
+	    cmocka_unit_test_setup_teardown(test_pace_reply, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pace_bad_replies, setup,
+					    teardown),
 	    cmocka_unit_test(test_pace_no_agent),
-	    cmocka_unit_test(test_report),
-	    cmocka_unit_test(test_throttle),
-	    cmocka_unit_test(test_pace_reconnect),
+	    cmocka_unit_test_setup_teardown(test_report, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_throttle, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pace_reconnect, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

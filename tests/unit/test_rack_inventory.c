@@ -9,10 +9,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "inventory.h"
+#include "fixture.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	char dir[FIXTURE_PATH_MAX];
+	char path[FIXTURE_PATH_MAX + 16];
 };
 
 static int setup(void **state)
@@ -20,8 +21,8 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_rack_inv.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(fixture_mkdtemp(f->dir, sizeof(f->dir), "rack_inv"),
+			 0);
 	snprintf(f->path, sizeof(f->path), "%s/rack.conf", f->dir);
 	*state = f;
 	return 0;
@@ -31,8 +32,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	unlink(f->path);
-	rmdir(f->dir);
+	fixture_rm(f->dir);
 	free(f);
 	return 0;
 }

@@ -14,11 +14,12 @@
 #include "hosts.h"
 #include "inventory.h"
 #include "machinefile.h"
+#include "fixture.h"
 
 struct fixture {
-	char dir[64];
-	char rack[128];
-	char hosts[128];
+	char dir[FIXTURE_PATH_MAX];
+	char rack[FIXTURE_PATH_MAX + 16];
+	char hosts[FIXTURE_PATH_MAX + 16];
 	struct inventory inv;
 };
 
@@ -39,24 +40,18 @@ static const char rack_text[] = "[rack]\n"
 				"led_lines = 6\n"
 				"gpio_backend = sim\n";
 
-static void write_file(const char *path, const char *text)
+static void write_file(const struct fixture *f, const char *name,
+		       const char *text)
 {
-	FILE *out = fopen(path, "w");
-
-	assert_non_null(out);
-	fputs(text, out);
-	assert_int_equal(fclose(out), 0);
+	fixture_put(f->dir, name, text);
 }
 
 static char *read_file(const char *path)
 {
-	FILE *in = fopen(path, "r");
-	char *buf = calloc(1, 65536);
+	char *buf = fixture_read(path);
 
-	assert_non_null(in);
-	assert_non_null(buf);
-	fread(buf, 1, 65535, in);
-	fclose(in);
+	if (!buf)
+		fail_msg("%s: cannot read", path);
 	return buf;
 }
 
@@ -66,11 +61,11 @@ static int setup(void **state)
 	char err[600];
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_rack_out.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(fixture_mkdtemp(f->dir, sizeof(f->dir), "rack_out"),
+			 0);
 	snprintf(f->rack, sizeof(f->rack), "%s/rack.conf", f->dir);
 	snprintf(f->hosts, sizeof(f->hosts), "%s/hosts", f->dir);
-	write_file(f->rack, rack_text);
+	write_file(f, "rack.conf", rack_text);
 	assert_int_equal(inventory_load(f->rack, &f->inv, err, sizeof(err)), 0);
 	*state = f;
 	return 0;
@@ -81,9 +76,8 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	inventory_free(&f->inv);
-	unlink(f->rack);
-	unlink(f->hosts);
-	rmdir(f->dir);
+	/* everything: a failed test may have left a temporary file */
+	fixture_rm(f->dir);
 	free(f);
 	return 0;
 }
@@ -131,7 +125,7 @@ static void test_apply_append_then_idempotent(void **state)
 	struct stat st;
 
 	/* no newline at the end: one is added before the block */
-	write_file(f->hosts, "127.0.0.1\tlocalhost\n::1 localhost");
+	write_file(f, "hosts", "127.0.0.1\tlocalhost\n::1 localhost");
 	chmod(f->hosts, 0640);
 	assert_int_equal(
 	    hosts_apply(&f->inv, f->hosts, &changed, err, sizeof(err)), 0);
@@ -154,7 +148,7 @@ static void test_apply_replaces_block(void **state)
 	char err[600], *text;
 	bool changed;
 
-	write_file(f->hosts,
+	write_file(f, "hosts",
 		   "127.0.0.1 localhost\n"
 		   "# BEGIN pirack (old)\n10.9.9.9\told\n# END pirack\n"
 		   "10.0.0.5 printer\n");
@@ -187,7 +181,7 @@ static void expect_apply_error(struct fixture *f, const char *content,
 	char err[600], want[700], *text;
 	bool changed = true;
 
-	write_file(f->hosts, content);
+	write_file(f, "hosts", content);
 	assert_int_equal(
 	    hosts_apply(&f->inv, f->hosts, &changed, err, sizeof(err)), -1);
 	assert_false(changed);
@@ -309,7 +303,7 @@ static void test_agentconf_mqtt_login(void **state)
 	char err[600];
 
 	/* with a password file, each node logs in by its name (the ACL's) */
-	write_file(f->rack,
+	write_file(f, "rack.conf",
 		   "[rack]\nmqtt_password_file = /etc/pirack/pw\n"
 		   "[n0]\naddress = 10.0.0.1\n[n1]\naddress = 10.0.0.2\n"
 		   "mqtt_username = rack-{node}\n"

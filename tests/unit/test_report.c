@@ -9,6 +9,7 @@
 #include "agent.h"
 #include "report.h"
 #include "sensors.h"
+#include "throttle.h"
 
 static char *state_json(const struct agent *a)
 {

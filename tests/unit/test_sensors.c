@@ -1,5 +1,4 @@
 /* test_sensors.c: sensors_read on fake sysfs and proc trees. */
-#include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,28 +10,16 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "sensors.h"
+#include "fixture.h"
 
 struct tree {
-	char root[64];		/* the fake sysfs */
-	char proc[96];		/* the fake /proc */
+	char root[FIXTURE_PATH_MAX];	/* the fake sysfs */
+	char proc[FIXTURE_PATH_MAX + 8];	/* the fake /proc */
 };
 
 static void tree_write(struct tree *t, const char *rel, const char *text)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", t->root, rel);
-	for (char *p = path + strlen(t->root) + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	fixture_put(t->root, rel, text);
 }
 
 static void zone(struct tree *t, int n, const char *milli, const char *type)
@@ -52,26 +39,20 @@ static int setup(void **state)
 {
 	struct tree *t = calloc(1, sizeof(*t));
 
-	snprintf(t->root, sizeof(t->root), "/tmp/pirack-sensors.XXXXXX");
-	if (!mkdtemp(t->root))
+	if (!t || fixture_mkdtemp(t->root, sizeof(t->root), "sensors") < 0) {
+		free(t);
 		return -1;
+	}
 	snprintf(t->proc, sizeof(t->proc), "%s/proc", t->root);
 	*state = t;
 	return 0;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag,
-		  struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(p);
 }
 
 static int teardown(void **state)
 {
 	struct tree *t = *state;
 
-	nftw(t->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rm(t->root);
 	free(t);
 	return 0;
 }

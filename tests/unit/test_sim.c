@@ -16,23 +16,20 @@
 #include "agent.h"
 #include "sim.h"
 #include "simplant.h"
+#include "fixture.h"
 
-static char dir[64];
+static char dir[FIXTURE_PATH_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_sim.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return fixture_mkdtemp(dir, sizeof(dir), "test_sim");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return fixture_rm(dir);
 }
 
 /* The fields sim reads, set by hand: the unit test needs no config file. */
@@ -216,7 +213,7 @@ static void test_busy_rank_throttles(void **state)
 /* The [sim] keys: profile and slots, with FILE:LINE errors. */
 static int load(const char *text, struct config *c, char *err, size_t len)
 {
-	char path[128];
+	char path[FIXTURE_PATH_MAX + 16];
 	FILE *f;
 	int rc;
 

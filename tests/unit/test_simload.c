@@ -9,23 +9,20 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "simload.h"
+#include "fixture.h"
 
-static char root[64];
+static char root[FIXTURE_PATH_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/test_simload.XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
+	return fixture_mkdtemp(root, sizeof(root), "test_simload");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd);
+	return fixture_rm(root);
 }
 
 static void put(int pid, const char *file, const char *text)

@@ -3,18 +3,23 @@
 #
 #   tests/vm/kernel.sh            prints the directory holding vmlinuz,
 #                                 configfs.ko and gpio-sim-oot.ko
+#   tests/vm/kernel.sh --cached   the same, but never downloads or builds:
+#                                 exit 1 when nothing is cached yet
+#
+# make check runs it as a build step (tests/vm/vm.mk), so that the test
+# (tests/vm/run.sh) only packs an initramfs and boots.
 #
 # Debian's amd64 kernel has GPIOLIB and the GPIO character device but not
 # CONFIG_GPIO_SIM, so gpio-sim.c and irq_sim.c from Debian's linux-source
 # package are built together as one out-of-tree module against the matching
 # linux-headers package. The versions come from apt (whatever
 # linux-image-amd64 points at today), never a hard-coded ABI number. All
-# downloads stay in the cache, ${PIRACK_CACHE:-$HOME/.cache/pirack}/vm/,
+# downloads stay in the cache, ${PIRACK_CACHE:-${HOME:-/tmp}/.cache/pirack}/vm/,
 # keyed by kernel release and package version; a warm run only asks apt.
 # Progress goes to stderr; the only line on stdout is the directory.
 set -euo pipefail
 
-CACHE=${PIRACK_CACHE:-$HOME/.cache/pirack}/vm
+CACHE=${PIRACK_CACHE:-${HOME:-/tmp}/.cache/pirack}/vm
 JOBS=${PIRACK_VM_JOBS:-2}	# the machine's 2 cores are shared
 
 say() { echo "kernel.sh: $*" >&2; }
@@ -139,8 +144,25 @@ kernel_ready() {
 	echo "$dir"
 }
 
+# --cached: the entry for the release apt names if built, else the newest.
+kernel_lookup() {
+	local kv krel ver
+	if kv=$(kernel_resolve); then
+		read -r krel ver <<<"$kv"
+		[ -f "$CACHE/${krel}_$ver/done" ] &&
+			{ echo "$CACHE/${krel}_$ver"; return 0; }
+	fi
+	kernel_cached
+}
+
 main() {
 	local dir
+	case "${1:-}" in
+	--cached) kernel_lookup; return ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; return 0 ;;
+	'') ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
 	mkdir -p "$CACHE"
 	# stale lists name a kernel the archive no longer has: update, retry
 	dir=$(kernel_ready) || { apt_update && dir=$(kernel_ready); } || {

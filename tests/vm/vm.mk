@@ -1,0 +1,6 @@
+# tests/vm/vm.mk: make check fetches Debian's kernel and builds gpio-sim for
+# the VM test (tests/integration/vm_gpio.sh) as a build step, so the test
+# only packs an initramfs and boots. No archive, no kernel: the test skips.
+check-extra-builds::
+	@bash tests/vm/kernel.sh >/dev/null || \
+		echo "vm.mk: tests/vm/kernel.sh could not fetch and build the kernel (reason above): vm_gpio will skip"
