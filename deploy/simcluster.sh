@@ -46,8 +46,10 @@ Ctrl-C or failure.
                         calibration's sizing (default 0.4; paced runs take
                         two or three times as long)
       --kill-agent NODE@S
-                        SIGKILL NODE's agent S seconds into each paced run;
-                        then, as systemd's ExecStopPost would, run
+                        SIGKILL NODE's agent S seconds into each paced run,
+                        and not before NODE's ranks reported to it (so the
+                        kill lands in mid-job whatever the machine's
+                        speed); then, as systemd's ExecStopPost would, run
                         \`pirackd --failsafe\` for it (fan on)
   -o, --out DIR         output directory (default build/demo)
   -b, --build DIR       directory of the binaries (default build)
@@ -445,7 +447,8 @@ run_job() {	# run: paced|unpaced
 		local t
 		t=$(elapsed "$t0")
 		if [ "$pace_mode" != off ] && [ -n "$KILL_NODE" ] && [ $killed = 0 ] &&
-		   awk -v t="$t" -v k="$KILL_AT" 'BEGIN { exit !(t >= k) }'; then
+		   awk -v t="$t" -v k="$KILL_AT" 'BEGIN { exit !(t >= k) }' &&
+		   job_attached "$rd" "$KILL_NODE"; then
 			kill_agent "$rd" "$KILL_NODE" "$t"
 			killed=1
 		fi
@@ -507,6 +510,11 @@ poll_status() {	# rundir: "<time> pirack/<node>/state <json>" lines
 		done
 		sleep "$period"
 	done
+}
+
+job_attached() {	# rundir node: the node's ranks have reported to its agent
+	"$CTL" -t 2 "$1/$2/agent.sock" status 2>/dev/null |
+		jq -e '.job != null' >/dev/null 2>&1
 }
 
 kill_agent() {	# rundir node t
