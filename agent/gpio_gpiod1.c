@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "gpio.h"
+#include "gpio_chip.h"
 
-#define GPIO_GPIOD1_PATH_MAX 300
 
 struct gpio_req {
 	struct gpiod_chip *chip;
@@ -20,29 +19,6 @@ struct gpio_req {
 	 */
 	int vals[GPIOD_LINE_BULK_MAX_LINES];
 };
-
-/* Why a chip could not be opened: missing, not a chip, or not allowed. */
-static void gpio_gpiod1_open_error(const char *chip, int e, char *err,
-				   size_t errlen)
-{
-	char path[GPIO_GPIOD1_PATH_MAX];
-	struct stat st;
-	bool exists;
-
-	if (chip[0] == '/')
-		snprintf(path, sizeof(path), "%s", chip);
-	else
-		snprintf(path, sizeof(path), "/dev/%s", chip);
-	exists = stat(path, &st) == 0;
-	if (e == EACCES || e == EPERM)
-		snprintf(err, errlen, "%s: cannot open: %s", chip,
-			 strerror(e));
-	else if (exists && (e == ENOTTY || e == ENODEV || e == EINVAL))
-		snprintf(err, errlen, "%s: not a GPIO chip (%s)", chip, path);
-	else
-		snprintf(err, errlen, "%s: chip not found: %s", chip,
-			 strerror(e));
-}
 
 /*
  * Says why a request failed in words a person at the rack can act on:
@@ -95,7 +71,7 @@ static struct gpio_req *gpio_gpiod1_request(const char *dir, const char *chip,
 	/* Accepts a name (gpiochip0), a path, a number or a label. */
 	r->chip = gpiod_chip_open_lookup(chip);
 	if (!r->chip) {
-		gpio_gpiod1_open_error(chip, errno, err, errlen);
+		gpio_chip_open_error(chip, errno, err, errlen);
 		free(r);
 		return NULL;
 	}

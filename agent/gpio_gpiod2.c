@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "gpio.h"
+#include "gpio_chip.h"
 
 #define GPIO_GPIOD2_PATH_MAX 300
 
@@ -67,29 +67,6 @@ static struct gpiod_chip *gpio_gpiod2_open(const char *chip)
 	return c;
 }
 
-/* Why a chip could not be opened: missing, not a chip, or not allowed. */
-static void gpio_gpiod2_open_error(const char *chip, int e, char *err,
-				   size_t errlen)
-{
-	char path[GPIO_GPIOD2_PATH_MAX];
-	struct stat st;
-	bool exists;
-
-	if (chip[0] == '/')
-		snprintf(path, sizeof(path), "%s", chip);
-	else
-		snprintf(path, sizeof(path), "/dev/%s", chip);
-	exists = stat(path, &st) == 0;
-	if (e == EACCES || e == EPERM)
-		snprintf(err, errlen, "%s: cannot open: %s", chip,
-			 strerror(e));
-	else if (exists && (e == ENOTTY || e == ENODEV || e == EINVAL))
-		snprintf(err, errlen, "%s: not a GPIO chip (%s)", chip, path);
-	else
-		snprintf(err, errlen, "%s: chip not found: %s", chip,
-			 strerror(e));
-}
-
 /* Why the request failed, in words a person at the rack can act on. */
 static void gpio_gpiod2_explain(struct gpiod_chip *c, const char *chip,
 				const unsigned *lines, size_t n, int e,
@@ -143,7 +120,7 @@ static struct gpio_req *gpio_gpiod2_request(const char *dir, const char *chip,
 	}
 	c = gpio_gpiod2_open(chip);
 	if (!c) {
-		gpio_gpiod2_open_error(chip, errno, err, errlen);
+		gpio_chip_open_error(chip, errno, err, errlen);
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r) + n * sizeof(r->offsets[0]));
