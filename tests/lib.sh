@@ -5,7 +5,11 @@
 #                          pid in $LAST_PID; killed at exit
 #   wait_for SECS CMD...   poll CMD until it succeeds, fail after SECS
 #   free_port              a free TCP port on 127.0.0.1
-#   start_broker           a throw-away mosquitto: sets BROKER_PORT, BROKER_PID
+#   start_broker [--persist] [LINE...]  a throw-away mosquitto on a free
+#                          port: sets BROKER_PORT, BROKER_PID; --persist keeps
+#                          sessions in $T/db across restarts; LINEs added to
+#                          its $T/mosquitto.conf
+#   broker_up NAME         (re)starts mosquitto on that conf as NAME
 #   fake_zone ROOT ZONE MILLIDEG [TYPE]   write a fake sysfs thermal zone
 #   fail MSG / skip MSG    end the test (exit 1 / 77)
 #   t_variants V... [-- WHY]  skip unless $PIRACK_VARIANT is one of V...
@@ -106,16 +110,28 @@ free_port() { "$BIN/tests/tools/freeport"; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start_broker() {
+	local persist=false root=
+	[ "${1:-}" = --persist ] && { persist=true; shift; }
 	command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] ||
 		fail "mosquitto is not installed (deploy/deps.sh)"
 	BROKER_PORT=$(free_port)
-	cat >"$T/mosquitto.conf" <<CONF
+	# mosquitto run as root would switch to user mosquitto, locked out of $T
+	$persist && [ "$(id -u)" = 0 ] && root='user root'
+	{
+		cat <<CONF
+$root
 listener $BROKER_PORT 127.0.0.1
 allow_anonymous true
-persistence false
-${BROKER_EXTRA_CONF:-}
+persistence $persist
 CONF
-	t_bg mosquitto /usr/sbin/mosquitto -c "$T/mosquitto.conf"
+		$persist && mkdir -p "$T/db" && echo "persistence_location $T/db/"
+		printf '%s\n' "$@"
+	} >"$T/mosquitto.conf"
+	broker_up mosquitto
+}
+
+broker_up() {
+	t_bg "$1" /usr/sbin/mosquitto -c "$T/mosquitto.conf"
 	BROKER_PID=$LAST_PID
 	wait_for 10 port_open "$BROKER_PORT"
 }

@@ -4,7 +4,7 @@
 # messages of the same size at QoS 1 to the same broker (the baseline, same
 # run); and what the queue costs in memory per sample.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../integration/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 ms() { echo $(($(date +%s%N) / 1000000)); }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -13,13 +13,12 @@ last_seq() { grep '^{' "$T/tel.out" | tail -n 1 | jq .seq; }
 until_true() { local end=$(($(ms) + $1 * 1000)); shift
 	until "$@"; do [ "$(ms)" -lt $end ] || fail "timed out: $*"; sleep 0.01; done; }
 
-persistent_broker_conf 'max_queued_messages 100000'
-broker_up mosquitto1
+start_broker --persist 'max_queued_messages 100000'
 
 sub_bg tel -c -i bench-sub -q 1 -t pirack/n1/telemetry -t pirack/n1/probe
 sub_ready tel pirack/n1/probe
 MQTT_INTERVAL_MS=10 mqtt_conf "$T/a.conf" n1
-mqtt_agent agent "$T/a.conf"
+agent_bg agent "$T/a.conf"
 AGENT=$LAST_PID
 wait_for 15 bash -c "[ \$(grep -c '^{' '$T/tel.out') -ge 100 ]"
 rss0=$(rss_kb "$AGENT")

@@ -5,12 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 t_init
 source "$TOP/tests/agent_lib.sh"
-agent_setup
-cat >>"$CONF" <<CONF
-[fan]
-on_c = 60
-off_c = 50
-CONF
+agent_setup fan.on_c=60 fan.off_c=50
 agent_start
 
 # 40 °C: the start-up fail-safe ON ends with the first reading.

@@ -6,16 +6,8 @@
 source "$(dirname "$0")/../lib.sh"
 t_init
 source "$TOP/tests/agent_lib.sh"
-agent_setup
-sed -i 's/^backend = sim$/backend = gpiod/' "$CONF"
-cat >>"$CONF" <<CONF
-[fan]
-driver = gpio
-chip = pirack-no-such-chip
-line = 14
-[led]
-driver = none
-CONF
+agent_setup gpio.backend=gpiod fan.driver=gpio \
+	fan.chip=pirack-no-such-chip fan.line=14 led.driver=none
 
 expect_chip_error() {	# what... : exits non-zero, names chip and cause
 	local rc=0

@@ -5,18 +5,12 @@
 source "$(dirname "$0")/../lib.sh"
 t_init
 source "$TOP/tests/agent_lib.sh"
-agent_setup
+agent_setup fan.driver=kernel led.lines=5
 cdev=$SYS/class/thermal/cooling_device0
 mkdir -p "$cdev"
 echo pwm-fan >"$cdev/type"
 echo 4 >"$cdev/max_state"
 echo 1 >"$cdev/cur_state"
-cat >>"$CONF" <<CONF
-[fan]
-driver = kernel
-[led]
-lines = 5
-CONF
 agent_start
 
 wait_for 10 status_until '.fan == 25'

@@ -4,7 +4,7 @@
 # only): the agent connects to the address its lookup found, and after the
 # refusal tries the next one, as libmosquitto's own lookup would have.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 [ "$(id -u)" = 0 ] || skip "needs root for a private /etc/hosts (unshare -m)"
 unshare -m true 2>/dev/null || skip "unshare -m is not permitted here"

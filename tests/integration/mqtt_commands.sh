@@ -2,18 +2,18 @@
 # mqtt_commands.sh: fan/set and led/set act at once (not at the next tick);
 # garbage payloads are rejected, logged and change nothing.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 mqtt_variant_gate
 start_broker
 
 # a long sample period: a reaction within 1 s cannot be the next tick
 MQTT_INTERVAL_MS=5000 mqtt_conf "$T/a.conf" n1
-mqtt_agent agent "$T/a.conf"
+agent_bg agent "$T/a.conf"
 AGENT=$LAST_PID
-LINE=$(fan_line n1)
+GPIO=$T/n1/gpio	# line 14: the fan
 wait_for 15 bash -c "[ \"\$(timeout 5 mosquitto_sub -p $BROKER_PORT -t pirack/n1/availability -C 1 -W 2)\" = online ]"
-wait_for 10 line_is "$LINE" 0
+wait_for 10 line_is 14 0
 sub_bg st -t pirack/n1/state -t pirack/n1/probe
 sub_ready st pirack/n1/probe
 # the newest state the subscriber has seen
@@ -41,7 +41,7 @@ pub led/set -m 'BLINK'
 pub led/set -m 'ÍDENTIFY'
 wait_for 10 bash -c "[ \$(grep -c 'rejected payload' '$T/agent.log') -ge 12 ]"
 kill -0 "$AGENT" || fail "agent died on garbage"
-line_is "$LINE" 0 || fail "garbage turned the fan on"
+line_is 14 0 || fail "garbage turned the fan on"
 jq -e '.fan_mode == "auto" and .fan == "off"' <<<"$(state)" >/dev/null ||
 	fail "garbage changed the state: $(state)"
 grep -q 'pirack/n1/fan/set: rejected payload "O\\x00N"' "$T/agent.log" ||
@@ -51,7 +51,7 @@ grep -q 'pirack/n1/fan/set: rejected payload "O\\x00N"' "$T/agent.log" ||
 nstate=$(nstates)
 t0=$(now_ms)
 pub fan/set -m ON
-until line_is "$LINE" 1; do
+until line_is 14 1; do
 	[ $(($(now_ms) - t0)) -lt 1000 ] || fail "fan line not 1 within 1 s of fan/set ON"
 	sleep 0.02
 done
@@ -64,11 +64,11 @@ jq -e '.fan == "on" and .fan_mode == "manual"' <<<"$(state)" >/dev/null ||
 n=$(rejections)
 pub fan/set -m 'OF'
 wait_for 10 bash -c "[ \$(grep -c 'rejected payload' '$T/agent.log') -gt $n ]"
-line_is "$LINE" 1 || fail "garbage turned the fan off"
+line_is 14 1 || fail "garbage turned the fan off"
 
 # case-insensitive; auto at 40 °C turns it off again
 pub fan/set -m auto
-wait_for 2 line_is "$LINE" 0
+wait_for 2 line_is 14 0
 pub fan/set -m Off
 wait_for 2 bash -c "grep '^{' '$T/st.out' | tail -n 1 | jq -e '.fan_mode == \"manual\" and .fan == \"off\"'"
 

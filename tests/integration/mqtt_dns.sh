@@ -3,7 +3,7 @@
 # that never answers, is retried with backoff and never stalls the loop:
 # the fan still follows the temperature at once.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 [ "$(id -u)" = 0 ] || skip "needs root for a private /etc/resolv.conf (unshare -m)"
 unshare -m true 2>/dev/null || skip "unshare -m is not permitted here"
@@ -32,12 +32,12 @@ agent_start_with() {	# RESOLV_CONF LOGNAME -> $AGENT
 
 agent_start_with "$T/stall.conf" agent
 start=$SECONDS
-wait_for 10 line_is "$(fan_line n1)" 0
+wait_for 10 node_line n1 14 0
 # while the lookup hangs, the loop runs: heat -> fan on, cool -> fan off
 fake_zone "$T/n1/sys" thermal_zone0 70000
-wait_for 20 line_is "$(fan_line n1)" 1
+wait_for 20 node_line n1 14 1
 fake_zone "$T/n1/sys" thermal_zone0 40000
-wait_for 20 line_is "$(fan_line n1)" 0
+wait_for 20 node_line n1 14 0
 [ $((SECONDS - start)) -lt 28 ] ||
 	fail "the fan checks took $((SECONDS - start)) s, longer than the 30 s lookup: nothing proven"
 grep -q 'host name lookup failed' "$T/agent.log" &&

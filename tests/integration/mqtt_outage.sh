@@ -16,18 +16,17 @@
 # sample taken while the broker was away must arrive exactly once, all in
 # order, none missing.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 mqtt_variant_gate
-persistent_broker_conf
-broker_up mosquitto1
+start_broker --persist
 
 # -c -i: a persistent session, QoS 1; it reconnects on its own
 sub_bg tel -c -i outage-sub -q 1 -t pirack/n1/telemetry -t pirack/n1/probe
 sub_ready tel pirack/n1/probe
 
 MQTT_INTERVAL_MS=100 mqtt_conf "$T/a.conf" n1
-mqtt_agent agent "$T/a.conf"
+agent_bg agent "$T/a.conf"
 AGENT=$LAST_PID
 seqs() { grep '^{' "$T/tel.out" | jq -r .seq; }
 wait_for 15 bash -c "[ \$(grep -c '^{' '$T/tel.out') -ge 5 ]"

@@ -3,7 +3,7 @@
 # reach a real broker; retained state reaches a late subscriber; a clean
 # shutdown leaves "offline".
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 mqtt_variant_gate
 start_broker
@@ -11,7 +11,7 @@ start_broker
 sub_bg all -v -t 'pirack/#' -t 'homeassistant/#'
 sub_ready all pirack/probe
 mqtt_conf "$T/a.conf" n1
-mqtt_agent agent "$T/a.conf"
+agent_bg agent "$T/a.conf"
 AGENT=$LAST_PID
 
 # telemetry: QoS 1 samples with contiguous seq

@@ -3,7 +3,7 @@
 # connect; a wrong password or an untrusted broker certificate is reported
 # clearly and retried with growing backoff while the fan keeps working.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 command -v openssl >/dev/null || fail "openssl is not installed (deploy/deps.sh)"
 mqtt_variant_gate
@@ -47,11 +47,11 @@ wait_for 10 port_open "$BROKER_PORT"
 mqtt_conf "$T/good.conf" good cafile="$C/ca.crt" username=n1 password_file="$C/n1.pw" client_id=good
 mqtt_conf "$T/badpw.conf" badpw cafile="$C/ca.crt" username=n1 password_file="$C/bad.pw" client_id=badpw
 mqtt_conf "$T/untrusted.conf" untrusted cafile="$C/other.crt" username=n1 password_file="$C/n1.pw" client_id=untrusted
-mqtt_agent good "$T/good.conf"
+agent_bg good "$T/good.conf"
 GOOD=$LAST_PID
-mqtt_agent badpw "$T/badpw.conf"
+agent_bg badpw "$T/badpw.conf"
 BADPW=$LAST_PID
-mqtt_agent untrusted "$T/untrusted.conf"
+agent_bg untrusted "$T/untrusted.conf"
 UNTRUSTED=$LAST_PID
 
 # good credentials over TLS: connected, online
@@ -83,7 +83,7 @@ wait_for 10 bash -c "[ \"\$('$BIN/tests/tools/ctl' '$T/badpw/agent.sock' status 
 # no broker for them, but the fan still follows the temperature
 for node in badpw untrusted; do
 	fake_zone "$T/$node/sys" thermal_zone0 70000
-	wait_for 10 line_is "$(fan_line "$node")" 1
+	wait_for 10 node_line $node 14 1
 done
 kill -0 "$BADPW" && kill -0 "$UNTRUSTED" || fail "an agent died"
 agent_stop_clean "$GOOD" "$T/good.log"

@@ -4,7 +4,7 @@
 # queued telemetry and the reconnect, a reload that restarts MQTT, SIGTERM;
 # no leaks, no memory errors. (The asan variant covers the same with ASan.)
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 t_variants plain -- "valgrind runs on the plain build only"
 command -v valgrind >/dev/null || fail "valgrind is not installed (deploy/deps.sh)"
@@ -23,7 +23,7 @@ pub pirack/n1/fan/set ON
 pub pirack/n1/fan/set 'not a command'
 pub pirack/n1/led/set IDENTIFY
 pub homeassistant/status online
-wait_for 30 line_is "$(fan_line n1)" 1
+wait_for 30 node_line n1 14 1
 wait_for 30 grep -q 'rejected payload' "$T/agent.log"
 
 # outage: samples queue up, then drain after the reconnect

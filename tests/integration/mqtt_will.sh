@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # mqtt_will.sh: an agent killed with -9 goes "offline" through its last will.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/mqtt.bash"
+source "$TOP/tests/agent_lib.sh"
 t_init
 mqtt_variant_gate
 start_broker
 
 mqtt_conf "$T/a.conf" n1
-mqtt_agent agent "$T/a.conf"
+agent_bg agent "$T/a.conf"
 AGENT=$LAST_PID
 sub_bg av -t pirack/n1/availability
 wait_for 15 grep -qx online "$T/av.out"
