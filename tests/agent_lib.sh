@@ -20,6 +20,8 @@
 #   line N                 the sim GPIO wire value of gpiochip0 line N
 #   line_is N VALUE        line N is VALUE
 #   set_temp MILLIDEG      the fake zone's temperature
+#   fake_pwm               a fake sysfs pwmchip0 with channel pwm0 exported
+#                          (all zero) under $SYS: $PWM is the channel
 #   status_until FILTER    polls "status" until the jq FILTER is true
 #   agent_stop_clean PID LOG   SIGTERM: exit 0, no sanitizer report
 #
@@ -92,6 +94,15 @@ line() { cat "$GPIO/gpiochip0/$1" 2>/dev/null; }
 line_is() { [ "$(line "$1")" = "$2" ]; }
 set_temp() { fake_zone "$SYS" thermal_zone0 "$1"; }
 status_until() { ctl status | jq -e "$1" >/dev/null; }
+
+fake_pwm() {
+	PWM=$SYS/class/pwm/pwmchip0/pwm0
+	# what the kernel does on "echo 0 > export": the channel's directory
+	mkdir -p "$PWM"
+	: >"$SYS/class/pwm/pwmchip0/export"
+	local f
+	for f in period duty_cycle enable; do echo 0 >"$PWM/$f"; done
+}
 
 # stops agent PID with SIGTERM: exit status 0, no sanitizer report in LOG
 agent_stop_clean() {

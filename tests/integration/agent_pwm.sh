@@ -5,12 +5,8 @@ source "$(dirname "$0")/../lib.sh"
 t_init
 source "$TOP/tests/agent_lib.sh"
 agent_setup fan.driver=pwm fan.pwm=pwmchip0/pwm0 fan.off_c=40 fan.on_c=50
+fake_pwm
 chip=$SYS/class/pwm/pwmchip0
-mkdir -p "$chip"
-: >"$chip/export"
-# What the kernel does on "echo 0 > export": the channel's directory.
-mkdir -p "$chip/pwm0"
-for f in period duty_cycle enable; do echo 0 >"$chip/pwm0/$f"; done
 duty() { cat "$chip/pwm0/duty_cycle"; }
 duty_is() { [ "$(duty)" = "$1" ]; }
 

@@ -9,10 +9,7 @@ t_variants plain asan -- "pwm path does not use libgpiod"
 source "$TOP/tests/agent_lib.sh"
 agent_setup fan.driver=pwm fan.pwm=pwmchip0/pwm0 fan.on_c=60 fan.off_c=50 \
 	led.driver=none
-PWM=$SYS/class/pwm/pwmchip0/pwm0
-mkdir -p "$PWM"
-: >"$SYS/class/pwm/pwmchip0/export"
-for f in period duty_cycle enable; do echo 0 >"$PWM/$f"; done
+fake_pwm
 
 duty_is() { [ "$(cat "$PWM/duty_cycle" 2>/dev/null)" = "$1" ]; }
 # 0 % at off_c = 50, 100 % at limit_c = 80; period 40000 ns.
