@@ -27,6 +27,7 @@ TEST_PKGS=(
 	jq                   # reading JSON in shell tests
 	gnuplot-nox          # demo picture
 	iproute2 procps psmisc
+	netbase              # /etc/hosts (localhost) on bare chroots
 	openssh-server openssh-client  # cluster.sh end-to-end test
 	qemu-system-x86 busybox-static cpio kmod xz-utils  # real-kernel GPIO test
 	systemd              # systemd-analyze verify of the unit

@@ -77,3 +77,13 @@ $(O)/tests/unit/test_pace_agent.o: CC = $(MPICC)
 $(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi
 $(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
 $(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o
+
+# tests/unit/test_pi_args.c and test_pi_kernel.c test mpi/pi_args.c and
+# mpi/pi_kernel.c (no MPI calls; pi_args.h includes pace.h, thus mpi.h).
+PI_UNIT_BINS := $(O)/tests/unit/test_pi_args $(O)/tests/unit/test_pi_kernel
+$(PI_UNIT_BINS:%=%.o): CC = $(MPICC)
+$(PI_UNIT_BINS:%=%.o): EXTRA_CFLAGS += -Impi
+$(PI_UNIT_BINS): private CC = $(MPICC)
+$(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
+			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a
+$(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o

@@ -2,7 +2,6 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <mosquitto.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 #include "agentconf.h"
 #include "pirack.h"
+#include "status_render.h"
 
 const char status_usage[] =
     "Usage: pirack status [--watch] [--json] [--timeout SEC]\n"
@@ -39,17 +39,6 @@ const char status_usage[] =
     "\n"
     "Exit status without --watch: 0 when every node is online and fresh,\n"
     "1 otherwise or when the broker cannot be reached.\n";
-
-enum row_state { ROW_UNKNOWN, ROW_ONLINE, ROW_STALE, ROW_OFFLINE };
-static const char *const row_names[] = {"unknown", "online", "stale",
-					"offline"};
-
-struct status_row {
-	const struct inv_node *node;
-	int interval_ms; /* its agent's sample period */
-	cJSON *state;	 /* last state message, or NULL */
-	char avail[16];	 /* "online", "offline" or "" */
-};
 
 struct status {
 	struct status_row *rows;
@@ -148,194 +137,6 @@ static void status_on_disconnect(struct mosquitto *m, void *obj, int rc)
 	st->connected = false;
 }
 
-static double status_number(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *status_string(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool status_flag(const cJSON *obj, const char *key)
-{
-	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
-}
-
-static double status_age(const struct status_row *row, double now)
-{
-	double ts = row->state ? status_number(row->state, "ts") : NAN;
-
-	return isnan(ts) ? NAN : fmax(0, now - ts);
-}
-
-/* A whole-second ts lags the sample by up to a second: allow for it. */
-static double status_ts_slack(const struct status_row *row)
-{
-	double ts = status_number(row->state, "ts");
-
-	return ts == floor(ts) ? 1.0 : 0.0;
-}
-
-static enum row_state status_classify(const struct status_row *row, double now)
-{
-	double age = status_age(row, now);
-
-	if (strcmp(row->avail, "offline") == 0)
-		return ROW_OFFLINE;
-	if (!row->state)
-		return row->avail[0] ? ROW_STALE : ROW_UNKNOWN;
-	if (isnan(age) ||
-	    age > 3 * row->interval_ms / 1000.0 + status_ts_slack(row))
-		return ROW_STALE;
-	return ROW_ONLINE;
-}
-
-/* The throttle flags, now in capitals' place ("under-voltage"), and
- * those only seen since boot as "was:...". Sets *uv when under-voltage
- * is or was there. */
-static void status_throttle(const cJSON *state, char *buf, size_t len, bool *uv)
-{
-	static const struct {
-		const char *key, *seen, *text;
-	} flags[] = {
-	    {"under_voltage", "under_voltage_seen", "under-voltage"},
-	    {"freq_capped", "freq_capped_seen", "capped"},
-	    {"throttled", "throttled_seen", "throttled"},
-	    {"soft_temp_limit", "soft_temp_limit_seen", "soft-limit"},
-	};
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(state, "throttled");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	*uv = false;
-	if (cJSON_IsNull(t)) {
-		snprintf(buf, len, "n/a"); /* no firmware flags: not a Pi */
-		return;
-	}
-	if (!cJSON_IsObject(t)) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		bool now = status_flag(t, flags[i].key);
-		bool seen = status_flag(t, flags[i].seen);
-
-		if (!now && !seen)
-			continue;
-		if (i == 0)
-			*uv = true;
-		n += snprintf(buf + n, n < len ? len - n : 0, "%s%s%s",
-			      n ? "," : "", now ? "" : "was:", flags[i].text);
-	}
-	if (!n)
-		snprintf(buf, len, "-");
-}
-
-static void status_fan(const cJSON *state, char *buf, size_t len)
-{
-	const cJSON *fan = cJSON_GetObjectItemCaseSensitive(state, "fan");
-	const char *mode = status_string(state, "fan_mode");
-
-	if (cJSON_IsString(fan))
-		snprintf(buf, len, "%s", fan->valuestring);
-	else if (cJSON_IsNumber(fan))
-		snprintf(buf, len, "%.0f%%", fan->valuedouble);
-	else
-		snprintf(buf, len, "?");
-	if (mode && strcmp(mode, "auto") != 0)
-		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", mode);
-}
-
-static const char *status_colour(const struct status *st, const char *code)
-{
-	return st->color ? code : "";
-}
-
-static void status_table(const struct status *st, FILE *out, double now)
-{
-	fprintf(out, "%-12s %-8s %7s %-12s %-10s %5s %6s  %s\n", "NODE",
-		"STATE", "TEMP", "FAN", "LED", "PACE", "AGE", "THROTTLE");
-	for (size_t i = 0; i < st->nrows; i++) {
-		const struct status_row *row = &st->rows[i];
-		enum row_state rs = status_classify(row, now);
-		const char *rc = rs == ROW_ONLINE  ? ""
-				 : rs == ROW_STALE ? "\033[33m"
-						   : "\033[2m";
-		char temp[16] = "-", fan[32] = "-", led[32] = "-";
-		char pace[16] = "-", age[16] = "-", thr[128] = "-";
-		double v;
-		bool uv = false;
-
-		if (row->state) {
-			v = status_number(row->state, "temp_c");
-			if (!isnan(v))
-				snprintf(temp, sizeof(temp), "%.1fC", v);
-			status_fan(row->state, fan, sizeof(fan));
-			snprintf(led, sizeof(led), "%s",
-				 status_string(row->state, "led") ?: "?");
-			v = status_number(row->state, "pace");
-			if (!isnan(v))
-				snprintf(pace, sizeof(pace), "%.2f", v);
-			v = status_age(row, now);
-			if (!isnan(v))
-				snprintf(age, sizeof(age),
-					 v < 100 ? "%.1fs" : "%.0fs", v);
-			status_throttle(row->state, thr, sizeof(thr), &uv);
-		}
-		fprintf(out, "%-12s %s%-8s%s %7s %-12s %-10s %5s %6s  %s%s%s\n",
-			row->node->name, status_colour(st, rc), row_names[rs],
-			status_colour(st, *rc ? "\033[0m" : ""), temp, fan, led,
-			pace, age, status_colour(st, uv ? "\033[1;31m" : ""),
-			thr, status_colour(st, uv ? "\033[0m" : ""));
-	}
-}
-
-static int status_json(const struct status *st, FILE *out, double now)
-{
-	cJSON *arr = cJSON_CreateArray();
-	char *text;
-
-	for (size_t i = 0; arr && i < st->nrows; i++) {
-		const struct status_row *row = &st->rows[i];
-		cJSON *o = cJSON_CreateObject();
-		double age = status_age(row, now);
-
-		if (!o)
-			break;
-		cJSON_AddItemToArray(arr, o);
-		cJSON_AddStringToObject(o, "node", row->node->name);
-		cJSON_AddStringToObject(o, "address", row->node->address);
-		cJSON_AddStringToObject(o, "status",
-					row_names[status_classify(row, now)]);
-		cJSON_AddStringToObject(o, "availability",
-					row->avail[0] ? row->avail : "unknown");
-		if (isnan(age))
-			cJSON_AddNullToObject(o, "age_s");
-		else
-			cJSON_AddNumberToObject(o, "age_s",
-						round(age * 1000) / 1000);
-		cJSON_AddItemToObject(o, "state",
-				      row->state
-					  ? cJSON_Duplicate(row->state, true)
-					  : cJSON_CreateNull());
-	}
-	text = arr ? cJSON_Print(arr) : NULL;
-	cJSON_Delete(arr);
-	if (!text) {
-		fputs("pirack status: out of memory\n", stderr);
-		return -1;
-	}
-	fprintf(out, "%s\n", text);
-	cJSON_free(text);
-	return 0;
-}
-
 static bool status_complete(const struct status *st)
 {
 	for (size_t i = 0; i < st->nrows; i++)
@@ -351,9 +152,10 @@ static void status_print(struct status *st)
 	if (st->watch && st->tty)
 		fputs("\033[H\033[J", stdout); /* redraw in place */
 	if (st->json)
-		status_json(st, stdout, now);
+		status_render_json(st->rows, st->nrows, stdout, now);
 	else
-		status_table(st, stdout, now);
+		status_render_table(st->rows, st->nrows, st->color, stdout,
+				    now);
 	if (st->watch && !st->connected)
 		printf("(broker disconnected, reconnecting)\n");
 	else if (st->watch && !st->tty)
@@ -596,8 +398,8 @@ int status_main(struct rack *r, int argc, char **argv)
 	}
 	status_print(&st);
 	for (size_t i = 0; i < st.nrows; i++)
-		all_ok &=
-		    status_classify(&st.rows[i], status_now()) == ROW_ONLINE;
+		all_ok &= status_render_classify(&st.rows[i], status_now()) ==
+			  STATUS_ROW_ONLINE;
 	rc = all_ok ? 0 : RACK_EXIT_FAIL;
 out:
 	if (m) {

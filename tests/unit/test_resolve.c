@@ -43,7 +43,7 @@ static void test_numeric_answer(void **state)
 	resolve_free(r);
 }
 
-/* "localhost" comes from /etc/hosts or glibc itself: no DNS needed. */
+/* "localhost" comes from /etc/hosts (netbase makes one): no DNS needed. */
 static void test_name_gives_address(void **state)
 {
 	char err[128] = "";
