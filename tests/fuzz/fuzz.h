@@ -2,8 +2,11 @@
 #ifndef PIRACK_FUZZ_H
 #define PIRACK_FUZZ_H
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sanitizer/common_interface_defs.h>
 
 /*
@@ -28,5 +31,39 @@
 			abort();                                             \
 		}                                                            \
 	} while (0)
+
+/* Lines in the text as a reader counts them (a last one without '\n'). */
+static inline long fuzz_lines(const uint8_t *data, size_t size)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < size; i++)
+		if (data[i] == '\n')
+			n++;
+	return n + (size && data[size - 1] != '\n');
+}
+
+/*
+ * A parser's error is "NAME:LINE: message", one line, with LINE inside the
+ * file of nlines lines (1 for an empty one).
+ */
+static inline void fuzz_check_file_error(const char *err, const char *name,
+					 long nlines)
+{
+	size_t nlen = strlen(name);
+	const char *p = err + nlen + 1;
+	char *end;
+	long line;
+
+	FUZZ_CHECK(!strncmp(err, name, nlen) && err[nlen] == ':',
+		   "error '%s' does not name the file", err);
+	FUZZ_CHECK(isdigit((unsigned char)*p), "error '%s' has no line", err);
+	line = strtol(p, &end, 10);
+	FUZZ_CHECK(line >= 1 && line <= (nlines ? nlines : 1),
+		   "error '%s': line %ld not in 1..%ld", err, line, nlines);
+	FUZZ_CHECK(!strncmp(end, ": ", 2) && end[2], "error '%s' has no "
+		   "message after FILE:LINE", err);
+	FUZZ_CHECK(!strchr(err, '\n'), "error '%s' spans lines", err);
+}
 
 #endif

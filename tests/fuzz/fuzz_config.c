@@ -11,35 +11,6 @@
 
 #define FUZZ_NAME "fuzz.conf"
 
-/* Lines in the text as a reader counts them (a last one without '\n'). */
-static long fuzz_lines(const uint8_t *data, size_t size)
-{
-	long n = 0;
-
-	for (size_t i = 0; i < size; i++)
-		if (data[i] == '\n')
-			n++;
-	return n + (size && data[size - 1] != '\n');
-}
-
-/* "fuzz.conf:LINE: message" with LINE in the file and a message. */
-static void fuzz_check_error(const char *err, long nlines)
-{
-	const char *p = err + strlen(FUZZ_NAME ":");
-	char *end;
-	long line;
-
-	FUZZ_CHECK(!strncmp(err, FUZZ_NAME ":", strlen(FUZZ_NAME ":")),
-		   "error '%s' does not name the file", err);
-	FUZZ_CHECK(isdigit((unsigned char)*p), "error '%s' has no line", err);
-	line = strtol(p, &end, 10);
-	FUZZ_CHECK(line >= 1 && line <= nlines,
-		   "error '%s': line %ld not in 1..%ld", err, line, nlines);
-	FUZZ_CHECK(!strncmp(end, ": ", 2) && end[2], "error '%s' has no "
-		   "message after FILE:LINE", err);
-	FUZZ_CHECK(!strchr(err, '\n'), "error '%s' spans lines", err);
-}
-
 /* A config that loaded is written out and read back to the same struct. */
 static void fuzz_check_round_trip(const struct config *c)
 {
@@ -74,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
 	if (rc < 0) {
-		fuzz_check_error(err, fuzz_lines(data, size));
+		fuzz_check_file_error(err, FUZZ_NAME, fuzz_lines(data, size));
 		return 0;
 	}
 	FUZZ_CHECK(!strcmp(c.path, FUZZ_NAME), "path '%s'", c.path);

@@ -12,34 +12,6 @@
 
 #define FUZZ_NAME "rack.conf"
 
-static long fuzz_lines(const uint8_t *data, size_t size)
-{
-	long n = 0;
-
-	for (size_t i = 0; i < size; i++)
-		if (data[i] == '\n')
-			n++;
-	return n + (size && data[size - 1] != '\n');
-}
-
-/* "rack.conf:LINE: message", LINE in the file (1 for an empty one). */
-static void fuzz_check_error(const char *err, long nlines)
-{
-	const char *p = err + strlen(FUZZ_NAME ":");
-	char *end;
-	long line;
-
-	FUZZ_CHECK(!strncmp(err, FUZZ_NAME ":", strlen(FUZZ_NAME ":")),
-		   "error '%s' does not name the file", err);
-	FUZZ_CHECK(isdigit((unsigned char)*p), "error '%s' has no line", err);
-	line = strtol(p, &end, 10);
-	FUZZ_CHECK(line >= 1 && line <= (nlines ? nlines : 1),
-		   "error '%s': line %ld not in 1..%ld", err, line, nlines);
-	FUZZ_CHECK(!strncmp(end, ": ", 2) && end[2], "error '%s' has no "
-		   "message after FILE:LINE", err);
-	FUZZ_CHECK(!strchr(err, '\n'), "error '%s' spans lines", err);
-}
-
 /* Every node of an inventory that loads gets an agent.conf pirackd takes. */
 static void fuzz_check_node(const struct inventory *inv,
 			    const struct inv_node *n)
@@ -76,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   err, sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
 	if (rc < 0) {
-		fuzz_check_error(err, fuzz_lines(data, size));
+		fuzz_check_file_error(err, FUZZ_NAME, fuzz_lines(data, size));
 		FUZZ_CHECK(!inv.nodes && !inv.nnodes, "failed load kept nodes");
 		return 0;
 	}

@@ -97,3 +97,21 @@ int fixture_rm(const char *dir)
 		return 0;
 	return nftw(dir, fixture_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+char fixture_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the name in (...) may hold spaces and ')': the state follows the last */
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : '?';
+}

@@ -3,6 +3,7 @@
 #define PIRACK_TEST_FIXTURE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Room for a fixture's root: $TMPDIR may be long. */
 #define FIXTURE_PATH_MAX 128
@@ -29,5 +30,8 @@ const char *fixture_get(const char *root, const char *rel, char *buf,
  * "" does nothing. Returns 0, or -1 when something stayed.
  */
 int fixture_rm(const char *dir);
+
+/* The state letter of /proc/<pid>/stat ('T' when stopped), '?' if gone. */
+char fixture_proc_state(pid_t pid);
 
 #endif

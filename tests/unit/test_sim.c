@@ -79,23 +79,6 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return '?';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : '?';
-}
-
 /* Refuses the real /sys and unknown profiles; touches nothing then. */
 static void test_refuses(void **state)
 {
@@ -200,12 +183,12 @@ static void test_busy_rank_throttles(void **state)
 		hot |= read_long(TEMP, 10) > 80000 &&
 		       (read_long(THROTTLED, 16) & 0x8000a) &&
 		       read_long(FREQ, 10) < 1500000;
-		stopped |= proc_state(rank) == 'T';
+		stopped |= fixture_proc_state(rank) == 'T';
 	}
 	assert_true(hot);
 	assert_true(stopped);
 	sim_free(&a);
-	assert_true(proc_state(rank) != 'T');
+	assert_true(fixture_proc_state(rank) != 'T');
 	kill(rank, SIGKILL);
 	waitpid(rank, NULL, 0);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "simduty.h"
+#include "fixture.h"
 
 static pid_t spawn_sleeper(void)
 {
@@ -26,24 +27,6 @@ static pid_t spawn_sleeper(void)
 	return pid;
 }
 
-/* The process state letter from /proc/<pid>/stat ('T' when stopped). */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return '?';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : '?';
-}
-
 static void nap_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -55,7 +38,7 @@ static void nap_ms(long ms)
 static bool seen_state(pid_t pid, char want)
 {
 	for (int i = 0; i < 10000; i++) {
-		if (proc_state(pid) == want)
+		if (fixture_proc_state(pid) == want)
 			return true;
 		nap_ms(1);
 	}
@@ -84,7 +67,7 @@ static void test_cycles_and_stops(void **state)
 	assert_true(seen_state(r, 'S'));
 	for (int i = 0; i < 20; i++) {
 		nap_ms(5);
-		assert_true(proc_state(r) != 'T');
+		assert_true(fixture_proc_state(r) != 'T');
 	}
 	simduty_stop(&d);
 	reap(r);
@@ -101,7 +84,7 @@ static void test_stop_continues(void **state)
 	simduty_set(&d, 0.01, &r, 1);
 	assert_true(seen_state(r, 'T'));
 	simduty_stop(&d);
-	assert_true(proc_state(r) != 'T');
+	assert_true(fixture_proc_state(r) != 'T');
 	assert_int_equal(d.child, -1);
 	simduty_set(&d, 0.5, &r, 1);	/* after stop: ignored, no crash */
 	reap(r);
@@ -121,7 +104,7 @@ static void test_dropped_pid_continued(void **state)
 	assert_true(seen_state(r[0], 'S'));
 	for (int i = 0; i < 20; i++) {
 		nap_ms(5);
-		assert_true(proc_state(r[0]) != 'T');
+		assert_true(fixture_proc_state(r[0]) != 'T');
 	}
 	simduty_stop(&d);
 	reap(r[0]);
