@@ -12,11 +12,13 @@
 #include "control.h"
 #include "fsutil.h"
 #include "log.h"
+#include "utf8.h"
 
 struct control_client {
 	int fd;
 	pid_t pid;		/* SO_PEERCRED, 0 if unknown */
 	uint64_t last_ms;	/* last progress either way */
+	uint64_t line_ms;	/* when the unfinished request began, or 0 */
 	bool eof;		/* peer shut its side: close once flushed */
 	bool discarding;	/* skipping the rest of an over-long line */
 	size_t inlen, outlen, outcap;
@@ -26,6 +28,8 @@ struct control_client {
 
 struct control {
 	int fd;
+	uint64_t paused_until_ms;	/* accept failed (no fds): rest */
+	bool pause_logged;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
 };
@@ -158,7 +162,11 @@ size_t control_pollfds(const struct control *ctl, struct pollfd *pfd,
 
 	if (!ctl || !max)
 		return 0;
-	pfd[n++] = (struct pollfd){ .fd = ctl->fd, .events = POLLIN };
+	/* Paused: a listener we cannot accept on would wake us at once. */
+	pfd[n++] = (struct pollfd){
+		.fd = ctl->paused_until_ms > clock_ms() ? -1 : ctl->fd,
+		.events = POLLIN,
+	};
 	for (size_t i = 0; i < CONTROL_MAX_CLIENTS && n < max; i++) {
 		const struct control_client *cl = ctl->clients[i];
 		short ev = 0;
@@ -234,10 +242,17 @@ static int control_lines(struct agent *a, struct control_client *cl)
 			if (control_queue(cl, "{\"error\":\"request contains "
 					  "a NUL byte\"}") < 0)
 				return -1;
+		} else if (!utf8_valid(start, nl - start)) {
+			/* it would reach status and MQTT as invalid JSON */
+			if (control_queue(cl, "{\"error\":\"request is not "
+					  "valid UTF-8\"}") < 0)
+				return -1;
 		} else if (control_reply(a, cl, start) < 0)
 			return -1;
 		start = nl < end ? nl + 1 : end;
 	}
+	if (start != cl->in)	/* a line was done: the next one starts now */
+		cl->line_ms = end - start ? clock_ms() : 0;
 	cl->inlen = end - start;
 	memmove(cl->in, start, cl->inlen);
 	if (cl->inlen == CONTROL_LINE_MAX) {
@@ -262,6 +277,8 @@ static int control_read(struct agent *a, struct control_client *cl)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		cl->eof = true;
+	if (n > 0 && !cl->inlen)
+		cl->line_ms = clock_ms();	/* a request begins */
 	cl->inlen += n;
 	return control_lines(a, cl);
 }
@@ -278,9 +295,36 @@ static int control_write(struct control_client *cl)
 	return 0;
 }
 
+/*
+ * A full house gives way: the client that has been quiet the longest
+ * goes, so that silent or trickling clients cannot lock others out.
+ */
+static size_t control_evict(struct control *ctl)
+{
+	size_t victim = 0;
+
+	for (size_t i = 1; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl->clients[i]->last_ms < ctl->clients[victim]->last_ms)
+			victim = i;
+	log_debug("control: full, closing the quietest client (pid %d)",
+		  ctl->clients[victim]->pid);
+	control_drop(ctl, victim);
+	return victim;
+}
+
+/* Out of descriptors (or memory): stop listening a while, say so once. */
+static void control_pause(struct control *ctl)
+{
+	ctl->paused_until_ms = clock_ms() + CONTROL_PAUSE_MS;
+	if (!ctl->pause_logged)
+		log_warn("control: cannot accept on %s (pausing it for %d ms "
+			 "at a time; the fan is driven regardless)", ctl->path,
+			 CONTROL_PAUSE_MS);
+	ctl->pause_logged = true;
+}
+
 static void control_accept(struct control *ctl)
 {
-	static const char busy[] = "{\"error\":\"too many clients\"}\n";
 	struct control_client *cl;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -292,20 +336,27 @@ static void control_accept(struct control *ctl)
 		fd = accept4(ctl->fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				control_pause(ctl);
+			else if (errno != EAGAIN && errno != EINTR &&
+				 errno != ECONNABORTED)
 				log_warn("control: accept on %s", ctl->path);
 			return;
 		}
+		if (ctl->pause_logged) {
+			log_info("control: accepting on %s again", ctl->path);
+			ctl->pause_logged = false;
+		}
 		for (i = 0; i < CONTROL_MAX_CLIENTS && ctl->clients[i]; i++)
 			;
-		cl = i < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*cl)) : NULL;
+		if (i == CONTROL_MAX_CLIENTS)
+			i = control_evict(ctl);
+		cl = calloc(1, sizeof(*cl));
 		if (!cl) {
-			if (send(fd, busy, sizeof(busy) - 1,
-				 MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-				log_debug("control: refusing a client: %s",
-					  strerror(errno));
 			close(fd);
-			continue;
+			control_pause(ctl);
+			return;
 		}
 		cl->fd = fd;
 		cl->last_ms = clock_ms();
@@ -389,7 +440,10 @@ void control_expire(struct control *ctl, uint64_t now_ms)
 		if (!cl)
 			continue;
 		quiet = now_ms - cl->last_ms;
+		/* A request must be whole within its deadline, however
+		 * slowly it trickles in (each byte is progress). */
 		if (quiet > CONTROL_IDLE_MS ||
+		    (cl->line_ms && now_ms - cl->line_ms > CONTROL_REQUEST_MS) ||
 		    ((cl->outlen || cl->inlen) && quiet > CONTROL_STUCK_MS)) {
 			log_debug("control: dropping stuck client (pid %d)",
 				  cl->pid);

@@ -168,6 +168,10 @@ static void sensors_read_zone(const struct sensors_opts *o, const char *name,
 		text[0] = '\0';
 	sensors_chomp(text);
 	snprintf(z->type, sizeof(z->type), "%s", text);
+	/* a label for JSON and the log: printable ASCII only */
+	for (char *p = z->type; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
 }
 
 static int sensors_zone_filter(const struct dirent *d)
