@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,6 +31,7 @@ struct control_client {
 struct control {
 	int fd;
 	uint64_t paused_until_ms;	/* accept failed (no fds): rest */
+	long fd_cap;			/* client fds stay below this */
 	bool pause_logged;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
@@ -64,6 +67,20 @@ static int control_unlink_stale(const struct sockaddr_un *sa, char *err,
 	return unlink(sa->sun_path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
+/*
+ * Clients may not take the last CONTROL_FD_RESERVE descriptors: the
+ * sensor reads need a few every tick, and without them the node runs
+ * blind (fan on, but not following the temperature).
+ */
+static long control_fd_cap(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return LONG_MAX;
+	return (long)rl.rlim_cur - CONTROL_FD_RESERVE;
+}
+
 struct control *control_open(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -84,6 +101,7 @@ struct control *control_open(const char *path, char *err, size_t errlen)
 	}
 	memcpy(ctl->path, path, strlen(path) + 1);
 	ctl->fd = -1;
+	ctl->fd_cap = control_fd_cap();
 	if (fs_mkdirs_parent(path, 0755) < 0) {
 		snprintf(err, errlen, "%s: cannot create its directory: %s",
 			 path, strerror(errno));
@@ -342,6 +360,12 @@ static void control_accept(struct control *ctl)
 			else if (errno != EAGAIN && errno != EINTR &&
 				 errno != ECONNABORTED)
 				log_warn("control: accept on %s", ctl->path);
+			return;
+		}
+		if (fd >= ctl->fd_cap) {
+			close(fd);
+			errno = EMFILE;
+			control_pause(ctl);
 			return;
 		}
 		if (ctl->pause_logged) {

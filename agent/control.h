@@ -19,6 +19,7 @@ struct control;
 #define CONTROL_REQUEST_MS 2000		/* a request line, from its first
 					 * byte to its newline */
 #define CONTROL_PAUSE_MS 1000		/* no descriptor to accept with */
+#define CONTROL_FD_RESERVE 4		/* kept for the sensor reads */
 
 /*
  * Creates the socket at path (parent directory made, a stale socket

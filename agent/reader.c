@@ -23,6 +23,7 @@ struct reader {
 	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
 	reader_fn *fn;
 	bool stop;
+	bool abandoned;		/* stopped mid-read: the thread frees it */
 	unsigned long seq_req, seq_done;
 	uint64_t asked_ms;		/* when the pending request went in */
 	struct sensors_opts opts;
@@ -58,6 +59,13 @@ static void *reader_main(void *arg)
 		r->rc = rc;
 		r->seq_done = seq;
 		pthread_cond_broadcast(&r->cond);
+	}
+	if (r->abandoned) {
+		pthread_mutex_unlock(&r->mu);
+		pthread_cond_destroy(&r->cond);
+		pthread_mutex_destroy(&r->mu);
+		free(r);
+		return NULL;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
@@ -163,13 +171,16 @@ void reader_stop(struct reader *r)
 	pthread_mutex_lock(&r->mu);
 	r->stop = true;
 	busy = r->seq_req != r->seq_done;
+	r->abandoned = busy;
 	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->mu);
 	if (busy) {
-		/* blocked in a read: it stops when the process does */
+		/* blocked in a read: it frees all when (if) the read ends,
+		 * or goes with the process */
 		pthread_detach(r->thread);
+		pthread_mutex_unlock(&r->mu);
 		return;
 	}
+	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thread, NULL);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->mu);
