@@ -314,15 +314,24 @@ static int control_write(struct control_client *cl)
 }
 
 /*
- * A full house gives way: the client that has been quiet the longest
- * goes, so that silent or trickling clients cannot lock others out.
+ * A full house gives way: the client that has waited the longest without
+ * a whole request goes, so that silent or trickling clients cannot lock
+ * others out.
  */
+static uint64_t control_waiting_since(const struct control_client *cl)
+{
+	/* a trickler is as old as its unfinished line, a silent client as
+	 * its last byte: both older than a client that just came */
+	return cl->line_ms ? cl->line_ms : cl->last_ms;
+}
+
 static size_t control_evict(struct control *ctl)
 {
 	size_t victim = 0;
 
 	for (size_t i = 1; i < CONTROL_MAX_CLIENTS; i++)
-		if (ctl->clients[i]->last_ms < ctl->clients[victim]->last_ms)
+		if (control_waiting_since(ctl->clients[i]) <
+		    control_waiting_since(ctl->clients[victim]))
 			victim = i;
 	log_debug("control: full, closing the quietest client (pid %d)",
 		  ctl->clients[victim]->pid);
