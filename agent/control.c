@@ -270,7 +270,7 @@ static int control_lines(struct agent *a, struct control_client *cl)
 		start = nl < end ? nl + 1 : end;
 	}
 	if (start != cl->in)	/* a line was done: the next one starts now */
-		cl->line_ms = end - start ? clock_ms() : 0;
+		cl->line_ms = end > start ? clock_ms() : 0;
 	cl->inlen = end - start;
 	memmove(cl->in, start, cl->inlen);
 	if (cl->inlen == CONTROL_LINE_MAX) {

@@ -37,7 +37,7 @@ static int hold_connect(const char *path)
 int main(int argc, char **argv)
 {
 	long every = 0;
-	int opt, n, *fds;
+	int opt, n = 0, *fds;
 
 	while ((opt = getopt(argc, argv, "b:")) != -1) {
 		if (opt != 'b')
