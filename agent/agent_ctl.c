@@ -28,14 +28,15 @@ static char *agent_ctl_print(cJSON *o)
 
 /* report <json object>: kept, minified, as the state's "job". */
 static int agent_ctl_report(struct agent *a, const char *arg, char *err,
-				    size_t errlen)
+			    size_t errlen)
 {
 	cJSON *j = cJSON_Parse(arg);
 	char *s;
 	int rc = -1;
 
 	if (!j || !cJSON_IsObject(j)) {
-		snprintf(err, errlen, "report needs a JSON object, e.g. "
+		snprintf(err, errlen,
+			 "report needs a JSON object, e.g. "
 			 "report {\"done\":10,\"total\":100}");
 		goto out;
 	}
@@ -45,8 +46,10 @@ static int agent_ctl_report(struct agent *a, const char *arg, char *err,
 		goto out;
 	}
 	if (strlen(s) >= sizeof(a->job)) {
-		snprintf(err, errlen, "report too large (at most %zu bytes of "
-			 "JSON)", sizeof(a->job) - 1);
+		snprintf(err, errlen,
+			 "report too large (at most %zu bytes of "
+			 "JSON)",
+			 sizeof(a->job) - 1);
 	} else {
 		memcpy(a->job, s, strlen(s) + 1);
 		rc = 0;
@@ -89,8 +92,7 @@ char *agent_request(void *ctx, char *line, pid_t peer)
 			return agent_ctl_error(err);
 		o = cJSON_CreateObject();
 		cJSON_AddBoolToObject(o, "ok", true);
-		cJSON_AddStringToObject(o, "led",
-					led_state_name(a->led_state));
+		cJSON_AddStringToObject(o, "led", led_state_name(a->led_state));
 		return agent_ctl_print(o);
 	case CONTROL_REPORT:
 		if (agent_ctl_report(a, req.arg, err, sizeof(err)) < 0)

@@ -8,8 +8,8 @@
 #include "mqtt.h"
 #include "report.h"
 
-static int agent_mqtt_command(void *ctx, enum mqtt_cmd which,
-			      const char *word, char *err, size_t errlen)
+static int agent_mqtt_command(void *ctx, enum mqtt_cmd which, const char *word,
+			      char *err, size_t errlen)
 {
 	struct agent *a = ctx;
 
@@ -17,8 +17,7 @@ static int agent_mqtt_command(void *ctx, enum mqtt_cmd which,
 				     : agent_led_command(a, word, err, errlen);
 }
 
-static int agent_mqtt_discovery(void *ctx, discovery_emit_fn emit,
-				void *ectx)
+static int agent_mqtt_discovery(void *ctx, discovery_emit_fn emit, void *ectx)
 {
 	const struct agent *a = ctx;
 	char model[CONFIG_PATH_MAX + 40];
@@ -33,9 +32,9 @@ static int agent_mqtt_discovery(void *ctx, discovery_emit_fn emit,
 void agent_mqtt_open(struct agent *a)
 {
 	const struct mqtt_hooks hooks = {
-		.ctx = a,
-		.command = agent_mqtt_command,
-		.discovery = agent_mqtt_discovery,
+	    .ctx = a,
+	    .command = agent_mqtt_command,
+	    .discovery = agent_mqtt_discovery,
 	};
 
 	a->mqtt = NULL;

@@ -15,9 +15,9 @@ enum reload_redo {
 };
 
 struct reload_diff {
-	unsigned redo;		/* enum reload_redo bits */
-	unsigned nchanged;	/* keys that differ */
-	char changed[256];	/* "[fan] driver, [mqtt] host", maybe cut "..." */
+	unsigned redo;	   /* enum reload_redo bits */
+	unsigned nchanged; /* keys that differ */
+	char changed[256]; /* "[fan] driver, [mqtt] host", maybe cut "..." */
 };
 
 /*

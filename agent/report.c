@@ -9,7 +9,8 @@ static bool report_temp_valid(const struct report_view *v)
 	return v->have_sample && !v->sample->fault;
 }
 
-static void report_add_temp(cJSON *o, const char *key, const struct report_view *v)
+static void report_add_temp(cJSON *o, const char *key,
+			    const struct report_view *v)
 {
 	if (report_temp_valid(v))
 		cJSON_AddNumberToObject(o, key, v->sample->temp_c);
