@@ -87,3 +87,10 @@ $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
 			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a
 $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
+
+# tests/tools/pi_bits: the kernels' sums as bits, natively and, in
+# tests/integration/mpi_arm64_bits.sh, cross-compiled for arm64.
+$(O)/tests/tools/pi_bits.o: EXTRA_CFLAGS += -Impi
+$(O)/tests/tools/pi_bits: $(O)/tests/tools/pi_bits.o $(O)/mpi/pi_kernel.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+TEST_BINS += $(O)/tests/tools/pi_bits
