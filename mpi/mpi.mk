@@ -24,7 +24,8 @@ MPI_LIBS  := $(CJSON_LIBS) -lm
 
 $(MPI_OBJS): CC = $(MPICC)
 $(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi -Ilib
-# The kernel's bits must not depend on the ISA: no a*b+c fused anywhere.
+# The kernel's bits must not depend on the ISA: no a*b+c fused unless the
+# source says fma (mpi/pi_kernel.c).
 $(O)/mpi/pi_kernel.o: EXTRA_CFLAGS += -ffp-contract=off
 
 $(O)/libpirackpace.a: $(PACE_OBJS)
