@@ -92,7 +92,7 @@ $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
 
 # tests/tools/pi_bits: the kernels' sums as bits, natively and, in
 # tests/integration/mpi_arm64_bits.sh, cross-compiled for arm64.
-$(O)/tests/tools/pi_bits.o: EXTRA_CFLAGS += -Impi
+$(O)/tests/tools/pi_bits.o: EXTRA_CFLAGS += -I.
 $(O)/tests/tools/pi_bits: $(O)/tests/tools/pi_bits.o $(O)/mpi/pi_kernel.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 TEST_BINS += $(O)/tests/tools/pi_bits

@@ -45,7 +45,7 @@ int MPI_Reduce(const void *, void *, int, MPI_Datatype, MPI_Op, int, MPI_Comm);
 int MPI_Finalize(void);
 EOF
 # The flags of mpi/mpi.mk's rules for pi_kernel.o and cpi.
-$CC_ARM -std=c11 -D_GNU_SOURCE -O2 -ffp-contract=off -Impi -S \
+$CC_ARM -std=c11 -D_GNU_SOURCE -O2 -ffp-contract=off -S \
 	-o "$T/kernel.s" mpi/pi_kernel.c
 $CC_ARM -std=c11 -D_GNU_SOURCE -O2 -I"$T" -S -o "$T/cpi.s" tests/bench/cpi.c
 

@@ -19,7 +19,7 @@ cd "$TOP"
 
 # mpi/mpi.mk's flags for pi_kernel.o (plus a Pi 4 tuning: no other bits).
 flags=(-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -ffp-contract=off
-       -Impi tests/tools/pi_bits.c mpi/pi_kernel.c -lm)
+       -I. tests/tools/pi_bits.c mpi/pi_kernel.c -lm)
 aarch64-linux-gnu-gcc "${flags[@]}" -o "$T/gcc" ||
 	fail "aarch64-linux-gnu-gcc failed"
 aarch64-linux-gnu-gcc -mcpu=cortex-a72 "${flags[@]}" -o "$T/gcc-a72" ||

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "pi_kernel.h"
+#include "mpi/pi_kernel.h"
 
 /*
  * pi_bits [INTERVALS]: one line per runnable kernel and case,
