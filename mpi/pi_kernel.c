@@ -17,9 +17,11 @@
  * span at most 2^-17; each segment has one reciprocal rm = 1/dm of a
  * d = 1 + x^2 inside it, and for each term e = 1 - rm d is at most 2^-18
  * (x / (1 + x^2) <= 1/2), so 1/d = rm (1 + e + e^2) to within
- * e^3 <= 2^-54: four fused multiply-adds per term, the constant rm added
- * once per segment. Coarser steps (fewer than about 2 million intervals
- * on [0, 1]) divide, as the classic cpi does.
+ * e^3 <= 2^-54 (the odd e^3 also cancels over the segment): two adds and
+ * two fused multiply-adds per term; the constant rm is added once per
+ * segment, dm g^2 (g = rm e) once per segment and lane. Coarser steps
+ * (fewer than about 2 million intervals on [0, 1]) divide, as the classic
+ * cpi does.
  */
 #define PI_LANES 16
 #define PI_SUB 4096

@@ -23,8 +23,8 @@ PI_BODY(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
 					      8, 9, 10, 11, 12, 13, 14, 15};
 	double xb = (double)first + 0.5, out[PI_LANES];
 	uint64_t seg = pi_seg_len(h), n, k, c, done;
-	PI_V a[PI_LANES / PI_W], jh[PI_LANES / PI_W];
-	PI_V hr, c2, dm, one = PI_DUP(1.0), zb, z, g, q;
+	PI_V a[PI_LANES / PI_W], b[PI_LANES / PI_W], jh[PI_LANES / PI_W];
+	PI_V hr, c2, dm, zb, z, g;
 	struct pi_seg s;
 
 	if (!seg) {
@@ -33,7 +33,7 @@ PI_BODY(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
 	}
 	while (count >= PI_LANES) {
 		n = count < PI_SUB ? count - count % PI_LANES : PI_SUB;
-#define PI_S(v) a[v] = PI_DUP(0.0);
+#define PI_S(v) a[v] = b[v] = PI_DUP(0.0);
 		PI_EACH(PI_S)
 #undef PI_S
 		for (done = 0; done < n; done += c) {
@@ -45,18 +45,27 @@ PI_BODY(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
 #define PI_S(v) jh[v] = PI_MUL(PI_LOAD(lane + (v) * PI_W), hr);
 			PI_EACH(PI_S)
 #undef PI_S
-			/* z = rm x; g = rm e, e = 1 - rm (1 + x^2); */
-			/* the term less rm is g (1 + e). */
+			/*
+			 * z = rm x; g = rm e, e = 1 - rm (1 + x^2); the term
+			 * less rm is g (1 + e) = g + dm g^2: a sums g, b g^2.
+			 * Every addend of a fused multiply-add dies there or
+			 * is the sum (NEON's FMLA overwrites it): no copies.
+			 */
 			for (k = 0; k < c; k += PI_LANES, xb += PI_LANES) {
 				zb = PI_DUP(xb * s.hr);
 #define PI_S(v)                                                                \
 	z = PI_ADD(zb, jh[v]);                                                 \
 	g = PI_FNMA(z, z, c2);                                                 \
-	q = PI_FMA(g, dm, one);                                                \
-	a[v] = PI_FMA(g, q, a[v]);
+	a[v] = PI_ADD(a[v], g);                                                \
+	b[v] = PI_FMA(g, g, b[v]);
 				PI_EACH(PI_S)
 #undef PI_S
 			}
+#define PI_S(v)                                                                \
+	a[v] = PI_FMA(b[v], dm, a[v]);                                         \
+	b[v] = PI_DUP(0.0);
+			PI_EACH(PI_S)
+#undef PI_S
 		}
 #define PI_S(v) PI_STORE(out + (v) * PI_W, a[v]);
 		PI_EACH(PI_S)

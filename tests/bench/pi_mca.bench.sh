@@ -80,7 +80,9 @@ loop main 'fdiv' <"$T/cpi.s" >"$T/cpi_loop.s" ||
 # Intervals per pass: one fmls (g) per two lanes; cpi: one fdiv each.
 kint=$((2 * $(grep -c 'fmls' "$T/kernel_loop.s")))
 cint=$(grep -c 'fdiv' "$T/cpi_loop.s")
-spill=$(grep -cE '\[sp' "$T/kernel_loop.s" || true)
+# Stores to the stack would mean sums spilled; loads, constants reloaded.
+sst=$(grep -cE '^[[:space:]]+st[a-z0-9]*[[:space:]].*\[sp' "$T/kernel_loop.s" || true)
+sld=$(grep -cE '^[[:space:]]+ld[a-z0-9]*[[:space:]].*\[sp' "$T/kernel_loop.s" || true)
 
 cyc() {	# CORE FILE -> cycles per pass
 	"$MCA" -mtriple=aarch64-linux-gnu -mcpu="$1" -iterations=1000 "$2" \
@@ -93,8 +95,9 @@ model() {	# CORE -> the scheduling model's name, from its first resource
 }
 echo "llvm-mca estimates (LLVM $($MCA --version | awk '/LLVM version/ { print $NF }');" \
 	"$($CC_ARM --version | head -n 1)):"
-echo "NEON loop: $(wc -l <"$T/kernel_loop.s") instructions for $kint intervals," \
-	"$spill stack accesses; cpi loop: $(wc -l <"$T/cpi_loop.s") for $cint"
+echo "NEON loop: $(wc -l <"$T/kernel_loop.s") instructions for $kint intervals" \
+	"($sst stack stores, $sld stack loads); cpi loop: $(wc -l <"$T/cpi_loop.s")" \
+	"for $cint"
 printf '%-12s %-6s %12s %13s %8s\n' CORE MODEL "CPI CYC/INT" \
 	"NEON CYC/INT" "VS CPI"
 for c in $CORES; do
