@@ -48,9 +48,10 @@ PI_BODY(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
 #undef PI_S
 			/*
 			 * z = rm x; g = rm e, e = 1 - rm (1 + x^2); the term
-			 * less rm is g (1 + e) = g + dm g^2: a sums g, b g^2.
-			 * Every addend of a fused multiply-add dies there or
-			 * is the sum (NEON's FMLA overwrites it): no copies.
+			 * less rm is g (1 + e) = g + dm g^2: a sums g, b g^2,
+			 * times dm at the segment's end. NEON's FMLA/FMLS
+			 * overwrite their addend: b's is the sum itself, so
+			 * only c2 is copied (g (1 + dm g) would copy 1 too).
 			 */
 			for (k = 0; k < c; k += PI_LANES, xb += PI_LANES) {
 				zb = PI_DUP(xb * s.hr);
