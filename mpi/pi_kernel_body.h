@@ -19,7 +19,7 @@
 PI_ATTR static void
 PI_BODY(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
 {
-	static const double lane[PI_LANES] = {0, 1, 2,	3,  4,	5,  6,	7,
+	static const double lane[PI_LANES] = {0, 1, 2,  3,  4,  5,  6,  7,
 					      8, 9, 10, 11, 12, 13, 14, 15};
 	/* xb + j: the term's (i + 0.5), exact below 2^52 intervals */
 	double xb = (double)first + 0.5, out[PI_LANES];

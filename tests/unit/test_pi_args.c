@@ -171,7 +171,8 @@ static void help_kernels(const char *out)
 		const char *at = strstr(line, all[i]);
 
 		/* "avx2" is not inside "avx512": listed iff it runs */
-		assert_int_equal(at && at < end, pi_kernel_pick(all[i]) != NULL);
+		assert_int_equal(at && at < end,
+				 pi_kernel_pick(all[i]) != NULL);
 	}
 }
 
