@@ -91,7 +91,8 @@ cyc() {	# CORE FILE -> cycles per pass
 model() {	# CORE -> the scheduling model's name, from its first resource
 	"$MCA" -mtriple=aarch64-linux-gnu -mcpu="$1" -resource-pressure \
 		"$T/cpi_loop.s" 2>/dev/null |
-		awk '/^\[0\]/ { m = $3; sub(/Unit.*/, "", m); print m; exit }'
+		awk '/^\[0\]/ { m = $3; sub(/Unit.*/, "", m); print m; exit }
+		     END { if (m == "") print "?" }'
 }
 echo "llvm-mca estimates (LLVM $($MCA --version | awk '/LLVM version/ { print $NF }');" \
 	"$($CC_ARM --version | head -n 1)):"
