@@ -4,6 +4,7 @@
 #include <time.h>
 #include "agent.h"
 #include "control.h"
+#include "cpufreq.h"
 #include "gpio.h"
 #include "log.h"
 #include "mqtt.h"
@@ -21,6 +22,28 @@ void agent_init(struct agent *a, const struct config *cfg)
 	a->led_bits = ~0u;		/* nothing written yet */
 	a->led_next_ms = UINT64_MAX;
 	pacectl_init(&a->pace);
+	a->rank_pace = 1;
+}
+
+void agent_cpufreq_open(struct agent *a)
+{
+	char err[768];
+
+	if (a->cpufreq || a->cfg.thermal.lever != LEVER_CPUFREQ)
+		return;
+	a->cpufreq = cpufreq_open(a->cfg.thermal.sysfs_root, err,
+				  sizeof(err));
+	/* A node paced by sleeping beats an agent that does not run. */
+	if (!a->cpufreq)
+		log_warnx("[thermal] lever = cpufreq: %s; pacing by sleeping",
+			  err);
+}
+
+void agent_cpufreq_close(struct agent *a)
+{
+	cpufreq_close(a->cpufreq);
+	a->cpufreq = NULL;
+	a->rank_pace = a->pace.pace;
 }
 
 void agent_view(const struct agent *a, struct report_view *v)
@@ -33,6 +56,8 @@ void agent_view(const struct agent *a, struct report_view *v)
 		.fan = a->fan_state,
 		.led = a->led_state,
 		.pace = a->pace.pace,
+		.cpu_cap_mhz = a->cpufreq ? cpufreq_cap_mhz(a->cpufreq) : 0,
+		.rank_pace = a->rank_pace,
 		.job = a->job,
 	};
 }
@@ -109,6 +134,7 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 	a->reader = reader_start(NULL, err, errlen);
 	if (!a->reader)
 		log_warnx("%s: sensors are read on the main loop", err);
+	agent_cpufreq_open(a);
 	agent_mqtt_open(a);
 	return 0;
 fail_sim:
@@ -129,6 +155,7 @@ void agent_stop(struct agent *a)
 	control_close(a->control);
 	a->control = NULL;
 	agent_close_hw(a);
+	agent_cpufreq_close(a);
 	if (a->cfg.thermal.source == THERMAL_SIM)
 		sim_free(a);
 }
@@ -140,7 +167,7 @@ static void agent_reload_log(const struct reload_diff *d)
 		log_info("reload: nothing changed");
 		return;
 	}
-	log_info("reload: changed %s%s%s%s%s%s", d->changed,
+	log_info("reload: changed %s%s%s%s%s%s%s", d->changed,
 		 d->redo & RELOAD_GPIO ? "; re-requesting the fan/LED lines" :
 		 "",
 		 d->redo & RELOAD_MQTT ? "; reconnecting to the broker" : "",
@@ -148,7 +175,8 @@ static void agent_reload_log(const struct reload_diff *d)
 		 "; sending discovery again" : "",
 		 d->redo & RELOAD_CONTROL ? "; moving the control socket" : "",
 		 d->redo & RELOAD_SIM ? "; restarting the simulated plant" :
-		 "");
+		 "",
+		 d->redo & RELOAD_CPUFREQ ? "; reopening the clock cap" : "");
 }
 
 int agent_reload(struct agent *a, const struct config *next, char *err,
@@ -188,6 +216,8 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 		mqtt_close(a->mqtt);
 		a->mqtt = NULL;
 	}
+	if (d.redo & RELOAD_CPUFREQ)
+		agent_cpufreq_close(a);
 	a->cfg = *next;
 	if (ctl) {
 		control_close(a->control);
@@ -195,6 +225,8 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 	}
 	if (sim && next->thermal.source == THERMAL_SIM && sim_init(a) < 0)
 		log_warnx("reload: the simulated plant did not start");
+	if (d.redo & RELOAD_CPUFREQ)
+		agent_cpufreq_open(a); /* the next tick caps it */
 	if (d.redo & RELOAD_MQTT)
 		agent_mqtt_open(a); /* its greeting sends discovery */
 	else if (d.redo & RELOAD_DISCOVERY)

@@ -17,6 +17,7 @@ struct control;		/* control.c */
 struct mqtt;		/* mqtt.c */
 struct sim;		/* sim.c */
 struct reader;		/* reader.c */
+struct cpufreq;		/* cpufreq.c */
 struct gpio_req;
 
 #define AGENT_JOB_MAX 1024
@@ -48,6 +49,13 @@ struct agent {
 	uint64_t last_tick_ms;		/* monotonic: the controller's dt */
 	bool apply_failed;		/* fan/LED writes fail: logged once */
 	struct pacectl pace;
+	/*
+	 * [thermal] lever = cpufreq: the clock cap (NULL when the lever is
+	 * sleep or the cap could not be opened) and the ranks' share of the
+	 * pace that the clock could not take.
+	 */
+	struct cpufreq *cpufreq;
+	double rank_pace;
 	char job[AGENT_JOB_MAX];	/* last "report" JSON, "" = none */
 	/*
 	 * Processes attached to this node's job: the peers (SO_PEERCRED) of
@@ -92,6 +100,11 @@ void agent_zones_seen(struct agent *a, const struct sample *s);
 void agent_init(struct agent *a, const struct config *cfg);
 /* Opens GPIO/fan/LED, the sim, the control socket, MQTT. 0 or -1 + err. */
 int agent_start(struct agent *a, char *err, size_t errlen);
+/* Opens the clock lever when [thermal] lever = cpufreq; falls back to
+ * sleeping (logged) when it cannot. */
+void agent_cpufreq_open(struct agent *a);
+/* Gives the clock back (cpuinfo_max_freq) and closes the lever. */
+void agent_cpufreq_close(struct agent *a);
 /* Leaves the fan ON and the LED dark, closes everything. */
 void agent_stop(struct agent *a);
 /* One sample period: sensors, policies, actuators, report. */

@@ -3,6 +3,7 @@
 #include <time.h>
 #include "agent.h"
 #include "control.h"
+#include "cpufreq.h"
 #include "log.h"
 #include "mqtt.h"
 #include "reader.h"
@@ -134,6 +135,9 @@ void agent_tick(struct agent *a)
 		dt *= c->sim.time_scale;
 	pacectl_update(&a->pace, c->thermal.target_c, c->thermal.limit_c,
 		       s.fault ? NAN : s.temp_c, dt, a->fan_state.duty > 0);
+	/* The clock takes the pace first; the ranks sleep for the rest. */
+	a->rank_pace = a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) :
+				    a->pace.pace;
 	agent_prune_pids(a);
 	control_expire(a->control, now);
 	agent_actuate(a);

@@ -35,7 +35,8 @@ static unsigned reload_redo_of(const char *section, const char *key)
 	    {"thermal", "source", RELOAD_SIM},
 	    /* pwm and kernel fans, the device-tree model, the plant */
 	    {"thermal", "sysfs_root",
-	     RELOAD_GPIO | RELOAD_DISCOVERY | RELOAD_SIM},
+	     RELOAD_GPIO | RELOAD_DISCOVERY | RELOAD_SIM | RELOAD_CPUFREQ},
+	    {"thermal", "lever", RELOAD_CPUFREQ},
 	    /* zones: announced as the next sample finds them
 	     * (agent_zones_seen); the rest is read as the tick goes */
 	    {"thermal", NULL, 0},

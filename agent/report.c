@@ -24,9 +24,30 @@ static time_t report_ts(const struct report_view *v)
 }
 
 /* Three decimals are plenty for a fraction of wall time. */
+static double report_round_pace(double pace)
+{
+	return round(pace * 1000) / 1000;
+}
+
 static double report_pace_value(const struct report_view *v)
 {
-	return round(v->pace * 1000) / 1000;
+	return report_round_pace(v->pace);
+}
+
+/* The ranks sleep only for what a clock cap could not take. */
+static double report_rank_pace_value(const struct report_view *v)
+{
+	return report_round_pace(v->cpu_cap_mhz > 0 ? v->rank_pace :
+				 v->pace);
+}
+
+static void report_add_cap(cJSON *o, const struct report_view *v)
+{
+	if (v->cpu_cap_mhz > 0)
+		cJSON_AddNumberToObject(o, "cpu_cap_mhz",
+					round(v->cpu_cap_mhz * 10) / 10);
+	else
+		cJSON_AddNullToObject(o, "cpu_cap_mhz");
 }
 
 cJSON *report_fan(const struct report_view *v)
@@ -98,6 +119,7 @@ cJSON *report_state(const struct report_view *v)
 		cJSON_AddNumberToObject(o, "cpu_freq_mhz", s->cpu_freq_mhz);
 	else
 		cJSON_AddNullToObject(o, "cpu_freq_mhz");
+	report_add_cap(o, v);
 	if (v->seq && s->load1 >= 0)
 		cJSON_AddNumberToObject(o, "load1", s->load1);
 	else
@@ -116,7 +138,8 @@ cJSON *report_pace(const struct report_view *v)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "node", v->cfg->node.name);
-	cJSON_AddNumberToObject(o, "pace", report_pace_value(v));
+	cJSON_AddNumberToObject(o, "pace", report_rank_pace_value(v));
+	report_add_cap(o, v);
 	report_add_temp(o, "temp_c", v);
 	cJSON_AddNumberToObject(o, "target_c", v->cfg->thermal.target_c);
 	cJSON_AddNumberToObject(o, "limit_c", v->cfg->thermal.limit_c);

@@ -22,19 +22,27 @@ struct report_view {
 	bool have_sample;		/* a good reading was ever taken */
 	struct fan_state fan;
 	enum led_state led;
-	double pace;
+	double pace;			/* the node's controller */
+	/*
+	 * The clock lever: the cap in force (0: the lever is sleep, or no
+	 * cap yet) and the ranks' share of pace under it.
+	 */
+	double cpu_cap_mhz;
+	double rank_pace;
 	const char *job;		/* last "report" JSON, "" = none */
 };
 
 /*
  * The state object of DESIGN.md: node, ts, seq, temp_c, zones, fan,
- * fan_mode, led, pace, throttled, cpu_freq_mhz, load1, job, fault (and
+ * fan_mode, led, pace, throttled, cpu_freq_mhz, cpu_cap_mhz (null
+ * without a clock cap), load1, job, fault (and
  * fault_msg while there is a fault). Caller frees.
  */
 cJSON *report_state(const struct report_view *v);
 
 /*
- * The control socket's "pace" reply: node, pace, temp_c, target_c,
+ * The control socket's "pace" reply: node, pace (the ranks' share when
+ * the clock is capped), cpu_cap_mhz (null without a cap), temp_c, target_c,
  * limit_c, fan ("on"/"off"), fault, throttled (bool), ts. Caller frees.
  */
 cJSON *report_pace(const struct report_view *v);

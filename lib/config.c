@@ -16,6 +16,7 @@
 #include "sensors.h"
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
+static const char *const lever_words[] = { "sleep", "cpufreq", NULL };
 /*
  * The names of agent/simplant.c's profiles, kept here so that config.o
  * links alone (the pirack tool uses it); test_sim checks the two agree.
@@ -59,6 +60,7 @@ const struct config_key config_keys[] = {
 	  R(-273, 300) },
 	{ "thermal", "plausible_max_c", K_DOUBLE, F(thermal.plausible_max_c),
 	  R(-273, 300) },
+	{ "thermal", "lever", K_ENUM, F(thermal.lever), .words = lever_words },
 	{ "fan", "driver", K_ENUM, F(fan.driver), .words = fan_words },
 	{ "fan", "chip", K_STR, F(fan.chip), .kind = S_NAME },
 	{ "fan", "line", K_UINT, F(fan.line), R(0, GPIO_LINE_MAX) },
@@ -195,6 +197,7 @@ void config_defaults(struct config *c)
 	c->thermal.limit_c = 80;
 	c->thermal.plausible_min_c = SENSORS_MIN_C_DEFAULT;
 	c->thermal.plausible_max_c = SENSORS_MAX_C_DEFAULT;
+	c->thermal.lever = LEVER_SLEEP;
 	c->fan.driver = FAN_DRIVER_GPIO;
 	strcpy(c->fan.chip, "gpiochip0");
 	c->fan.line = 14;

@@ -12,6 +12,8 @@
 #define LED_MAX_LINES 3
 
 enum thermal_source { THERMAL_SYSFS, THERMAL_SIM };
+/* How the node is paced: ranks sleep, or the clock is capped first. */
+enum thermal_lever { LEVER_SLEEP, LEVER_CPUFREQ };
 enum fan_driver { FAN_DRIVER_GPIO, FAN_DRIVER_PWM, FAN_DRIVER_KERNEL,
 		  FAN_DRIVER_NONE };
 enum led_driver { LED_DRIVER_GPIO, LED_DRIVER_NONE };
@@ -46,6 +48,7 @@ struct config {
 		double limit_c;				/* default 80 */
 		double plausible_min_c;			/* default -20 */
 		double plausible_max_c;			/* default 125 */
+		enum thermal_lever lever;		/* default sleep */
 	} thermal;
 
 	struct {

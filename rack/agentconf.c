@@ -21,6 +21,7 @@ static const struct agentconf_name agentconf_names[] = {
 	{ "interval_ms", "thermal", "interval_ms" },
 	{ "target_c", "thermal", "target_c" },
 	{ "limit_c", "thermal", "limit_c" },
+	{ "lever", "thermal", "lever" },
 	{ "fan_driver", "fan", "driver" },
 	{ "fan_chip", "fan", "chip" },
 	{ "fan_line", "fan", "line" },

@@ -85,6 +85,11 @@ static void limit(struct config *c)
 	c->thermal.limit_c = 75;
 }
 
+static void lever(struct config *c)
+{
+	c->thermal.lever = LEVER_CPUFREQ;
+}
+
 static void test_what_each_key_redoes(void **state)
 {
 	static const struct change changes[] = {
@@ -99,7 +104,8 @@ static void test_what_each_key_redoes(void **state)
 	    {dprefix, "[mqtt] discovery_prefix",
 	     RELOAD_MQTT | RELOAD_DISCOVERY},
 	    {sysfs, "[thermal] sysfs_root",
-	     RELOAD_GPIO | RELOAD_DISCOVERY | RELOAD_SIM},
+	     RELOAD_GPIO | RELOAD_DISCOVERY | RELOAD_SIM | RELOAD_CPUFREQ},
+	    {lever, "[thermal] lever", RELOAD_CPUFREQ},
 	    {sock, "[control] socket", RELOAD_CONTROL},
 	};
 	struct config x, y;
