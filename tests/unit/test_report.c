@@ -73,7 +73,7 @@ static void test_state(void **state)
 		"\"throttled\":true,\"soft_temp_limit\":false,"
 		"\"under_voltage_seen\":true,\"freq_capped_seen\":false,"
 		"\"throttled_seen\":true,\"soft_temp_limit_seen\":false},"
-		"\"cpu_freq_mhz\":1500,\"load1\":3.5,\"job\":{\"done\":1},"
+		"\"cpu_freq_mhz\":1500,\"cpu_cap_mhz\":null,\"load1\":3.5,\"job\":{\"done\":1},"
 		"\"fault\":false}");
 	free(s);
 	free(a);
@@ -151,10 +151,42 @@ static void test_before_first_reading(void **state)
 	free(a);
 }
 
+/*
+ * A clock cap in force: the state shows the node's pace and the cap, the
+ * ranks' pace reply only what the clock could not take.
+ */
+static void test_clock_cap(void **state)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	struct report_view v;
+	cJSON *o;
+
+	(void)state;
+	agent_fill(a);
+	agent_view(a, &v);
+	v.pace = 0.2;
+	v.cpu_cap_mhz = 600;
+	v.rank_pace = 0.5;
+	o = report_state(&v);
+	assert_float_equal(cJSON_GetObjectItem(o, "pace")->valuedouble, 0.2,
+			   1e-9);
+	assert_float_equal(cJSON_GetObjectItem(o, "cpu_cap_mhz")->valuedouble,
+			   600, 1e-9);
+	cJSON_Delete(o);
+	o = report_pace(&v);
+	assert_float_equal(cJSON_GetObjectItem(o, "pace")->valuedouble, 0.5,
+			   1e-9);
+	assert_float_equal(cJSON_GetObjectItem(o, "cpu_cap_mhz")->valuedouble,
+			   600, 1e-9);
+	cJSON_Delete(o);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state),
+		cmocka_unit_test(test_clock_cap),
 		cmocka_unit_test(test_state_unknowns),
 		cmocka_unit_test(test_fan_values),
 		cmocka_unit_test(test_before_first_reading),
