@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# [thermal] lever = cpufreq: pirackd caps a fake tree's scaling_max_freq
+# first and gives the ranks ("pace") only what the clock cannot do; cool
+# gives the clock back, and so does SIGTERM. Without cpufreq it paces by
+# sleeping.
+source "$(dirname "$0")/../lib.sh"
+t_init
+source "$TOP/tests/agent_lib.sh"
+agent_setup thermal.lever=cpufreq
+POL=$SYS/devices/system/cpu/cpufreq/policy0
+mkdir -p "$POL"
+echo 600000 >"$POL/cpuinfo_min_freq"
+echo 1500000 >"$POL/cpuinfo_max_freq"
+echo 1500000 >"$POL/scaling_max_freq"
+cap() { cat "$POL/scaling_max_freq"; }
+pace_until() { ctl pace | jq -e "$1" >/dev/null; }
+
+set_temp 40000
+agent_start
+wait_for 10 status_until '.cpu_cap_mhz == 1500'
+[ "$(cap)" = 1500000 ] || fail "cool: scaling_max_freq $(cap)"
+
+# Warm (64 °C, fan on): the controller's pace is about 0.6, within the
+# clock's 0.4..1: the clock takes it, the ranks run at 1.
+set_temp 64000
+wait_for 10 status_until '.temp_c == 64 and .pace < 0.95 and .pace > 0.4'
+r=$(ctl pace)
+[ "$(q "$r" .pace)" = 1 ] || fail "warm: the ranks are paced: $r"
+mhz=$(q "$r" .cpu_cap_mhz)
+awk -v m="$mhz" 'BEGIN { exit !(m > 600 && m < 1500) }' ||
+	fail "warm: cap $mhz MHz: $r"
+[ "$(cap)" -lt 1500000 ] && [ "$(cap)" -gt 600000 ] ||
+	fail "warm: scaling_max_freq $(cap)"
+
+# Hot (78 °C): the pace falls below fmin/fmax 0.4: the clock at its
+# minimum, the ranks sleep for the rest.
+set_temp 78000
+wait_for 10 pace_until '.cpu_cap_mhz == 600 and .pace < 1'
+[ "$(cap)" = 600000 ] || fail "hot: scaling_max_freq $(cap)"
+st=$(ctl status)
+[ "$(q "$st" .cpu_cap_mhz)" = 600 ] || fail "hot: status $st"
+
+# Cool again: the clock back at full speed, the ranks free.
+set_temp 40000
+wait_for 15 pace_until '.cpu_cap_mhz == 1500 and .pace == 1'
+[ "$(cap)" = 1500000 ] || fail "cool: scaling_max_freq $(cap)"
+
+# Capped when stopped: a clean stop gives the clock back.
+set_temp 78000
+wait_for 10 pace_until '.cpu_cap_mhz == 600'
+[ "$(cap)" = 600000 ] || fail "hot again: scaling_max_freq $(cap)"
+agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
+[ "$(cap)" = 1500000 ] || fail "SIGTERM left scaling_max_freq at $(cap)"
+
+# No cpufreq on this node: logged, paced by sleeping, cpu_cap_mhz null.
+rm -r "$SYS/devices/system/cpu"
+agent_start
+grep -q 'lever = cpufreq: .*no cpufreq policy.*pacing by sleeping' \
+	"$T/pirackd.log" || fail "no fallback logged: $(cat "$T/pirackd.log")"
+wait_for 10 pace_until '.cpu_cap_mhz == null and .pace == 0'
+agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
