@@ -52,7 +52,24 @@ wait_for 10 pace_until '.cpu_cap_mhz == 600'
 agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
 [ "$(cap)" = 1500000 ] || fail "SIGTERM left scaling_max_freq at $(cap)"
 
+# A reload takes the lever up and puts it down (the clock given back).
+sed -i 's/^lever = cpufreq/lever = sleep/' "$CONF"
+set_temp 40000
+agent_start
+wait_for 10 status_until '.seq > 0 and .cpu_cap_mhz == null'
+sed -i 's/^lever = sleep/lever = cpufreq/' "$CONF"
+kill -HUP "$AGENT_PID"
+set_temp 78000
+wait_for 10 pace_until '.cpu_cap_mhz == 600'
+[ "$(cap)" = 600000 ] || fail "reload: scaling_max_freq $(cap)"
+sed -i 's/^lever = cpufreq/lever = sleep/' "$CONF"
+kill -HUP "$AGENT_PID"
+wait_for 10 pace_until '.cpu_cap_mhz == null'
+[ "$(cap)" = 1500000 ] || fail "lever = sleep left scaling_max_freq $(cap)"
+agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
+
 # No cpufreq on this node: logged, paced by sleeping, cpu_cap_mhz null.
+sed -i 's/^lever = sleep/lever = cpufreq/' "$CONF"
 rm -r "$SYS/devices/system/cpu"
 agent_start
 grep -q 'lever = cpufreq: .*no cpufreq policy.*pacing by sleeping' \
