@@ -9,6 +9,11 @@
 #                             -launcher-exec); KEEP dirs under /tmp stay
 #                             visible in the hosts (DIR is kept always)
 #   hosts_exec I CMD...       run CMD in host I (all its namespaces)
+#   hosts_cmd I               the words that run a command there (nsenter
+#                             ...), for a background job: its PID is
+#                             nsenter's, which forks to enter the PID
+#                             namespace; hosts_child PID gives the command's
+#                             own (to signal it)
 #   hosts_addr I              host I's address
 #   hosts_machinefile SLOTS   a hydra machinefile, SLOTS ranks per host
 #   hosts_link_bytes          rx+tx bytes all host links carried so far
@@ -131,9 +136,21 @@ EOF
 	chmod +x "$dir/ssh"
 }
 
+hosts_cmd() { echo nsenter -t "${HOSTS_PID[$1]}" -n -m -u -i -p; }
+
 hosts_exec() {	# I CMD...
 	local i=$1; shift
-	nsenter -t "${HOSTS_PID[$i]}" -n -m -u -i -p "$@"
+	$(hosts_cmd "$i") "$@"
+}
+
+hosts_child() {	# PID of a hosts_cmd job -> its command's PID (10 s at most)
+	local pid=$1 c= end=$((SECONDS + 10))
+	until c=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null) && [ -n "$c" ]; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.02
+	done
+	echo "${c%% *}"
 }
 
 hosts_addr() { echo "$HOSTS_PFX.$((10 + $1))"; }
