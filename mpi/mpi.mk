@@ -115,4 +115,3 @@ $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
 
 # tests/unit/test_finalize_fix.c tests the pure decision in mpi/finalize_fix.c.
 $(O)/tests/unit/test_finalize_fix: $(O)/mpi/finalize_fix.o
-$(O)/tests/unit/test_finalize_fix.o: EXTRA_CFLAGS += -Impi

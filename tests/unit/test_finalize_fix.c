@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "finalize_fix.h"
+#include "mpi/finalize_fix.h"
 
 /* Debian 12's MPICH, as MPI_Get_library_version gives it (shortened) */
 static const char debian12[] =
