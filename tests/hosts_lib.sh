@@ -1,4 +1,5 @@
 # tests/hosts_lib.sh: N simulated hosts on one machine, each its own network, mount (own /dev/shm and /tmp), UTS, IPC and PID namespace, on a bridge; MPI ranks start there through hydra's ssh launcher (source it; root only).
+# shellcheck shell=bash
 #
 #   hosts_possible            0 if hosts can be made here, else prints why, 1
 #   hosts_up TAG N DIR [KEEP...]
@@ -28,7 +29,7 @@
 # UCX_TLS=tcp,self (hosts_env prints it) so UCX does not try shared memory
 # it cannot reach. Needs root, unshare/nsenter (util-linux), ip (iproute2).
 
-HOSTS_TAG= HOSTS_N=0 HOSTS_DIR= HOSTS_PFX=
+HOSTS_TAG='' HOSTS_N=0 HOSTS_PFX=''
 HOSTS_HOLDER=() HOSTS_PID=()
 
 hosts_possible() {
@@ -76,7 +77,7 @@ hosts_up() {	# TAG N DIR [KEEP...]
 	shift 3
 	local keep=("$dir" "$@") k
 	[ ${#tag} -le 9 ] || { echo "hosts_up: tag '$tag' is over 9 chars" >&2; return 1; }
-	HOSTS_TAG=$tag HOSTS_N=0 HOSTS_DIR=$dir
+	HOSTS_TAG=$tag HOSTS_N=0
 	# only dirs under /tmp are covered by the hosts' own /tmp
 	local under=()
 	for k in "${keep[@]}"; do
@@ -144,7 +145,7 @@ hosts_exec() {	# I CMD...
 }
 
 hosts_child() {	# PID of a hosts_cmd job -> its command's PID (10 s at most)
-	local pid=$1 c= end=$((SECONDS + 10))
+	local pid=$1 c='' end=$((SECONDS + 10))
 	until c=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null) && [ -n "$c" ]; do
 		kill -0 "$pid" 2>/dev/null || return 1
 		[ $SECONDS -lt $end ] || return 1
