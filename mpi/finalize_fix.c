@@ -60,10 +60,10 @@ int finalize_fix_affected(const char *libver, char *why, size_t whylen)
 		libver = "";
 	v = field(libver, "MPICH Version:", &vlen);
 	if (!v) {
+		size_t first = strcspn(libver, "\r\n");
+
 		snprintf(why, whylen, "not MPICH (%.*s): not affected",
-			 (int)(strcspn(libver, "\r\n") > 60 ?
-				       60 : strcspn(libver, "\r\n")),
-			 libver);
+			 (int)(first > 60 ? 60 : first), libver);
 		return 0;
 	}
 	maj = strtol(v, &end, 10);
