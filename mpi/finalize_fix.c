@@ -1,4 +1,4 @@
-// finalize_fix.c: decides from MPI_Get_library_version() whether the MPI has MPICH's ch4:ucx finalize hang (pure, no MPI calls).
+/* finalize_fix.c: is this MPI's MPI_Finalize the hanging one (pure). */
 #include "finalize_fix.h"
 
 #include <stdio.h>
@@ -87,9 +87,9 @@ int finalize_fix_affected(const char *libver, char *why, size_t whylen)
 	snprintf(why, whylen, "MPICH %.*s, device %.*s: %s",
 		 (int)(vlen > 30 ? 30 : vlen), v, (int)(dlen > 30 ? 30 : dlen),
 		 d,
-		 hit     ? "affected (finalize hang of 3.4-4.1 ch4:ucx)" :
-		 !ucx    ? "not affected (not ch4:ucx)" :
-		 fixed   ? "not affected (fixed in 4.2.0)" :
-			   "not recognised (before 3.4): not affected");
+		 hit	 ? "affected (finalize hang of 3.4-4.1 ch4:ucx)"
+		 : !ucx	 ? "not affected (not ch4:ucx)"
+		 : fixed ? "not affected (fixed in 4.2.0)"
+			 : "not recognised (before 3.4): not affected");
 	return hit;
 }

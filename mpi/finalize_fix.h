@@ -1,4 +1,4 @@
-// finalize_fix.h: the decision whether an MPI library needs pirack's finalize fix (MPICH 3.4-4.1 ch4:ucx hangs in MPI_Finalize).
+/* finalize_fix.h: does this MPI need the finalize fix (MPICH 3.4-4.1 ucx). */
 #ifndef PIRACK_FINALIZE_FIX_H
 #define PIRACK_FINALIZE_FIX_H
 

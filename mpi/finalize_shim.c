@@ -1,4 +1,4 @@
-// finalize_shim.c: MPI_Finalize and ucp_disconnect_nb interposed so MPICH 3.4-4.1 ch4:ucx cannot hang in finalize (linked into pirack's programs; preloaded as libpirack-finalize.so).
+/* finalize_shim.c: MPI_Finalize, ucp_disconnect_nb replaced when it is. */
 #include "finalize_fix.h"
 
 #include <dlfcn.h>
@@ -70,8 +70,9 @@ static int ff_wanted(int debug)
 		hit = 0;
 	if (debug)
 		fprintf(stderr, "pirack-finalize: %s; %s: fix %s\n", why,
-			mode == FF_AUTO ? "auto" : mode == FF_ON ? "forced" :
-								   "disabled",
+			mode == FF_AUTO ? "auto"
+			: mode == FF_ON ? "forced"
+					: "disabled",
 			hit ? "on" : "off");
 	return hit;
 }

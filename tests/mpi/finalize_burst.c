@@ -1,4 +1,4 @@
-// finalize_burst.c: every rank sends bursts right up to MPI_Finalize; the receivers check every byte (is a message lost at finalize?).
+/* finalize_burst.c: sends right up to MPI_Finalize; every byte checked. */
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,8 +13,14 @@
  * transport queue. The receivers post everything first and check every
  * byte against the pattern of (source, message, offset).
  */
-enum { EAGER = 64, EAGER_LEN = 1024, RNDV = 4, RNDV_LEN = 1 << 20,
-       TAIL = 32, TAIL_LEN = 256 };
+enum {
+	EAGER = 64,
+	EAGER_LEN = 1024,
+	RNDV = 4,
+	RNDV_LEN = 1 << 20,
+	TAIL = 32,
+	TAIL_LEN = 256
+};
 enum { NMSG = EAGER + RNDV + TAIL };
 
 static int msg_len(int m)
@@ -24,7 +30,8 @@ static int msg_len(int m)
 
 static unsigned char pattern(int src, int dst, int m, long i)
 {
-	return (unsigned char)(src * 131 + dst * 31 + m * 7 + i * 13 + (i >> 8));
+	return (unsigned char)(src * 131 + dst * 31 + m * 7 + i * 13 +
+			       (i >> 8));
 }
 
 static void fill(unsigned char *b, int src, int dst, int m)
@@ -47,7 +54,8 @@ static unsigned char *xmalloc(size_t n)
 	unsigned char *p = malloc(n);
 
 	if (!p) {
-		fprintf(stderr, "finalize_burst: out of memory (%zu bytes)\n", n);
+		fprintf(stderr, "finalize_burst: out of memory (%zu bytes)\n",
+			n);
 		MPI_Abort(MPI_COMM_WORLD, 1);
 	}
 	return p;
@@ -76,8 +84,8 @@ int main(int argc, char **argv)
 	for (int p = 0; p < size; p++) {
 		for (int m = 0; p != rank && m < NMSG; m++) {
 			rbuf[p * NMSG + m] = xmalloc(msg_len(m));
-			MPI_Irecv(rbuf[p * NMSG + m], msg_len(m), MPI_BYTE, p, m,
-				  MPI_COMM_WORLD, &req[nreq++]);
+			MPI_Irecv(rbuf[p * NMSG + m], msg_len(m), MPI_BYTE, p,
+				  m, MPI_COMM_WORLD, &req[nreq++]);
 		}
 	}
 	int nrecv = nreq;
@@ -87,8 +95,8 @@ int main(int argc, char **argv)
 				continue;
 			sbuf[p * NMSG + m] = xmalloc(msg_len(m));
 			fill(sbuf[p * NMSG + m], rank, p, m);
-			MPI_Isend(sbuf[p * NMSG + m], msg_len(m), MPI_BYTE, p, m,
-				  MPI_COMM_WORLD, &req[nreq++]);
+			MPI_Isend(sbuf[p * NMSG + m], msg_len(m), MPI_BYTE, p,
+				  m, MPI_COMM_WORLD, &req[nreq++]);
 		}
 	}
 	MPI_Waitall(nreq - nrecv, req + nrecv, st);
@@ -111,8 +119,8 @@ int main(int argc, char **argv)
 	}
 	MPI_Finalize();
 
-	printf("rank %d: %d messages, %ld bytes from %d peers, %ld bad\n",
-	       rank, npeer * NMSG, got, npeer, bad);
+	printf("rank %d: %d messages, %ld bytes from %d peers, %ld bad\n", rank,
+	       npeer * NMSG, got, npeer, bad);
 	for (int i = 0; i < size * NMSG; i++) {
 		free(rbuf[i]);
 		free(sbuf[i]);
