@@ -43,9 +43,11 @@ hosts_possible() {
 		sh -c 'mount -t tmpfs tmpfs /dev/shm && hostname pirack-probe' \
 		>/dev/null 2>&1 ||
 		{ echo "no network/mount/UTS/IPC/PID namespaces here"; return 1; }
-	ip link add pirack-probe0 type bridge 2>/dev/null ||
+	# a name of this process's own: tests run two at a time
+	local br=hp$(($$ % 10000000))
+	ip link add "$br" type bridge 2>/dev/null ||
 		{ echo "cannot create a bridge"; return 1; }
-	ip link del pirack-probe0
+	ip link del "$br"
 }
 
 # The body run as PID 1 of a new host: own /dev/shm and /tmp (the kept
