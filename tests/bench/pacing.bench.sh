@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Pacing that pays (issue 11 part 5): the simulated cluster
+# (deploy/simcluster.sh) on three racks, each paced several ways and unpaced
+# in one simcluster run (same job size, same machine load), from its
+# summary.json: wall time, ratio to the unpaced run, the hottest node's peak
+# against the limit, the most throttled node's share of time, energy.
+# Runs simcluster does not offer yet (wrapper, cpufreq) and summary fields it
+# does not write yet (energy) are shown as "-" with a note, not failed.
+#   PACING_BENCH_SECONDS  simcluster -t per rack (default 60)
+#   PACING_BENCH_RACKS    comma list of 2x2,4x4,8x2 (default all)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+B=${PIRACK_BUILD:-build}
+SECS=${PACING_BENCH_SECONDS:-60}
+RACKS=${PACING_BENCH_RACKS:-2x2,4x4,8x2}
+SIM=deploy/simcluster.sh
+OUTD=$B/bench/pacing
+mkdir -p "$OUTD"
+
+# rack -> simcluster options (the default 4x4 takes simcluster's air)
+rack_opts() {
+	case $1 in
+	2x2) echo "-n 2 -s 2 -a 40,50" ;;
+	4x4) echo "-n 4 -s 4" ;;
+	8x2) echo "-n 8 -s 2 -a 40,42,44,46,49,51,53,55" ;;
+	*) echo "pacing.bench: unknown rack $1 (2x2, 4x4, 8x2)" >&2; exit 2 ;;
+	esac
+}
+
+# The bench's runs and simcluster's names for them: "paced" is pacing by
+# simcluster's default --mode, whatever the default of the day is.
+WANT=(default uniform wrapper cpufreq unpaced)
+declare -A SIMRUN=([default]=paced [uniform]=uniform [wrapper]=wrapper
+		   [cpufreq]=cpufreq [unpaced]=unpaced)
+
+# Does simcluster know run R? Valid options and a missing build dir: it
+# validates --runs (exit 2) before it looks for the binaries (exit 1).
+sim_knows() {
+	local rc=0
+	bash "$SIM" -q --runs "$1" -b "$OUTD/no-such-build" >/dev/null 2>&1 ||
+		rc=$?
+	[ $rc != 2 ]
+}
+
+RUNS=() MISSING=()
+for w in "${WANT[@]}"; do
+	if sim_knows "${SIMRUN[$w]}"; then
+		RUNS+=("$w")
+	else
+		MISSING+=("$w")
+	fi
+done
+
+printf '%-5s %-8s %8s %7s %13s %10s %9s\n' rack run wall_s ratio \
+	peak/limit_C throttled energy_J
+IFS=, read -r -a RACK_LIST <<<"$RACKS"
+for rack in "${RACK_LIST[@]}"; do
+	simruns=()
+	for w in "${RUNS[@]}"; do simruns+=("${SIMRUN[$w]}"); done
+	out=$OUTD/$rack
+	# shellcheck disable=SC2046 # rack_opts is a word list
+	if ! bash "$SIM" -q -b "$B" -o "$out" -t "$SECS" $(rack_opts "$rack") \
+		--runs "$(IFS=,; echo "${simruns[*]}")" >"$out.log" 2>&1; then
+		echo "pacing.bench: rack $rack failed, see $out.log" >&2
+		tail -n 5 "$out.log" >&2
+		exit 1
+	fi
+	for w in "${WANT[@]}"; do
+		if [[ " ${MISSING[*]} " == *" $w "* ]]; then
+			printf '%-5s %-8s %8s %7s %13s %10s %9s\n' "$rack" "$w" \
+				- - - - -
+			continue
+		fi
+		# energy: a run total, or the nodes' sum, when the plant
+		# reports it (under any of the names below)
+		jq -r --arg r "${SIMRUN[$w]}" '
+			def f(n): . * pow(10; n) | round / pow(10; n);
+			.unpaced.wall_s as $u | .[$r] as $x
+			| ($x.nodes | max_by(.peak_c)) as $hot
+			| ($x.energy_j // ($x.nodes | map(.energy_j // empty)
+			   | if length > 0 then add else null end)) as $e
+			| [ ($x.wall_s | f(2)),
+			    (if $u then ($x.wall_s / $u | f(2)) else "-" end),
+			    "\($hot.peak_c | f(1))/\($hot.limit_c)" +
+			    (if $hot.peak_c > $hot.limit_c then "!" else "" end),
+			    "\($x.nodes | map(.throttled_pct) | max | f(1))%",
+			    (if $e then ($e | f(0)) else "-" end) ]
+			| @tsv' "$out/summary.json" |
+		while IFS=$'\t' read -r wall ratio peak thr e; do
+			printf '%-5s %-8s %8s %7s %13s %10s %9s\n' "$rack" "$w" \
+				"$wall" "$ratio" "$peak" "$thr" "$e"
+			[ "$e" != - ] || echo "energy" >>"$OUTD/.noenergy"
+		done
+	done
+	# issue 11's goals for the default run, stated, not asserted
+	jq -r --arg rack "$rack" '
+		def f(n): . * pow(10; n) | round / pow(10; n);
+		.paced as $d | .unpaced.wall_s as $u
+		| "\($rack)  goals: default \($d.wall_s / $u | f(2))x unpaced " +
+		  "(<= 1.10), every node at or under its limit: " +
+		  "\(if ($d.nodes | all(.peak_c <= .limit_c)) then "yes" else "no" end), " +
+		  "0% throttled: \(if ($d.nodes | all(.throttled_pct == 0)) then "yes" else "no" end)" +
+		  (if $rack == "2x2" and .uniform then
+		   ", uniform/default \(.uniform.wall_s / $d.wall_s | f(2)) (>= 2)"
+		   else "" end)' "$out/summary.json"
+done
+echo
+echo "ratio: wall time over the unpaced run's in the same simcluster run;"
+echo "peak/limit: the hottest node (! over its limit); throttled: the most"
+echo "throttled node's share of the run. -t $SECS s per rack; simulated"
+echo "physics on a shared machine: wall times are noisy, ratios less so."
+[ ${#MISSING[@]} = 0 ] ||
+	echo "not measured: ${MISSING[*]}: deploy/simcluster.sh has no such run yet."
+if [ -e "$OUTD/.noenergy" ]; then
+	echo "energy: not in summary.json yet (the plant does not report it)."
+	rm -f "$OUTD/.noenergy"
+fi
+echo "summaries: $OUTD/<rack>/summary.json"
