@@ -204,7 +204,7 @@ struct mqtt *mqtt_open(const struct config *cfg, const struct mqtt_hooks *h)
 		 c->mqtt.discovery_prefix);
 	snprintf(m->where, sizeof(m->where), "%s:%d", c->mqtt.host,
 		 c->mqtt.port);
-	mqtt_tel_init(&m->tel, c->thermal.interval_ms);
+	mqtt_tel_init(&m->tel, c->thermal.interval_ms, c->mqtt.queue_kib);
 	if (mqtt_setup(m)) {
 		mqtt_close(m);
 		return NULL;
@@ -421,6 +421,15 @@ void mqtt_rediscover(struct mqtt *m)
 	m->discovery_due = true;
 	if (m->link == MQTT_UP)
 		mqtt_discovery(m);
+}
+
+void mqtt_stats(const struct mqtt *m, struct mqtt_stats *st)
+{
+	*st = (struct mqtt_stats){ 0 };
+	if (!m)
+		return;
+	st->queued = telq_len(&m->tel.q);
+	st->dropped = m->tel.q.dropped;
 }
 
 bool mqtt_connected(const struct mqtt *m)
