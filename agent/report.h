@@ -30,13 +30,16 @@ struct report_view {
 	double cpu_cap_mhz;
 	double rank_pace;
 	const char *job;		/* last "report" JSON, "" = none */
+	bool mqtt;			/* a client exists: telemetry counts */
+	size_t tel_queued;		/* samples waiting for the broker */
+	uint64_t tel_dropped;		/* lost to a full queue, total */
 };
 
 /*
  * The state object of DESIGN.md: node, ts, seq, temp_c, zones, fan,
  * fan_mode, led, pace, throttled, cpu_freq_mhz, cpu_cap_mhz (null
- * without a clock cap), load1, job, fault (and
- * fault_msg while there is a fault). Caller frees.
+ * without a clock cap), load1, job, fault (and fault_msg while there is
+ * a fault), telemetry {queued, dropped} (null without MQTT). Caller frees.
  */
 cJSON *report_state(const struct report_view *v);
 
