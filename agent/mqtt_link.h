@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "mqtt.h"
+#include "mqtt_ents.h"
 #include "mqtt_tel.h"
 
 #define MQTT_TOPIC_MAX 192
@@ -40,6 +41,14 @@ struct mqtt {
 	char t_avail[MQTT_TOPIC_MAX], t_state[MQTT_TOPIC_MAX];
 	char t_tel[MQTT_TOPIC_MAX], t_fan[MQTT_TOPIC_MAX];
 	char t_led[MQTT_TOPIC_MAX], t_ha[MQTT_TOPIC_MAX];
+	char t_disc[MQTT_TOPIC_MAX]; /* D/+/<node id>/+/config: ours */
+
+	/*
+	 * The entities the last discovery published (ents) and the one being
+	 * built (next): a config topic in neither is an entity the node no
+	 * longer has, cleared (an empty retained config) when seen.
+	 */
+	struct mqtt_ents ents, *next;
 
 	struct mqtt_tel tel;
 };
