@@ -13,15 +13,16 @@ mqtt_conf "$T/a.conf" n1
 agent_bg agent "$T/a.conf"
 AGENT=$LAST_PID
 # every retained config of n1, "topic payload" per line (mosquitto_sub
-# ends its last line with "Timed out"), once all 12 are in
+# ends its last line with "Timed out"), once the last one sent is in
 dump() {
 	timeout 5 mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -v \
 		--retained-only -W 1 -t 'homeassistant/+/n1/+/config' \
 		2>/dev/null | sed 's/Timed out$//' | grep . >"$T/configs" || true
-	[ "$(wc -l <"$T/configs")" -ge 12 ]
+	grep -q '^homeassistant/button/n1/identify/config ' "$T/configs"
 }
 wait_for 20 dump
 category() {
+	grep -q "^homeassistant/$1/config " "$T/configs" || { echo missing; return; }
 	grep "^homeassistant/$1/config " "$T/configs" | cut -d' ' -f2- |
 		jq -r '.entity_category // "none"'
 }

@@ -23,9 +23,9 @@ mqtt_conf "$T/a.conf" n1
 agent_bg agent "$T/a.conf"
 AGENT=$LAST_PID
 GPIO=$T/n1/gpio
-wait_for 15 bash -c "timeout 5 mosquitto_sub -h 127.0.0.1 -p $BROKER_PORT \
-	-t homeassistant/light/n1/led/config -C 1 -W 2 | jq -e .unique_id"
-LIGHT=$(retained homeassistant/light/n1/led/config)
+light_config() { LIGHT=$(retained homeassistant/light/n1/led/config) && [ -n "$LIGHT" ]; }
+wait_for 15 light_config
+light_config
 jq -e '.schema == "template" and .command_topic == "pirack/n1/led/set" and
 	.state_topic == "pirack/n1/state" and .unique_id == "pirack_n1_led" and
 	.device.identifiers == ["pirack_n1"] and
