@@ -121,6 +121,7 @@ struct owner {
 	enum mqtt_cmd which;
 	char word[32];
 	const char *node; /* for the discovery message it emits */
+	int extra;	  /* entities besides temp: sensor/<node>/eN */
 };
 
 static int hook_command(void *ctx, enum mqtt_cmd which, const char *word,
@@ -143,7 +144,15 @@ static int hook_discovery(void *ctx, discovery_emit_fn emit, void *ectx)
 	o->discoveries++;
 	snprintf(topic, sizeof(topic), "homeassistant/sensor/%s/temp/config",
 		 o->node);
-	return emit(ectx, topic, "{\"name\":\"Temperature\"}") == 0 ? 1 : -1;
+	if (emit(ectx, topic, "{\"name\":\"Temperature\"}"))
+		return -1;
+	for (int i = 0; i < o->extra; i++) {
+		snprintf(topic, sizeof(topic),
+			 "homeassistant/sensor/%s/e%d/config", o->node, i);
+		if (emit(ectx, topic, "{\"name\":\"Extra\"}"))
+			return -1;
+	}
+	return 1 + o->extra;
 }
 
 /* Everything the watching client received, in order. */
@@ -491,6 +500,51 @@ static void test_broker_restart(void **state)
 	mqtt_close(m);
 }
 
+static void test_entities_follow(void **state)
+{
+	const char *e0 = "homeassistant/sensor/e1/e0/config";
+	const char *e1 = "homeassistant/sensor/e1/e1/config";
+	const char *stray = "homeassistant/switch/e1/old/config";
+	const char *other = "homeassistant/sensor/e10/e0/config";
+	struct owner o;
+	struct watch w;
+	struct mqtt *m;
+	struct seen s;
+
+	(void)state;
+	watch_open(&w, "homeassistant/#");
+	/* left by an earlier run, and another node's */
+	mosquitto_publish(w.mosq, NULL, stray, 2, "{}", 1, true);
+	mosquitto_publish(w.mosq, NULL, other, 2, "{}", 1, true);
+	s = (struct seen){&w, other, "{}"};
+	assert_true(pump(NULL, &w, cond_seen, &s));
+
+	m = client_open("e1", &o);
+	o.extra = 2;
+	/* at connect: the earlier run's entity is cleared */
+	s = (struct seen){&w, stray, ""};
+	assert_true(pump(m, &w, cond_seen, &s));
+	assert_true(retained(m, e0, "{\"name\":\"Extra\"}"));
+	assert_true(retained(m, e1, "{\"name\":\"Extra\"}"));
+
+	/* one entity fewer: it goes, the rest stay */
+	o.extra = 1;
+	mqtt_rediscover(m);
+	s = (struct seen){&w, e1, ""};
+	assert_true(pump(m, &w, cond_seen, &s));
+	assert_true(retained(m, e0, "{\"name\":\"Extra\"}"));
+	assert_true(retained(m, other, "{}"));
+
+	/* retracted (a rename): all of them go, flushed by close */
+	mqtt_retract(m);
+	mqtt_close(m);
+	s = (struct seen){&w, e0, ""};
+	assert_true(pump(NULL, &w, cond_seen, &s));
+	assert_true(retained(NULL, other, "{}"));
+	mosquitto_publish(w.mosq, NULL, other, 0, NULL, 1, true);
+	watch_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +553,7 @@ int main(void)
 	    cmocka_unit_test(test_birth_and_rediscover),
 	    cmocka_unit_test(test_telemetry_in_order),
 	    cmocka_unit_test(test_broker_restart),
+	    cmocka_unit_test(test_entities_follow),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
