@@ -68,8 +68,12 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 
 static void mqtt_on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
+	struct mqtt *m = obj;
+
 	(void)mosq;
-	mqtt_tel_acked(&((struct mqtt *)obj)->tel, mid);
+	if (m->closing && mid == m->offline_mid)
+		m->offline_acked = true;
+	mqtt_tel_acked(&m->tel, mid);
 }
 
 /* An empty retained config: Home Assistant deletes the entity. */
@@ -81,7 +85,8 @@ static void mqtt_disc_clear(struct mqtt *m, const char *topic)
 		log_warnx("mqtt: %s: %s", topic, mosquitto_strerror(rc));
 	else
 		log_info("mqtt: %s: removed, the node no longer has this "
-			 "entity", topic);
+			 "entity",
+			 topic);
 }
 
 static void mqtt_on_message(struct mosquitto *mosq, void *obj,
@@ -93,8 +98,10 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 	int rc;
 
 	(void)mosq;
+	if (m->closing)
+		return; /* leaving: no command is taken any more */
 	if (mosquitto_topic_matches_sub(m->t_disc, msg->topic, &ours) ==
-		    MOSQ_ERR_SUCCESS &&
+		MOSQ_ERR_SUCCESS &&
 	    ours) {
 		/* retained from an earlier run: is that entity still ours? */
 		if (msg->retain && msg->payloadlen > 0 &&
@@ -462,29 +469,55 @@ bool mqtt_connected(const struct mqtt *m)
 	return !m || m->link == MQTT_UP;
 }
 
+/*
+ * Leaving: "offline", then DISCONNECT, which suppresses the will. The
+ * broker's acknowledgement of "offline" is awaited first: it has then
+ * taken everything sent before (the entities mqtt_retract cleared).
+ * Closing a socket with unread input (its acknowledgements) resets the
+ * connection, and the broker drops what it had not read yet.
+ */
+static void mqtt_leave(struct mqtt *m)
+{
+	uint64_t end = clock_ms() + MQTT_SHUTDOWN_MS;
+	struct pollfd pfd;
+
+	m->link = MQTT_DOWN; /* no reconnect, no log */
+	m->closing = true;
+	if (mosquitto_publish(m->mosq, &m->offline_mid, m->t_avail, 7,
+			      "offline", 1, true))
+		m->offline_acked = true; /* nothing to wait for */
+	while (!m->offline_acked && clock_ms() < end) {
+		pfd.fd = mosquitto_socket(m->mosq);
+		if (pfd.fd < 0)
+			return;
+		pfd.events = POLLIN;
+		if (mosquitto_want_write(m->mosq))
+			pfd.events |= POLLOUT;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((pfd.revents & POLLOUT &&
+		     mosquitto_loop_write(m->mosq, 1)) ||
+		    (pfd.revents & (POLLIN | POLLERR | POLLHUP) &&
+		     mosquitto_loop_read(m->mosq, 1)))
+			return;
+	}
+	mosquitto_disconnect(m->mosq);
+	while (mosquitto_want_write(m->mosq) && clock_ms() < end) {
+		pfd.fd = mosquitto_socket(m->mosq);
+		if (pfd.fd < 0)
+			break;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 100) > 0 && mosquitto_loop_write(m->mosq, 1))
+			break;
+	}
+}
+
 void mqtt_close(struct mqtt *m)
 {
 	if (!m)
 		return;
-	if (m->mosq && m->link == MQTT_UP) {
-		uint64_t end = clock_ms() + MQTT_SHUTDOWN_MS;
-		struct pollfd pfd;
-
-		m->link = MQTT_DOWN; /* leaving: no reconnect, no log */
-		/* "offline" before DISCONNECT, which suppresses the will */
-		mosquitto_publish(m->mosq, NULL, m->t_avail, 7, "offline", 1,
-				  true);
-		mosquitto_disconnect(m->mosq);
-		while (mosquitto_want_write(m->mosq) && clock_ms() < end) {
-			pfd.fd = mosquitto_socket(m->mosq);
-			if (pfd.fd < 0)
-				break;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, 100) > 0 &&
-			    mosquitto_loop_write(m->mosq, 1))
-				break;
-		}
-	}
+	if (m->mosq && m->link == MQTT_UP)
+		mqtt_leave(m);
 	resolve_free(m->res);
 	if (m->mosq)
 		mosquitto_destroy(m->mosq);

@@ -20,9 +20,9 @@ enum mqtt_link { MQTT_DOWN, MQTT_RESOLVING, MQTT_CONNECTING, MQTT_UP };
 
 /* Private to mqtt*.c; the agent holds it as a->mqtt. */
 struct mqtt {
-	struct config cfg;   /* [mqtt] and the node name are used */
+	struct config cfg; /* [mqtt] and the node name are used */
 	struct mqtt_hooks hooks;
-	char *state;	     /* the last state JSON, for a reconnect */
+	char *state; /* the last state JSON, for a reconnect */
 	struct mosquitto *mosq;
 	enum mqtt_link link;
 	struct resolve *res; /* RESOLVING: the lookup */
@@ -30,6 +30,9 @@ struct mqtt {
 	unsigned failed;     /* attempts failed since the last connection */
 	bool just_connected; /* CONNACK ok, greet after loop_read */
 	bool discovery_due;
+	bool closing; /* mqtt_close: waiting for "offline" acked */
+	bool offline_acked;
+	int offline_mid;
 	int refused;	      /* CONNACK code of a refusal, or 0 */
 	uint64_t retry_at_ms; /* DOWN: next attempt */
 	uint64_t deadline_ms; /* RESOLVING, CONNECTING: give up then */
