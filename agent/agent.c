@@ -7,6 +7,7 @@
 #include "gpio.h"
 #include "log.h"
 #include "mqtt.h"
+#include "reader.h"
 #include "reload.h"
 #include "sim.h"
 
@@ -105,6 +106,9 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 	}
 	if (agent_open_hw(a, err, errlen) < 0)
 		goto fail_sim;
+	a->reader = reader_start(NULL, err, errlen);
+	if (!a->reader)
+		log_warnx("%s: sensors are read on the main loop", err);
 	agent_mqtt_open(a);
 	return 0;
 fail_sim:
@@ -118,6 +122,8 @@ fail_control:
 
 void agent_stop(struct agent *a)
 {
+	reader_stop(a->reader);
+	a->reader = NULL;
 	mqtt_close(a->mqtt);
 	a->mqtt = NULL;
 	control_close(a->control);
