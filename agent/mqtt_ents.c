@@ -38,5 +38,5 @@ void mqtt_ents_free(struct mqtt_ents *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->topic[i]);
 	free(s->topic);
-	*s = (struct mqtt_ents){0};
+	*s = (struct mqtt_ents){ 0 };
 }
