@@ -12,7 +12,9 @@ static void reload_note(struct reload_diff *d, const char *section,
 
 	d->redo |= redo;
 	d->nchanged++;
-	if (n + strlen(section) + strlen(key) + 8 >= sizeof(d->changed)) {
+	/* ", [section] key" and room left for a last ", ..." */
+	if (n + strlen(section) + strlen(key) + 5 + sizeof(", ...") >
+	    sizeof(d->changed)) {
 		if (!strstr(d->changed, "..."))
 			snprintf(d->changed + n, sizeof(d->changed) - n,
 				 ", ...");
