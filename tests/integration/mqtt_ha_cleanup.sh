@@ -19,9 +19,22 @@ configs() {
 		--retained-only -W 1 -t "$D/+/$1/+/config" 2>/dev/null |
 		cut -d' ' -f1 || true
 }
-# COMPONENT/NODE/OBJECT is (not) among its node's retained configs
-has() { local n=${1#*/}; configs "${n%%/*}" | grep -qx "$D/$1/config"; }
-gone() { ! has "$1"; }
+# every COMPONENT/n1/OBJECT given is (not) among n1's retained configs,
+# from one look at the broker
+has() {
+	local e snap
+	snap=$(configs n1)
+	for e; do grep -qx "$D/$e/config" <<<"$snap" || return 1; done
+}
+gone() {
+	local e snap
+	snap=$(configs n1)
+	for e; do ! grep -qx "$D/$e/config" <<<"$snap" || return 1; done
+}
+others() {
+	[ "$(configs n10)" = "$D/sensor/n10/temp/config" ] &&
+		[ "$(configs n1x)" = "$D/sensor/n1x/temp/config" ]
+}
 
 # what an earlier run of n1 left (a zone since removed, an old object),
 # and what n10 and n1x have (names that n1's topics must not match)
@@ -29,7 +42,8 @@ pub -r -t "$D/sensor/n1/zone_thermal_zone7/config" -m '{"unique_id":"old"}'
 pub -r -t "$D/switch/n1/old_object/config" -m '{"unique_id":"old2"}'
 pub -r -t "$D/sensor/n10/temp/config" -m '{"unique_id":"pirack_n10_temp"}'
 pub -r -t "$D/sensor/n1x/temp/config" -m '{"unique_id":"pirack_n1x_temp"}'
-has sensor/n1/zone_thermal_zone7 || fail "the broker did not keep the stale config"
+has sensor/n1/zone_thermal_zone7 switch/n1/old_object ||
+	fail "the broker did not keep the stale configs"
 
 mqtt_conf "$T/a.conf" n1
 fake_zone "$T/n1/sys" thermal_zone1 41000
@@ -37,15 +51,11 @@ agent_bg agent "$T/a.conf"
 AGENT=$LAST_PID
 
 # at start: the current entities are there, the stale ones cleared
-wait_for 15 has fan/n1/fan
-for e in sensor/n1/temp sensor/n1/zone_thermal_zone0 \
-	sensor/n1/zone_thermal_zone1 light/n1/led button/n1/identify; do
-	wait_for 10 has "$e"
-done
+wait_for 20 has fan/n1/fan sensor/n1/temp sensor/n1/zone_thermal_zone0 \
+	sensor/n1/zone_thermal_zone1 light/n1/led button/n1/identify
+wait_for 15 gone sensor/n1/zone_thermal_zone7 switch/n1/old_object
 [ "$(configs n1 | wc -l)" = 13 ] ||
 	fail "n1 has $(configs n1 | wc -l) entities, not 13: $(configs n1)"
-wait_for 15 gone sensor/n1/zone_thermal_zone7
-wait_for 10 gone switch/n1/old_object
 grep -q "zone_thermal_zone7/config: removed" "$T/agent.log" ||
 	fail "the removal is not logged"
 
@@ -57,9 +67,7 @@ has sensor/n1/zone_thermal_zone0 || fail "zone0's sensor went too"
 # a reload without fan and LED: their entities go, the sensors stay
 sed -i 's/^driver = gpio$/driver = none/' "$T/a.conf"
 kill -HUP "$AGENT"
-wait_for 15 gone fan/n1/fan
-wait_for 10 gone light/n1/led
-wait_for 10 gone button/n1/identify
+wait_for 15 gone fan/n1/fan light/n1/led button/n1/identify
 has sensor/n1/temp || fail "the temperature sensor went with the fan"
 grep -q 'reload: changed \[fan\] driver, \[led\] driver; re-requesting the fan/LED lines; sending discovery again' \
 	"$T/agent.log" || fail "the reload does not say what it redoes: $(grep 'reload:' "$T/agent.log")"
@@ -68,7 +76,6 @@ grep -q 'reload: changed \[fan\] driver, \[led\] driver; re-requesting the fan/L
 	fail "the reload reconnected to the broker"
 
 # not ours: other nodes' entities are untouched
-has sensor/n10/temp || fail "n10's entity was cleared by n1"
-has sensor/n1x/temp || fail "n1x's entity was cleared by n1"
+others || fail "n1 cleared another node's entity: n10 $(configs n10), n1x $(configs n1x)"
 agent_stop_clean "$AGENT" "$T/agent.log"
 echo "ok: stale entities cleared at start, a zone and the fan/LED entities at reload"
