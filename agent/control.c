@@ -105,9 +105,9 @@ struct control *control_open(const char *path, control_request_fn answer,
 	}
 	memcpy(ctl->path, path, strlen(path) + 1);
 	ctl->fd = -1;
+	ctl->fd_cap = control_fd_cap();
 	ctl->answer = answer;
 	ctl->ctx = ctx;
-	ctl->fd_cap = control_fd_cap();
 	if (fs_mkdirs_parent(path, 0755) < 0) {
 		snprintf(err, errlen, "%s: cannot create its directory: %s",
 			 path, strerror(errno));

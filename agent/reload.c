@@ -12,9 +12,8 @@ static void reload_note(struct reload_diff *d, const char *section,
 
 	d->redo |= redo;
 	d->nchanged++;
-	/* ", [section] key" and room left for a last ", ..." */
-	if (n + strlen(section) + strlen(key) + 5 + sizeof(", ...") >
-	    sizeof(d->changed)) {
+	/* room is kept for the ", ..." that ends a list cut short */
+	if (n + strlen(section) + strlen(key) + 8 + 5 >= sizeof(d->changed)) {
 		if (!strstr(d->changed, "..."))
 			snprintf(d->changed + n, sizeof(d->changed) - n,
 				 ", ...");
