@@ -124,6 +124,7 @@ static int disc_send(struct disc *d, const char *component, const char *object,
 struct disc_sensor {
 	const char *object, *name, *tmpl;
 	const char *device_class, *unit, *icon;
+	const char *state_class;	/* NULL: measurement */
 	bool diagnostic;
 };
 
@@ -135,7 +136,8 @@ static int disc_sensor(struct disc *d, const struct disc_sensor *ds)
 	cJSON_AddStringToObject(e, "value_template", ds->tmpl);
 	if (ds->device_class)
 		cJSON_AddStringToObject(e, "device_class", ds->device_class);
-	cJSON_AddStringToObject(e, "state_class", "measurement");
+	cJSON_AddStringToObject(e, "state_class", ds->state_class ?
+				ds->state_class : "measurement");
 	if (ds->unit)
 		cJSON_AddStringToObject(e, "unit_of_measurement", ds->unit);
 	if (ds->icon)
@@ -175,6 +177,18 @@ static const struct disc_sensor disc_other[] = {
      .tmpl = "{{ (value_json.pace * 100) | round(0) }}",
      .unit = "%",
      .icon = "mdi:speedometer",
+     .diagnostic = true},
+    /* what an outage cost: samples waiting, samples lost (oldest first) */
+    {.object = "tel_queued",
+     .name = "Telemetry queued",
+     .tmpl = "{{ value_json.telemetry.queued }}",
+     .icon = "mdi:tray-full",
+     .diagnostic = true},
+    {.object = "tel_dropped",
+     .name = "Telemetry dropped",
+     .tmpl = "{{ value_json.telemetry.dropped }}",
+     .icon = "mdi:tray-remove",
+     .state_class = "total_increasing",
      .diagnostic = true},
 };
 
