@@ -186,7 +186,7 @@ void config_defaults(struct config *c)
 	strcpy(c->thermal.sysfs_root, "/sys");
 	strcpy(c->thermal.zones, "all");
 	c->thermal.interval_ms = 1000;
-	c->thermal.target_c = 70;
+	c->thermal.target_c = 77;
 	c->thermal.limit_c = 80;
 	c->fan.driver = FAN_DRIVER_GPIO;
 	strcpy(c->fan.chip, "gpiochip0");

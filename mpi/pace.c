@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include "pace.h"
 #include "pace_nodes.h"
+#include "pace_share.h"
 #include "pace_source.h"
 
 #define PACE_JOB_MAX 64
@@ -31,6 +32,8 @@ struct pace {
 	double refresh_s, min_pace;
 	void (*progress)(void *arg);
 	void *progress_arg;
+	void (*share_hook)(void *arg); /* pace_share's exchange */
+	void *share_arg;
 	bool quiet, no_report;
 	char job_name[PACE_JOB_MAX];
 	char job_id[PACE_JOB_MAX];
@@ -184,8 +187,10 @@ static void pace_sleep(struct pace *p, double secs)
 	double end = pace_now() + secs, left, slice;
 	struct timespec ts;
 
+	bool hooked = p->progress || p->share_hook;
+
 	while ((left = end - pace_now()) > 0) {
-		slice = p->progress && left > PACE_PROGRESS_SLICE_S
+		slice = hooked && left > PACE_PROGRESS_SLICE_S
 			    ? PACE_PROGRESS_SLICE_S
 			    : left;
 		ts.tv_sec = (time_t)slice;
@@ -193,6 +198,8 @@ static void pace_sleep(struct pace *p, double secs)
 		nanosleep(&ts, NULL);
 		if (p->progress)
 			p->progress(p->progress_arg);
+		if (p->share_hook)
+			p->share_hook(p->share_arg);
 	}
 }
 
@@ -241,7 +248,7 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
 	target = o->target_c;
 	limit = o->limit_c;
 	if ((!target &&
-	     pace_env_num("PIRACK_TARGET_C", 70, &target, err, errlen) < 0) ||
+	     pace_env_num("PIRACK_TARGET_C", 77, &target, err, errlen) < 0) ||
 	    (!limit &&
 	     pace_env_num("PIRACK_LIMIT_C", 80, &limit, err, errlen) < 0))
 		return -1;
@@ -412,6 +419,34 @@ void pace_wait(struct pace *p, MPI_Request *req)
 		now = pace_now();
 	}
 	p->st.sync_s += pace_now() - t0;
+}
+
+void pace_set_share_hook(struct pace *p, void (*fn)(void *), void *arg)
+{
+	p->share_hook = fn;
+	p->share_arg = arg;
+}
+
+MPI_Comm pace_comm(const struct pace *p)
+{
+	return p->comm;
+}
+
+double pace_current(const struct pace *p)
+{
+	return pace_applied(p);
+}
+
+double pace_busy_s(const struct pace *p)
+{
+	return p->st.busy_s;
+}
+
+void pace_idle(struct pace *p, double secs)
+{
+	/* The wait is over now: the next busy stretch starts here. */
+	p->st.sync_s += secs > 0 ? secs : 0;
+	p->last = pace_now();
 }
 
 void pace_progress(struct pace *p, uint64_t done, uint64_t total)

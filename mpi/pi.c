@@ -36,10 +36,6 @@ int main(int argc, char *argv[])
 	pace_opts_default(&po);
 	po.mode = args.pace;
 	po.job_name = "pirack-pi";
-	if (rank == 0) { /* it serves the work counter while it sleeps */
-		po.progress = pi_work_poll;
-		po.progress_arg = &comm;
-	}
 	if (pace_init(&pace, comm, &po) < 0) { /* it said why */
 		MPI_Finalize();
 		return 1;
@@ -60,9 +56,13 @@ int main(int argc, char *argv[])
 		MPI_Abort(comm, 1);
 	}
 	if (args.pace == PACE_MODE_UNIFORM)
-		pi_work_rounds(&plan, kernel, pace, comm, sums, &tally);
+		rc = pi_work_rounds(&plan, kernel, pace, comm, sums, &tally);
 	else
-		pi_work_shared(&plan, kernel, pace, comm, sums, &tally);
+		rc = pi_work_shared(&plan, kernel, pace, comm, sums, &tally);
+	if (rc < 0) {
+		fprintf(stderr, "pirack-pi: out of memory sharing the work\n");
+		MPI_Abort(comm, 1);
+	}
 
 	/* Each block was computed once; the others add exact zeros. */
 	MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * plan.nblocks,
