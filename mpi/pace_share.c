@@ -38,6 +38,7 @@
 #define SHARE_FLOOR_PER_RANK 4 /* ... but at least this many per rank */
 #define SHARE_NAP_MIN_S 0.0002
 #define SHARE_NAP_MAX_S 0.005
+#define SHARE_ROUNDS_MAX 512
 /* Rates from fewer items per rank than this are too noisy to use. */
 #define SHARE_RATE_MIN_ITEMS 2
 
@@ -211,13 +212,27 @@ static void share_poll(void *arg)
 	s->pending = true;
 }
 
+/*
+ * Collectives here are nonblocking and waited for with pace_wait(),
+ * which naps: MPICH's blocking ones poll at full speed, and with more
+ * ranks than cores (16 on 2) the set-up of a job would otherwise heat
+ * every node before the first item. Creating communicators and the
+ * window has no nonblocking form; they are kept to three and one.
+ */
+static void share_wait(struct pace_share *s, MPI_Request *req)
+{
+	pace_wait(s->pace, req);
+}
+
 static int share_setup(struct pace_share *s, struct pace *p, MPI_Comm comm)
 {
-	MPI_Comm host;
-	size_t bytes;
 	const char *how = getenv("PIRACK_SHARE_DOMAIN");
-	int rank, drank, disp, dom_index = 0, ndom = 0, ok;
+	size_t bytes = sizeof(struct share_shm) +
+		       (2 * (size_t)s->nrounds + 1) * sizeof(uint64_t);
+	MPI_Comm host;
+	MPI_Request req;
 	MPI_Aint size;
+	int rank, drank, disp;
 
 	s->pace = p;
 	s->comm = comm;
@@ -228,36 +243,20 @@ static int share_setup(struct pace_share *s, struct pace *p, MPI_Comm comm)
 	 * A domain is a node (the simulated cluster runs several on one
 	 * host); PIRACK_SHARE_DOMAIN=host pools a host's nodes instead.
 	 */
-	if (how && strcmp(how, "host") == 0)
-		MPI_Comm_dup(host, &s->dom);
-	else
+	if (how && strcmp(how, "host") == 0) {
+		s->dom = host;
+	} else {
 		MPI_Comm_split(host, pace_node_index(p), rank, &s->dom);
-	MPI_Comm_free(&host);
+		MPI_Comm_free(&host);
+	}
 	MPI_Comm_rank(s->dom, &drank);
 	MPI_Comm_size(s->dom, &s->dom_ranks);
 	s->leader = drank == 0;
+	/* Only the leaders need to know the domains (they split rounds). */
 	MPI_Comm_split(comm, s->leader ? 0 : MPI_UNDEFINED, rank, &s->lead);
 	if (s->leader) {
-		MPI_Comm_rank(s->lead, &dom_index);
-		MPI_Comm_size(s->lead, &ndom);
-	}
-	MPI_Bcast(&dom_index, 1, MPI_INT, 0, s->dom);
-	MPI_Bcast(&ndom, 1, MPI_INT, 0, s->dom);
-	s->dom_index = dom_index;
-	s->ndom = ndom;
-
-	bytes = sizeof(struct share_shm) +
-		(2 * (size_t)s->nrounds + 1) * sizeof(uint64_t);
-	s->weight = calloc(ndom + 1, sizeof(*s->weight));
-	s->first = calloc(ndom + 1, sizeof(*s->first));
-	s->pairs = calloc(2 * (ndom + 1), sizeof(*s->pairs));
-	ok = s->weight && s->first && s->pairs;
-	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm);
-	if (!ok) {
-		MPI_Comm_free(&s->dom);
-		if (s->lead != MPI_COMM_NULL)
-			MPI_Comm_free(&s->lead);
-		return -1;
+		MPI_Comm_rank(s->lead, &s->dom_index);
+		MPI_Comm_size(s->lead, &s->ndom);
 	}
 	MPI_Win_allocate_shared(s->leader ? (MPI_Aint)bytes : 0, 1,
 				MPI_INFO_NULL, s->dom, &s->shm, &s->win);
@@ -274,19 +273,21 @@ static int share_setup(struct pace_share *s, struct pace *p, MPI_Comm comm)
 	/* Round 0 by what is known: the ranks and the pace at the start. */
 	if (s->leader && s->nrounds > 0) {
 		share_weigh(s, s->mine);
-		MPI_Allgather(s->mine, 2, MPI_UINT64_T, s->pairs, 2,
-			      MPI_UINT64_T, s->lead);
+		MPI_Iallgather(s->mine, 2, MPI_UINT64_T, s->pairs, 2,
+			       MPI_UINT64_T, s->lead, &req);
+		share_wait(s, &req);
 		share_publish(s, 0);
 		/* One domain: every round is its own at once. */
-		while (ndom == 1 && s->posted + 1 < s->nrounds)
+		while (s->ndom == 1 && s->posted + 1 < s->nrounds)
 			share_publish(s, ++s->posted);
 	}
 	MPI_Win_lock_all(MPI_MODE_NOCHECK, s->win);
 	MPI_Win_sync(s->win);
 	/* The counters are set before anyone takes from them. */
-	MPI_Barrier(s->dom);
+	MPI_Ibarrier(s->dom, &req);
+	share_wait(s, &req);
 	MPI_Win_sync(s->win);
-	if (s->leader && ndom > 1)
+	if (s->leader && s->ndom > 1)
 		pace_set_share_hook(p, share_poll, s);
 	/*
 	 * Setting up was not work: a rank at pace 0.05 would otherwise
@@ -297,36 +298,43 @@ static int share_setup(struct pace_share *s, struct pace *p, MPI_Comm comm)
 	return 0;
 }
 
+static void share_free(struct pace_share *s)
+{
+	if (!s)
+		return;
+	free(s->weight);
+	free(s->first);
+	free(s->pairs);
+	free(s->start);
+	free(s);
+}
+
 int pace_share_init(struct pace_share **out, struct pace *p, uint64_t n)
 {
 	struct pace_share *s = calloc(1, sizeof(*s));
 	MPI_Comm comm = pace_comm(p);
-	uint64_t *start;
+	MPI_Request req;
 	int size, ok;
 
 	MPI_Comm_size(comm, &size);
-	/* Rounds are at most ~ 4 ln(n) + n / floor away; bounded anyway. */
-	start = calloc(512, sizeof(*start));
-	ok = s && start;
-	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm);
+	/* A domain per rank at most; rounds ~ 4 ln(n) + n / floor, bounded. */
+	if (s) {
+		s->start = calloc(SHARE_ROUNDS_MAX, sizeof(*s->start));
+		s->weight = calloc(size + 1, sizeof(*s->weight));
+		s->first = calloc(size + 1, sizeof(*s->first));
+		s->pairs = calloc(2 * (size + 1), sizeof(*s->pairs));
+	}
+	ok = s && s->start && s->weight && s->first && s->pairs;
+	MPI_Iallreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm, &req);
+	pace_wait(p, &req);
 	if (!ok) {
-		free(s);
-		free(start);
+		share_free(s);
 		*out = NULL;
 		return -1;
 	}
 	s->n = n;
-	s->start = start;
-	s->nrounds = pace_share_rounds(n, size, start, 512);
-	if (share_setup(s, p, comm) < 0) {
-		free(s->weight);
-		free(s->first);
-		free(s->pairs);
-		free(start);
-		free(s);
-		*out = NULL;
-		return -1;
-	}
+	s->nrounds = pace_share_rounds(n, size, s->start, SHARE_ROUNDS_MAX);
+	share_setup(s, p, comm);
 	*out = s;
 	return 0;
 }
@@ -389,9 +397,5 @@ void pace_share_end(struct pace_share *s)
 	if (s->lead != MPI_COMM_NULL)
 		MPI_Comm_free(&s->lead);
 	MPI_Comm_free(&s->dom);
-	free(s->weight);
-	free(s->first);
-	free(s->pairs);
-	free(s->start);
-	free(s);
+	share_free(s);
 }
