@@ -90,7 +90,12 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 			    ((temp_c - pc->last_c) / dt_s - pc->rate);
 	if (dt_s > 0 || !isfinite(pc->last_c))
 		pc->last_c = temp_c;
-	pred = temp_c + PACECTL_HORIZON_S * pc->rate;
+	/*
+	 * Only a rise is extrapolated: a node cooling fast after a cut is
+	 * not yet cool, and trusting the fall would raise the pace early
+	 * and overshoot again when the pace reaches the ranks late.
+	 */
+	pred = temp_c + PACECTL_HORIZON_S * (pc->rate > 0 ? pc->rate : 0);
 	pc->predicted_c = pred;
 
 	/* P on where the node is heading, I on where it is. */

@@ -22,7 +22,8 @@ void pacectl_init(struct pacectl *pc);
  * settles at target_c, 0 at or above limit_c.
  *
  * Feed-forward: the proportional part acts on the predicted temperature,
- * temp_c plus the filtered rate of rise times the die's time constant
+ * temp_c plus the filtered rate of rise (a fall counts as 0) times the
+ * die's time constant
  * (for a first-order response that is where the temperature settles
  * under the present load), so a load step (a job starting) or a fan
  * switching off cuts the pace within a sample, before the node gets

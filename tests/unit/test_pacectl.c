@@ -307,7 +307,8 @@ static void test_memory_across_jobs(void **state)
 /*
  * Close to the limit (the defaults: target 77, limit 80) with the pace
  * reaching the ranks `delay` samples late (the agent's tick, the ranks'
- * refresh period and their chunk on a loaded host): a job starting on a
+ * refresh period and their chunk on a loaded host, up to 10 s in the
+ * simulated cluster): a job starting on a
  * node idling at ambient, run for total_s; the fan off from fan_off_at
  * on (a fan switching off under load); the peak over the run.
  */
@@ -374,7 +375,7 @@ static struct plant pi4_hot_rack(void)
 static void test_close_job_start(void **state)
 {
 	(void)state;
-	for (int delay = 1; delay <= 6; delay++) {
+	for (int delay = 1; delay <= 10; delay++) {
 		struct plant p = pi4_hot_rack();
 		struct close_run r = simulate_close(&p, 1200, delay, -1);
 
