@@ -432,6 +432,11 @@ MPI_Comm pace_comm(const struct pace *p)
 	return p->comm;
 }
 
+const char *pace_job_id(const struct pace *p)
+{
+	return p->job_id;
+}
+
 double pace_current(const struct pace *p)
 {
 	return pace_applied(p);

@@ -1,11 +1,16 @@
 /* pace_share.c: node mode's work sharing: a shared counter per node, rounds
  * split between the nodes by their measured rates. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include "pace.h"
 #include "pace_share.h"
 
@@ -53,9 +58,10 @@ struct share_shm {
 
 struct pace_share {
 	struct pace *pace;
-	MPI_Comm comm, dom, lead;
-	MPI_Win win;
+	MPI_Comm comm, xcomm; /* the job's; a private copy for exchanges */
 	struct share_shm *shm;
+	size_t shm_bytes;
+	int *leaders; /* ndom ranks of comm, one per domain, ascending */
 	uint64_t *cum; /* claims before round r in this domain */
 	uint64_t *lo;  /* this domain's first item of round r */
 	uint64_t n, *start;
@@ -66,7 +72,7 @@ struct pace_share {
 	/* leader: the exchange between domains */
 	double *weight;
 	uint64_t *first, *pairs, mine[2];
-	MPI_Request req;
+	MPI_Request *reqs; /* 2 * ndom: sends to, receives from leaders */
 	bool pending;
 	uint32_t posted;
 	uint64_t last_done, last_us, speed_w;
@@ -186,16 +192,51 @@ static void share_weigh(struct pace_share *s, uint64_t w[2])
 	w[1] = s->speed_w;
 }
 
+/*
+ * Leader: (pace, speed) to every other leader and theirs into pairs,
+ * tagged with the round; point to point on a private communicator, so
+ * that only the leaders take part (a collective would wait for every
+ * rank of the job).
+ */
+static void share_exchange(struct pace_share *s, uint32_t r)
+{
+	int d, tag = (int)(r % 32768);
+
+	for (d = 0; d < s->ndom; d++) {
+		s->reqs[2 * d] = s->reqs[2 * d + 1] = MPI_REQUEST_NULL;
+		if (d == s->dom_index) {
+			s->pairs[2 * d] = s->mine[0];
+			s->pairs[2 * d + 1] = s->mine[1];
+			continue;
+		}
+		MPI_Isend(s->mine, 2, MPI_UINT64_T, s->leaders[d], tag,
+			  s->xcomm, &s->reqs[2 * d]);
+		MPI_Irecv(&s->pairs[2 * d], 2, MPI_UINT64_T, s->leaders[d],
+			  tag, s->xcomm, &s->reqs[2 * d + 1]);
+	}
+	s->pending = true;
+}
+
+/* Leader: whether the exchange in flight is complete. */
+static bool share_testall(struct pace_share *s)
+{
+	int d, flag, all = 1;
+
+	for (d = 0; d < 2 * s->ndom; d++) {
+		MPI_Test(&s->reqs[d], &flag, MPI_STATUS_IGNORE);
+		all &= flag;
+	}
+	return all;
+}
+
 /* Leader, often: completes the exchange in flight and posts the next. */
 static void share_poll(void *arg)
 {
 	struct pace_share *s = arg;
 	uint32_t r;
-	int flag = 0;
 
 	if (s->pending) {
-		MPI_Test(&s->req, &flag, MPI_STATUS_IGNORE);
-		if (!flag)
+		if (!share_testall(s))
 			return;
 		s->pending = false;
 		share_publish(s, s->posted + 1);
@@ -207,94 +248,189 @@ static void share_poll(void *arg)
 		return;
 	/* The domain is in round r: tell the others how fast it goes. */
 	share_weigh(s, s->mine);
-	MPI_Iallgather(s->mine, 2, MPI_UINT64_T, s->pairs, 2, MPI_UINT64_T,
-		       s->lead, &s->req);
-	s->pending = true;
+	share_exchange(s, r);
 }
 
 /*
- * Collectives here are nonblocking and waited for with pace_wait(),
- * which naps: MPICH's blocking ones poll at full speed, and with more
- * ranks than cores (16 on 2) the set-up of a job would otherwise heat
- * every node before the first item. Creating communicators and the
- * window has no nonblocking form; they are kept to three and one.
+ * The set-up uses no blocking MPI call: MPICH's poll at full speed, and
+ * with more ranks than cores (16 on 2) creating communicators and a
+ * shared window took seconds of every rank spinning, heating every node
+ * before the first item. Nonblocking collectives waited for with
+ * pace_wait() (it naps) and a POSIX shared-memory segment per domain
+ * instead. A domain is the ranks of one node on one host (the simulated
+ * cluster runs several nodes on one host); PIRACK_SHARE_DOMAIN=host
+ * pools a host's nodes instead.
  */
+struct share_who {
+	char host[64];
+	int32_t node;
+};
+
 static void share_wait(struct pace_share *s, MPI_Request *req)
 {
 	pace_wait(s->pace, req);
 }
 
-static int share_setup(struct pace_share *s, struct pace *p, MPI_Comm comm)
+/* Every rank's host and node: the domains, their leaders, this one's. */
+static int share_domains(struct pace_share *s, int rank, int size)
 {
 	const char *how = getenv("PIRACK_SHARE_DOMAIN");
-	size_t bytes = sizeof(struct share_shm) +
-		       (2 * (size_t)s->nrounds + 1) * sizeof(uint64_t);
-	MPI_Comm host;
+	bool by_host = how && strcmp(how, "host") == 0;
+	struct share_who me = {.node = by_host ? 0 : pace_node_index(s->pace)},
+			 *all = calloc(size, sizeof(*all));
+	char name[MPI_MAX_PROCESSOR_NAME];
 	MPI_Request req;
-	MPI_Aint size;
-	int rank, drank, disp;
+	int i, j, len = 0, ok = all != NULL;
 
-	s->pace = p;
-	s->comm = comm;
-	MPI_Comm_rank(comm, &rank);
-	MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL,
-			    &host);
-	/*
-	 * A domain is a node (the simulated cluster runs several on one
-	 * host); PIRACK_SHARE_DOMAIN=host pools a host's nodes instead.
-	 */
-	if (how && strcmp(how, "host") == 0) {
-		s->dom = host;
-	} else {
-		MPI_Comm_split(host, pace_node_index(p), rank, &s->dom);
-		MPI_Comm_free(&host);
+	MPI_Iallreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, s->comm, &req);
+	share_wait(s, &req);
+	if (!ok) {
+		free(all);
+		return -1;
 	}
-	MPI_Comm_rank(s->dom, &drank);
-	MPI_Comm_size(s->dom, &s->dom_ranks);
-	s->leader = drank == 0;
-	/* Only the leaders need to know the domains (they split rounds). */
-	MPI_Comm_split(comm, s->leader ? 0 : MPI_UNDEFINED, rank, &s->lead);
+	MPI_Get_processor_name(name, &len);
+	snprintf(me.host, sizeof(me.host), "%.63s", name);
+	MPI_Iallgather(&me, sizeof(me), MPI_BYTE, all, sizeof(me), MPI_BYTE,
+		       s->comm, &req);
+	share_wait(s, &req);
+	/* The leader of a domain is its lowest rank. */
+	for (i = 0; i < size; i++) {
+		bool lead = true, mine;
+
+		for (j = 0; j < i && lead; j++)
+			lead = all[j].node != all[i].node ||
+			       strcmp(all[j].host, all[i].host) != 0;
+		mine = all[i].node == me.node &&
+		       strcmp(all[i].host, me.host) == 0;
+		if (mine)
+			s->dom_ranks++;
+		if (!lead)
+			continue;
+		if (mine) {
+			s->dom_index = s->ndom;
+			s->leader = i == rank;
+		}
+		s->leaders[s->ndom++] = i;
+	}
+	free(all);
+	return 0;
+}
+
+/* The domain's segment: the leader makes it, the others map it. */
+static void *share_map(struct pace_share *s, const char *name, bool create,
+		       char *err, size_t len)
+{
+	int fd, flags = O_RDWR | (create ? O_CREAT | O_EXCL : 0);
+	void *m;
+
+	fd = shm_open(name, flags, 0600);
+	if (fd < 0 && create && errno == EEXIST) {
+		/* left by a job that died with our host:pid: ours now */
+		shm_unlink(name);
+		fd = shm_open(name, flags, 0600);
+	}
+	if (fd < 0) {
+		snprintf(err, len, "shm_open %s: %s", name, strerror(errno));
+		return NULL;
+	}
+	if (create && ftruncate(fd, (off_t)s->shm_bytes) < 0) {
+		snprintf(err, len, "ftruncate %s: %s", name, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	m = mmap(NULL, s->shm_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		snprintf(err, len, "mmap %s: %s", name, strerror(errno));
+		return NULL;
+	}
+	return m;
+}
+
+/* Collective: every rank gets the same ok; the first that failed says. */
+static int share_agree(struct pace_share *s, int ok, const char *err)
+{
+	MPI_Request req;
+	int all = ok;
+
+	MPI_Iallreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_LAND, s->comm,
+		       &req);
+	share_wait(s, &req);
+	if (!ok)
+		fprintf(stderr, "libpirackpace: work sharing: %s\n", err);
+	return all ? 0 : -1;
+}
+
+static int share_setup(struct pace_share *s, int rank, int size)
+{
+	char name[PACE_JOB_NAME_MAX + 32], err[PACE_JOB_NAME_MAX + 128] = "";
+	MPI_Request req;
+	size_t i;
+	int ok;
+
+	s->shm_bytes = sizeof(struct share_shm) +
+		       (2 * (size_t)s->nrounds + 1) * sizeof(uint64_t);
+	if (share_domains(s, rank, size) < 0)
+		return share_agree(s, 0, "out of memory");
+	/* The job's id (host:pid of its rank 0) and the domain's leader. */
+	snprintf(name, sizeof(name), "/pirack-%s-%d", pace_job_id(s->pace),
+		 s->leaders[s->dom_index]);
+	for (i = 1; name[i]; i++)
+		if (name[i] == '/')
+			name[i] = '_';
+	ok = 1;
 	if (s->leader) {
-		MPI_Comm_rank(s->lead, &s->dom_index);
-		MPI_Comm_size(s->lead, &s->ndom);
+		s->shm = share_map(s, name, true, err, sizeof(err));
+		ok = s->shm != NULL;
+		if (ok) {
+			memset(s->shm, 0, s->shm_bytes);
+			atomic_init(&s->shm->claim, 0);
+			atomic_init(&s->shm->done, 0);
+			atomic_init(&s->shm->busy_us, 0);
+			atomic_init(&s->shm->published, 0);
+		}
 	}
-	MPI_Win_allocate_shared(s->leader ? (MPI_Aint)bytes : 0, 1,
-				MPI_INFO_NULL, s->dom, &s->shm, &s->win);
-	MPI_Win_shared_query(s->win, 0, &size, &disp, &s->shm);
+	if (share_agree(s, ok, err) < 0)
+		return -1;
+	if (!s->leader) {
+		s->shm = share_map(s, name, false, err, sizeof(err));
+		ok = s->shm != NULL;
+	}
+	/* Mapped everywhere: the name can go (nothing left if we crash). */
+	if (share_agree(s, ok, err) < 0)
+		return -1;
+	if (s->leader)
+		shm_unlink(name);
 	s->cum = (uint64_t *)(s->shm + 1);
 	s->lo = s->cum + s->nrounds + 1;
-	if (s->leader) {
-		memset(s->shm, 0, bytes);
-		atomic_init(&s->shm->claim, 0);
-		atomic_init(&s->shm->done, 0);
-		atomic_init(&s->shm->busy_us, 0);
-		atomic_init(&s->shm->published, 0);
+	if (s->ndom > 1) {
+		MPI_Comm_idup(s->comm, &s->xcomm, &req);
+		share_wait(s, &req);
 	}
 	/* Round 0 by what is known: the ranks and the pace at the start. */
 	if (s->leader && s->nrounds > 0) {
 		share_weigh(s, s->mine);
-		MPI_Iallgather(s->mine, 2, MPI_UINT64_T, s->pairs, 2,
-			       MPI_UINT64_T, s->lead, &req);
-		share_wait(s, &req);
+		share_exchange(s, 0);
+		while (!share_testall(s))
+			share_nap(SHARE_NAP_MAX_S / 5);
+		s->pending = false;
 		share_publish(s, 0);
 		/* One domain: every round is its own at once. */
 		while (s->ndom == 1 && s->posted + 1 < s->nrounds)
 			share_publish(s, ++s->posted);
 	}
-	MPI_Win_lock_all(MPI_MODE_NOCHECK, s->win);
-	MPI_Win_sync(s->win);
 	/* The counters are set before anyone takes from them. */
-	MPI_Ibarrier(s->dom, &req);
+	MPI_Ibarrier(s->comm, &req);
 	share_wait(s, &req);
-	MPI_Win_sync(s->win);
 	if (s->leader && s->ndom > 1)
-		pace_set_share_hook(p, share_poll, s);
+		pace_set_share_hook(s->pace, share_poll, s);
 	/*
 	 * Setting up was not work: a rank at pace 0.05 would otherwise
 	 * sleep 19 times the set-up (and whatever the program did since
 	 * pace_init) after its first item, and hold that item meanwhile.
 	 */
-	pace_idle(p, 0);
+	pace_idle(s->pace, 0);
 	return 0;
 }
 
@@ -302,6 +438,12 @@ static void share_free(struct pace_share *s)
 {
 	if (!s)
 		return;
+	if (s->shm)
+		munmap(s->shm, s->shm_bytes);
+	if (s->xcomm != MPI_COMM_NULL)
+		MPI_Comm_free(&s->xcomm);
+	free(s->reqs);
+	free(s->leaders);
 	free(s->weight);
 	free(s->first);
 	free(s->pairs);
@@ -314,17 +456,23 @@ int pace_share_init(struct pace_share **out, struct pace *p, uint64_t n)
 	struct pace_share *s = calloc(1, sizeof(*s));
 	MPI_Comm comm = pace_comm(p);
 	MPI_Request req;
-	int size, ok;
+	int size, rank, ok;
 
 	MPI_Comm_size(comm, &size);
 	/* A domain per rank at most; rounds ~ 4 ln(n) + n / floor, bounded. */
 	if (s) {
+		s->pace = p;
+		s->comm = comm;
+		s->xcomm = MPI_COMM_NULL;
 		s->start = calloc(SHARE_ROUNDS_MAX, sizeof(*s->start));
 		s->weight = calloc(size + 1, sizeof(*s->weight));
 		s->first = calloc(size + 1, sizeof(*s->first));
 		s->pairs = calloc(2 * (size + 1), sizeof(*s->pairs));
+		s->reqs = calloc(2 * (size + 1), sizeof(*s->reqs));
+		s->leaders = calloc(size + 1, sizeof(*s->leaders));
 	}
-	ok = s && s->start && s->weight && s->first && s->pairs;
+	ok = s && s->start && s->weight && s->first && s->pairs && s->reqs &&
+	     s->leaders;
 	MPI_Iallreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm, &req);
 	pace_wait(p, &req);
 	if (!ok) {
@@ -334,7 +482,12 @@ int pace_share_init(struct pace_share **out, struct pace *p, uint64_t n)
 	}
 	s->n = n;
 	s->nrounds = pace_share_rounds(n, size, s->start, SHARE_ROUNDS_MAX);
-	share_setup(s, p, comm);
+	MPI_Comm_rank(comm, &rank);
+	if (share_setup(s, rank, size) < 0) {
+		share_free(s);
+		*out = NULL;
+		return -1;
+	}
 	*out = s;
 	return 0;
 }
@@ -392,10 +545,5 @@ void pace_share_end(struct pace_share *s)
 	MPI_Ibarrier(s->comm, &req);
 	pace_wait(s->pace, &req);
 	pace_set_share_hook(s->pace, NULL, NULL);
-	MPI_Win_unlock_all(s->win);
-	MPI_Win_free(&s->win);
-	if (s->lead != MPI_COMM_NULL)
-		MPI_Comm_free(&s->lead);
-	MPI_Comm_free(&s->dom);
 	share_free(s);
 }

@@ -26,8 +26,10 @@ void pace_share_split(uint64_t lo, uint64_t hi, const double *weight,
 /* pace.c, for the sharing: */
 /* A hook pace_sleep() calls about every millisecond (fn NULL: none). */
 void pace_set_share_hook(struct pace *p, void (*fn)(void *), void *arg);
-/* The init communicator. */
+/* The init communicator; the job's id ("host:pid" of its rank 0). */
 MPI_Comm pace_comm(const struct pace *p);
+const char *pace_job_id(const struct pace *p);
+#define PACE_JOB_NAME_MAX 64
 /* The pace applied now, and this rank's busy time so far. */
 double pace_current(const struct pace *p);
 double pace_busy_s(const struct pace *p);
