@@ -10,7 +10,7 @@ CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 
 PACE_SRCS := mpi/pace.c mpi/pace_agent.c mpi/pace_source.c mpi/pace_nodes.c \
-	     mpi/pace_share.c
+	     mpi/pace_share.c mpi/pace_nap.c
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(O)/agent/sensors.o \
 	     $(O)/agent/throttle.o $(O)/agent/pacectl.o
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "pace.h"
+#include "pace_nap.h"
 #include "pace_nodes.h"
 #include "pace_share.h"
 #include "pace_source.h"
@@ -20,10 +21,6 @@
 #define PACE_CREDIT_MAX_S 0.01
 /* Slice of a sleep between calls of the progress hook. */
 #define PACE_PROGRESS_SLICE_S 0.001
-/* pace_wait(): spin this long, then nap between tests, within bounds. */
-#define PACE_SPIN_S 0.0002
-#define PACE_NAP_MIN_S 0.0001
-#define PACE_NAP_MAX_S 0.005
 
 struct pace {
 	MPI_Comm comm;
@@ -269,6 +266,7 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 	struct pace_opts dflt;
 	struct pace *p = calloc(1, sizeof(*p));
 	char host[64] = "", err[160] = "out of memory";
+	MPI_Request req;
 	int ok, mine;
 
 	if (!opts) {
@@ -279,7 +277,8 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 		p->src.agent.fd = -1;
 	ok = mine = p && pace_setup(p, comm, opts, err, sizeof(err)) == 0;
 	/* Every rank decides alike, or the collectives below would hang. */
-	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm);
+	MPI_Iallreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm, &req);
+	pace_nap_wait(&req);
 	if (!ok) {
 		/* Said once, by the lowest rank that failed. */
 		int rank, first;
@@ -310,11 +309,14 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 		snprintf(p->job_id, sizeof(p->job_id), "%s:%ld", host,
 			 (long)getpid());
 	}
-	MPI_Bcast(p->job_id, sizeof(p->job_id), MPI_CHAR, 0, comm);
+	MPI_Ibcast(p->job_id, sizeof(p->job_id), MPI_CHAR, 0, comm, &req);
+	pace_nap_wait(&req);
 	p->job_pace = p->reading.pace;
-	if (p->mode == PACE_MODE_UNIFORM)
-		MPI_Allreduce(MPI_IN_PLACE, &p->job_pace, 1, MPI_DOUBLE,
-			      MPI_MIN, comm);
+	if (p->mode == PACE_MODE_UNIFORM) {
+		MPI_Iallreduce(MPI_IN_PLACE, &p->job_pace, 1, MPI_DOUBLE,
+			       MPI_MIN, comm, &req);
+		pace_nap_wait(&req);
+	}
 	pace_warn_pending(p);
 	pace_report(p, p->read_at, false);
 	p->last = pace_now();
@@ -392,33 +394,7 @@ double pace_sync(struct pace *p)
 
 void pace_wait(struct pace *p, MPI_Request *req)
 {
-	double t0 = pace_now(), now = t0, nap;
-	struct timespec ts;
-	int done = 0;
-
-	/*
-	 * MPICH's blocking calls poll at full speed: a rank waiting for a
-	 * slower one would heat its node as if it computed. Spin briefly
-	 * (a balanced round costs no latency), then test between naps that
-	 * grow with the wait, an eighth of it at most: a long wait costs at
-	 * most 1/8 more, and the CPU sleeps through it.
-	 */
-	for (;;) {
-		MPI_Test(req, &done, MPI_STATUS_IGNORE);
-		if (done)
-			break;
-		if (now - t0 > PACE_SPIN_S) {
-			nap = (now - t0) / 8;
-			nap = nap < PACE_NAP_MIN_S   ? PACE_NAP_MIN_S
-			      : nap > PACE_NAP_MAX_S ? PACE_NAP_MAX_S
-						     : nap;
-			ts.tv_sec = 0;
-			ts.tv_nsec = (long)(nap * 1e9);
-			nanosleep(&ts, NULL);
-		}
-		now = pace_now();
-	}
-	p->st.sync_s += pace_now() - t0;
+	p->st.sync_s += pace_nap_wait(req);
 }
 
 void pace_set_share_hook(struct pace *p, void (*fn)(void *), void *arg)
