@@ -26,7 +26,7 @@
  *   no progress of anyone needed, and the node's cooler or less loaded
  *   ranks simply take more.
  * - Between domains the items go in rounds of a plan fixed by n and the
- *   rank count (pace_share_rounds: a quarter of what is left, down to a
+ *   rank count (pace_share_rounds: an eighth of what is left, down to a
  *   floor), each split in proportion to the domains' capacities: ranks
  *   times pace times measured speed (items per second of a rank
  *   computing, so a domain idle for want of work is not taken for a
@@ -39,8 +39,8 @@
  *   pace, from the pace's sleep hook every millisecond.
  */
 
-#define SHARE_FRACTION 4      /* a round: 1/4 of what is left ... */
-#define SHARE_FLOOR_PER_RANK 4 /* ... but at least this many per rank */
+#define SHARE_FRACTION 8       /* a round: 1/8 of what is left ... */
+#define SHARE_FLOOR_PER_RANK 2 /* ... but at least this many per rank */
 #define SHARE_NAP_MIN_S 0.0002
 #define SHARE_NAP_MAX_S 0.005
 #define SHARE_ROUNDS_MAX 512
