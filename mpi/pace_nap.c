@@ -1,22 +1,15 @@
 /* pace_nap.c: waiting for an MPI request without heating the node. */
 #include <time.h>
+#include "clock.h"
 #include "pace_nap.h"
 
 #define PACE_SPIN_S 0.0002
 #define PACE_NAP_MIN_S 0.0001
 #define PACE_NAP_MAX_S 0.005
 
-static double pace_nap_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 double pace_nap_wait(MPI_Request *req)
 {
-	double t0 = pace_nap_now(), now = t0, nap;
+	double t0 = clock_s(), now = t0, nap;
 	struct timespec ts;
 	int done = 0;
 
@@ -34,7 +27,7 @@ double pace_nap_wait(MPI_Request *req)
 			ts.tv_nsec = (long)(nap * 1e9);
 			nanosleep(&ts, NULL);
 		}
-		now = pace_nap_now();
+		now = clock_s();
 	}
-	return pace_nap_now() - t0;
+	return clock_s() - t0;
 }

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "pace.h"
 #include "pace_share.h"
 
@@ -79,14 +80,6 @@ struct pace_share {
 	/* this rank's busy time when it took its item */
 	double busy_at;
 };
-
-static double share_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void share_nap(double s)
 {
@@ -495,7 +488,7 @@ int pace_share_init(struct pace_share **out, struct pace *p, uint64_t n)
 int64_t pace_share_next(struct pace_share *s)
 {
 	struct share_shm *m = s->shm;
-	double now = share_now(), t0, nap = SHARE_NAP_MIN_S;
+	double now = clock_s(), t0, nap = SHARE_NAP_MIN_S;
 	uint64_t k;
 	unsigned pub;
 
@@ -516,7 +509,7 @@ int64_t pace_share_next(struct pace_share *s)
 		while (s->r < pub && k >= s->cum[s->r + 1])
 			s->r++;
 		if (s->r < pub) {
-			now = share_now();
+			now = clock_s();
 			if (now - t0 > 1e-4) /* waited: not work */
 				pace_idle(s->pace, now - t0);
 			s->holding = true;
@@ -524,7 +517,7 @@ int64_t pace_share_next(struct pace_share *s)
 			return (int64_t)(s->lo[s->r] + (k - s->cum[s->r]));
 		}
 		if (pub >= s->nrounds) {
-			pace_idle(s->pace, share_now() - t0);
+			pace_idle(s->pace, clock_s() - t0);
 			return -1;
 		}
 		/* The next round's split is not known yet: nap, not spin. */
