@@ -80,6 +80,14 @@ $(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi -Ilib
 $(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
 $(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o $(O)/lib/clock.o
 
+# tests/unit/test_pace_share.c tests mpi/pace_share.c's pure plan (rounds,
+# the split by weight); the object needs the rest of libpirackpace.
+$(O)/tests/unit/test_pace_share.o: CC = $(MPICC)
+$(O)/tests/unit/test_pace_share.o: EXTRA_CFLAGS += -Impi -Ilib
+$(O)/tests/unit/test_pace_share: private CC = $(MPICC)
+$(O)/tests/unit/test_pace_share: $(O)/libpirackpace.a
+$(O)/tests/unit/test_pace_share: AGENT_LIBS += $(CJSON_LIBS) -lm
+
 # tests/unit/test_pi_args.c and test_pi_kernel.c test mpi/pi_args.c and
 # mpi/pi_kernel.c (no MPI calls; pi_args.h includes pace.h, thus mpi.h).
 PI_UNIT_BINS := $(O)/tests/unit/test_pi_args $(O)/tests/unit/test_pi_kernel
