@@ -113,7 +113,13 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 	if (u > 1.0)
 		pc->integ = 1.0 - p;
 	else if (u < 0.0)
-		pc->integ = -p;
+		/*
+		 * On the measured error: a steep rise (a job starting) drives
+		 * the predicted part far below 0, and setting the integral to
+		 * cancel that would leave it near 1 once the rise is over,
+		 * the pace jumping back up at once.
+		 */
+		pc->integ = -kp * e;
 	pc->integ = pacectl_clamp(pc->integ, 0.0, 1.0);
 	u = pacectl_clamp(pc->integ + p, 0.0, 1.0);
 	if (temp_c >= limit_c || pred >= limit_c)

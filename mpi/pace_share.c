@@ -122,7 +122,8 @@ void pace_share_split(uint64_t lo, uint64_t hi, const double *weight,
 	first[0] = lo;
 	for (d = 0; d < ndom; d++) {
 		acc += total > 0 ? (weight[d] > 0 ? weight[d] : 0) : 1;
-		x = floor(acc / (total > 0 ? total : ndom) * g);
+		/* to the nearest: a small domain still gets its half item */
+		x = floor(acc / (total > 0 ? total : ndom) * g + 0.5);
 		first[d + 1] = lo + (x < g ? (uint64_t)x : hi - lo);
 	}
 	first[ndom] = hi;
