@@ -19,6 +19,7 @@ int main(int argc, char *argv[])
 	struct pace *pace;
 	uint64_t chunk_blocks = 1;
 	double startwtime, *sums;
+	MPI_Request req;
 	int rank, size, rc;
 	bool done;
 
@@ -46,7 +47,9 @@ int main(int argc, char *argv[])
 	if (rank == 0)
 		chunk_blocks =
 		    pi_plan_calibrate(&plan, kernel, args.chunk_ms / 1000);
-	MPI_Bcast(&chunk_blocks, 1, MPI_UINT64_T, 0, comm);
+	/* Nonblocking, waited for napping: MPICH's blocking calls spin. */
+	MPI_Ibcast(&chunk_blocks, 1, MPI_UINT64_T, 0, comm, &req);
+	pace_wait(pace, &req);
 	pi_plan_set_chunk(&plan, chunk_blocks);
 
 	sums = calloc(2 * plan.nblocks, sizeof(*sums));
@@ -65,8 +68,9 @@ int main(int argc, char *argv[])
 	}
 
 	/* Each block was computed once; the others add exact zeros. */
-	MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * plan.nblocks,
-		   MPI_DOUBLE, MPI_SUM, 0, comm);
+	MPI_Ireduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * plan.nblocks,
+		    MPI_DOUBLE, MPI_SUM, 0, comm, &req);
+	pace_wait(pace, &req);
 	if (rank == 0)
 		res.pi = pi_plan_result(&plan, sums);
 	res.seconds = MPI_Wtime() - startwtime;
