@@ -29,10 +29,10 @@ void pacectl_init(struct pacectl *pc);
  * switching off cuts the pace within a sample, before the node gets
  * there, not after; the pace is cut to 0 when the prediction reaches
  * limit_c; and when the fan stops, the integral (the pace the node
- * sustains) halves at once. The proportional band is limit_c - target_c, but at least
- * 15 K: a target a few kelvin under the limit keeps the loop as calm as
- * a wide band does, even when the pace reaches the ranks several samples
- * late (a loaded host).
+ * sustains) halves at once. The proportional band is limit_c - target_c,
+ * but at least 15 K: a target a few kelvin under the limit keeps the
+ * loop as calm as a wide band does, even when the pace reaches the ranks
+ * several samples late (a loaded host).
  *
  * dt_s is time as the thermal plant sees it: the sampling period in real
  * use, the period times time_scale for the simulated plant (which runs

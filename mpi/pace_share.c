@@ -1,5 +1,4 @@
-/* pace_share.c: node mode's work sharing: a shared counter per node, rounds
- * split between the nodes by their measured rates. */
+/* pace_share.c: node mode's work sharing, a shared counter per node. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -21,22 +20,20 @@
  * descheduled (16 ranks on 2 cores) or simply computing, it serves no
  * one, and the waiting ranks spin in MPI and heat their node. Here:
  *
- * - A domain is the ranks of one node on one host (MPI_COMM_TYPE_SHARED,
- *   then split by the pace node). Its ranks take items from a counter in
- *   an MPI-3 shared window with a C11 atomic fetch-and-add: no message,
- *   no progress of anyone needed, and the node's cooler or less loaded
- *   ranks simply take more.
+ * - A domain is the ranks of one node on one host. They take items from
+ *   a counter in a POSIX shared-memory segment with a C11 atomic
+ *   fetch-and-add: no message, nobody's progress needed, and the
+ *   node's less loaded ranks simply take more.
  * - Between domains the items go in rounds of a plan fixed by n and the
  *   rank count (pace_share_rounds: an eighth of what is left, down to a
  *   floor), each split in proportion to the domains' capacities: ranks
  *   times pace times measured speed (items per second of a rank
  *   computing, so a domain idle for want of work is not taken for a
- *   slow one). A domain's leader posts its capacity with
- *   MPI_Iallgather when its domain enters round r; the
- *   result splits round r + 1, needed only when the domain is through
- *   round r. Nobody blocks on it unless a domain fell a whole round
- *   behind, and then it waits asleep (napping), not spinning.
- * - The leader drives the exchange between chunks and, asleep in its
+ *   slow one). A domain's leader (its lowest rank) sends its figures to
+ *   the other leaders when its domain enters round r; they split round
+ *   r + 1, needed only when the domain is through round r. Nobody waits
+ *   unless a domain got a whole round ahead, and then asleep (napping).
+ * - The leader drives the exchange between items and, asleep in its
  *   pace, from the pace's sleep hook every millisecond.
  */
 
@@ -48,7 +45,7 @@
 /* Rates from fewer items per rank than this are too noisy to use. */
 #define SHARE_RATE_MIN_ITEMS 2
 
-/* The domain's state in its shared window, written by its leader. */
+/* The domain's state in its shared segment, set up by its leader. */
 struct share_shm {
 	atomic_uint_fast64_t claim;   /* next claim of this domain */
 	atomic_uint_fast64_t done;    /* items finished */
@@ -494,10 +491,10 @@ int64_t pace_share_next(struct pace_share *s)
 	unsigned pub;
 
 	if (s->holding) {
+		double busy = pace_busy_s(s->pace) - s->busy_at;
+
 		atomic_fetch_add(&m->done, 1);
-		atomic_fetch_add(&m->busy_us,
-				 (uint64_t)((pace_busy_s(s->pace) - s->busy_at) *
-					    1e6));
+		atomic_fetch_add(&m->busy_us, (uint64_t)(busy * 1e6));
 		s->holding = false;
 	}
 	if (s->nrounds == 0)
