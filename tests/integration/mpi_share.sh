@@ -14,7 +14,7 @@ export PIRACK_SOCKET=$T/none.sock
 # pace 0, floored at 0.05; at 40 C pace 1.
 fake_zone "$T/hot" thermal_zone0 79900
 fake_zone "$T/cool" thermal_zone0 40000
-N=4e8
+N=4e9
 pi_of() { jq -r .pi <<<"$1"; }
 node_of() { jq -c --arg n "$2" '.nodes[] | select(.node == $n)' <<<"$1"; }
 
