@@ -192,7 +192,7 @@ void config_defaults(struct config *c)
 	strcpy(c->thermal.sysfs_root, "/sys");
 	strcpy(c->thermal.zones, "all");
 	c->thermal.interval_ms = 1000;
-	c->thermal.target_c = 70;
+	c->thermal.target_c = 77;
 	c->thermal.limit_c = 80;
 	c->thermal.plausible_min_c = SENSORS_MIN_C_DEFAULT;
 	c->thermal.plausible_max_c = SENSORS_MAX_C_DEFAULT;

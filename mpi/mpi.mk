@@ -10,7 +10,8 @@ endif
 CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 
-PACE_SRCS := mpi/pace.c mpi/pace_source.c mpi/pace_nodes.c
+PACE_SRCS := mpi/pace.c mpi/pace_source.c mpi/pace_nodes.c mpi/pace_share.c \
+	     mpi/pace_nap.c
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
 	     sensors.o throttle.o pacectl.o clock.o pace_agent.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
@@ -96,6 +97,14 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 	install -m 644 mpi/libpirackpace.3 $(DESTDIR)$(MANDIR)/man3
 	install -m 755 $(O)/libpirack-finalize.so $(DESTDIR)$(LIBDIR)
 	install -m 644 mpi/libpirack-finalize.7 $(DESTDIR)$(MANDIR)/man7
+
+# tests/unit/test_pace_share.c tests mpi/pace_share.c's pure plan (rounds,
+# the split by weight); the object needs the rest of libpirackpace.
+$(O)/tests/unit/test_pace_share.o: CC = $(MPICC)
+$(O)/tests/unit/test_pace_share.o: EXTRA_CFLAGS += -Impi -Ilib
+$(O)/tests/unit/test_pace_share: private CC = $(MPICC)
+$(O)/tests/unit/test_pace_share: $(O)/libpirackpace.a
+$(O)/tests/unit/test_pace_share: AGENT_LIBS += $(CJSON_LIBS) -lm
 
 # tests/unit/test_pi_args.c and test_pi_kernel.c test mpi/pi_args.c and
 # mpi/pi_kernel.c (no MPI calls; pi_args.h includes pace.h, thus mpi.h).

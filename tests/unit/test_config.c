@@ -163,7 +163,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.thermal.sysfs_root, "/sys");
 	assert_string_equal(c.thermal.zones, "all");
 	assert_int_equal(c.thermal.interval_ms, 1000);
-	assert_true(c.thermal.target_c == 70 && c.thermal.limit_c == 80);
+	assert_true(c.thermal.target_c == 77 && c.thermal.limit_c == 80);
 	assert_int_equal(c.fan.driver, FAN_DRIVER_GPIO);
 	assert_string_equal(c.fan.chip, "gpiochip0");
 	assert_int_equal(c.fan.line, 14);
@@ -332,9 +332,10 @@ static void test_bad_combinations(void **state)
 	refused("[thermal]\nlimit_c = 75\ntarget_c = 75\n", "3: [thermal] "
 		"limit_c (75) must be above target_c (75)");
 	refused("[thermal]\nlimit_c = 60\n", "2: [thermal] limit_c (60) must "
-		"be above target_c (70)");
-	refused("[thermal]\nlimit_c = 75\n[fan]\non_c = 76\noff_c = 50\n",
-		"4: [fan] on_c (76) is above [thermal] limit_c (75): the fan "
+		"be above target_c (77)");
+	refused("[thermal]\ntarget_c = 70\nlimit_c = 75\n[fan]\non_c = 76\n"
+		"off_c = 50\n",
+		"5: [fan] on_c (76) is above [thermal] limit_c (75): the fan "
 		"would start too late");
 	refused("[fan]\ndriver = pwm\noff_c = 59\n[thermal]\ntarget_c = 50\n"
 		"limit_c = 58\n", "6: [fan] off_c (59) must be below "
