@@ -1,10 +1,27 @@
 # mpi/mpi.mk: libpirackpace, pirack-pi, pirack-temps, the scatter example.
 # Everything MPI is compiled with $(MPICC); the library carries the agent's
 # own sensors.c, throttle.c and pacectl.c objects (one implementation, not a copy).
-# Installing python3-mpi4py (make bench) pulls in Open MPI, whose Debian
-# alternatives outrank MPICH's: name MPICH's wrapper when it is there.
+# MPI=mpich (default) or MPI=openmpi picks the implementation. Each is
+# called through its own wrappers (mpicc.mpich, mpiexec.openmpi...): the
+# plain mpicc/mpiexec are Debian alternatives that belong to whichever MPI
+# was installed last, and python3-mpi4py (make bench) pulls in Open MPI.
+ifeq ($(filter mpich openmpi,$(MPI)),)
+$(error mpi.mk: MPI=$(MPI): want mpich or openmpi)
+endif
 ifeq ($(MPICC),mpicc)
-MPICC := $(if $(wildcard /usr/bin/mpicc.mpich),mpicc.mpich,mpicc)
+MPICC := $(if $(wildcard /usr/bin/mpicc.$(MPI)),mpicc.$(MPI),mpicc)
+endif
+MPIEXEC ?= $(if $(wildcard /usr/bin/mpiexec.$(MPI)),mpiexec.$(MPI),mpiexec)
+
+# $(O)/mpi.env names the build's MPI and its launcher for the tests
+# (tests/lib.sh, mpi_init). Rewritten only when the choice changes, and
+# every object compiled with $(MPICC) depends on it: switching MPI in the
+# same build directory rebuilds them instead of mixing two MPIs' objects.
+MPI_ENV := MPI=$(MPI) MPICC=$(MPICC) MPIEXEC=$(MPIEXEC)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ifneq ($(MPI_ENV),$(strip $(shell cat $(O)/mpi.env 2>/dev/null)))
+$(shell mkdir -p $(O) && printf '%s\n' $(MPI_ENV) >$(O)/mpi.env)
+endif
 endif
 CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
@@ -22,6 +39,7 @@ MPI_OBJS  := $(sort $(PACE_SRCS:%.c=$(O)/%.o) $(PI_OBJS) $(TEMPS_OBJS) \
 MPI_LIBS  := $(CJSON_LIBS) -lm
 
 $(MPI_OBJS): CC = $(MPICC)
+$(MPI_OBJS): $(O)/mpi.env
 $(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi
 # The kernel's bits must not depend on the ISA: no a*b+c fused anywhere.
 $(O)/mpi/pi_kernel.o: EXTRA_CFLAGS += -ffp-contract=off
@@ -41,7 +59,7 @@ $(O)/examples/scatter: $(SCATTER_OBJS)
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $^ -lgmp
 
 # The classic scalar cpi, the benchmarks' baseline (-O2, like the seed's).
-$(O)/tests/bench/cpi: tests/bench/cpi.c
+$(O)/tests/bench/cpi: tests/bench/cpi.c $(O)/mpi.env
 	@mkdir -p $(@D)
 	$(MPICC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $< -lm
 
@@ -51,6 +69,7 @@ $(O)/tests/bench/pace_overhead: $(O)/tests/bench/pace_overhead.o \
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $^ $(MPI_LIBS)
 $(O)/tests/bench/pace_overhead.o: CC = $(MPICC)
 $(O)/tests/bench/pace_overhead.o: EXTRA_CFLAGS += -Impi
+$(O)/tests/bench/pace_overhead.o: $(O)/mpi.env
 
 LIBS += $(O)/libpirackpace.a
 BINS += $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter
@@ -75,6 +94,7 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 # pace.h includes mpi.h).
 $(O)/tests/unit/test_pace_agent.o: CC = $(MPICC)
 $(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi
+$(O)/tests/unit/test_pace_agent.o: $(O)/mpi.env
 $(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
 $(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o
 
@@ -83,7 +103,25 @@ $(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o
 PI_UNIT_BINS := $(O)/tests/unit/test_pi_args $(O)/tests/unit/test_pi_kernel
 $(PI_UNIT_BINS:%=%.o): CC = $(MPICC)
 $(PI_UNIT_BINS:%=%.o): EXTRA_CFLAGS += -Impi
+$(PI_UNIT_BINS:%=%.o): $(O)/mpi.env
 $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
 			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a
 $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
+
+# 'make mpi': the MPI programs and what their tests need, no more (the
+# Open MPI variant of make check builds only these).
+.PHONY: mpi
+mpi: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
+     $(O)/libpirackpace.a $(O)/tests/bench/pace_overhead $(PI_UNIT_BINS) \
+     $(O)/tests/unit/test_pace_agent $(O)/pirackd $(O)/tests/tools/freeport \
+     $(O)/tests/tools/ctl
+
+# make check also builds the MPI programs against Open MPI in
+# $(O)/openmpi and runs the mpi_* tests there (tests/run.sh); deploy/deps.sh
+# installs it. Only from an MPICH build: MPI=openmpi is the variant itself.
+ifeq ($(MPI),mpich)
+CHECK_EXTRA_DIRS += $(O)/openmpi
+check-extra-builds::
+	$(MAKE) O=$(O)/openmpi MPI=openmpi mpi
+endif

@@ -17,7 +17,11 @@ bad() {	# PROGRAM EXPECTED-TEXT ARGS...
 		fail "$prog $*: MPI ran: $(cat "$T/err")"
 }
 
-for v in 0 -5 1.5 abc 1e19 4611686018427387905 '' 1e 0x10 inf 1e9x; do
+# The parser is the same code under any MPI: its every case once (MPICH),
+# and under another MPI (a second of start-up each) only a few.
+vals=(0 -5 1.5 abc 1e19 4611686018427387905 '' 1e 0x10 inf 1e9x)
+[ "$MPI_NAME" = mpich ] || vals=(0 '')
+for v in "${vals[@]}"; do
 	bad pirack-pi "bad --intervals" --intervals "$v"
 done
 bad pirack-pi "bad --pace" --pace fast
@@ -34,7 +38,7 @@ bad examples/scatter "unexpected argument" extra
 # status 1, every rank out (no hang).
 for prog in pirack-pi pirack-temps; do
 	rc=0
-	timeout 60 "$MPIEXEC" -n 1 "$BIN/$prog" : -n 2 -env PIRACK_LIMIT_C 60 \
+	timeout 60 "$MPIEXEC" -n 1 "$BIN/$prog" : -n 2 env PIRACK_LIMIT_C=60 \
 		"$BIN/$prog" >"$T/out" 2>"$T/err" || rc=$?
 	[ $rc -ne 0 ] || fail "$prog: limit below target accepted"
 	[ "$(grep -c 'limit 60 C must be above target 70 C' "$T/err")" = 1 ] ||
