@@ -30,7 +30,7 @@ PACE_SRCS := mpi/pace.c mpi/pace_agent.c mpi/pace_source.c mpi/pace_nodes.c
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(O)/agent/sensors.o \
 	     $(O)/agent/throttle.o $(O)/agent/pacectl.o
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
-	     mpi/pi_report.c
+	     mpi/pi_report.c mpi/stall.c
 PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o)
 TEMPS_OBJS := $(O)/mpi/temps.o $(O)/mpi/cli.o
 SCATTER_OBJS := $(O)/mpi/examples/scatter.o $(O)/mpi/cli.o
@@ -98,9 +98,11 @@ $(O)/tests/unit/test_pace_agent.o: $(O)/mpi.env
 $(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
 $(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o
 
-# tests/unit/test_pi_args.c and test_pi_kernel.c test mpi/pi_args.c and
-# mpi/pi_kernel.c (no MPI calls; pi_args.h includes pace.h, thus mpi.h).
-PI_UNIT_BINS := $(O)/tests/unit/test_pi_args $(O)/tests/unit/test_pi_kernel
+# tests/unit/test_pi_args.c, test_pi_kernel.c and test_stall.c test
+# mpi/pi_args.c, mpi/pi_kernel.c and stall_limits() in mpi/stall.c (no MPI
+# calls; their headers include mpi.h).
+PI_UNIT_BINS := $(O)/tests/unit/test_pi_args $(O)/tests/unit/test_pi_kernel \
+		$(O)/tests/unit/test_stall
 $(PI_UNIT_BINS:%=%.o): CC = $(MPICC)
 $(PI_UNIT_BINS:%=%.o): EXTRA_CFLAGS += -Impi
 $(PI_UNIT_BINS:%=%.o): $(O)/mpi.env
@@ -108,6 +110,7 @@ $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
 			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a
 $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
+$(O)/tests/unit/test_stall: $(O)/mpi/stall.o $(O)/libpirackpace.a
 
 # 'make mpi': the MPI programs and what their tests need, no more (the
 # Open MPI variant of make check builds only these).

@@ -31,6 +31,8 @@ struct pace {
 	double refresh_s, min_pace;
 	void (*progress)(void *arg);
 	void *progress_arg;
+	void (*on_wait)(void *arg, double waited_s);
+	void *on_wait_arg;
 	bool quiet, no_report;
 	char job_name[PACE_JOB_MAX];
 	char job_id[PACE_JOB_MAX];
@@ -226,6 +228,8 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
 	p->min_pace = o->min_pace > 0 ? o->min_pace : 0.05;
 	p->progress = o->progress;
 	p->progress_arg = o->progress_arg;
+	p->on_wait = o->on_wait;
+	p->on_wait_arg = o->on_wait_arg;
 	p->quiet = o->quiet;
 	p->no_report = o->no_report;
 	snprintf(p->job_name, sizeof(p->job_name), "%s",
@@ -410,6 +414,8 @@ void pace_wait(struct pace *p, MPI_Request *req)
 			nanosleep(&ts, NULL);
 		}
 		now = pace_now();
+		if (p->on_wait)
+			p->on_wait(p->on_wait_arg, now - t0);
 	}
 	p->st.sync_s += pace_now() - t0;
 }

@@ -88,8 +88,8 @@ void pi_work_poll(void *arg)
 }
 
 int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t)
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t)
 {
 	int64_t *next = NULL, one = 1, got = 0;
 	MPI_Comm poll_comm = MPI_COMM_NULL;
@@ -98,6 +98,8 @@ int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
 	int rank;
 
 	MPI_Comm_rank(comm, &rank);
+	/* Every rank is here (or named) before the blocking collective. */
+	stall_barrier(st, pace, "the start of the work");
 	MPI_Win_allocate(rank == 0 ? sizeof(*next) : 0, sizeof(*next),
 			 MPI_INFO_NULL, comm, &next, &win);
 	if (rank == 0) {
@@ -105,28 +107,32 @@ int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
 		poll_comm = comm;
 	}
 	/* The counter is initialised before anyone takes from it. */
-	MPI_Barrier(comm);
+	stall_barrier(st, pace, "the start of the work");
 	MPI_Win_lock_all(0, win);
 	for (;;) {
-		MPI_Fetch_and_op(&one, &got, MPI_INT64_T, 0, 0, MPI_SUM, win);
-		MPI_Win_flush(0, win);
+		/* MPI_Fetch_and_op, as a request: a stalled rank 0 is named. */
+		MPI_Rget_accumulate(&one, 1, MPI_INT64_T, &got, 1, MPI_INT64_T,
+				    0, 0, 1, MPI_INT64_T, MPI_SUM, win, &req);
+		stall_wait(st, pace, &req, 0, "a chunk from the work counter");
 		if (got < 0 || (uint64_t)got >= pl->nchunks)
 			break;
 		pace_progress(pace, (uint64_t)got, pl->nchunks);
 		pi_chunk(pl, k, (uint64_t)got, sums, t, poll_comm);
 		pace_step(pace);
 	}
-	/* Done early: wait for the others without heating the node. */
-	MPI_Ibarrier(comm, &req);
-	pace_wait(pace, &req);
+	/*
+	 * Done early: wait for the others without heating the node; who
+	 * arrived is known, so a rank that never does is named.
+	 */
+	stall_barrier(st, pace, "the last chunks");
 	MPI_Win_unlock_all(win);
 	MPI_Win_free(&win);
 	return 0;
 }
 
 int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t)
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t)
 {
 	uint64_t r, c, rounds;
 	int rank, size;
@@ -141,7 +147,9 @@ int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
 			pi_chunk(pl, k, c, sums, t, MPI_COMM_NULL);
 			pace_step(pace);
 		}
+		stall_expect(st, STALL_ANY, "the round's pace sync");
 		pace_sync(pace);
+		stall_done(st);
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "pace.h"
 #include "pi_kernel.h"
+#include "stall.h"
 
 /*
  * The intervals split into fixed blocks that depend on n alone; a block's
@@ -42,14 +43,15 @@ void pi_plan_set_chunk(struct pi_plan *pl, uint64_t blocks);
  * pi_work_shared: chunks taken from an MPI-3 atomic counter at rank 0, so
  * a cooler, faster node takes more (node and off modes). pi_work_rounds:
  * round r gives chunk r * size + rank to each rank, then pace_sync()
- * (uniform mode). Both collective over comm.
+ * (uniform mode). Both collective over comm; their waits are watched by
+ * st (who a stalled rank waits for, and the limit).
  */
 int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t);
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t);
 int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t);
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t);
 
 /*
  * MPI progress for a rank sleeping in pace_step() while it serves the

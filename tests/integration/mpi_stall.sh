@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# A stalled job says so: a rank stopped (SIGSTOP) mid-run is named, with
+# its node, by the ranks waiting for it, and the job ends with an error
+# after --stall-s instead of hanging; stopped and resumed with no limit
+# (--stall-s 0), the job says it waited, goes on and gives the same bits.
+source "$(dirname "$0")/../lib.sh"
+t_init
+mpi_init
+[ -x "$BIN/pirack-pi" ] || fail "$BIN/pirack-pi not built"
+export PIRACK_SOCKET=$T/none.sock PIRACK_SYSFS_ROOT=$T/nosys
+EXE=$(realpath "$BIN/pirack-pi")
+# A few seconds of work: each rank computes ~1 s of it (node mode shares
+# dynamically), the stop below lands mid-run.
+N=6e9
+pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
+
+job() {	# NAME STALL_S: ranks 0, 1 on node n0, rank 2 on node n1
+	local a=(--json -i $N --chunk-ms 5 --stall-s "$2")
+	t_bg "$1" timeout 120 "$MPIEXEC" \
+		-n 2 env PIRACK_NODE=n0 PIRACK_TEST_TAG="$T" "$EXE" "${a[@]}" : \
+		-n 1 env PIRACK_NODE=n1 PIRACK_TEST_TAG="$T" "$EXE" "${a[@]}"
+	JOB=$LAST_PID
+}
+
+rank_pid() {	# RANK -> the pid of that rank of this test's job
+	local e p env
+	for e in /proc/[0-9]*/environ; do
+		p=${e#/proc/}; p=${p%/environ}
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$EXE" ] || continue
+		env=$(tr '\0' '\n' <"$e" 2>/dev/null) || continue
+		grep -qx "PIRACK_TEST_TAG=$T" <<<"$env" || continue
+		grep -qxE "(PMI_RANK|OMPI_COMM_WORLD_RANK)=$1" <<<"$env" ||
+			continue
+		echo "$p"
+		return 0
+	done
+	return 1
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+logged() { grep -q -- "$2" "$T/$1.log"; }
+ticks_past() { [ "$(cpu_ticks "$1")" -ge "$2" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+stop_mid_run() {	# NAME RANK NODE: stop that rank once it computes
+	local pid t0
+	# The node's warning ends pace_init(); 0.2 s of CPU later the rank
+	# computes chunks (the start, MPI_Win_allocate included, takes a
+	# few ms; every wait but in that call is watched).
+	wait_for 60 logged "$1" "node $3: .*running at pace 1"
+	pid=$(rank_pid "$2") || fail "rank $2 of the job not found"
+	T_PIDS+=("$pid")	# killed at exit, even stopped
+	t0=$(cpu_ticks "$pid")
+	wait_for 60 ticks_past "$pid" $((t0 + 20 * $(getconf CLK_TCK) / 100))
+	kill -STOP "$pid"
+	STOPPED=$pid
+}
+
+ends_stalled() {	# NAME WHO: the job ends, non-zero, naming WHO
+	local rc=0
+	wait_for 60 gone "$JOB"
+	wait "$JOB" || rc=$?
+	kill -CONT "$STOPPED" 2>/dev/null || true
+	echo "$1: exit $rc"; grep 'pirack-pi: rank' "$T/$1.log" || true
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "$1: exit $rc, want an error before the timeout"
+	grep -q "no progress for .* waiting for $2" "$T/$1.log" ||
+		fail "$1: no warning naming $2"
+	grep -q "giving up after .* waiting for $2 .*--stall-s 2)" "$T/$1.log" ||
+		fail "$1: no error naming $2"
+	! grep -q '^{' "$T/$1.log" || fail "$1: a result was printed"
+}
+
+# Rank 2, the only one on n1: ranks 0 and 1 finish the work, then wait.
+job last 2
+stop_mid_run last 2 n1
+ends_stalled last "rank 2 on node n1"
+
+# Rank 0 holds the work counter: the others wait for it.
+job first 2
+stop_mid_run first 0 n0
+ends_stalled first "rank 0 on node n0"
+
+# No limit: a rank stopped for a while and resumed (a link that came
+# back): said, then the job goes on to the same bits.
+ref=$(timeout 120 "$MPIEXEC" -n 2 "$EXE" --json -i $N 2>>"$T/ref.log") ||
+	fail "reference run failed"
+job resumed 0
+stop_mid_run resumed 2 n1
+wait_for 60 logged resumed "no progress for .* waiting for rank 2 on node n1"
+kill -CONT "$STOPPED"
+wait_for 60 gone "$JOB"
+wait "$JOB" || fail "resumed: the job failed: $(cat "$T/resumed.log")"
+grep 'pirack-pi: rank' "$T/resumed.log"
+logged resumed "going on after" || fail "resumed: no word of going on"
+out=$(grep '^{' "$T/resumed.log")
+[ "$(pi_of "$out")" = "$(pi_of "$ref")" ] || fail "resumed: pi changed: $out"
+echo ok
