@@ -1,6 +1,7 @@
 # mpi/mpi.mk: libpirackpace, pirack-pi, pirack-temps, the scatter example.
-# Everything MPI is compiled with $(MPICC); the library carries the agent's
-# own sensors.c, throttle.c and pacectl.c objects (one implementation, not a copy).
+# Everything MPI is compiled with $(MPICC); the library carries lib/'s
+# sensors, throttle, pacing controller and clock objects (one
+# implementation, not a copy).
 # MPI=mpich (default) or MPI=openmpi picks the implementation. Each is
 # called through its own wrappers (mpicc.mpich, mpiexec.openmpi...): the
 # plain mpicc/mpiexec are Debian alternatives that belong to whichever MPI
@@ -27,8 +28,8 @@ CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 
 PACE_SRCS := mpi/pace.c mpi/pace_agent.c mpi/pace_source.c mpi/pace_nodes.c
-PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(O)/agent/sensors.o \
-	     $(O)/agent/throttle.o $(O)/agent/pacectl.o
+PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
+	     sensors.o throttle.o pacectl.o clock.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 	     mpi/pi_report.c mpi/stall.c
 PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o)
@@ -40,7 +41,7 @@ MPI_LIBS  := $(CJSON_LIBS) -lm
 
 $(MPI_OBJS): CC = $(MPICC)
 $(MPI_OBJS): $(O)/mpi.env
-$(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi
+$(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi -Ilib
 # The kernel's bits must not depend on the ISA: no a*b+c fused anywhere.
 $(O)/mpi/pi_kernel.o: EXTRA_CFLAGS += -ffp-contract=off
 
@@ -68,7 +69,7 @@ $(O)/tests/bench/pace_overhead: $(O)/tests/bench/pace_overhead.o \
 				$(O)/libpirackpace.a
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $^ $(MPI_LIBS)
 $(O)/tests/bench/pace_overhead.o: CC = $(MPICC)
-$(O)/tests/bench/pace_overhead.o: EXTRA_CFLAGS += -Impi
+$(O)/tests/bench/pace_overhead.o: EXTRA_CFLAGS += -I. -Impi -Ilib
 $(O)/tests/bench/pace_overhead.o: $(O)/mpi.env
 
 LIBS += $(O)/libpirackpace.a
@@ -93,10 +94,10 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 # tests/unit/test_pace_agent.c tests mpi/pace_agent.c (no MPI calls, but
 # pace.h includes mpi.h).
 $(O)/tests/unit/test_pace_agent.o: CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi
+$(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi -Ilib
 $(O)/tests/unit/test_pace_agent.o: $(O)/mpi.env
 $(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o
+$(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o $(O)/lib/clock.o
 
 # tests/unit/test_pi_args.c, test_pi_kernel.c and test_stall.c test
 # mpi/pi_args.c, mpi/pi_kernel.c and stall_limits() in mpi/stall.c (no MPI
@@ -104,7 +105,7 @@ $(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o
 PI_UNIT_BINS := $(O)/tests/unit/test_pi_args $(O)/tests/unit/test_pi_kernel \
 		$(O)/tests/unit/test_stall
 $(PI_UNIT_BINS:%=%.o): CC = $(MPICC)
-$(PI_UNIT_BINS:%=%.o): EXTRA_CFLAGS += -Impi
+$(PI_UNIT_BINS:%=%.o): EXTRA_CFLAGS += -Impi -Ilib
 $(PI_UNIT_BINS:%=%.o): $(O)/mpi.env
 $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
