@@ -118,8 +118,7 @@ $(O)/tests/unit/test_stall: $(O)/mpi/stall.o $(O)/libpirackpace.a
 .PHONY: mpi
 mpi: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
      $(O)/libpirackpace.a $(O)/tests/bench/pace_overhead $(PI_UNIT_BINS) \
-     $(O)/tests/unit/test_pace_agent $(O)/pirackd $(O)/tests/tools/freeport \
-     $(O)/tests/tools/ctl
+     $(O)/tests/unit/test_pace_agent
 
 # make check also builds the MPI programs against Open MPI in
 # $(O)/openmpi and runs the mpi_* tests there (tests/run.sh); deploy/deps.sh

@@ -23,11 +23,11 @@ job() {	# NAME STALL_S: ranks 0, 1 on node n0, rank 2 on node n1
 }
 
 rank_pid() {	# RANK -> the pid of that rank of this test's job
-	local e p env
-	for e in /proc/[0-9]*/environ; do
-		p=${e#/proc/}; p=${p%/environ}
+	local p env
+	for p in $(pgrep -f -- "$EXE"); do
 		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$EXE" ] || continue
-		env=$(tr '\0' '\n' <"$e" 2>/dev/null) || continue
+		env=$(tr '\0' '\n' 2>/dev/null <"/proc/$p/environ") ||
+			continue
 		grep -qx "PIRACK_TEST_TAG=$T" <<<"$env" || continue
 		grep -qxE "(PMI_RANK|OMPI_COMM_WORLD_RANK)=$1" <<<"$env" ||
 			continue
