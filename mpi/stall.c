@@ -10,6 +10,9 @@
 /* Ranks named in one message; the others are counted. */
 #define STALL_NAMES_SHOWN 4
 #define STALL_TAG_ARRIVE 1
+/* Roll calls: one tag per collective wait, cycling below MPI's minimum UB. */
+#define STALL_TAG_ROLL 100
+#define STALL_TAG_ROLLS 30000
 
 void stall_limits(double limit_s, double slack_s, double *warn_s,
 		  double *limit_eff)
@@ -86,12 +89,58 @@ void stall_free(struct stall *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void stall_expect(struct stall *s, int peer, const char *what)
+static void stall_reset(struct stall *s, int peer, const char *what)
 {
 	s->peer = peer;
 	s->what = what;
-	s->waited_s = s->seen_s = s->frozen_s = 0;
+	s->waited_s = s->seen_s = s->frozen_s = s->rollcall_at = 0;
 	s->warned = false;
+}
+
+void stall_expect(struct stall *s, int peer, const char *what)
+{
+	stall_reset(s, peer, what);
+	/* Every rank waits in the job's collectives in the same order. */
+	if (peer == STALL_ANY)
+		s->any_seq++;
+}
+
+/*
+ * A collective gives no clue who is missing: every rank that waits in it
+ * long says "here" to all others, and the ranks not heard from are the
+ * ones the job waits for.
+ */
+static void stall_rollcall(struct stall *s)
+{
+	static char none;
+	int tag = STALL_TAG_ROLL + (int)(s->any_seq % STALL_TAG_ROLLS), r;
+
+	for (r = 0; r < s->size; r++) {
+		s->arrived[r] = r == s->rank;
+		if (r == s->rank)
+			continue;
+		MPI_Irecv(&none, 0, MPI_BYTE, r, tag, s->comm,
+			  &s->arrivals[r]);
+		MPI_Isend(&none, 0, MPI_BYTE, r, tag, s->comm,
+			  &s->arrivals[s->size + r]);
+	}
+	s->rollcall = true;
+}
+
+/* The wait is over: answers not come are not awaited. */
+static void stall_rollcall_end(struct stall *s)
+{
+	int r;
+
+	for (r = 0; r < s->size; r++) {
+		if (s->arrivals[r] != MPI_REQUEST_NULL) {
+			MPI_Cancel(&s->arrivals[r]);
+			MPI_Wait(&s->arrivals[r], MPI_STATUS_IGNORE);
+		}
+		if (s->arrivals[s->size + r] != MPI_REQUEST_NULL)
+			MPI_Request_free(&s->arrivals[s->size + r]);
+	}
+	s->rollcall = false;
 }
 
 /*
@@ -109,7 +158,7 @@ static bool stall_who(struct stall *s)
 			 stall_name(s, s->peer, buf, sizeof(buf)));
 		return true;
 	}
-	if (s->peer != STALL_ARRIVALS) {
+	if (s->peer != STALL_ARRIVALS && !s->rollcall) {
 		snprintf(s->who, sizeof(s->who), "another rank of the job");
 		return true;
 	}
@@ -135,8 +184,9 @@ static bool stall_who(struct stall *s)
 		snprintf(s->who + len, sizeof(s->who) - len, " and %d more",
 			 missing - STALL_NAMES_SHOWN);
 	if (missing == 0)
-		snprintf(s->who, sizeof(s->who),
-			 "the barrier (every rank arrived)");
+		snprintf(s->who, sizeof(s->who), "%s",
+			 s->rollcall ? "MPI (every rank answered)"
+				     : "the barrier (every rank arrived)");
 	return speaker == s->rank;
 }
 
@@ -160,6 +210,15 @@ void stall_on_wait(void *arg, double waited_s)
 	s->waited_s = waited_s;
 	if (waited_s < s->warn_s ||
 	    (s->warned && (s->limit_s == 0 || waited_s < s->limit_s)))
+		return;
+	/* A collective: call the roll, give the answers a moment. */
+	if (s->peer == STALL_ANY && s->named && !s->rollcall) {
+		stall_rollcall(s);
+		s->rollcall_at = waited_s;
+		return;
+	}
+	if (s->rollcall && !s->warned &&
+	    waited_s < s->rollcall_at + s->warn_s / 2)
 		return;
 	speak = stall_who(s);
 	what = s->what ? s->what : "a collective";
@@ -194,7 +253,9 @@ void stall_done(struct stall *s)
 		fprintf(stderr, "%s: %s: going on after %.1f s waiting (%s)\n",
 			s->prog, stall_name(s, s->rank, buf, sizeof(buf)),
 			s->waited_s, s->what ? s->what : "a collective");
-	stall_expect(s, STALL_ANY, NULL);
+	if (s->rollcall)
+		stall_rollcall_end(s);
+	stall_reset(s, STALL_ANY, NULL);
 }
 
 void stall_wait(struct stall *s, struct pace *p, MPI_Request *req, int peer,

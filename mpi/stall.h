@@ -11,7 +11,7 @@
 /* Exit status of a job given up on (MPI_Abort's errorcode). */
 #define STALL_EXIT 3
 /* stall_expect() peers that are not a rank. */
-#define STALL_ANY (-1)	    /* a collective: some rank of the job */
+#define STALL_ANY (-1)	    /* a collective: found by a roll call */
 #define STALL_ARRIVALS (-2) /* the ranks that did not stall_arrive() yet */
 
 /*
@@ -34,9 +34,12 @@ struct stall {
 	const char *what;
 	double waited_s;	 /* without the time this rank did not run */
 	double seen_s, frozen_s; /* last on_wait call; time not run */
-	bool warned;
+	double rollcall_at;	 /* when this wait called the roll */
+	unsigned any_seq;	 /* collective waits so far: roll call tag */
+	bool rollcall, warned;
 	char who[STALL_WHO_MAX]; /* as warned about */
-	/* stall_arrive(): receives from every other rank, then sends. */
+	/* stall_arrive() and roll calls: receives from every other rank,
+	 * then sends. */
 	MPI_Request *arrivals;
 	bool *arrived;
 };
