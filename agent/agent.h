@@ -16,6 +16,7 @@
 struct control;		/* control.c */
 struct mqtt;		/* mqtt.c */
 struct sim;		/* sim.c */
+struct reader;		/* reader.c */
 struct gpio_req;
 
 #define AGENT_JOB_MAX 1024
@@ -55,6 +56,7 @@ struct agent {
 	struct control *control;
 	struct mqtt *mqtt;
 	struct sim *sim;
+	struct reader *reader;		/* sensor reads, off the loop */
 };
 
 

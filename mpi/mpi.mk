@@ -27,9 +27,9 @@ endif
 CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 
-PACE_SRCS := mpi/pace.c mpi/pace_agent.c mpi/pace_source.c mpi/pace_nodes.c
+PACE_SRCS := mpi/pace.c mpi/pace_source.c mpi/pace_nodes.c
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
-	     sensors.o throttle.o pacectl.o clock.o)
+	     sensors.o throttle.o pacectl.o clock.o pace_agent.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 	     mpi/pi_report.c mpi/stall.c
 PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o)
@@ -91,14 +91,6 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 644 mpi/libpirackpace.3 $(DESTDIR)$(MANDIR)/man3
 
-# tests/unit/test_pace_agent.c tests mpi/pace_agent.c (no MPI calls, but
-# pace.h includes mpi.h).
-$(O)/tests/unit/test_pace_agent.o: CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi -Ilib
-$(O)/tests/unit/test_pace_agent.o: $(O)/mpi.env
-$(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o $(O)/lib/clock.o
-
 # tests/unit/test_pi_args.c, test_pi_kernel.c and test_stall.c test
 # mpi/pi_args.c, mpi/pi_kernel.c and stall_limits() in mpi/stall.c (no MPI
 # calls; their headers include mpi.h).
@@ -117,8 +109,7 @@ $(O)/tests/unit/test_stall: $(O)/mpi/stall.o $(O)/libpirackpace.a
 # Open MPI variant of make check builds only these).
 .PHONY: mpi
 mpi: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
-     $(O)/libpirackpace.a $(O)/tests/bench/pace_overhead $(PI_UNIT_BINS) \
-     $(O)/tests/unit/test_pace_agent
+     $(O)/libpirackpace.a $(O)/tests/bench/pace_overhead $(PI_UNIT_BINS)
 
 # make check also builds the MPI programs against Open MPI in
 # $(O)/openmpi and runs the mpi_* tests there (tests/run.sh); deploy/deps.sh
