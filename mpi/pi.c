@@ -74,11 +74,9 @@ int main(int argc, char *argv[])
 		MPI_Abort(comm, 1);
 	}
 	if (args.pace == PACE_MODE_UNIFORM)
-		pi_work_rounds(&plan, kernel, pace, &stall, comm, sums,
-			       &tally);
+		pi_work_rounds(&plan, kernel, pace, &stall, comm, sums, &tally);
 	else
-		pi_work_shared(&plan, kernel, pace, &stall, comm, sums,
-			       &tally);
+		pi_work_shared(&plan, kernel, pace, &stall, comm, sums, &tally);
 
 	/* Each block was computed once; the others add exact zeros. */
 	MPI_Ireduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * plan.nblocks,

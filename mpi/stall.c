@@ -22,8 +22,8 @@ void stall_limits(double limit_s, double slack_s, double *warn_s,
 	if (limit_s > 0 && limit_s / 2 < warn)
 		warn = limit_s / 2;
 	*warn_s = warn > slack_s ? warn : slack_s;
-	*limit_eff = limit_s > 0 && limit_s < 2 * slack_s ? 2 * slack_s
-							   : limit_s;
+	*limit_eff =
+	    limit_s > 0 && limit_s < 2 * slack_s ? 2 * slack_s : limit_s;
 }
 
 /* Rank r as named by stall_init(), or by number until it did. */
@@ -36,8 +36,8 @@ static const char *stall_name(const struct stall *s, int r, char *buf,
 	return buf;
 }
 
-int stall_init(struct stall *s, MPI_Comm comm, const char *prog,
-	       double limit_s, double slack_s)
+int stall_init(struct stall *s, MPI_Comm comm, const char *prog, double limit_s,
+	       double slack_s)
 {
 	char host[64] = "", mine[STALL_NAME_MAX];
 	const char *node = getenv("PIRACK_NODE");
@@ -119,8 +119,7 @@ static void stall_rollcall(struct stall *s)
 		s->arrived[r] = r == s->rank;
 		if (r == s->rank)
 			continue;
-		MPI_Irecv(&none, 0, MPI_BYTE, r, tag, s->comm,
-			  &s->arrivals[r]);
+		MPI_Irecv(&none, 0, MPI_BYTE, r, tag, s->comm, &s->arrivals[r]);
 		MPI_Isend(&none, 0, MPI_BYTE, r, tag, s->comm,
 			  &s->arrivals[s->size + r]);
 	}

@@ -26,9 +26,9 @@ struct stall {
 	MPI_Comm comm; /* a dup of the job's: its own message space */
 	int rank, size;
 	const char *prog;
-	double warn_s, limit_s; /* limit_s 0: wait forever */
+	double warn_s, limit_s;	       /* limit_s 0: wait forever */
 	char (*names)[STALL_NAME_MAX]; /* "rank R on node N (host H)" */
-	bool named, dup; /* names gathered; comm duplicated */
+	bool named, dup;	       /* names gathered; comm duplicated */
 	/* The current wait. */
 	int peer;
 	const char *what;
@@ -57,8 +57,8 @@ void stall_limits(double limit_s, double slack_s, double *warn_s,
  * rank after its node ($PIRACK_NODE, else the host) and host. 0, or -1
  * on every rank (out of memory, said on stderr).
  */
-int stall_init(struct stall *s, MPI_Comm comm, const char *prog,
-	       double limit_s, double slack_s);
+int stall_init(struct stall *s, MPI_Comm comm, const char *prog, double limit_s,
+	       double slack_s);
 void stall_free(struct stall *s);
 
 /* Before a wait: what it waits for (a rank, STALL_ANY, STALL_ARRIVALS). */

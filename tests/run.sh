@@ -76,13 +76,16 @@ for build in "$@"; do
 		# A variant build that swaps one backend (gpiod2: libgpiod v2)
 		# differs from the plain build only there: its unit tests and
 		# the integration tests named after that backend run on it.
-		# A variant built on another MPI (openmpi) runs the mpi_* ones.
+		# A variant built on another MPI (openmpi, 'make mpi') builds
+		# and runs only the MPI programs' tests.
 		case $variant in
 		plain|asan) ;;
-		*) [[ $t == *.sh && $t != *"$variant"* && \
-		      $t != *gpiod* ]] &&
-		   ! { [[ $t == */mpi_* ]] && mpi_variant "$build"; } &&
-		   continue ;;
+		*) if mpi_variant "$build"; then
+			[[ $t == *.sh && $t != */mpi_* ]] && continue
+		   else
+			[[ $t == *.sh && $t != *"$variant"* && \
+			   $t != *gpiod* ]] && continue
+		   fi ;;
 		esac
 		drain "$JOBS"
 		name="$build:${t#"$build"/}"

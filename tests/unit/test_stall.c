@@ -20,9 +20,9 @@ static void limits(double limit, double slack, double warn_want,
 static void test_limits(void **state)
 {
 	(void)state;
-	limits(60, 0.2, 5, 60);	   /* the default: warn at 5 s */
-	limits(2, 0.1, 1, 2);	   /* a short limit: warn at half of it */
-	limits(0, 0.2, 5, 0);	   /* forever: still warn */
+	limits(60, 0.2, 5, 60); /* the default: warn at 5 s */
+	limits(2, 0.1, 1, 2);	/* a short limit: warn at half of it */
+	limits(0, 0.2, 5, 0);	/* forever: still warn */
 	limits(0.1, 0.02, 0.05, 0.1);
 	/* Chunks of 1 s at the lowest pace take 20 s: not a stall. */
 	limits(60, 20, 20, 60);
