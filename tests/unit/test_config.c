@@ -284,8 +284,16 @@ static void test_bad_values(void **state)
 	refused("[led]\nlines = 1,x,3\n", "2: [led] lines must be line numbers "
 		"0-1023, e.g. 17,27,22");
 	refused("[node]\nname = my node\n", "2: [node] name 'my node' must be "
-		"letters, digits, '.', '_' or '-'");
+		"letters, digits, '_' or '-' (it is the node's id in MQTT "
+		"topics and Home Assistant, which has no '.')");
+	/* rpi.4 would be rpi_4 in Home Assistant: two nodes, one device */
+	refused("[node]\nname = rpi.4\n", "2: [node] name 'rpi.4' must be "
+		"letters, digits, '_' or '-' (it is the node's id in MQTT "
+		"topics and Home Assistant, which has no '.')");
 	refused("[node]\nname = rpi/0\n", "2: [node] name 'rpi/0' must be "
+		"letters, digits, '_' or '-' (it is the node's id in MQTT "
+		"topics and Home Assistant, which has no '.')");
+	refused("[fan]\nchip = gpio/0\n", "2: [fan] chip 'gpio/0' must be "
 		"letters, digits, '.', '_' or '-'");
 	refused("[mqtt]\nprefix = a/#\n", "2: [mqtt] prefix 'a/#' must not "
 		"contain MQTT wildcards '+' or '#'");
