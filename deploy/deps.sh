@@ -16,6 +16,7 @@ BUILD_PKGS=(
 	libgpiod-dev         # GPIO, libgpiod v1 (Debian 12)
 	libcmocka-dev        # unit tests
 	libmpich-dev mpich   # MPI (mpicc, mpiexec)
+	libopenmpi-dev openmpi-bin  # the second MPI (make MPI=openmpi, make check)
 	libgmp-dev           # scatter demo big integers
 )
 # Running the tests and the demo.
@@ -86,8 +87,8 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 
-# python3-mpi4py (make bench) brings Open MPI, whose mpicc/mpirun
-# alternatives outrank MPICH's: keep MPICH as the system's MPI.
+# Open MPI (the second MPI, and python3-mpi4py's) has mpicc/mpirun
+# alternatives that outrank MPICH's: keep MPICH as the system's MPI.
 if [ -e /usr/bin/mpicc.mpich ] && command -v update-alternatives >/dev/null; then
 	$SUDO update-alternatives --quiet --set mpi /usr/bin/mpicc.mpich 2>/dev/null || true
 	$SUDO update-alternatives --quiet --set mpirun /usr/bin/mpirun.mpich 2>/dev/null || true

@@ -32,6 +32,8 @@ struct pace {
 	void *progress_arg;
 	void (*share_hook)(void *arg); /* pace_share's exchange */
 	void *share_arg;
+	void (*on_wait)(void *arg, double waited_s);
+	void *on_wait_arg;
 	bool quiet, no_report;
 	char job_name[PACE_JOB_MAX];
 	char job_id[PACE_JOB_MAX];
@@ -223,6 +225,8 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
 	p->min_pace = o->min_pace > 0 ? o->min_pace : 0.05;
 	p->progress = o->progress;
 	p->progress_arg = o->progress_arg;
+	p->on_wait = o->on_wait;
+	p->on_wait_arg = o->on_wait_arg;
 	p->quiet = o->quiet;
 	p->no_report = o->no_report;
 	snprintf(p->job_name, sizeof(p->job_name), "%s",
@@ -387,7 +391,7 @@ double pace_sync(struct pace *p)
 
 void pace_wait(struct pace *p, MPI_Request *req)
 {
-	p->st.sync_s += pace_nap_wait(req);
+	p->st.sync_s += pace_nap_wait_hook(req, p->on_wait, p->on_wait_arg);
 }
 
 void pace_set_share_hook(struct pace *p, void (*fn)(void *), void *arg)

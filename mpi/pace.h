@@ -50,6 +50,13 @@ struct pace_opts {
 	 */
 	void (*progress)(void *arg);
 	void *progress_arg;
+	/*
+	 * Called between tests while pace_wait() (or pace_sync()) waits,
+	 * with the seconds waited so far: a watchdog that says who a
+	 * stalled job waits for (mpi/stall.c). May be NULL.
+	 */
+	void (*on_wait)(void *arg, double waited_s);
+	void *on_wait_arg;
 	bool quiet;	/* no warnings on stderr (errors still) */
 	bool no_report; /* a monitor, not a job: no "report" */
 };

@@ -9,6 +9,12 @@
 
 double pace_nap_wait(MPI_Request *req)
 {
+	return pace_nap_wait_hook(req, NULL, NULL);
+}
+
+double pace_nap_wait_hook(MPI_Request *req, void (*hook)(void *, double),
+			  void *arg)
+{
 	double t0 = clock_s(), now = t0, nap;
 	struct timespec ts;
 	int done = 0;
@@ -28,6 +34,8 @@ double pace_nap_wait(MPI_Request *req)
 			nanosleep(&ts, NULL);
 		}
 		now = clock_s();
+		if (hook)	/* e.g. the stall watch: who do we wait for */
+			hook(arg, now - t0);
 	}
 	return clock_s() - t0;
 }

@@ -12,5 +12,8 @@
  * as if it computed. Returns the seconds waited.
  */
 double pace_nap_wait(MPI_Request *req);
+/* The same, calling hook(arg, seconds waited so far) after each test. */
+double pace_nap_wait_hook(MPI_Request *req, void (*hook)(void *, double),
+			  void *arg);
 
 #endif

@@ -67,13 +67,15 @@ static void pi_chunk(const struct pi_plan *pl, const struct pi_kernel *k,
 }
 
 int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t)
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t)
 {
 	struct pace_share *share;
 	int64_t c;
 
 	(void)comm; /* the pace's own communicator */
+	/* Every rank is here (or named) before the collective set-up. */
+	stall_barrier(st, pace, "the start of the work");
 	if (pace_share_init(&share, pace, pl->nchunks) < 0)
 		return -1;
 	while ((c = pace_share_next(share)) >= 0) {
@@ -81,13 +83,18 @@ int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
 		pi_chunk(pl, k, (uint64_t)c, sums, t);
 		pace_step(pace);
 	}
+	/*
+	 * Done early: pace_share_end waits for the others napping (through
+	 * pace_wait, so the stall watch sees the wait and names a rank that
+	 * never comes) and keeps the leaders' exchange going meanwhile.
+	 */
 	pace_share_end(share);
 	return 0;
 }
 
 int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t)
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t)
 {
 	uint64_t r, c, rounds;
 	int rank, size;
@@ -102,7 +109,9 @@ int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
 			pi_chunk(pl, k, c, sums, t);
 			pace_step(pace);
 		}
+		stall_expect(st, STALL_ANY, "the round's pace sync");
 		pace_sync(pace);
+		stall_done(st);
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "pace.h"
 #include "pi_kernel.h"
+#include "stall.h"
 
 /*
  * The intervals split into fixed blocks that depend on n alone; a block's
@@ -44,15 +45,16 @@ void pi_plan_set_chunk(struct pi_plan *pl, uint64_t blocks);
  * between nodes by rate), so a cooler, faster node takes more and no
  * rank waits for another (node and off modes); comm must be the pace's.
  * pi_work_rounds: round r gives chunk r * size + rank to each rank, then
- * pace_sync() (uniform mode). Both collective over comm; 0, or -1 out of
- * memory (on every rank).
+ * pace_sync() (uniform mode). Both collective over comm; their waits are
+ * watched by st (who a stalled rank waits for, and the limit). 0, or -1
+ * out of memory (on every rank).
  */
 int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t);
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t);
 int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t);
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t);
 
 /* Rank 0, after the reduce: the blocks' sums in block order, times h. */
 double pi_plan_result(const struct pi_plan *pl, const double *sums);

@@ -5,6 +5,7 @@
 # the same bits, pacing from sysfs.
 source "$(dirname "$0")/../lib.sh"
 t_init
+t_variants plain asan -- "the agent link is the same under any MPI"
 mpi_init
 [ -x "$BIN/pirackd" ] || skip "pirackd not built"
 [ -f "$TOP/tests/agent_lib.sh" ] || skip "tests/agent_lib.sh missing"

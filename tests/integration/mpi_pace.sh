@@ -29,9 +29,9 @@ one() {	# ROOT MODE -> $OUT; both ranks on one node
 
 two() {	# MODE -> $OUT; node "hot" and node "cool", one rank each
 	OUT=$(timeout 120 "$MPIEXEC" \
-		-n 1 -env PIRACK_NODE hot -env PIRACK_SYSFS_ROOT "$T/hotter" \
+		-n 1 env PIRACK_NODE=hot PIRACK_SYSFS_ROOT="$T/hotter" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 : \
-		-n 1 -env PIRACK_NODE cool -env PIRACK_SYSFS_ROOT "$T/cool" \
+		-n 1 env PIRACK_NODE=cool PIRACK_SYSFS_ROOT="$T/cool" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 \
 		2>>"$T/stderr.log") || fail "pirack-pi hot+cool --pace $1 failed"
 }
