@@ -7,7 +7,6 @@
 #include "gpio.h"
 #include "log.h"
 #include "mqtt.h"
-#include "sim.h"
 
 void agent_init(struct agent *a, const struct config *cfg)
 {
@@ -23,7 +22,7 @@ void agent_init(struct agent *a, const struct config *cfg)
 
 static const struct gpio_ops *agent_gpio_ops(const struct config *c)
 {
-	return c->gpio.backend == GPIO_BACKEND_SIM ? &gpio_sim_ops :
+	return c->gpio.backend == GPIO_BACKEND_FILE ? &gpio_file_ops :
 	       &gpio_gpiod_ops;
 }
 
@@ -82,23 +81,14 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 	a->control = control_open(a->cfg.control.socket, err, errlen);
 	if (!a->control)
 		return -1;
-	if (a->cfg.thermal.source == THERMAL_SIM && sim_init(a) < 0) {
-		snprintf(err, errlen, "[thermal] source = sim: the simulated "
-			 "plant did not start");
-		goto fail_control;
+	if (agent_open_hw(a, err, errlen) < 0) {
+		control_close(a->control);
+		a->control = NULL;
+		return -1;
 	}
-	if (agent_open_hw(a, err, errlen) < 0)
-		goto fail_sim;
 	if (mqtt_init(a) < 0)
 		log_warnx("mqtt: not started; the agent runs without it");
 	return 0;
-fail_sim:
-	if (a->cfg.thermal.source == THERMAL_SIM)
-		sim_free(a);
-fail_control:
-	control_close(a->control);
-	a->control = NULL;
-	return -1;
 }
 
 void agent_stop(struct agent *a)
@@ -107,8 +97,6 @@ void agent_stop(struct agent *a)
 	control_close(a->control);
 	a->control = NULL;
 	agent_close_hw(a);
-	if (a->cfg.thermal.source == THERMAL_SIM)
-		sim_free(a);
 }
 
 /* The parts of a config that fan, LED and GPIO are opened from. */
@@ -118,13 +106,6 @@ static bool agent_hw_changed(const struct config *x, const struct config *y)
 	       memcmp(&x->led, &y->led, sizeof(x->led)) ||
 	       memcmp(&x->gpio, &y->gpio, sizeof(x->gpio)) ||
 	       strcmp(x->thermal.sysfs_root, y->thermal.sysfs_root);
-}
-
-static bool agent_sim_changed(const struct config *x, const struct config *y)
-{
-	return x->thermal.source != y->thermal.source ||
-	       strcmp(x->thermal.sysfs_root, y->thermal.sysfs_root) ||
-	       memcmp(&x->sim, &y->sim, sizeof(x->sim));
 }
 
 static bool agent_mqtt_changed(const struct config *x, const struct config *y)
@@ -158,8 +139,6 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 			return -1;
 		}
 	}
-	if (agent_sim_changed(&old, next) && old.thermal.source == THERMAL_SIM)
-		sim_free(a);
 	if (agent_mqtt_changed(&old, next))
 		mqtt_shutdown(a);
 	a->cfg = *next;
@@ -167,9 +146,6 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 		control_close(a->control);
 		a->control = ctl;
 	}
-	if (agent_sim_changed(&old, next) &&
-	    next->thermal.source == THERMAL_SIM && sim_init(a) < 0)
-		log_warnx("reload: the simulated plant did not start");
 	if (agent_mqtt_changed(&old, next) && mqtt_init(a) < 0)
 		log_warnx("reload: mqtt did not start");
 	agent_actuate(a);

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "clock.h"
-#include "clock.h"
 #include "config.h"
 #include "fan.h"
 #include "led.h"
@@ -15,7 +14,6 @@
 
 struct control;		/* control.c */
 struct mqtt;		/* mqtt.c */
-struct sim;		/* sim.c */
 struct gpio_req;
 
 #define AGENT_JOB_MAX 1024
@@ -45,8 +43,7 @@ struct agent {
 	char job[AGENT_JOB_MAX];	/* last "report" JSON, "" = none */
 	/*
 	 * Processes attached to this node's job: the peers (SO_PEERCRED) of
-	 * "pace" and "report" requests, dead ones pruned each tick. The sim
-	 * plant heats with their measured CPU time.
+	 * "pace" and "report" requests, dead ones pruned each tick.
 	 */
 	pid_t job_pids[AGENT_MAX_PIDS];
 	size_t njob_pids;
@@ -54,7 +51,6 @@ struct agent {
 	/* clients */
 	struct control *control;
 	struct mqtt *mqtt;
-	struct sim *sim;
 };
 
 
@@ -73,7 +69,7 @@ void agent_actuate(struct agent *a);
 
 /* A fresh agent on cfg: fan AUTO (ON until the first reading), pace 1. */
 void agent_init(struct agent *a, const struct config *cfg);
-/* Opens GPIO/fan/LED, the sim, the control socket, MQTT. 0 or -1 + err. */
+/* Opens GPIO/fan/LED, the control socket, MQTT. 0 or -1 + err. */
 int agent_start(struct agent *a, char *err, size_t errlen);
 /* Leaves the fan ON and the LED dark, closes everything. */
 void agent_stop(struct agent *a);

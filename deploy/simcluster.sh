@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deploy/simcluster.sh: the simulated cluster behind `make demo` (a broker,
-# one simulated pirackd per node, pirack-pi over mpiexec paced and unpaced,
-# a live view, then a summary, a trace and a picture).
+# per node a simulated Pi (pirack-simnode) and its pirackd, pirack-pi over
+# mpiexec paced and unpaced, a live view, then a summary (deploy/simstats.sh),
+# a trace and a picture).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,8 +11,9 @@ usage() {
 	cat <<EOF
 Usage: deploy/simcluster.sh [OPTION]...
 Runs a simulated pirack cluster on this machine: a throw-away mosquitto on
-loopback, one pirackd per node with a simulated thermal plant ([thermal]
-source = sim) and simulated GPIO, and the MPI pi computation (pirack-pi)
+loopback, per node a simulated Pi (pirack-simnode: thermal plant, firmware,
+the sysfs tree and GPIO files a Pi shows) with an unmodified pirackd on it,
+and the MPI pi computation (pirack-pi)
 across all nodes, once paced by the agents and once unpaced for comparison.
 Each run starts from cold agents (idle temperature). Shows a live line per
 node while it runs and a summary at the end; writes OUT/trace.csv,
@@ -151,7 +153,7 @@ fi
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 
-for b in pirackd pirack-pi; do
+for b in pirackd pirack-simnode pirack-pi; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b is missing: run make first"
 done
 CTL=$BUILD/tests/tools/ctl
@@ -193,7 +195,7 @@ cleanup() {
 	done
 	[ $NETNS = 1 ] && net_down
 	if [ $rc -ne 0 ]; then
-		for f in "$RUN"/*/*.log "$RUN"/*/*/agent.log; do
+		for f in "$RUN"/*/*.log "$RUN"/*/*/agent.log "$RUN"/*/*/sim.log; do
 			[ -s "$f" ] || continue
 			echo "--- ${f#"$RUN"/}" >&2
 			tail -n 15 "$f" >&2
@@ -238,65 +240,8 @@ free_port() {
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# --- --netns: a namespace per node on a bridge -------------------------------
-NET_TAG=psim$(($$ % 100000)) NET_UP=0 BROKER_HOST=127.0.0.1
-ns_of() { echo "$NET_TAG-n$1"; }
-
-net_up() {
-	local i ns
-	for _ in $(seq 20); do
-		NET_PFX=10.$((100 + RANDOM % 100)).$((RANDOM % 250 + 1))
-		ip -o addr | grep -qF " $NET_PFX." || break
-	done
-	NET_UP=1
-	ip link add "$NET_TAG" type bridge
-	ip addr add "$NET_PFX.1/24" dev "$NET_TAG"
-	ip link set "$NET_TAG" up
-	for ((i = 0; i < NODES; i++)); do
-		ns=$(ns_of $i)
-		ip netns add "$ns"
-		ip link add "$NET_TAG-v$i" type veth peer name eth0 netns "$ns"
-		ip link set "$NET_TAG-v$i" master "$NET_TAG" up
-		ip netns exec "$ns" ip addr add "$NET_PFX.$((10 + i))/24" dev eth0
-		ip netns exec "$ns" ip link set eth0 up
-		ip netns exec "$ns" ip link set lo up
-		echo "$NET_PFX.$((10 + i)):$SLOTS" >>"$RUN/machinefile"
-		echo "$NET_PFX.$((10 + i)) $ns" >>"$RUN/hosts.map"
-	done
-	# hydra calls this like ssh: [-x ...] HOST COMMAND...; it runs the
-	# command in the namespace of the node with that address
-	cat >"$RUN/netns-ssh" <<EOF
-#!/bin/sh
-while [ \$# -gt 0 ]; do case \$1 in -*) shift ;; *) break ;; esac; done
-ns=\$(awk -v h="\$1" '\$1 == h { print \$2 }' "$RUN/hosts.map")
-[ -n "\$ns" ] || { echo "netns-ssh: unknown host \$1" >&2; exit 255; }
-shift
-exec ip netns exec "\$ns" sh -c "\$*"
-EOF
-	chmod +x "$RUN/netns-ssh"
-	BROKER_HOST=$NET_PFX.1
-}
-
-link_bytes() {	# bytes the node links carried so far (--netns), else null
-	local i n=0 f
-	[ $NETNS = 1 ] || { echo null; return; }
-	for ((i = 0; i < NODES; i++)); do
-		for f in rx_bytes tx_bytes; do
-			n=$((n + $(cat "/sys/class/net/$NET_TAG-v$i/statistics/$f")))
-		done
-	done
-	echo "$n"
-}
-
-net_down() {
-	local i
-	[ "$NET_UP" = 1 ] || return 0
-	for ((i = 0; i < NODES; i++)); do
-		ip netns del "$(ns_of $i)" 2>/dev/null || true
-	done
-	ip link del "$NET_TAG" 2>/dev/null || true
-	NET_UP=0
-}
+# --- --netns: a namespace per node on a bridge (deploy/simnetns.sh) -------
+source "$TOP/deploy/simnetns.sh"
 
 [ $NETNS = 1 ] && net_up
 
@@ -351,8 +296,12 @@ slots = $SLOTS
 EOF
 }
 
-declare -A AGENT_PID=()
+declare -A AGENT_PID=() SIM_PID=()
 
+# Per node first its simulated Pi (it writes the sysfs tree the agent
+# reads, and finds the node's ranks by their PIRACK_SIM_NODE), then the
+# agent on the same config, as on a real Pi: it meets the simulation only
+# through sysfs and the GPIO files.
 start_agents() {	# rundir time_scale
 	local rd=$1 ts=$2 i node d
 	for ((i = 0; i < NODES; i++)); do
@@ -360,6 +309,15 @@ start_agents() {	# rundir time_scale
 		write_config "$d" "$node" "$(ambient_of $i)" "$ts"
 		"$BUILD/pirackd" --check-config -c "$d/agent.conf" >/dev/null ||
 			die "the generated config $d/agent.conf is refused"
+		bg "$d/sim.log" "$BUILD/pirack-simnode" -c "$d/agent.conf"
+		SIM_PID[$node]=$BG_PID
+	done
+	for ((i = 0; i < NODES; i++)); do
+		wait_for 15 "simulated node n$i's sysfs tree" \
+			test -s "$rd/n$i/sysfs/class/thermal/thermal_zone0/temp"
+	done
+	for ((i = 0; i < NODES; i++)); do
+		node=n$i d=$rd/$node
 		if [ $NETNS = 1 ]; then
 			bg "$d/agent.log" ip netns exec "$(ns_of $i)" \
 				"$BUILD/pirackd" -f -c "$d/agent.conf"
@@ -373,12 +331,16 @@ start_agents() {	# rundir time_scale
 	done
 }
 
-stop_agents() {
+stop_agents() {	# the agents, then their simulated Pis
 	local node
 	for node in "${!AGENT_PID[@]}"; do
 		stop_pid "${AGENT_PID[$node]}"
 	done
 	AGENT_PID=()
+	for node in "${!SIM_PID[@]}"; do
+		stop_pid "${SIM_PID[$node]}"
+	done
+	SIM_PID=()
 }
 
 # --- the live view and the trace -------------------------------------------
@@ -431,6 +393,7 @@ run_job() {	# run: paced|unpaced
 	for ((i = 0; i < NODES; i++)); do
 		[ $i -eq 0 ] || cmd+=(:)
 		cmd+=(-n "$SLOTS" -env PIRACK_SOCKET "$rd/n$i/agent.sock"
+		      -env PIRACK_SIM_NODE "$rd/n$i/sysfs"
 		      -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$rd/n$i/sysfs"
 		      -env PIRACK_TARGET_C "$TARGET" -env PIRACK_LIMIT_C "$LIMIT"
 		      -env PIRACK_PACE_REFRESH_S "$REFRESH_S"
@@ -601,138 +564,14 @@ for r in "${RUN_LIST[@]}"; do
 	run_job "$r"
 done
 
-# --- trace, summary, picture ------------------------------------------------
+# --- trace, summary (deploy/simstats.sh), picture ---------------------------
 mkdir -p "$OUT"
-TRACE=$OUT/trace.csv
-echo "time,node,temp,fan,pace,throttled,run" >"$TRACE"
-for r in "${RUN_LIST[@]}"; do
-	# JSON lines {t, node, temp, fan, pace, thr} from what MQTT carried
-	awk '{ print $1 "\t" substr($0, index($0, $3)) }' "$RUN/$r/states.log" |
-	jq -Rc --argjson t0 "$(cat "$RUN/$r/t0")" --arg run "$r" '
-		split("\t") as [$ts, $js] | ($js | try fromjson catch null) as $s
-		| select($s != null and ($s | type) == "object"
-			 and $s.temp_c != null)
-		| { t: (($ts | tonumber) - $t0), node: $s.node, temp: $s.temp_c,
-		    fan: (if ($s.fan | type) == "string" then
-			    (if $s.fan == "on" then 1 else 0 end)
-			  elif ($s.fan | type) == "number" then $s.fan / 100
-			  else 0 end),
-		    pace: ($s.pace // 1),
-		    thr: (if ($s.throttled | type) == "object" and
-			    ($s.throttled.freq_capped or $s.throttled.throttled
-			     or $s.throttled.soft_temp_limit) then 1 else 0 end),
-		    run: $run }
-		| select(.t >= 0)' >"$RUN/$r/trace.jsonl"
-	jq -r '[(.t * 1000 | round / 1000), .node, .temp, .fan, .pace, .thr,
-		.run] | @csv' "$RUN/$r/trace.jsonl" | tr -d '"' >>"$TRACE"
-done
-
-# Per node: peak, time above target, over target+2 after the first crossing
-# of target, fan-on share, mean pace, throttled share (time-weighted).
-node_stats() {	# run -> JSON array of per-node stats
-	jq -sc --argjson target "$TARGET" --argjson limit "$LIMIT" '
-		group_by(.node) | map(sort_by(.t)
-		| . as $s
-		| [range(0; length - 1) | { d: ($s[. + 1].t - $s[.].t),
-					   x: $s[.] }] as $iv
-		| ($iv | map(.d) | add // 0) as $T
-		| (map(select(.temp >= $target)) | first | .t // null) as $cross
-		| ($iv | map(select($cross != null and .x.t >= $cross))) as $after
-		| { node: .[0].node,
-		    peak_c: (map(.temp) | max),
-		    limit_c: $limit, target_c: $target,
-		    above_target_s: ($iv | map(select(.x.temp > $target) | .d)
-				     | add // 0),
-		    over_band_pct: (if ($after | length) == 0 then 0 else
-			100 * ($after | map(select(.x.temp > $target + 2) | .d)
-			       | add // 0) / ($after | map(.d) | add) end),
-		    fan_on_pct: (if $T > 0 then
-			100 * ($iv | map(.x.fan * .d) | add) / $T else 0 end),
-		    mean_pace: (if $T > 0 then
-			($iv | map(.x.pace * .d) | add) / $T else 1 end),
-		    min_pace: (map(.pace) | min),
-		    throttled_pct: (if $T > 0 then
-			100 * ($iv | map(.x.thr * .d) | add) / $T else 0 end),
-		    samples: length })' "$1"
-}
-
 SUMMARY=$OUT/summary.json
-{
-	echo '{'
-	first=1
-	for r in "${RUN_LIST[@]}"; do
-		[ $first = 1 ] || echo ','
-		first=0
-		rd=$RUN/$r
-		stats=$(node_stats "$rd/trace.jsonl")
-		events=$(tail -n +2 "$rd/events.txt" | jq -Rsc 'split("\n") | map(select(length > 0))')
-		jq -c --arg run "$r" --argjson stats "$stats" \
-			--argjson wall "$(cat "$rd/wall")" --argjson ts "$TS" \
-			--argjson events "$events" --arg amb "$AMB_TEXT" \
-			--argjson links "$(cat "$rd/link_bytes")" '
-			# the per-node shares of pirack-pi, whatever it calls them
-			def shares: [ (.nodes // [])[]
-				| { key: (.node // .name // ""),
-				    value: (.work_share // .share // null) } ]
-				| from_entries;
-			shares as $sh
-			| { ($run): {
-				pi: .pi, error: .error,
-				seconds: (.seconds // $wall), wall_s: $wall,
-				simulated_s: ($wall * $ts),
-				intervals: .intervals, ranks: .ranks,
-				pace_mode: (.pace_mode // null),
-				mean_pace: (.mean_pace // null),
-				events: $events,
-				link_bytes: $links,
-				nodes: [ $stats[] | . + { work_share: $sh[.node] } ]
-			} }' "$rd/pi.json" | sed -e 's/^{//' -e 's/}$//'
-	done
-	echo '}'
-} | jq --arg profile "$PROFILE" --arg amb "$AMB_TEXT" --argjson ts "$TS" \
-	--argjson nodes "$NODES" --argjson slots "$SLOTS" \
-	--argjson netns "$NETNS" --arg tag "$NET_TAG" \
-	'. + { config: { profile: $profile, ambient_c: ($amb | split(",") |
-		map(tonumber)), time_scale: $ts, nodes: $nodes,
-		slots: $slots, netns: (if $netns == 1 then $tag else null end)
-	} }' >"$SUMMARY.tmp"
-mv "$SUMMARY.tmp" "$SUMMARY"
-
-# --- the printed summary -----------------------------------------------------
-print_summary() {
-	jq -r --arg mode "$MODE" '
-		def f(n): if . == null then "-" else
-			(. * pow(10; n) | round / pow(10; n) | tostring) end;
-		def pct: if . == null then "-" else (round | tostring) + "%" end;
-		def pad(n): tostring | . + " " * ([n - length, 0] | max);
-		to_entries | map(select(.key != "config")) | .[]
-		| .key as $run | .value
-		| "\n\($run)\(if $run == "paced" then " (\($mode))" else "" end): " +
-		  "pi = \(.pi | tostring)  error \(.error | tostring)  " +
-		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated)" +
-		  (if .mean_pace != null and .pace_mode != "off" then
-		   ", job pace \(.mean_pace | f(2))" else "" end),
-		  "  " + ("node" | pad(6)) + ("peak/limit C" | pad(14)) +
-		  (">target" | pad(9)) + ("fan on" | pad(8)) +
-		  ("pace" | pad(6)) + ("share" | pad(7)) + "throttled",
-		  (.nodes[] | "  " + (.node | pad(6)) +
-		   ("\(.peak_c | f(1))/\(.limit_c)" +
-		    (if .peak_c > .limit_c then " !" else "" end) | pad(14)) +
-		   ("\(.above_target_s | f(1))s" | pad(9)) +
-		   (.fan_on_pct | pct | pad(8)) + (.mean_pace | f(2) | pad(6)) +
-		   (if .work_share == null then "-" else
-		    (.work_share * 100 | pct) end | pad(7)) +
-		   (.throttled_pct | pct)),
-		  (.events[] | "  event: \(.)")' "$SUMMARY"
-}
-print_summary
-echo
-echo "peak: highest temperature (! above the limit); >target: time above"
-echo "target_c; pace: the agent's advised pace (the unpaced job ignores it);"
-echo "share: the node's part of the work; throttled: time the firmware throttled."
-echo
-echo "trace:   $TRACE"
-echo "summary: $SUMMARY"
+bash "$TOP/deploy/simstats.sh" --run-dir "$RUN" --out "$OUT" --runs "$RUNS" \
+	--mode "$MODE" --target "$TARGET" --limit "$LIMIT" --time-scale "$TS" \
+	--profile "$PROFILE" --ambient "$AMB_TEXT" --nodes "$NODES" \
+	--slots "$SLOTS" --netns "$([ $NETNS = 1 ] && echo "$NET_TAG")" ||
+	die "the statistics failed (deploy/simstats.sh)"
 
 # --- the picture ---------------------------------------------------------------
 plot() {

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "agent/agent.h"
-#include "agent/sim.h"
-#include "agent/simplant.h"
+#include "config.h"
+#include "sim/sim.h"
+#include "sim/simplant.h"
 #include "fixture.h"
 
 static char dir[FIXTURE_PATH_MAX];
@@ -32,25 +32,23 @@ static int teardown(void **state)
 	return fixture_rm(dir);
 }
 
-/* The fields sim reads, set by hand: the unit test needs no config file. */
-static void agent_setup(struct agent *a, const char *profile, double ambient,
-			double time_scale)
+/* The keys sim reads, set by hand: the unit test needs no config file. */
+static void cfg_setup(struct config *c, const char *profile, double ambient,
+		      double time_scale)
 {
-	memset(a, 0, sizeof(*a));
-	a->cfg.thermal.source = THERMAL_SIM;
-	snprintf(a->cfg.thermal.sysfs_root, sizeof(a->cfg.thermal.sysfs_root),
+	config_defaults(c);
+	c->thermal.source = THERMAL_SIM;
+	snprintf(c->thermal.sysfs_root, sizeof(c->thermal.sysfs_root),
 		 "%s/sysfs", dir);
-	a->cfg.fan.driver = FAN_DRIVER_GPIO;
-	strcpy(a->cfg.fan.chip, "gpiochip0");
-	a->cfg.fan.line = 14;
-	a->cfg.gpio.backend = GPIO_BACKEND_SIM;
-	snprintf(a->cfg.gpio.sim_dir, sizeof(a->cfg.gpio.sim_dir), "%s/gpio",
-		 dir);
-	snprintf(a->cfg.sim.profile, sizeof(a->cfg.sim.profile), "%s",
-		 profile);
-	a->cfg.sim.ambient_c = ambient;
-	a->cfg.sim.time_scale = time_scale;
-	a->cfg.sim.slots = 1;
+	c->fan.driver = FAN_DRIVER_GPIO;
+	strcpy(c->fan.chip, "gpiochip0");
+	c->fan.line = 14;
+	c->gpio.backend = GPIO_BACKEND_FILE;
+	snprintf(c->gpio.sim_dir, sizeof(c->gpio.sim_dir), "%s/gpio", dir);
+	snprintf(c->sim.profile, sizeof(c->sim.profile), "%s", profile);
+	c->sim.ambient_c = ambient;
+	c->sim.time_scale = time_scale;
+	c->sim.slots = 1;
 }
 
 static long read_long(const char *rel, int base)
@@ -79,32 +77,35 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Refuses the real /sys and unknown profiles; touches nothing then. */
+/* Refuses the real /sys and unknown profiles, saying why. */
 static void test_refuses(void **state)
 {
-	struct agent a;
+	struct config c;
+	char err[256];
 
 	(void)state;
-	agent_setup(&a, "pi4-bare", 25, 1);
-	strcpy(a.cfg.thermal.sysfs_root, "/sys");
-	assert_int_equal(sim_init(&a), -1);
-	assert_null(a.sim);
-	agent_setup(&a, "pi3-bare", 25, 1);
-	assert_int_equal(sim_init(&a), -1);
-	assert_null(a.sim);
-	sim_free(&a);			/* harmless without init */
+	cfg_setup(&c, "pi4-bare", 25, 1);
+	strcpy(c.thermal.sysfs_root, "/sys");
+	assert_null(sim_open(&c, "/proc", err, sizeof(err)));
+	assert_non_null(strstr(err, "not '/sys'"));
+	cfg_setup(&c, "pi3-bare", 25, 1);
+	assert_null(sim_open(&c, "/proc", err, sizeof(err)));
+	assert_non_null(strstr(err, "[sim] profile 'pi3-bare' is unknown"));
+	sim_close(NULL);		/* harmless */
 }
 
 /* The fake tree a Pi's kernel would show, at the idle temperature. */
 static void test_tree(void **state)
 {
-	struct agent a;
-	char path[256], type[64] = "";
+	struct config c;
+	struct sim *s;
+	char path[256], type[64] = "", err[256];
 	FILE *f;
 
 	(void)state;
-	agent_setup(&a, "pi4-bare", 25, 1);
-	assert_int_equal(sim_init(&a), 0);
+	cfg_setup(&c, "pi4-bare", 25, 1);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
 	assert_int_equal(read_long(TEMP, 10), 45000);	/* 25 + 20 idle */
 	assert_int_equal(read_long(THROTTLED, 16), 0);
 	assert_int_equal(read_long(FREQ, 10), 1500000);
@@ -117,21 +118,22 @@ static void test_tree(void **state)
 	assert_non_null(fgets(type, sizeof(type), f));
 	fclose(f);
 	assert_string_equal(type, "cpu-thermal\n");
-	sim_free(&a);
-	assert_null(a.sim);
+	sim_close(s);
 }
 
 /* The fan line read from the sim GPIO file cools the idle board. */
 static void test_fan_line(void **state)
 {
-	struct agent a;
-	char path[256];
+	struct config c;
+	struct sim *s;
+	char path[256], err[256];
 	FILE *f;
 	long t = 0;
 
 	(void)state;
-	agent_setup(&a, "pi4-heatsink-fan", 25, 1000);
-	assert_int_equal(sim_init(&a), 0);
+	cfg_setup(&c, "pi4-heatsink-fan", 25, 1000);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
 	assert_int_equal(read_long(TEMP, 10), 39000);	/* 25 + 14 */
 	snprintf(path, sizeof(path), "%s/gpio", dir);
 	mkdir(path, 0755);
@@ -145,13 +147,13 @@ static void test_fan_line(void **state)
 	/* idle with the fan on settles at 25 + 5 */
 	for (int i = 0; i < 500; i++) {
 		nap_ms(10);
-		sim_step(&a);
+		sim_step(s, NULL, 0);
 		t = read_long(TEMP, 10);
 		if (t < 31000)
 			break;
 	}
 	assert_true(t < 31000 && t >= 30000);
-	sim_free(&a);
+	sim_close(s);
 }
 
 /*
@@ -161,7 +163,9 @@ static void test_fan_line(void **state)
  */
 static void test_busy_rank_throttles(void **state)
 {
-	struct agent a;
+	struct config c;
+	struct sim *s;
+	char err[256];
 	pid_t rank;
 	bool stopped = false, hot = false;
 
@@ -173,13 +177,12 @@ static void test_busy_rank_throttles(void **state)
 		for (;;)
 			;
 	}
-	agent_setup(&a, "pi4-bare", 50, 200);
-	assert_int_equal(sim_init(&a), 0);
-	a.job_pids[0] = rank;
-	a.njob_pids = 1;
+	cfg_setup(&c, "pi4-bare", 50, 200);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
 	for (int i = 0; i < 1000 && !(hot && stopped); i++) {
 		nap_ms(10);
-		sim_step(&a);
+		sim_step(s, &rank, 1);
 		hot |= read_long(TEMP, 10) > 80000 &&
 		       (read_long(THROTTLED, 16) & 0x8000a) &&
 		       read_long(FREQ, 10) < 1500000;
@@ -187,7 +190,7 @@ static void test_busy_rank_throttles(void **state)
 	}
 	assert_true(hot);
 	assert_true(stopped);
-	sim_free(&a);
+	sim_close(s);
 	assert_true(fixture_proc_state(rank) != 'T');
 	kill(rank, SIGKILL);
 	waitpid(rank, NULL, 0);

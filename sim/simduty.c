@@ -93,7 +93,7 @@ static void __attribute__((noreturn)) simduty_main(int fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break;		/* the agent is gone */
+			break;		/* the simnode is gone */
 		len += (size_t)n;
 		buf[len] = '\0';
 		char *nl;
@@ -121,7 +121,7 @@ int simduty_start(struct simduty *d)
 	d->speed = 1;
 	d->n = 0;
 	/* a socket, not a pipe: send() with MSG_NOSIGNAL never raises SIGPIPE
-	 * in the agent should the child be gone; non-blocking, never waits */
+	 * in the simnode should the child be gone; non-blocking, never waits */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -1;
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
@@ -137,8 +137,8 @@ int simduty_start(struct simduty *d)
 	if (pid == 0) {
 		/*
 		 * Keep only our socket end: an inherited listening socket would
-		 * outlive a dead agent and hang its clients. Ignore the
-		 * signals meant for the agent; only end of file ends us.
+		 * outlive a dead parent and hang its clients. Ignore the
+		 * signals meant for the simnode; only end of file ends us.
 		 */
 		int fd = p[0];
 

@@ -1,4 +1,4 @@
-/* sim.c: the simulated node behind [thermal] source = sim. */
+/* sim.c: one simulated node: load -> plant -> firmware -> sysfs, duty. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sim.h"
-#include "agent.h"
+#include "clock.h"
 #include "fsutil.h"
 #include "log.h"
 #include "simduty.h"
@@ -20,10 +20,13 @@
  * Each tick: measure how busy the node's ranks were (simload), heat the
  * plant with it (simplant), let the firmware model react (simfw), write
  * what a Pi's kernel would show into a fake sysfs tree under sysfs_root,
- * which the agent then reads through its ordinary sysfs path, and slow the
- * ranks to the firmware's clock (simduty).
+ * which pirackd reads through its ordinary sysfs path, and slow the ranks
+ * to the firmware's clock (simduty). The fan comes back the way a Pi's
+ * fan would: from the line the agent drives (the GPIO files of [gpio]
+ * backend = sim, or the pwm channel under sysfs_root).
  */
 struct sim {
+	struct config cfg;
 	const struct simplant_profile *profile;
 	struct simplant plant;
 	struct simfw fw;
@@ -31,14 +34,14 @@ struct sim {
 	struct simduty duty;
 	int slots;
 	uint64_t last_ms;
-	double last_load;
+	double last_load, last_fan;
 	bool write_failed;
 	char root[CONFIG_PATH_MAX];
 };
 
 #define SIM_ZONE "class/thermal/thermal_zone0"
 #define SIM_FIRMWARE "devices/platform/soc/soc:firmware"
-#define SIM_MAX_STEP_S 600.0	/* a stalled agent does not integrate hours */
+#define SIM_MAX_STEP_S 600.0	/* a stalled loop does not integrate hours */
 
 /* mkdir -p of root/rel (root too: a fresh node dir is fine). */
 static int sim_mkdirs(const char *root, const char *rel)
@@ -107,100 +110,122 @@ static int sim_make_tree(struct sim *s)
 	return sim_write_tree(s);
 }
 
-/*
- * The fan as the plant feels it: the sim GPIO fan line's file when there
- * is one (what the "hardware" got), else the agent's decided duty.
- */
-static double sim_fan(const struct agent *a)
+/* The first number in path, or -1 when unreadable. */
+static long sim_read_long(const char *path)
 {
-	const struct config *c = &a->cfg;
+	FILE *f = fopen(path, "re");
+	long v;
+	int n;
 
-	if (c->fan.driver == FAN_DRIVER_GPIO &&
-	    c->gpio.backend == GPIO_BACKEND_SIM) {
-		char path[CONFIG_PATH_MAX + CONFIG_NAME_MAX + 32];
-		FILE *f;
-		int v;
-
-		snprintf(path, sizeof(path), "%s/%s/%u", c->gpio.sim_dir,
-			 c->fan.chip, c->fan.line);
-		f = fopen(path, "re");
-		if (f) {
-			int n = fscanf(f, "%d", &v);
-
-			fclose(f);
-			if (n == 1)
-				return (v != 0) != c->fan.active_low;
-		}
-	}
-	return a->fan_state.duty / 100.0;
+	if (!f)
+		return -1;
+	n = fscanf(f, "%ld", &v);
+	fclose(f);
+	return n == 1 ? v : -1;
 }
 
-int sim_init(struct agent *a)
+/*
+ * The fan as the plant feels it, read from what drives it: the wire value
+ * of the GPIO file (backend sim), or the pwm channel's duty over period
+ * when enabled. No line written yet, a gpiod line or no fan: off, as an
+ * undriven fan on a Pi.
+ */
+static double sim_fan(const struct config *c)
 {
-	const struct config *c = &a->cfg;
-	const char *name = c->sim.profile[0] ? c->sim.profile : "pi4-bare";
+	char path[2 * CONFIG_PATH_MAX + CONFIG_NAME_MAX + 48];
+	long v, period;
+
+	if (c->fan.driver == FAN_DRIVER_GPIO &&
+	    c->gpio.backend == GPIO_BACKEND_FILE) {
+		snprintf(path, sizeof(path), "%s/%s/%u", c->gpio.sim_dir,
+			 c->fan.chip, c->fan.line);
+		v = sim_read_long(path);
+		return v < 0 ? 0 : (v != 0) != c->fan.active_low;
+	}
+	if (c->fan.driver == FAN_DRIVER_PWM) {
+		snprintf(path, sizeof(path), "%s/class/pwm/%s/enable",
+			 c->thermal.sysfs_root, c->fan.pwm);
+		if (sim_read_long(path) != 1)
+			return 0;
+		snprintf(path, sizeof(path), "%s/class/pwm/%s/period",
+			 c->thermal.sysfs_root, c->fan.pwm);
+		period = sim_read_long(path);
+		snprintf(path, sizeof(path), "%s/class/pwm/%s/duty_cycle",
+			 c->thermal.sysfs_root, c->fan.pwm);
+		v = sim_read_long(path);
+		if (period <= 0 || v < 0)
+			return 0;
+		return v >= period ? 1 : (double)v / (double)period;
+	}
+	return 0;
+}
+
+struct sim *sim_open(const struct config *c, const char *proc_root,
+		     char *err, size_t errlen)
+{
 	struct sim *s;
 
 	if (!c->thermal.sysfs_root[0] ||
 	    strcmp(c->thermal.sysfs_root, "/sys") == 0 ||
 	    strncmp(c->thermal.sysfs_root, "/sys/", 5) == 0) {
-		log_warnx("sim: [thermal] source = sim writes a fake sysfs "
-			  "tree: set sysfs_root to a directory of its own, "
-			  "not '%s'", c->thermal.sysfs_root);
-		return -1;
+		snprintf(err, errlen, "the simulated node writes a fake sysfs "
+			 "tree: set [thermal] sysfs_root to a directory of "
+			 "its own, not '%s'", c->thermal.sysfs_root);
+		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -1;
-	s->profile = simplant_profile_find(name);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->cfg = *c;
+	s->profile = simplant_profile_find(c->sim.profile);
 	if (!s->profile) {
-		log_warnx("sim: [sim] profile '%s' is unknown", name);
+		snprintf(err, errlen, "[sim] profile '%s' is unknown",
+			 c->sim.profile);
 		free(s);
-		return -1;
+		return NULL;
 	}
 	s->slots = c->sim.slots > 0 ? c->sim.slots : s->profile->cores;
 	snprintf(s->root, sizeof(s->root), "%s", c->thermal.sysfs_root);
 	simplant_init(&s->plant, s->profile, c->sim.ambient_c, 0);
 	simfw_init(&s->fw, s->profile->fw);
-	simload_init(&s->load, "/proc");
+	simload_init(&s->load, proc_root);
 	if (sim_make_tree(s) < 0) {
-		log_warn("sim: cannot write the fake sysfs tree under %s",
-			 s->root);
+		snprintf(err, errlen, "cannot write the fake sysfs tree under "
+			 "%s: %s", s->root, strerror(errno));
 		free(s);
-		return -1;
+		return NULL;
 	}
 	if (simduty_start(&s->duty) < 0) {
-		log_warn("sim: cannot start the throttling helper");
+		snprintf(err, errlen, "cannot start the throttling helper: %s",
+			 strerror(errno));
 		free(s);
-		return -1;
+		return NULL;
 	}
 	s->last_ms = clock_ms();
-	a->sim = s;
-	return 0;
+	return s;
 }
 
-void sim_step(struct agent *a)
+void sim_step(struct sim *s, const pid_t *pids, size_t n)
 {
-	struct sim *s = a->sim;
 	uint64_t now, busy_ns;
-	double dt_wall, dt, load, fan;
+	double dt_wall, dt, load;
 
-	if (!s)
-		return;
 	now = clock_ms();
-	busy_ns = simload_sample(&s->load, a->job_pids, a->njob_pids);
+	busy_ns = simload_sample(&s->load, pids, n);
 	dt_wall = (double)(now - s->last_ms) / 1000.0;
 	s->last_ms = now;
 	/* busy ranks over slots: full slots of busy ranks is full load */
 	load = dt_wall > 0 ? busy_ns / 1e9 / dt_wall / s->slots : 0;
 	s->last_load = load > 1 ? 1 : load;
-	dt = dt_wall * a->cfg.sim.time_scale;
+	dt = dt_wall * s->cfg.sim.time_scale;
 	if (dt > SIM_MAX_STEP_S)
 		dt = SIM_MAX_STEP_S;
-	fan = sim_fan(a);
-	simplant_step(&s->plant, s->last_load, fan, dt);
+	s->last_fan = sim_fan(&s->cfg);
+	simplant_step(&s->plant, s->last_load, s->last_fan, dt);
 	simfw_update(&s->fw, s->plant.tj, dt);
-	/* once per failure, not at every tick; the sensor fault follows */
+	/* once per failure, not every step; the agent sees a sensor fault */
 	if (sim_write_tree(s) < 0) {
 		if (!s->write_failed)
 			log_warn("sim: cannot update the fake sysfs tree "
@@ -210,20 +235,26 @@ void sim_step(struct agent *a)
 		s->write_failed = false;
 	}
 	log_debug("sim: load %.2f fan %.0f%% die %.2f board %.2f clock %d "
-		  "throttled %#x", s->last_load, fan * 100, s->plant.tj,
-		  s->plant.tb, simfw_clock_mhz(&s->fw),
+		  "throttled %#x", s->last_load, s->last_fan * 100,
+		  s->plant.tj, s->plant.tb, simfw_clock_mhz(&s->fw),
 		  simfw_throttled(&s->fw));
-	simduty_set(&s->duty, simfw_speed(&s->fw), a->job_pids,
-		    a->njob_pids);
+	simduty_set(&s->duty, simfw_speed(&s->fw), pids, n);
 }
 
-void sim_free(struct agent *a)
+void sim_state(const struct sim *s, struct sim_state *st)
 {
-	struct sim *s = a->sim;
+	st->load = s->last_load;
+	st->fan = s->last_fan;
+	st->die_c = s->plant.tj;
+	st->board_c = s->plant.tb;
+	st->clock_mhz = simfw_clock_mhz(&s->fw);
+	st->throttled = simfw_throttled(&s->fw);
+}
 
+void sim_close(struct sim *s)
+{
 	if (!s)
 		return;
 	simduty_stop(&s->duty);
 	free(s);
-	a->sim = NULL;
 }

@@ -1,4 +1,4 @@
-/* gpio_sim.c: the sim GPIO backend, one file per line under sim_dir. */
+/* gpio_file.c: GPIO lines as files, DIR/<chip>/<line> ([gpio] backend = sim). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,14 +9,14 @@
 #include "fsutil.h"
 #include "gpio.h"
 
-#define GPIO_SIM_PATH_MAX 512
+#define GPIO_FILE_PATH_MAX 512
 
 /*
  * Mirrors the kernel gpio-sim layout: DIR/<chip>/<line> holds the wire
  * value, so a test reads exactly what a meter on the pin would show.
  */
 struct gpio_req {
-	char dir[GPIO_SIM_PATH_MAX];	/* DIR/<chip> */
+	char dir[GPIO_FILE_PATH_MAX];	/* DIR/<chip> */
 	bool active_low;
 	size_t n;
 	unsigned lines[];
@@ -26,9 +26,9 @@ struct gpio_req {
  * Writes "0\n" or "1\n" through a temp file and rename(), so a reader
  * never sees an empty or half-written file.
  */
-static int gpio_sim_write(const struct gpio_req *r, size_t idx, int wire)
+static int gpio_file_write(const struct gpio_req *r, size_t idx, int wire)
 {
-	char path[GPIO_SIM_PATH_MAX + 16], tmp[GPIO_SIM_PATH_MAX + 40];
+	char path[GPIO_FILE_PATH_MAX + 16], tmp[GPIO_FILE_PATH_MAX + 40];
 	char val[2] = { wire ? '1' : '0', '\n' };
 	int fd, e;
 
@@ -54,7 +54,7 @@ static int gpio_sim_write(const struct gpio_req *r, size_t idx, int wire)
 	return 0;
 }
 
-static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
+static struct gpio_req *gpio_file_request(const char *dir, const char *chip,
 					 const unsigned *lines, size_t n,
 					 bool active_low, int init, char *err,
 					 size_t errlen)
@@ -88,7 +88,7 @@ static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (gpio_sim_write(r, i, (init != 0) != active_low) < 0) {
+		if (gpio_file_write(r, i, (init != 0) != active_low) < 0) {
 			snprintf(err, errlen, "sim gpio %s line %u: %s", chip,
 				 lines[i], strerror(errno));
 			free(r);
@@ -98,24 +98,24 @@ static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
 	return r;
 }
 
-static int gpio_sim_set(struct gpio_req *r, size_t idx, int v)
+static int gpio_file_set(struct gpio_req *r, size_t idx, int v)
 {
 	if (!r || idx >= r->n) {
 		errno = EINVAL;
 		return -1;
 	}
-	return gpio_sim_write(r, idx, (v != 0) != r->active_low);
+	return gpio_file_write(r, idx, (v != 0) != r->active_low);
 }
 
 /* The files stay: like the kernel, the last value outlives the holder. */
-static void gpio_sim_release(struct gpio_req *r)
+static void gpio_file_release(struct gpio_req *r)
 {
 	free(r);
 }
 
-const struct gpio_ops gpio_sim_ops = {
+const struct gpio_ops gpio_file_ops = {
 	.name = "sim",
-	.request = gpio_sim_request,
-	.set = gpio_sim_set,
-	.release = gpio_sim_release,
+	.request = gpio_file_request,
+	.set = gpio_file_set,
+	.release = gpio_file_release,
 };

@@ -1,0 +1,37 @@
+/* sim.h: one simulated Pi: plant, firmware and duty behind its sysfs tree. */
+#ifndef PIRACK_SIM_H
+#define PIRACK_SIM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "config.h"
+
+struct sim;
+
+/*
+ * Sets up the node of config c ([thermal] sysfs_root, [fan], [gpio],
+ * [sim]) at its idle steady state and writes its sysfs tree. proc_root
+ * is "/proc" (tests point it elsewhere). NULL with err set on failure.
+ */
+struct sim *sim_open(const struct config *c, const char *proc_root,
+		     char *err, size_t errlen);
+/*
+ * Advances the plant to now, heated by the CPU time the ranks pids used
+ * since the previous step, cooled by the fan line as the GPIO files show
+ * it; rewrites the sysfs tree and slows the ranks to the firmware clock.
+ */
+void sim_step(struct sim *s, const pid_t *pids, size_t n);
+/* Continues every rank, stops the duty cycler, frees s (NULL is fine). */
+void sim_close(struct sim *s);
+
+/* What the last step computed, for logs and tests. */
+struct sim_state {
+	double load;		/* 0..1 of the node's slots */
+	double fan;		/* 0..1 as the plant felt it */
+	double die_c, board_c;
+	int clock_mhz;
+	unsigned throttled;	/* the get_throttled word */
+};
+void sim_state(const struct sim *s, struct sim_state *st);
+
+#endif
