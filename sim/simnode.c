@@ -14,6 +14,14 @@
 #include "simranks.h"
 
 #define SIMNODE_SCAN_MS 250	/* how often new ranks are looked for */
+/*
+ * A process heats the node once it is this old. A rank's start-up (exec,
+ * MPI_Init) takes a Pi a few ms but a shared host a second or two, which
+ * the time scale would turn into half a minute of full load the Pi never
+ * sees; the agent, which once fed the plant, learnt of a rank only from
+ * its first pace request, after MPI_Init.
+ */
+#define SIMNODE_SETTLE_MS 1000
 
 static void usage(FILE *out)
 {
@@ -161,7 +169,8 @@ static int simnode_run(struct sim *s, const struct config *c, long tick_ms)
 		now = clock_ms();
 		if (now >= next_scan) {
 			int k = simranks_scan("/proc", c->thermal.sysfs_root,
-					      pids, SIMLOAD_MAX_PIDS);
+					      SIMNODE_SETTLE_MS, pids,
+					      SIMLOAD_MAX_PIDS);
 
 			if (k < 0)
 				fatal("/proc");

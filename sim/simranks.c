@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "simranks.h"
 
@@ -65,6 +66,36 @@ static bool simranks_is_pid(const char *name)
 	return true;
 }
 
+/*
+ * How long ago the process started, in ms, from field 22 of its stat
+ * (clock ticks after boot, the boot-time clock since Linux 5.3); -1 when
+ * unreadable.
+ */
+static long long simranks_age_ms(const char *proc_root, const char *pid)
+{
+	char path[4200], buf[1024], *p;
+	unsigned long long start;
+	struct timespec now;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s/stat", proc_root, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &now) < 0 ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
+			  "%*u %*d %*d %*d %*d %*d %*d %llu", &start) != 1)
+		return -1;
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
+	       (long long)(start * 1000 / (unsigned long long)hz);
+}
+
 static int simranks_cmp(const void *x, const void *y)
 {
 	pid_t a = *(const pid_t *)x, b = *(const pid_t *)y;
@@ -72,8 +103,8 @@ static int simranks_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-int simranks_scan(const char *proc_root, const char *tag, pid_t *pids,
-		  size_t max)
+int simranks_scan(const char *proc_root, const char *tag, unsigned settle_ms,
+		  pid_t *pids, size_t max)
 {
 	char want[4096 + sizeof(SIMRANKS_ENV) + 1], path[4200];
 	char *env;
@@ -106,8 +137,12 @@ int simranks_scan(const char *proc_root, const char *tag, pid_t *pids,
 		snprintf(path, sizeof(path), "%s/%s/environ", proc_root,
 			 de->d_name);
 		len = simranks_read_env(path, env, SIMRANKS_ENV_MAX);
-		if (len > 0 && simranks_env_has(env, (size_t)len, want, wlen))
-			pids[n++] = (pid_t)atol(de->d_name);
+		if (len <= 0 || !simranks_env_has(env, (size_t)len, want, wlen))
+			continue;
+		if (settle_ms &&
+		    simranks_age_ms(proc_root, de->d_name) < (long long)settle_ms)
+			continue;
+		pids[n++] = (pid_t)atol(de->d_name);
 	}
 	closedir(d);
 	free(env);

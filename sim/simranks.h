@@ -17,10 +17,11 @@
 /*
  * Scans <proc_root>/<pid>/environ for SIMRANKS_ENV=tag and writes up to
  * max matching pids into pids, lowest first. Processes it may not read
- * (another user's) are skipped. The number found (at most max), or -1
- * when proc_root cannot be listed (errno set).
+ * (another user's) are skipped, and those started less than settle_ms ago
+ * (from <pid>/stat; 0 takes every one). The number found (at most max),
+ * or -1 when proc_root cannot be listed (errno set).
  */
-int simranks_scan(const char *proc_root, const char *tag, pid_t *pids,
-		  size_t max);
+int simranks_scan(const char *proc_root, const char *tag, unsigned settle_ms,
+		  pid_t *pids, size_t max);
 
 #endif

@@ -61,14 +61,21 @@ static void test_fake_proc(void **state)
 	put_env("23/environ", ENV("PIRACK_SIM_NODE=/r/n1/sysfs\0"));
 	put_env("self/environ", ENV("PIRACK_SIM_NODE=/r/n0/sysfs\0"));
 	fixture_put(root, "24/stat", "24 (gone) Z\n");	/* no environ */
-	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", pids, 8), 2);
+	/* settling asks for stat: none here, so nobody is old enough */
+	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", 1, pids, 8), 0);
+	/* started at tick 1 after boot: old by now */
+	fixture_put(root, "20/stat", "20 (a b) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 "
+		    "20 0 1 0 1 0 0\n");
+	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", 1, pids, 8), 1);
+	assert_int_equal(pids[0], 20);
+	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", 0, pids, 8), 2);
 	assert_int_equal(pids[0], 20);
 	assert_int_equal(pids[1], 300);
-	assert_int_equal(simranks_scan(root, "/r/n1/sysfs", pids, 8), 1);
+	assert_int_equal(simranks_scan(root, "/r/n1/sysfs", 0, pids, 8), 1);
 	assert_int_equal(pids[0], 23);
-	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", pids, 1), 1);
-	assert_int_equal(simranks_scan(root, "/r/n2/sysfs", pids, 8), 0);
-	assert_int_equal(simranks_scan("/nonexistent/proc", "x", pids, 8), -1);
+	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", 0, pids, 1), 1);
+	assert_int_equal(simranks_scan(root, "/r/n2/sysfs", 0, pids, 8), 0);
+	assert_int_equal(simranks_scan("/nonexistent/proc", "x", 0, pids, 8), -1);
 }
 
 /* A real process started with the tag is found in the real /proc. */
@@ -94,7 +101,7 @@ static void test_real_process(void **state)
 	for (int i = 0; i < 500 && !found; i++) {
 		struct timespec ts = { 0, 10000000L };
 
-		n = simranks_scan("/proc", tag, pids, 64);
+		n = simranks_scan("/proc", tag, 0, pids, 64);
 		for (int k = 0; k < n; k++)
 			found += pids[k] == child;
 		if (!found)
@@ -102,9 +109,11 @@ static void test_real_process(void **state)
 	}
 	assert_int_equal(n, 1);
 	assert_int_equal(found, 1);
+	/* not yet settled: a minute old at least is asked */
+	assert_int_equal(simranks_scan("/proc", tag, 60000, pids, 64), 0);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	assert_int_equal(simranks_scan("/proc", tag, pids, 64), 0);
+	assert_int_equal(simranks_scan("/proc", tag, 0, pids, 64), 0);
 }
 
 int main(void)
