@@ -168,8 +168,10 @@ void simduty_set(struct simduty *d, double speed, const pid_t *pids,
 
 	if (n > SIMDUTY_MAX_PIDS)
 		n = SIMDUTY_MAX_PIDS;
+	/* n == 0 may come with pids NULL, which memcmp must not see */
 	if (d->fd < 0 || (speed == d->speed && n == d->n &&
-			  memcmp(pids, d->pids, n * sizeof(*pids)) == 0))
+			  (n == 0 ||
+			   memcmp(pids, d->pids, n * sizeof(*pids)) == 0)))
 		return;
 	len = snprintf(line, sizeof(line), "%.3f", speed);
 	off = (size_t)len;
@@ -183,7 +185,8 @@ void simduty_set(struct simduty *d, double speed, const pid_t *pids,
 	if (send(d->fd, line, off, MSG_NOSIGNAL) != (ssize_t)off)
 		return;
 	d->speed = speed;
-	memcpy(d->pids, pids, n * sizeof(*pids));
+	if (n)
+		memcpy(d->pids, pids, n * sizeof(*pids));
 	d->n = n;
 }
 
