@@ -7,6 +7,7 @@
 #include "gpio.h"
 #include "log.h"
 #include "mqtt.h"
+#include "reader.h"
 
 void agent_init(struct agent *a, const struct config *cfg)
 {
@@ -86,6 +87,9 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 		a->control = NULL;
 		return -1;
 	}
+	a->reader = reader_start(NULL, err, errlen);
+	if (!a->reader)
+		log_warnx("%s: sensors are read on the main loop", err);
 	if (mqtt_init(a) < 0)
 		log_warnx("mqtt: not started; the agent runs without it");
 	return 0;
@@ -93,6 +97,8 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 
 void agent_stop(struct agent *a)
 {
+	reader_stop(a->reader);
+	a->reader = NULL;
 	mqtt_shutdown(a);
 	control_close(a->control);
 	a->control = NULL;

@@ -14,6 +14,7 @@
 
 struct control;		/* control.c */
 struct mqtt;		/* mqtt.c */
+struct reader;		/* reader.c */
 struct gpio_req;
 
 #define AGENT_JOB_MAX 1024
@@ -51,6 +52,7 @@ struct agent {
 	/* clients */
 	struct control *control;
 	struct mqtt *mqtt;
+	struct reader *reader;		/* sensor reads, off the loop */
 };
 
 

@@ -5,6 +5,7 @@
 #include "control.h"
 #include "log.h"
 #include "mqtt.h"
+#include "reader.h"
 #include "sensors.h"
 
 static bool agent_temp_valid(const struct agent *a)
@@ -81,6 +82,27 @@ void agent_actuate(struct agent *a)
 		agent_apply_failed(a, false, "fan");
 }
 
+/*
+ * A read gets at most one sample period (250 ms to 1 s) before it is a
+ * fault; a hung one stalls the loop that long once, never again.
+ */
+static void agent_read_sensors(struct agent *a, struct sample *s)
+{
+	const struct config *c = &a->cfg;
+	struct sensors_opts o = {
+		.sysfs_root = c->thermal.sysfs_root, .zones = c->thermal.zones,
+		.min_c = c->thermal.plausible_min_c,
+		.max_c = c->thermal.plausible_max_c,
+	};
+	int deadline = c->thermal.interval_ms;
+
+	deadline = deadline < 250 ? 250 : deadline > 1000 ? 1000 : deadline;
+	if (a->reader)
+		reader_read(a->reader, &o, s, deadline);
+	else
+		sensors_read_opts(&o, s);
+}
+
 void agent_tick(struct agent *a)
 {
 	const struct config *c = &a->cfg;
@@ -91,7 +113,7 @@ void agent_tick(struct agent *a)
 	dt = a->last_tick_ms ? (now - a->last_tick_ms) / 1000.0 :
 			       c->thermal.interval_ms / 1000.0;
 	a->last_tick_ms = now;
-	sensors_read(c->thermal.sysfs_root, c->thermal.zones, &s);
+	agent_read_sensors(a, &s);
 	s.seq = ++a->seq;
 	s.ts = time(NULL);
 	if (s.fault && (s.seq == 1 || !a->sample.fault))

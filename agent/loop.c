@@ -110,7 +110,8 @@ static void loop_reload(struct loop *l, struct agent *a)
 	char err[512];
 
 	notify_reloading(&l->notify);
-	if (loop_config(l->config_file, &next, err, sizeof(err)) < 0)
+	if (loop_config(l->config_file, &next, err, sizeof(err)) < 0 ||
+	    config_reload_check(&a->cfg, &next, err, sizeof(err)) < 0)
 		log_warnx("reload refused: %s; keeping the running "
 			  "configuration", err);
 	else if (agent_reload(a, &next, err, sizeof(err)) < 0)

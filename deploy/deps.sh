@@ -32,6 +32,7 @@ TEST_PKGS=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils  # real-kernel GPIO test
 	systemd              # systemd-analyze verify of the unit
 	clang libclang-rt-14-dev  # libFuzzer targets (make fuzz, fuzz_smoke)
+	clang-format         # make format-check (kernel style)
 )
 # make bench only.
 BENCH_PKGS=(

@@ -10,9 +10,9 @@ endif
 CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 
-PACE_SRCS := mpi/pace.c mpi/pace_agent.c mpi/pace_source.c mpi/pace_nodes.c
+PACE_SRCS := mpi/pace.c mpi/pace_source.c mpi/pace_nodes.c
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
-	     sensors.o throttle.o pacectl.o clock.o)
+	     sensors.o throttle.o pacectl.o clock.o pace_agent.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 	     mpi/pi_report.c
 PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o)
@@ -71,13 +71,6 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 	install -m 644 mpi/pirack-pi.1 mpi/pirack-temps.1 \
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 644 mpi/libpirackpace.3 $(DESTDIR)$(MANDIR)/man3
-
-# tests/unit/test_pace_agent.c tests mpi/pace_agent.c (no MPI calls, but
-# pace.h includes mpi.h).
-$(O)/tests/unit/test_pace_agent.o: CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi -Ilib
-$(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o $(O)/lib/clock.o
 
 # tests/unit/test_pi_args.c and test_pi_kernel.c test mpi/pi_args.c and
 # mpi/pi_kernel.c (no MPI calls; pi_args.h includes pace.h, thus mpi.h).

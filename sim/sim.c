@@ -41,7 +41,7 @@ struct sim {
 
 #define SIM_ZONE "class/thermal/thermal_zone0"
 #define SIM_FIRMWARE "devices/platform/soc/soc:firmware"
-#define SIM_MAX_STEP_S 600.0	/* a stalled loop does not integrate hours */
+#define SIM_MAX_STEP_S 600.0 /* a stalled loop does not integrate hours */
 
 /* mkdir -p of root/rel (root too: a fresh node dir is fine). */
 static int sim_mkdirs(const char *root, const char *rel)
@@ -160,17 +160,19 @@ static double sim_fan(const struct config *c)
 	return 0;
 }
 
-struct sim *sim_open(const struct config *c, const char *proc_root,
-		     char *err, size_t errlen)
+struct sim *sim_open(const struct config *c, const char *proc_root, char *err,
+		     size_t errlen)
 {
 	struct sim *s;
 
 	if (!c->thermal.sysfs_root[0] ||
 	    strcmp(c->thermal.sysfs_root, "/sys") == 0 ||
 	    strncmp(c->thermal.sysfs_root, "/sys/", 5) == 0) {
-		snprintf(err, errlen, "the simulated node writes a fake sysfs "
+		snprintf(err, errlen,
+			 "the simulated node writes a fake sysfs "
 			 "tree: set [thermal] sysfs_root to a directory of "
-			 "its own, not '%s'", c->thermal.sysfs_root);
+			 "its own, not '%s'",
+			 c->thermal.sysfs_root);
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -192,8 +194,10 @@ struct sim *sim_open(const struct config *c, const char *proc_root,
 	simfw_init(&s->fw, s->profile->fw);
 	simload_init(&s->load, proc_root);
 	if (sim_make_tree(s) < 0) {
-		snprintf(err, errlen, "cannot write the fake sysfs tree under "
-			 "%s: %s", s->root, strerror(errno));
+		snprintf(err, errlen,
+			 "cannot write the fake sysfs tree under "
+			 "%s: %s",
+			 s->root, strerror(errno));
 		free(s);
 		return NULL;
 	}
@@ -229,15 +233,16 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n)
 	if (sim_write_tree(s) < 0) {
 		if (!s->write_failed)
 			log_warn("sim: cannot update the fake sysfs tree "
-				 "under %s", s->root);
+				 "under %s",
+				 s->root);
 		s->write_failed = true;
 	} else {
 		s->write_failed = false;
 	}
 	log_debug("sim: load %.2f fan %.0f%% die %.2f board %.2f clock %d "
-		  "throttled %#x", s->last_load, s->last_fan * 100,
-		  s->plant.tj, s->plant.tb, simfw_clock_mhz(&s->fw),
-		  simfw_throttled(&s->fw));
+		  "throttled %#x",
+		  s->last_load, s->last_fan * 100, s->plant.tj, s->plant.tb,
+		  simfw_clock_mhz(&s->fw), simfw_throttled(&s->fw));
 	simduty_set(&s->duty, simfw_speed(&s->fw), pids, n);
 }
 

@@ -13,8 +13,8 @@ struct sim;
  * [sim]) at its idle steady state and writes its sysfs tree. proc_root
  * is "/proc" (tests point it elsewhere). NULL with err set on failure.
  */
-struct sim *sim_open(const struct config *c, const char *proc_root,
-		     char *err, size_t errlen);
+struct sim *sim_open(const struct config *c, const char *proc_root, char *err,
+		     size_t errlen);
 /*
  * Advances the plant to now, heated by the CPU time the ranks pids used
  * since the previous step, cooled by the fan line as the GPIO files show
@@ -26,11 +26,11 @@ void sim_close(struct sim *s);
 
 /* What the last step computed, for logs and tests. */
 struct sim_state {
-	double load;		/* 0..1 of the node's slots */
-	double fan;		/* 0..1 as the plant felt it */
+	double load; /* 0..1 of the node's slots */
+	double fan;  /* 0..1 as the plant felt it */
 	double die_c, board_c;
 	int clock_mhz;
-	unsigned throttled;	/* the get_throttled word */
+	unsigned throttled; /* the get_throttled word */
 };
 void sim_state(const struct sim *s, struct sim_state *st);
 

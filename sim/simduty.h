@@ -19,9 +19,9 @@
  * continues every rank and exits, so no rank is ever left stopped.
  */
 struct simduty {
-	pid_t child;		/* -1 when not running */
-	int fd;			/* the simnode's socket end, -1 when closed */
-	double speed;		/* last sent */
+	pid_t child;  /* -1 when not running */
+	int fd;	      /* the simnode's socket end, -1 when closed */
+	double speed; /* last sent */
 	pid_t pids[SIMDUTY_MAX_PIDS];
 	size_t n;
 };
@@ -29,8 +29,7 @@ struct simduty {
 /* Forks the cycler. 0, or -1 (errno set). */
 int simduty_start(struct simduty *d);
 /* speed in (0, 1]: the fraction of the time the pids may run. */
-void simduty_set(struct simduty *d, double speed, const pid_t *pids,
-		 size_t n);
+void simduty_set(struct simduty *d, double speed, const pid_t *pids, size_t n);
 /* Continues every rank, ends the cycler and waits for it. */
 void simduty_stop(struct simduty *d);
 

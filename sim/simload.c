@@ -36,8 +36,10 @@ static int simload_stat_ns(const char *proc_root, pid_t pid, uint64_t *ns)
 		return -1;
 	p = strrchr(buf, ')');
 	if (!p || hz <= 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
-			  "%llu", &ut, &st) != 2)
+	    sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+		   "%llu",
+		   &ut, &st) != 2)
 		return -1;
 	*ns = (uint64_t)(ut + st) * (1000000000ull / (uint64_t)hz);
 	return 0;
@@ -92,10 +94,11 @@ void simload_sample_split(struct simload *l, const pid_t *pids, size_t n,
 
 		for (size_t j = 0; j < nnext; j++)
 			dup |= next[j].pid == pids[i];
-		if (dup || simload_cpu_ns(l->proc_root, pids[i], &run,
-					  &wait) < 0)
+		if (dup ||
+		    simload_cpu_ns(l->proc_root, pids[i], &run, &wait) < 0)
 			continue;
-		/* a counter that went backwards is a reused pid: new baseline */
+		/* a counter that went backwards is a reused pid: new baseline
+		 */
 		if (old && run >= old->run_ns && wait >= old->wait_ns) {
 			d->run_ns += run - old->run_ns;
 			d->wait_ns += wait - old->wait_ns;

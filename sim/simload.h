@@ -10,11 +10,11 @@
 
 struct simload_pid {
 	pid_t pid;
-	uint64_t run_ns, wait_ns;	/* counters at the previous sample */
+	uint64_t run_ns, wait_ns; /* counters at the previous sample */
 };
 
 struct simload {
-	const char *proc_root;	/* "/proc"; tests point it at a fake tree */
+	const char *proc_root; /* "/proc"; tests point it at a fake tree */
 	struct simload_pid pids[SIMLOAD_MAX_PIDS];
 	size_t n;
 };
@@ -39,9 +39,9 @@ int simload_cpu_ns(const char *proc_root, pid_t pid, uint64_t *run_ns,
 
 /* What the ranks did between two samples. */
 struct simload_delta {
-	uint64_t run_ns;	/* CPU time they got, summed */
-	uint64_t wait_ns;	/* time they waited for a CPU, summed */
-	size_t n;		/* ranks measured over the whole interval */
+	uint64_t run_ns;  /* CPU time they got, summed */
+	uint64_t wait_ns; /* time they waited for a CPU, summed */
+	size_t n;	  /* ranks measured over the whole interval */
 };
 
 /*

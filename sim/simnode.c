@@ -13,7 +13,7 @@
 #include "simload.h"
 #include "simranks.h"
 
-#define SIMNODE_SCAN_MS 250	/* how often new ranks are looked for */
+#define SIMNODE_SCAN_MS 250 /* how often new ranks are looked for */
 /*
  * A process heats the node once it is this old. A rank's start-up (exec,
  * MPI_Init) takes a Pi a few ms but a shared host a second or two, which
@@ -25,30 +25,39 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-"Usage: pirack-simnode -c FILE [OPTION]...\n"
-"One simulated Raspberry Pi: a thermal plant heated by the CPU time of the\n"
-"node's ranks (the processes started with " SIMRANKS_ENV "=<sysfs_root>),\n"
-"the firmware's throttling, and the sysfs tree a Pi shows under [thermal]\n"
-"sysfs_root; the fan is read back from the GPIO files ([gpio] backend = sim)\n"
-"or the pwm channel. pirackd runs on the same FILE, unchanged.\n"
-"\n"
-"  -c, --config=FILE   the node's agent configuration ([thermal] source = sim)\n"
-"      --tick-ms=MS    plant step period (default: half the agent's\n"
-"                      interval_ms, 20 to 500)\n"
-"  -v, --verbose       log every step\n"
-"      --check-config  validate the configuration and exit: 0 valid, 2 not\n"
-"  -V, --version       print the version and exit\n"
-"  -h, --help          print this help and exit\n"
-"\n"
-"Runs until SIGTERM or SIGINT, then lets every rank run again.\n"
-"Exit status: 0 stopped, 1 start-up failed, 2 bad configuration or usage.\n"
-"See pirack-simnode(1).\n");
+	fprintf(
+	    out,
+	    "Usage: pirack-simnode -c FILE [OPTION]...\n"
+	    "One simulated Raspberry Pi: a thermal plant heated by the CPU "
+	    "time of the\n"
+	    "node's ranks (the processes started with " SIMRANKS_ENV
+	    "=<sysfs_root>),\n"
+	    "the firmware's throttling, and the sysfs tree a Pi shows under "
+	    "[thermal]\n"
+	    "sysfs_root; the fan is read back from the GPIO files ([gpio] "
+	    "backend = sim)\n"
+	    "or the pwm channel. pirackd runs on the same FILE, unchanged.\n"
+	    "\n"
+	    "  -c, --config=FILE   the node's agent configuration ([thermal] "
+	    "source = sim)\n"
+	    "      --tick-ms=MS    plant step period (default: half the "
+	    "agent's\n"
+	    "                      interval_ms, 20 to 500)\n"
+	    "  -v, --verbose       log every step\n"
+	    "      --check-config  validate the configuration and exit: 0 "
+	    "valid, 2 not\n"
+	    "  -V, --version       print the version and exit\n"
+	    "  -h, --help          print this help and exit\n"
+	    "\n"
+	    "Runs until SIGTERM or SIGINT, then lets every rank run again.\n"
+	    "Exit status: 0 stopped, 1 start-up failed, 2 bad configuration or "
+	    "usage.\n"
+	    "See pirack-simnode(1).\n");
 }
 
 struct opts {
 	const char *config;
-	long tick_ms;		/* 0: from the config */
+	long tick_ms; /* 0: from the config */
 	bool verbose, check;
 };
 
@@ -86,7 +95,8 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 			if (errno || *end || o->tick_ms < 1 ||
 			    o->tick_ms > 60000)
 				bad_usage("--tick-ms '%s': milliseconds, 1 to "
-					  "60000", optarg);
+					  "60000",
+					  optarg);
 			break;
 		case 'v':
 			o->verbose = true;
@@ -109,7 +119,7 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 		bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!o->config)
 		bad_usage("%s", "no configuration: -c FILE (the node's "
-			  "agent.conf)");
+				"agent.conf)");
 }
 
 static volatile sig_atomic_t simnode_stop;
@@ -202,7 +212,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (cfg.thermal.source != THERMAL_SIM) {
-		fprintf(stderr, "pirack-simnode: %s: [thermal] source is not "
+		fprintf(stderr,
+			"pirack-simnode: %s: [thermal] source is not "
 			"sim: a real node's sysfs_root is not ours to write\n",
 			o.config);
 		return 2;

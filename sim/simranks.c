@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "simranks.h"
 
-#define SIMRANKS_ENV_MAX 65536	/* environ bytes read per process */
+#define SIMRANKS_ENV_MAX 65536 /* environ bytes read per process */
 
 /*
  * Reads all of a process's initial environment (what execve got: setenv
@@ -89,8 +89,10 @@ static long long simranks_age_ms(const char *proc_root, const char *pid)
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &now) < 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
-			  "%*u %*d %*d %*d %*d %*d %*d %llu", &start) != 1)
+	    sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
+		   "%*u %*d %*d %*d %*d %*d %*d %llu",
+		   &start) != 1)
 		return -1;
 	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
 	       (long long)(start * 1000 / (unsigned long long)hz);
@@ -112,8 +114,7 @@ int simranks_scan(const char *proc_root, const char *tag, unsigned settle_ms,
 	size_t n = 0, wlen;
 	DIR *d;
 
-	wlen = (size_t)snprintf(want, sizeof(want), "%s=%s", SIMRANKS_ENV,
-				tag);
+	wlen = (size_t)snprintf(want, sizeof(want), "%s=%s", SIMRANKS_ENV, tag);
 	if (wlen >= sizeof(want)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -139,8 +140,8 @@ int simranks_scan(const char *proc_root, const char *tag, unsigned settle_ms,
 		len = simranks_read_env(path, env, SIMRANKS_ENV_MAX);
 		if (len <= 0 || !simranks_env_has(env, (size_t)len, want, wlen))
 			continue;
-		if (settle_ms &&
-		    simranks_age_ms(proc_root, de->d_name) < (long long)settle_ms)
+		if (settle_ms && simranks_age_ms(proc_root, de->d_name) <
+				     (long long)settle_ms)
 			continue;
 		pids[n++] = (pid_t)atol(de->d_name);
 	}

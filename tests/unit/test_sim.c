@@ -91,7 +91,7 @@ static void test_refuses(void **state)
 	cfg_setup(&c, "pi3-bare", 25, 1);
 	assert_null(sim_open(&c, "/proc", err, sizeof(err)));
 	assert_non_null(strstr(err, "[sim] profile 'pi3-bare' is unknown"));
-	sim_close(NULL);		/* harmless */
+	sim_close(NULL); /* harmless */
 }
 
 /* The fake tree a Pi's kernel would show, at the idle temperature. */
@@ -106,13 +106,17 @@ static void test_tree(void **state)
 	cfg_setup(&c, "pi4-bare", 25, 1);
 	s = sim_open(&c, "/proc", err, sizeof(err));
 	assert_non_null(s);
-	assert_int_equal(read_long(TEMP, 10), 45000);	/* 25 + 20 idle */
+	assert_int_equal(read_long(TEMP, 10), 45000); /* 25 + 20 idle */
 	assert_int_equal(read_long(THROTTLED, 16), 0);
 	assert_int_equal(read_long(FREQ, 10), 1500000);
 	assert_int_equal(read_long("devices/system/cpu/cpu3/cpufreq/"
-				   "scaling_cur_freq", 10), 1500000);
-	snprintf(path, sizeof(path), "%s/sysfs/class/thermal/thermal_zone0/"
-		 "type", dir);
+				   "scaling_cur_freq",
+				   10),
+			 1500000);
+	snprintf(path, sizeof(path),
+		 "%s/sysfs/class/thermal/thermal_zone0/"
+		 "type",
+		 dir);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(type, sizeof(type), f));
@@ -134,7 +138,7 @@ static void test_fan_line(void **state)
 	cfg_setup(&c, "pi4-heatsink-fan", 25, 1000);
 	s = sim_open(&c, "/proc", err, sizeof(err));
 	assert_non_null(s);
-	assert_int_equal(read_long(TEMP, 10), 39000);	/* 25 + 14 */
+	assert_int_equal(read_long(TEMP, 10), 39000); /* 25 + 14 */
 	snprintf(path, sizeof(path), "%s/gpio", dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/gpio/gpiochip0", dir);
@@ -223,11 +227,14 @@ static void test_config_keys(void **state)
 	assert_string_equal(c.sim.profile, "pi4-bare");
 	assert_int_equal(c.sim.slots, 4);
 	assert_int_equal(load("[sim]\nprofile = pi5-active-cooler\n"
-			      "slots = 2\n", &c, err, sizeof(err)), 0);
+			      "slots = 2\n",
+			      &c, err, sizeof(err)),
+			 0);
 	assert_string_equal(c.sim.profile, "pi5-active-cooler");
 	assert_int_equal(c.sim.slots, 2);
-	assert_int_equal(load("[sim]\nslots = 1\nprofile = pi3\n", &c, err,
-			      sizeof(err)), -1);
+	assert_int_equal(
+	    load("[sim]\nslots = 1\nprofile = pi3\n", &c, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "agent.conf:3: [sim] profile 'pi3' is "
 				    "unknown: one of pi4-bare, "));
 	assert_int_equal(load("[sim]\n\nslots = 0\n", &c, err, sizeof(err)),
@@ -251,7 +258,7 @@ static void test_config_knows_every_profile(void **state)
 			 -1);
 	simplant_profile_names(names, sizeof(names));
 	assert_non_null(strstr(err, names));
-	assert_string_equal(strstr(err, names), names);	/* nothing more */
+	assert_string_equal(strstr(err, names), names); /* nothing more */
 }
 
 int main(void)

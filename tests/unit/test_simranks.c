@@ -60,11 +60,12 @@ static void test_fake_proc(void **state)
 	put_env("22/environ", ENV("X=PIRACK_SIM_NODE=/r/n0/sysfs\0"));
 	put_env("23/environ", ENV("PIRACK_SIM_NODE=/r/n1/sysfs\0"));
 	put_env("self/environ", ENV("PIRACK_SIM_NODE=/r/n0/sysfs\0"));
-	fixture_put(root, "24/stat", "24 (gone) Z\n");	/* no environ */
+	fixture_put(root, "24/stat", "24 (gone) Z\n"); /* no environ */
 	/* settling asks for stat: none here, so nobody is old enough */
 	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", 1, pids, 8), 0);
 	/* started at tick 1 after boot: old by now */
-	fixture_put(root, "20/stat", "20 (a b) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 "
+	fixture_put(root, "20/stat",
+		    "20 (a b) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 "
 		    "20 0 1 0 1 0 0\n");
 	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", 1, pids, 8), 1);
 	assert_int_equal(pids[0], 20);
@@ -75,7 +76,8 @@ static void test_fake_proc(void **state)
 	assert_int_equal(pids[0], 23);
 	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", 0, pids, 1), 1);
 	assert_int_equal(simranks_scan(root, "/r/n2/sysfs", 0, pids, 8), 0);
-	assert_int_equal(simranks_scan("/nonexistent/proc", "x", 0, pids, 8), -1);
+	assert_int_equal(simranks_scan("/nonexistent/proc", "x", 0, pids, 8),
+			 -1);
 }
 
 /* A real process started with the tag is found in the real /proc. */
