@@ -37,6 +37,7 @@ TEST_PKGS=(
 # make bench only.
 BENCH_PKGS=(
 	collectd-core        # footprint baseline
+	stress-ng            # CPU hogs beside the simulated cluster (sim_busy)
 	hyperfine
 	python3-mpi4py       # the recipe's pi program, as a baseline
 )

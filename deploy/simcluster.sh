@@ -309,7 +309,8 @@ start_agents() {	# rundir time_scale
 		write_config "$d" "$node" "$(ambient_of $i)" "$ts"
 		"$BUILD/pirackd" --check-config -c "$d/agent.conf" >/dev/null ||
 			die "the generated config $d/agent.conf is refused"
-		bg "$d/sim.log" "$BUILD/pirack-simnode" -c "$d/agent.conf"
+		bg "$d/sim.log" "$BUILD/pirack-simnode" -c "$d/agent.conf" \
+			--stats "$d/sim.json"
 		SIM_PID[$node]=$BG_PID
 	done
 	for ((i = 0; i < NODES; i++)); do

@@ -120,11 +120,17 @@ SUMMARY=$OUT/summary.json
 		first=0
 		rd=$RUN/$r
 		stats=$(node_stats "$rd/trace.jsonl")
+		# each simulated Pi's energy while the job's ranks ran on it
+		# (pirack-simnode --stats RUN/<run>/<node>/sim.json)
+		energy=$(cat "$rd"/*/sim.json 2>/dev/null | jq -sc 'map({ key: .node,
+			value: { energy_j: .job_energy_j, job_s: .job_s } })
+			| from_entries' 2>/dev/null || echo '{}')
 		events=$(tail -n +2 "$rd/events.txt" | jq -Rsc 'split("\n") | map(select(length > 0))')
 		jq -c --arg run "$r" --argjson stats "$stats" \
 			--argjson wall "$(cat "$rd/wall")" --argjson ts "$TS" \
 			--argjson events "$events" --arg amb "$AMB_TEXT" \
-			--argjson links "$(cat "$rd/link_bytes")" '
+			--argjson links "$(cat "$rd/link_bytes")" \
+			--argjson energy "$energy" '
 			# the per-node shares of pirack-pi, whatever it calls them
 			def shares: [ (.nodes // [])[]
 				| { key: (.node // .name // ""),
@@ -140,7 +146,10 @@ SUMMARY=$OUT/summary.json
 				mean_pace: (.mean_pace // null),
 				events: $events,
 				link_bytes: $links,
-				nodes: [ $stats[] | . + { work_share: $sh[.node] } ]
+				energy_j: ([ $energy[].energy_j // empty ]
+					   | if length > 0 then add else null end),
+				nodes: [ $stats[] | . + { work_share: $sh[.node],
+					energy_j: ($energy[.node].energy_j // null) } ]
 			} }' "$rd/pi.json" | sed -e 's/^{//' -e 's/}$//'
 	done
 	echo '}'
@@ -166,10 +175,13 @@ print_summary() {
 		  "pi = \(.pi | tostring)  error \(.error | tostring)  " +
 		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated)" +
 		  (if .mean_pace != null and .pace_mode != "off" then
-		   ", job pace \(.mean_pace | f(2))" else "" end),
+		   ", job pace \(.mean_pace | f(2))" else "" end) +
+		  (if .energy_j != null then
+		   ", energy \(.energy_j | f(0)) J" else "" end),
 		  "  " + ("node" | pad(6)) + ("peak/limit C" | pad(14)) +
 		  (">target" | pad(9)) + ("fan on" | pad(8)) +
-		  ("pace" | pad(6)) + ("share" | pad(7)) + "throttled",
+		  ("pace" | pad(6)) + ("share" | pad(7)) + ("throttled" | pad(11)) +
+		  "energy",
 		  (.nodes[] | "  " + (.node | pad(6)) +
 		   ("\(.peak_c | f(1))/\(.limit_c)" +
 		    (if .peak_c > .limit_c then " !" else "" end) | pad(14)) +
@@ -177,14 +189,17 @@ print_summary() {
 		   (.fan_on_pct | pct | pad(8)) + (.mean_pace | f(2) | pad(6)) +
 		   (if .work_share == null then "-" else
 		    (.work_share * 100 | pct) end | pad(7)) +
-		   (.throttled_pct | pct)),
+		   (.throttled_pct | pct | pad(11)) +
+		   (if .energy_j == null then "-" else
+		    "\(.energy_j | f(0)) J" end)),
 		  (.events[] | "  event: \(.)")' "$SUMMARY"
 }
 print_summary
 echo
 echo "peak: highest temperature (! above the limit); >target: time above"
 echo "target_c; pace: the agent's advised pace (the unpaced job ignores it);"
-echo "share: the node's part of the work; throttled: time the firmware throttled."
+echo "share: the node's part of the work; throttled: time the firmware throttled;"
+echo "energy: the simulated boards' energy while the job ran (idle + C f V^2)."
 echo
 echo "trace:   $TRACE"
 echo "summary: $SUMMARY"

@@ -15,6 +15,7 @@
 #include "simfw.h"
 #include "simload.h"
 #include "simplant.h"
+#include "simpower.h"
 
 /*
  * Each tick: measure how busy the node's ranks were (simload), heat the
@@ -34,13 +35,16 @@ struct sim {
 	struct simduty duty;
 	int slots;
 	uint64_t last_ms;
-	double last_load, last_fan;
+	double last_load, last_fan, last_power;
+	int clock_mhz; /* in effect: min(firmware, cpufreq cap) */
+	double sim_s, energy_j, job_s, job_energy_j, peak_c;
 	bool write_failed;
 	char root[CONFIG_PATH_MAX];
 };
 
 #define SIM_ZONE "class/thermal/thermal_zone0"
 #define SIM_FIRMWARE "devices/platform/soc/soc:firmware"
+#define SIM_CPUFREQ "devices/system/cpu/cpu%d/cpufreq/"
 #define SIM_MAX_STEP_S 600.0 /* a stalled loop does not integrate hours */
 
 /* mkdir -p of root/rel (root too: a fresh node dir is fine). */
@@ -82,14 +86,38 @@ static int sim_write_tree(struct sim *s)
 	rc |= sim_write(s->root, SIM_ZONE "/temp", text);
 	snprintf(text, sizeof(text), "%x\n", simfw_throttled(&s->fw));
 	rc |= sim_write(s->root, SIM_FIRMWARE "/get_throttled", text);
-	snprintf(text, sizeof(text), "%d\n", simfw_clock_mhz(&s->fw) * 1000);
+	snprintf(text, sizeof(text), "%d\n", s->clock_mhz * 1000);
 	for (int cpu = 0; cpu < s->profile->cores; cpu++) {
-		snprintf(rel, sizeof(rel),
-			 "devices/system/cpu/cpu%d/cpufreq/scaling_cur_freq",
-			 cpu);
+		snprintf(rel, sizeof(rel), SIM_CPUFREQ "scaling_cur_freq", cpu);
 		rc |= sim_write(s->root, rel, text);
 	}
 	return rc;
+}
+
+/*
+ * The cpufreq limits a Pi's kernel shows, written once: scaling_max_freq
+ * is then the agent's to lower (its cpufreq lever), as on a Pi.
+ */
+static int sim_write_limits(struct sim *s)
+{
+	const struct simfw_model *m = s->profile->fw;
+	static const char *const names[] = { "cpuinfo_max_freq",
+					     "scaling_max_freq",
+					     "cpuinfo_min_freq",
+					     "scaling_min_freq" };
+	char text[32], rel[128];
+
+	for (int cpu = 0; cpu < s->profile->cores; cpu++)
+		for (int i = 0; i < 4; i++) {
+			snprintf(text, sizeof(text), "%d\n",
+				 m->clocks_mhz[i < 2 ? 0 : m->nclocks - 1] *
+				     1000);
+			snprintf(rel, sizeof(rel), SIM_CPUFREQ "%s", cpu,
+				 names[i]);
+			if (sim_write(s->root, rel, text) < 0)
+				return -1;
+		}
+	return 0;
 }
 
 static int sim_make_tree(struct sim *s)
@@ -105,7 +133,8 @@ static int sim_make_tree(struct sim *s)
 		if (sim_mkdirs(s->root, rel) < 0)
 			return -1;
 	}
-	if (sim_write(s->root, SIM_ZONE "/type", "cpu-thermal\n") < 0)
+	if (sim_write(s->root, SIM_ZONE "/type", "cpu-thermal\n") < 0 ||
+	    sim_write_limits(s) < 0)
 		return -1;
 	return sim_write_tree(s);
 }
@@ -160,6 +189,29 @@ static double sim_fan(const struct config *c)
 	return 0;
 }
 
+/*
+ * The clock the node runs at: the firmware's, capped by cpu0's
+ * scaling_max_freq (kHz) when the agent lowered it; the cap within the
+ * board's clock range, as cpufreq keeps it. No file: no cap.
+ */
+static int sim_clock_mhz(const struct sim *s)
+{
+	const struct simfw_model *m = s->profile->fw;
+	char path[CONFIG_PATH_MAX + 64];
+	int fw = simfw_clock_mhz(&s->fw);
+	long cap;
+
+	snprintf(path, sizeof(path), "%s/" SIM_CPUFREQ "scaling_max_freq",
+		 s->root, 0);
+	cap = sim_read_long(path);
+	if (cap < 0)
+		return fw;
+	cap /= 1000;
+	if (cap < m->clocks_mhz[m->nclocks - 1])
+		cap = m->clocks_mhz[m->nclocks - 1];
+	return cap < fw ? (int)cap : fw;
+}
+
 struct sim *sim_open(const struct config *c, const char *proc_root, char *err,
 		     size_t errlen)
 {
@@ -193,6 +245,8 @@ struct sim *sim_open(const struct config *c, const char *proc_root, char *err,
 	simplant_init(&s->plant, s->profile, c->sim.ambient_c, 0);
 	simfw_init(&s->fw, s->profile->fw);
 	simload_init(&s->load, proc_root);
+	s->clock_mhz = simfw_clock_mhz(&s->fw);
+	s->peak_c = s->plant.tj;
 	if (sim_make_tree(s) < 0) {
 		snprintf(err, errlen,
 			 "cannot write the fake sysfs tree under "
@@ -211,10 +265,26 @@ struct sim *sim_open(const struct config *c, const char *proc_root, char *err,
 	return s;
 }
 
+/*
+ * The power above idle over the step, at the clock in effect during it.
+ * The ranks ran speed = clock/max of the time (simduty), so the cores were
+ * busy load/speed of it at that clock; P = C f V(f)^2 (simpower.c).
+ */
+static double sim_power_w(const struct sim *s)
+{
+	int max = s->profile->fw->clocks_mhz[0];
+	double speed = (double)s->clock_mhz / max;
+	double busy = speed > 0 ? s->last_load / speed : 0;
+
+	return simpower_dynamic_w(s->profile->vf, s->profile->p_load_w,
+				  busy > 1 ? 1 : busy, s->clock_mhz, max);
+}
+
 void sim_step(struct sim *s, const pid_t *pids, size_t n)
 {
 	uint64_t now, busy_ns;
 	double dt_wall, dt, load;
+	int max = s->profile->fw->clocks_mhz[0];
 
 	now = clock_ms();
 	busy_ns = simload_sample(&s->load, pids, n);
@@ -227,8 +297,18 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n)
 	if (dt > SIM_MAX_STEP_S)
 		dt = SIM_MAX_STEP_S;
 	s->last_fan = sim_fan(&s->cfg);
-	simplant_step(&s->plant, s->last_load, s->last_fan, dt);
+	s->last_power = sim_power_w(s);
+	simplant_step_w(&s->plant, s->last_power, s->last_fan, dt);
 	simfw_update(&s->fw, s->plant.tj, dt);
+	s->sim_s += dt;
+	s->energy_j += (s->profile->p_idle_w + s->last_power) * dt;
+	if (n > 0) {
+		s->job_s += dt;
+		s->job_energy_j += (s->profile->p_idle_w + s->last_power) * dt;
+	}
+	if (s->plant.tj > s->peak_c)
+		s->peak_c = s->plant.tj;
+	s->clock_mhz = sim_clock_mhz(s);
 	/* once per failure, not every step; the agent sees a sensor fault */
 	if (sim_write_tree(s) < 0) {
 		if (!s->write_failed)
@@ -240,10 +320,10 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n)
 		s->write_failed = false;
 	}
 	log_debug("sim: load %.2f fan %.0f%% die %.2f board %.2f clock %d "
-		  "throttled %#x",
+		  "power %.2f W throttled %#x",
 		  s->last_load, s->last_fan * 100, s->plant.tj, s->plant.tb,
-		  simfw_clock_mhz(&s->fw), simfw_throttled(&s->fw));
-	simduty_set(&s->duty, simfw_speed(&s->fw), pids, n);
+		  s->clock_mhz, s->last_power, simfw_throttled(&s->fw));
+	simduty_set(&s->duty, (double)s->clock_mhz / max, pids, n);
 }
 
 void sim_state(const struct sim *s, struct sim_state *st)
@@ -252,8 +332,14 @@ void sim_state(const struct sim *s, struct sim_state *st)
 	st->fan = s->last_fan;
 	st->die_c = s->plant.tj;
 	st->board_c = s->plant.tb;
-	st->clock_mhz = simfw_clock_mhz(&s->fw);
+	st->clock_mhz = s->clock_mhz;
 	st->throttled = simfw_throttled(&s->fw);
+	st->power_w = s->profile->p_idle_w + s->last_power;
+	st->sim_s = s->sim_s;
+	st->energy_j = s->energy_j;
+	st->job_s = s->job_s;
+	st->job_energy_j = s->job_energy_j;
+	st->peak_c = s->peak_c;
 }
 
 void sim_close(struct sim *s)

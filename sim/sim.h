@@ -24,13 +24,19 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n);
 /* Continues every rank, stops the duty cycler, frees s (NULL is fine). */
 void sim_close(struct sim *s);
 
-/* What the last step computed, for logs and tests. */
+/* What the last step computed, and the totals since sim_open. */
 struct sim_state {
 	double load; /* 0..1 of the node's slots */
 	double fan;  /* 0..1 as the plant felt it */
 	double die_c, board_c;
-	int clock_mhz;
-	unsigned throttled; /* the get_throttled word */
+	int clock_mhz;	     /* min(firmware clock, scaling_max_freq) */
+	unsigned throttled;  /* the get_throttled word */
+	double power_w;	     /* board power: idle + dynamic */
+	double sim_s;	     /* simulated seconds */
+	double energy_j;     /* the board's energy over sim_s */
+	double job_s;	     /* simulated seconds with ranks on the node */
+	double job_energy_j; /* the energy over those */
+	double peak_c;	     /* the hottest die */
 };
 void sim_state(const struct sim *s, struct sim_state *st);
 

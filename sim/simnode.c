@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -23,41 +24,39 @@
  */
 #define SIMNODE_SETTLE_MS 1000
 
+/* The help text as it prints. */
+/* clang-format off */
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "Usage: pirack-simnode -c FILE [OPTION]...\n"
-	    "One simulated Raspberry Pi: a thermal plant heated by the CPU "
-	    "time of the\n"
-	    "node's ranks (the processes started with " SIMRANKS_ENV
-	    "=<sysfs_root>),\n"
-	    "the firmware's throttling, and the sysfs tree a Pi shows under "
-	    "[thermal]\n"
-	    "sysfs_root; the fan is read back from the GPIO files ([gpio] "
-	    "backend = sim)\n"
-	    "or the pwm channel. pirackd runs on the same FILE, unchanged.\n"
-	    "\n"
-	    "  -c, --config=FILE   the node's agent configuration ([thermal] "
-	    "source = sim)\n"
-	    "      --tick-ms=MS    plant step period (default: half the "
-	    "agent's\n"
-	    "                      interval_ms, 20 to 500)\n"
-	    "  -v, --verbose       log every step\n"
-	    "      --check-config  validate the configuration and exit: 0 "
-	    "valid, 2 not\n"
-	    "  -V, --version       print the version and exit\n"
-	    "  -h, --help          print this help and exit\n"
-	    "\n"
-	    "Runs until SIGTERM or SIGINT, then lets every rank run again.\n"
-	    "Exit status: 0 stopped, 1 start-up failed, 2 bad configuration or "
-	    "usage.\n"
-	    "See pirack-simnode(1).\n");
+	fprintf(out,
+"Usage: pirack-simnode -c FILE [OPTION]...\n"
+"One simulated Raspberry Pi: a thermal plant heated by the CPU time of the\n"
+"node's ranks (the processes started with " SIMRANKS_ENV "=<sysfs_root>),\n"
+"the firmware's throttling, and the sysfs tree a Pi shows under [thermal]\n"
+"sysfs_root; the fan is read back from the GPIO files ([gpio] backend = sim)\n"
+"or the pwm channel, a cpufreq cap from scaling_max_freq. pirackd runs on\n"
+"the same FILE, unchanged.\n"
+"\n"
+"  -c, --config=FILE   the node's agent configuration ([thermal] source = sim)\n"
+"      --tick-ms=MS    plant step period (default: half the agent's\n"
+"                      interval_ms, 20 to 500)\n"
+"      --stats=FILE    keep FILE (JSON) up to date: simulated seconds,\n"
+"                      energy in J (all, and while ranks ran), peak\n"
+"  -v, --verbose       log every step\n"
+"      --check-config  validate the configuration and exit: 0 valid, 2 not\n"
+"  -V, --version       print the version and exit\n"
+"  -h, --help          print this help and exit\n"
+"\n"
+"Runs until SIGTERM or SIGINT, then lets every rank run again.\n"
+"Exit status: 0 stopped, 1 start-up failed, 2 bad configuration or usage.\n"
+"See pirack-simnode(1).\n");
 }
+/* clang-format on */
 
 struct opts {
 	const char *config;
-	long tick_ms; /* 0: from the config */
+	const char *stats; /* JSON totals, or NULL */
+	long tick_ms;	   /* 0: from the config */
 	bool verbose, check;
 };
 
@@ -71,10 +70,11 @@ static void bad_usage(const char *fmt, const char *arg)
 
 static void opts_parse(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_CHECK = 256, OPT_TICK };
+	enum { OPT_CHECK = 256, OPT_TICK, OPT_STATS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "tick-ms", required_argument, NULL, OPT_TICK },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "version", no_argument, NULL, 'V' },
@@ -97,6 +97,9 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 				bad_usage("--tick-ms '%s': milliseconds, 1 to "
 					  "60000",
 					  optarg);
+			break;
+		case OPT_STATS:
+			o->stats = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -169,11 +172,54 @@ static long simnode_tick_ms(const struct config *c, long opt)
 	return ms;
 }
 
-static int simnode_run(struct sim *s, const struct config *c, long tick_ms)
+/*
+ * The node's totals as JSON, replaced atomically: simcluster's summary
+ * reads them after the run (energy per node). Best effort: a failed write
+ * is logged once and retried.
+ */
+static void simnode_stats(const struct sim *s, const struct config *c,
+			  const char *file, int ranks)
+{
+	static bool warned;
+	char tmp[4096];
+	struct sim_state st;
+	FILE *f;
+	int ok;
+
+	if (!file)
+		return;
+	sim_state(s, &st);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	f = fopen(tmp, "we");
+	ok = f != NULL;
+	if (f) {
+		ok = fprintf(f,
+			     "{\"node\":\"%s\",\"simulated_s\":%.3f,"
+			     "\"energy_j\":%.3f,\"job_s\":%.3f,"
+			     "\"job_energy_j\":%.3f,\"peak_c\":%.3f,"
+			     "\"die_c\":%.3f,\"clock_mhz\":%d,"
+			     "\"power_w\":%.3f,\"ranks\":%d}\n",
+			     c->node.name, st.sim_s, st.energy_j, st.job_s,
+			     st.job_energy_j, st.peak_c, st.die_c, st.clock_mhz,
+			     st.power_w, ranks) > 0;
+		ok = (fclose(f) == 0) && ok;
+	}
+	if (ok && rename(tmp, file) == 0) {
+		warned = false;
+		return;
+	}
+	if (!warned)
+		log_warn("--stats %s", file);
+	warned = true;
+	unlink(tmp);
+}
+
+static int simnode_run(struct sim *s, const struct config *c, long tick_ms,
+		       const char *stats)
 {
 	pid_t pids[SIMLOAD_MAX_PIDS];
 	int n = 0, was = -1;
-	uint64_t next_scan = 0, now;
+	uint64_t next_scan = 0, next_stats = 0, now;
 
 	while (!simnode_stop) {
 		now = clock_ms();
@@ -192,8 +238,13 @@ static int simnode_run(struct sim *s, const struct config *c, long tick_ms)
 			was = n;
 		}
 		sim_step(s, pids, (size_t)n);
+		if (now >= next_stats) {
+			simnode_stats(s, c, stats, n);
+			next_stats = now + 1000;
+		}
 		simnode_sleep_ms(tick_ms);
 	}
+	simnode_stats(s, c, stats, n);
 	return 0;
 }
 
@@ -229,7 +280,7 @@ int main(int argc, char **argv)
 	log_info("%s: simulating %s at %g C ambient, physics x%g, under %s",
 		 cfg.node.name, cfg.sim.profile, cfg.sim.ambient_c,
 		 cfg.sim.time_scale, cfg.thermal.sysfs_root);
-	simnode_run(s, &cfg, simnode_tick_ms(&cfg, o.tick_ms));
+	simnode_run(s, &cfg, simnode_tick_ms(&cfg, o.tick_ms), o.stats);
 	sim_close(s);
 	log_info("%s: stopped; every rank runs again", cfg.node.name);
 	return 0;

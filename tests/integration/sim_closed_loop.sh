@@ -20,6 +20,10 @@ S_true '[.uniform.nodes[] | .peak_c <= .limit_c] | all' \
 S_true '[.uniform.nodes[] | .over_band_pct < 10] | all' \
 	"paced: after reaching target_c, a node spent 10 % or more above target_c + 2"
 S_true '.uniform.error < 1e-12 and .unpaced.error < 1e-12' "pi is wrong"
+# each run's energy, per node and in all (pirack-simnode --stats)
+S_true '[.uniform, .unpaced | .energy_j > 0 and
+	(([.nodes[].energy_j] | add) - .energy_j | fabs) < 1e-6] | all' \
+	"the summary lacks the runs' energy"
 # The firmware's soft limit is 80 degC (= limit_c): a node that reaches it
 # is throttled, which then holds it around 80-82 degC, as on a real Pi.
 S_true '[.unpaced.nodes[] | .peak_c >= .limit_c and .throttled_pct > 0]
@@ -30,4 +34,5 @@ grep -q ',n1,.*,uniform$' "$T/out/trace.csv" || fail "trace.csv lacks the paced 
 grep -q ',n0,.*,unpaced$' "$T/out/trace.csv" || fail "trace.csv lacks the unpaced run"
 [ "$(head -c 4 "$T/out/thermal.png" | od -An -c | tr -d ' ')" = '211PNG' ] ||
 	fail "thermal.png is not a PNG"
+echo "ok: energy paced $(S '.uniform.energy_j | round') J, unpaced $(S '.unpaced.energy_j | round') J"
 echo "ok: paced peaks $(S '[.uniform.nodes[].peak_c] | map(tostring) | join(", ")'), unpaced peaks $(S '[.unpaced.nodes[].peak_c] | map(tostring) | join(", ")')"

@@ -1,4 +1,5 @@
 /* test_sim.c: unit tests of the simulated node (real files, real ranks). */
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -200,6 +201,85 @@ static void test_busy_rank_throttles(void **state)
 	waitpid(rank, NULL, 0);
 }
 
+static void write_text(const char *rel, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sysfs/%s", dir, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+#define CPUFREQ(n, f) "devices/system/cpu/cpu" #n "/cpufreq/" f
+
+/*
+ * The cpufreq limits a Pi shows; a scaling_max_freq the agent lowers caps
+ * the clock of every core (within the board's range) without any
+ * firmware flag, and a busy rank then runs only part of the time; the
+ * energy is the idle power over the simulated time when nothing runs.
+ */
+static void test_cpufreq_cap(void **state)
+{
+	struct config c;
+	struct sim_state st;
+	struct sim *s;
+	char err[256];
+	pid_t rank;
+	bool stopped = false;
+
+	(void)state;
+	/* before sim_open: a fork after it would hold the duty socket */
+	rank = fork();
+	assert_true(rank >= 0);
+	if (rank == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			;
+	}
+	cfg_setup(&c, "pi4-bare", 25, 1);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(read_long(CPUFREQ(0, "cpuinfo_max_freq"), 10),
+			 1500000);
+	assert_int_equal(read_long(CPUFREQ(3, "scaling_max_freq"), 10),
+			 1500000);
+	assert_int_equal(read_long(CPUFREQ(2, "cpuinfo_min_freq"), 10),
+			 600000);
+	nap_ms(50);
+	sim_step(s, NULL, 0);
+	sim_state(s, &st);
+	assert_true(st.sim_s > 0);
+	assert_true(fabs(st.energy_j / st.sim_s - 2.7) < 1e-6);
+	assert_true(st.job_energy_j == 0);
+
+	write_text(CPUFREQ(0, "scaling_max_freq"), "1000000\n");
+	sim_step(s, NULL, 0);
+	assert_int_equal(read_long(FREQ, 10), 1000000);
+	assert_int_equal(read_long(CPUFREQ(3, "scaling_cur_freq"), 10),
+			 1000000);
+	assert_int_equal(read_long(THROTTLED, 16), 0);
+	write_text(CPUFREQ(0, "scaling_max_freq"), "100000\n");
+	sim_step(s, NULL, 0);
+	assert_int_equal(read_long(FREQ, 10), 600000);
+
+	for (int i = 0; i < 500 && !stopped; i++) {
+		nap_ms(10);
+		sim_step(s, &rank, 1);
+		stopped = fixture_proc_state(rank) == 'T';
+	}
+	assert_true(stopped);
+	sim_state(s, &st);
+	assert_true(st.job_energy_j > 0);
+	assert_int_equal(read_long(THROTTLED, 16), 0);
+	sim_close(s);
+	assert_true(fixture_proc_state(rank) != 'T');
+	kill(rank, SIGKILL);
+	waitpid(rank, NULL, 0);
+}
+
 /* The [sim] keys: profile and slots, with FILE:LINE errors. */
 static int load(const char *text, struct config *c, char *err, size_t len)
 {
@@ -268,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_fan_line),
 		cmocka_unit_test(test_busy_rank_throttles),
+		cmocka_unit_test(test_cpufreq_cap),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_knows_every_profile),
 	};
