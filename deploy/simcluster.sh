@@ -31,6 +31,11 @@ Ctrl-C or failure.
                         value repeating (default 46,47,48,50: a closed rack,
                         warmer towards the top)
       --time-scale X    physics runs X times faster than the clock (default 10)
+      --sim-clock C     the simulated Pis' clock: wall (default; a rank
+                        waiting for one of this machine's CPUs heats as if
+                        busy) or cpu (it follows the CPU the ranks got: a
+                        loaded machine slows the Pis instead of heating
+                        them; pirack-simnode --clock)
   -m, --mode MODE       pacing of the paced run: uniform (default) or node
                         (node mode's shared work counter stalls when 16
                         ranks share 2 cores; on real nodes it is the
@@ -74,7 +79,7 @@ bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
 AMBIENT=46,47,48,50 TIME_SCALE= MODE=uniform RUNS=paced,unpaced
 TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
-BUILD=$TOP/build QUIET=0 NETNS=0
+BUILD=$TOP/build QUIET=0 NETNS=0 SIM_CLOCK=wall
 
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -89,6 +94,7 @@ while [ $# -gt 0 ]; do
 	-p|--profile) need "$@"; PROFILE=$2; shift ;;
 	-a|--ambient) need "$@"; AMBIENT=$2; shift ;;
 	--time-scale) need "$@"; TIME_SCALE=$2; shift ;;
+	--sim-clock) need "$@"; SIM_CLOCK=$2; shift ;;
 	-m|--mode) need "$@"; MODE=$2; shift ;;
 	--runs) need "$@"; RUNS=$2; shift ;;
 	--target) need "$@"; TARGET=$2; shift ;;
@@ -127,6 +133,7 @@ is_num "$WORK" && awk -v w="$WORK" 'BEGIN { exit !(w > 0 && w <= 4) }' ||
 [ -z "$INTERVALS" ] || is_uint "$INTERVALS" ||
 	bad_usage "--intervals '$INTERVALS': a positive integer"
 case $MODE in node|uniform) ;; *) bad_usage "--mode '$MODE': node or uniform" ;; esac
+case $SIM_CLOCK in wall|cpu) ;; *) bad_usage "--sim-clock '$SIM_CLOCK': wall or cpu" ;; esac
 IFS=, read -r -a RUN_LIST <<<"$RUNS"
 [ ${#RUN_LIST[@]} -gt 0 ] || bad_usage "--runs: empty"
 for r in "${RUN_LIST[@]}"; do
@@ -310,7 +317,7 @@ start_agents() {	# rundir time_scale
 		"$BUILD/pirackd" --check-config -c "$d/agent.conf" >/dev/null ||
 			die "the generated config $d/agent.conf is refused"
 		bg "$d/sim.log" "$BUILD/pirack-simnode" -c "$d/agent.conf" \
-			--stats "$d/sim.json"
+			--stats "$d/sim.json" --clock "$SIM_CLOCK"
 		SIM_PID[$node]=$BG_PID
 	done
 	for ((i = 0; i < NODES; i++)); do
@@ -382,6 +389,7 @@ run_pace() {	# run name -> pirack-pi's --pace
 
 run_job() {	# run: paced|unpaced
 	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
+	local deadline
 	local -a cmd=("$MPIEXEC")
 	# --netns: the machinefile puts each node's ranks (in order) on its
 	# address, hydra's proxies start there through netns-ssh
@@ -404,6 +412,8 @@ run_job() {	# run: paced|unpaced
 	echo "== $run run: ${cmd[*]:0:14} ..." >"$rd/events.txt"
 	[ "$QUIET" = 1 ] || echo "-- $run run: $((NODES * SLOTS)) ranks on $NODES nodes, pace $pace_mode"
 	t0=$(now)
+	deadline=$(awk -v d="$RUN_DEADLINE" -v f="$(load_factor)" \
+		'BEGIN { printf "%.0f", d * f }')
 	"${cmd[@]}" >"$rd/pi.json" 2>"$rd/mpi.log" &
 	mpi_pid=$!
 	PIDS+=("$mpi_pid")
@@ -420,8 +430,8 @@ run_job() {	# run: paced|unpaced
 			live_line "$run" "$t" "$rd/states.log"
 			next_live=$(awk -v n="$next_live" 'BEGIN { print n + 2 }')
 		fi
-		if awk -v t="$t" -v b="$RUN_DEADLINE" 'BEGIN { exit !(t > b) }'; then
-			die "the $run job did not finish within ${RUN_DEADLINE}s"
+		if awk -v t="$t" -v b="$deadline" 'BEGIN { exit !(t > b) }'; then
+			die "the $run job did not finish within ${deadline}s (load factor $(load_factor))"
 		fi
 		sleep 0.2
 	done
@@ -542,6 +552,13 @@ REFRESH_S=$(awk -v t="$TS" 'BEGIN { printf "%.3f", 1 / t }')
 [ -n "$INTERVAL_MS" ] ||
 	INTERVAL_MS=$(awk -v t="$TS" 'BEGIN { m = 1000 / t; printf "%d", m < 20 ? 20 : m }')
 RUN_DEADLINE=$(awk -v r="$RUN_S" 'BEGIN { printf "%.0f", r * 8 < 120 ? 120 : r * 8 }')
+# A busy machine (other work beside the cluster: load above its cores)
+# slows every job down: each run's deadline grows with the load average
+# per core when it starts, up to 8 times.
+load_factor() {
+	awk -v n="$(nproc 2>/dev/null || echo 1)" '{ f = $1 / n;
+		printf "%.2f", f < 1 ? 1 : f > 8 ? 8 : f }' /proc/loadavg
+}
 if [ -n "$INTERVALS" ]; then
 	JOB_INTERVALS=$INTERVALS
 else

@@ -149,7 +149,8 @@ SUMMARY=$OUT/summary.json
 				energy_j: ([ $energy[].energy_j // empty ]
 					   | if length > 0 then add else null end),
 				nodes: [ $stats[] | . + { work_share: $sh[.node],
-					energy_j: ($energy[.node].energy_j // null) } ]
+					energy_j: ($energy[.node].energy_j // null),
+					job_simulated_s: ($energy[.node].job_s // null) } ]
 			} }' "$rd/pi.json" | sed -e 's/^{//' -e 's/}$//'
 	done
 	echo '}'

@@ -36,7 +36,8 @@ struct sim {
 	int slots;
 	uint64_t last_ms;
 	double last_load, last_fan, last_power;
-	int clock_mhz; /* in effect: min(firmware, cpufreq cap) */
+	int clock_mhz;	/* in effect: min(firmware, cpufreq cap) */
+	bool cpu_clock; /* time follows the CPU the ranks got */
 	double sim_s, energy_j, job_s, job_energy_j, peak_c;
 	bool write_failed;
 	char root[CONFIG_PATH_MAX];
@@ -46,6 +47,7 @@ struct sim {
 #define SIM_FIRMWARE "devices/platform/soc/soc:firmware"
 #define SIM_CPUFREQ "devices/system/cpu/cpu%d/cpufreq/"
 #define SIM_MAX_STEP_S 600.0 /* a stalled loop does not integrate hours */
+#define SIM_MIN_RATE 0.02    /* the cpu clock runs at least this fast */
 
 /* mkdir -p of root/rel (root too: a fresh node dir is fine). */
 static int sim_mkdirs(const char *root, const char *rel)
@@ -280,20 +282,54 @@ static double sim_power_w(const struct sim *s)
 				  busy > 1 ? 1 : busy, s->clock_mhz, max);
 }
 
+void sim_set_cpu_clock(struct sim *s, bool on)
+{
+	s->cpu_clock = on;
+}
+
+/*
+ * The node's own time for a step of dt_wall seconds, and its load over it.
+ * Wall clock (the default): the step is dt_wall, and a rank's time
+ * waiting for one of the host's CPUs counts as busy (it would have had a
+ * core of its own). CPU clock: a Pi would have done the work without those
+ * waits, so a rank's time is the wall time less its wait, the node's the
+ * mean over its ranks, and the load is the CPU the ranks got over that
+ * time: on a host whose cores are taken by others the simulated Pi runs
+ * slower instead of heating for work its ranks never got to do. On a host
+ * with a core per rank the two agree.
+ */
+double sim_node_time(double dt_wall, const struct simload_delta *d, int slots,
+		     bool cpu_clock, double *load)
+{
+	double wait = d->n ? (double)d->wait_ns / 1e9 / (double)d->n : 0;
+	double t = dt_wall, busy = (double)(d->run_ns + d->wait_ns) / 1e9;
+
+	if (cpu_clock) {
+		t = dt_wall - wait;
+		if (t < dt_wall * SIM_MIN_RATE)
+			t = dt_wall * SIM_MIN_RATE;
+		busy = (double)d->run_ns / 1e9;
+	}
+	/* busy ranks over slots: full slots of busy ranks is full load */
+	*load = t > 0 && slots > 0 ? busy / t / slots : 0;
+	if (*load > 1)
+		*load = 1;
+	return t;
+}
+
 void sim_step(struct sim *s, const pid_t *pids, size_t n)
 {
-	uint64_t now, busy_ns;
-	double dt_wall, dt, load;
+	struct simload_delta d;
+	uint64_t now;
+	double dt_wall, dt;
 	int max = s->profile->fw->clocks_mhz[0];
 
 	now = clock_ms();
-	busy_ns = simload_sample(&s->load, pids, n);
+	simload_sample_split(&s->load, pids, n, &d);
 	dt_wall = (double)(now - s->last_ms) / 1000.0;
 	s->last_ms = now;
-	/* busy ranks over slots: full slots of busy ranks is full load */
-	load = dt_wall > 0 ? busy_ns / 1e9 / dt_wall / s->slots : 0;
-	s->last_load = load > 1 ? 1 : load;
-	dt = dt_wall * s->cfg.sim.time_scale;
+	dt = sim_node_time(dt_wall, &d, s->slots, s->cpu_clock, &s->last_load) *
+	     s->cfg.sim.time_scale;
 	if (dt > SIM_MAX_STEP_S)
 		dt = SIM_MAX_STEP_S;
 	s->last_fan = sim_fan(&s->cfg);

@@ -2,9 +2,11 @@
 #ifndef PIRACK_SIM_H
 #define PIRACK_SIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include "config.h"
+#include "simload.h"
 
 struct sim;
 
@@ -21,6 +23,17 @@ struct sim *sim_open(const struct config *c, const char *proc_root, char *err,
  * it; rewrites the sysfs tree and slows the ranks to the firmware clock.
  */
 void sim_step(struct sim *s, const pid_t *pids, size_t n);
+/*
+ * The clock the plant integrates on: false (default) the wall clock,
+ * true the CPU the ranks got (see sim_node_time).
+ */
+void sim_set_cpu_clock(struct sim *s, bool on);
+/*
+ * Pure: the node's time for a step of dt_wall s in which its ranks did d,
+ * and their load (0..1 of slots) over it, on the wall or the CPU clock.
+ */
+double sim_node_time(double dt_wall, const struct simload_delta *d, int slots,
+		     bool cpu_clock, double *load);
 /* Continues every rank, stops the duty cycler, frees s (NULL is fine). */
 void sim_close(struct sim *s);
 

@@ -40,6 +40,9 @@ static void usage(FILE *out)
 "  -c, --config=FILE   the node's agent configuration ([thermal] source = sim)\n"
 "      --tick-ms=MS    plant step period (default: half the agent's\n"
 "                      interval_ms, 20 to 500)\n"
+"      --clock=CLOCK   wall (default): the plant's time is the wall clock's,\n"
+"                      waiting for a CPU counts as busy; cpu: it follows the\n"
+"                      CPU the ranks got (a loaded host slows the Pi down)\n"
 "      --stats=FILE    keep FILE (JSON) up to date: simulated seconds,\n"
 "                      energy in J (all, and while ranks ran), peak\n"
 "  -v, --verbose       log every step\n"
@@ -56,6 +59,7 @@ static void usage(FILE *out)
 struct opts {
 	const char *config;
 	const char *stats; /* JSON totals, or NULL */
+	bool cpu_clock;	   /* --clock cpu */
 	long tick_ms;	   /* 0: from the config */
 	bool verbose, check;
 };
@@ -70,11 +74,12 @@ static void bad_usage(const char *fmt, const char *arg)
 
 static void opts_parse(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_CHECK = 256, OPT_TICK, OPT_STATS };
+	enum { OPT_CHECK = 256, OPT_TICK, OPT_STATS, OPT_CLOCK };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "tick-ms", required_argument, NULL, OPT_TICK },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "clock", required_argument, NULL, OPT_CLOCK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "version", no_argument, NULL, 'V' },
@@ -100,6 +105,11 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_STATS:
 			o->stats = optarg;
+			break;
+		case OPT_CLOCK:
+			if (strcmp(optarg, "cpu") && strcmp(optarg, "wall"))
+				bad_usage("--clock '%s': wall or cpu", optarg);
+			o->cpu_clock = strcmp(optarg, "cpu") == 0;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -277,6 +287,7 @@ int main(int argc, char **argv)
 	s = sim_open(&cfg, "/proc", err, sizeof(err));
 	if (!s)
 		fatalx("%s: %s", cfg.node.name, err);
+	sim_set_cpu_clock(s, o.cpu_clock);
 	log_info("%s: simulating %s at %g C ambient, physics x%g, under %s",
 		 cfg.node.name, cfg.sim.profile, cfg.sim.ambient_c,
 		 cfg.sim.time_scale, cfg.thermal.sysfs_root);

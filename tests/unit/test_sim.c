@@ -246,8 +246,7 @@ static void test_cpufreq_cap(void **state)
 			 1500000);
 	assert_int_equal(read_long(CPUFREQ(3, "scaling_max_freq"), 10),
 			 1500000);
-	assert_int_equal(read_long(CPUFREQ(2, "cpuinfo_min_freq"), 10),
-			 600000);
+	assert_int_equal(read_long(CPUFREQ(2, "cpuinfo_min_freq"), 10), 600000);
 	nap_ms(50);
 	sim_step(s, NULL, 0);
 	sim_state(s, &st);
@@ -278,6 +277,40 @@ static void test_cpufreq_cap(void **state)
 	assert_true(fixture_proc_state(rank) != 'T');
 	kill(rank, SIGKILL);
 	waitpid(rank, NULL, 0);
+}
+
+/*
+ * The node's time and load: the wall clock counts waiting for a CPU as
+ * busy; the CPU clock takes the wait out of the time and counts only the
+ * CPU the ranks got. Without waits the two agree.
+ */
+static void test_node_time(void **state)
+{
+	/* 2 ranks, each ran 0.1 s and waited 0.9 s of a 1 s step */
+	struct simload_delta starved = { 200000000, 1800000000, 2 };
+	/* 2 ranks, each ran 0.5 s and never waited */
+	struct simload_delta fair = { 1000000000, 0, 2 };
+	struct simload_delta none = { 0, 0, 0 };
+	double load;
+
+	(void)state;
+	assert_true(sim_node_time(1, &starved, 2, false, &load) == 1);
+	assert_true(fabs(load - 1) < 1e-9);
+	assert_true(fabs(sim_node_time(1, &starved, 2, true, &load) - 0.1) <
+		    1e-9);
+	assert_true(fabs(load - 1) < 1e-9);
+	assert_true(sim_node_time(1, &fair, 2, false, &load) == 1);
+	assert_true(fabs(load - 0.5) < 1e-9);
+	assert_true(sim_node_time(1, &fair, 2, true, &load) == 1);
+	assert_true(fabs(load - 0.5) < 1e-9);
+	/* idle: the wall clock's time either way */
+	assert_true(sim_node_time(0.5, &none, 2, true, &load) == 0.5);
+	assert_true(load == 0);
+	/* a host that never runs them: the clock slows to its floor */
+	starved.run_ns = 0;
+	starved.wait_ns = 2000000000;
+	assert_true(sim_node_time(1, &starved, 2, true, &load) > 0);
+	assert_true(load == 0);
 }
 
 /* The [sim] keys: profile and slots, with FILE:LINE errors. */
@@ -349,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_fan_line),
 		cmocka_unit_test(test_busy_rank_throttles),
 		cmocka_unit_test(test_cpufreq_cap),
+		cmocka_unit_test(test_node_time),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_knows_every_profile),
 	};
