@@ -49,6 +49,8 @@ grep -q "source is not sim" <<<"$out" || fail "no reason given: $out"
 [ ! -e "$T/sysfs" ] || fail "a refused config wrote $T/sysfs"
 rc=0; "$SN" >/dev/null 2>&1 || rc=$?
 [ $rc -eq 2 ] || fail "no -c: exit $rc, want 2"
+rc=0; "$SN" -c "$T/real.conf" --clock fast >/dev/null 2>&1 || rc=$?
+[ $rc -eq 2 ] || fail "--clock fast: exit $rc, want 2"
 
 conf "$T/agent.conf" sim gpio
 "$SN" --check-config -c "$T/agent.conf" | grep -q "configuration ok" ||
