@@ -557,7 +557,7 @@ RUN_DEADLINE=$(awk -v r="$RUN_S" 'BEGIN { printf "%.0f", r * 8 < 120 ? 120 : r *
 # per core when it starts, up to 8 times.
 load_factor() {
 	awk -v n="$(nproc 2>/dev/null || echo 1)" '{ f = $1 / n;
-		printf "%.2f", f < 1 ? 1 : f > 8 ? 8 : f }' /proc/loadavg
+		printf "%.2f", (f < 1 ? 1 : (f > 8 ? 8 : f)) }' /proc/loadavg
 }
 if [ -n "$INTERVALS" ]; then
 	JOB_INTERVALS=$INTERVALS
