@@ -24,7 +24,8 @@ MPI_LIBS  := $(CJSON_LIBS) -lm
 
 $(MPI_OBJS): CC = $(MPICC)
 $(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi -Ilib
-# The kernel's bits must not depend on the ISA: no a*b+c fused anywhere.
+# The kernel's bits must not depend on the ISA: no a*b+c fused unless the
+# source says fma (mpi/pi_kernel.c).
 $(O)/mpi/pi_kernel.o: EXTRA_CFLAGS += -ffp-contract=off
 
 $(O)/libpirackpace.a: $(PACE_OBJS)
@@ -81,3 +82,10 @@ $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
 			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a
 $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
+
+# tests/tools/pi_bits: the kernels' sums as bits, natively and, in
+# tests/integration/mpi_arm64_bits.sh, cross-compiled for arm64.
+$(O)/tests/tools/pi_bits.o: EXTRA_CFLAGS += -I.
+$(O)/tests/tools/pi_bits: $(O)/tests/tools/pi_bits.o $(O)/mpi/pi_kernel.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+TEST_BINS += $(O)/tests/tools/pi_bits
