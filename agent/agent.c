@@ -24,7 +24,13 @@ void agent_init(struct agent *a, const struct config *cfg)
 
 void agent_view(const struct agent *a, struct report_view *v)
 {
+	struct mqtt_stats st;
+
+	mqtt_stats(a->mqtt, &st);
 	*v = (struct report_view){
+		.mqtt = a->mqtt != NULL,
+		.tel_queued = st.queued,
+		.tel_dropped = st.dropped,
 		.cfg = &a->cfg,
 		.sample = &a->sample,
 		.seq = a->seq,
@@ -167,6 +173,11 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 	}
 	agent_reload_log(&d);
 	if (d.redo & RELOAD_MQTT) {
+		/* its entities move: none stays behind in the old place */
+		if (strcmp(old.node.name, next->node.name) ||
+		    strcmp(old.mqtt.discovery_prefix,
+			   next->mqtt.discovery_prefix))
+			mqtt_retract(a->mqtt);
 		mqtt_close(a->mqtt);
 		a->mqtt = NULL;
 	}

@@ -25,6 +25,7 @@ TEST_PKGS=(
 	valgrind
 	openssl              # throw-away CA for the TLS tests
 	jq                   # reading JSON in shell tests
+	python3-jinja2       # renders Home Assistant's discovery templates
 	gnuplot-nox          # demo picture
 	iproute2 procps psmisc
 	netbase              # /etc/hosts (localhost) on bare chroots

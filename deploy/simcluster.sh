@@ -36,22 +36,23 @@ Ctrl-C or failure.
                         busy) or cpu (it follows the CPU the ranks got: a
                         loaded machine slows the Pis instead of heating
                         them; pirack-simnode --clock)
-  -m, --mode MODE       pacing of the paced run: uniform (default) or node
-                        (node mode's shared work counter stalls when 16
-                        ranks share 2 cores; on real nodes it is the
-                        better mode for pi)
+  -m, --mode MODE       pacing of the paced run: node (default: each node
+                        at its own pace, the work shared by a counter per
+                        node and rounds split by rate, so cool nodes do
+                        more) or uniform (every node at the hottest one's
+                        pace)
       --runs LIST       runs in order, comma list of paced (pacing by
                         --mode), unpaced, node, uniform (default
                         paced,unpaced); each is a key of summary.json
-      --target C        the agents' target_c (default 70)
+      --target C        the agents' target_c (default 77)
       --limit C         the agents' limit_c (default 80)
       --interval-ms MS  the agents' sampling period (default: one simulated
                         second, 1000 / time scale)
       --intervals N     pi intervals (default: sized by a short calibration
                         run to the time budget)
       --work F          the unpaced job's share of a run's time budget, the
-                        calibration's sizing (default 0.4; paced runs take
-                        two or three times as long)
+                        calibration's sizing (default 0.4; a paced run may
+                        take longer in a warm rack)
       --kill-agent NODE@S
                         SIGKILL NODE's agent S seconds into each paced run,
                         and not before NODE's ranks reported to it (so the
@@ -60,11 +61,12 @@ Ctrl-C or failure.
                         \`pirackd --failsafe\` for it (fan on)
   -o, --out DIR         output directory (default build/demo)
   -b, --build DIR       directory of the binaries (default build)
-      --netns           (root) each node in its own network namespace with
-                        its own address (veth + bridge, a private 10.x
-                        subnet); mpiexec starts the ranks in them through
-                        hydra's ssh launcher, so MPI traffic crosses the
-                        node links; all undone on exit
+      --netns           (root) each node a separate host: its own network
+                        (veth + bridge, a private 10.x subnet), mount (own
+                        /dev/shm, /tmp), UTS, IPC and PID namespace;
+                        mpiexec starts the ranks there through hydra's ssh
+                        launcher, so MPI data crosses the node links over
+                        TCP; all undone on exit
   -q, --quiet           no live lines
   -h, --help            this text
 
@@ -77,8 +79,8 @@ die() { echo "simcluster: $*" >&2; exit 1; }
 bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
-AMBIENT=46,47,48,50 TIME_SCALE= MODE=uniform RUNS=paced,unpaced
-TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
+AMBIENT=46,47,48,50 TIME_SCALE= MODE=node RUNS=paced,unpaced
+TARGET=77 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
 BUILD=$TOP/build QUIET=0 NETNS=0 SIM_CLOCK=wall
 
 while [ $# -gt 0 ]; do
@@ -247,8 +249,32 @@ free_port() {
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# --- --netns: a namespace per node on a bridge (deploy/simnetns.sh) -------
-source "$TOP/deploy/simnetns.sh"
+# --- --netns: each node a separate host on a bridge (tests/hosts_lib.sh:
+# own network, mount with own /dev/shm and /tmp, UTS, IPC and PID
+# namespace), so MPI data crosses the node links over TCP ------------------
+source "$TOP/tests/hosts_lib.sh"
+NET_TAG=psim$(($$ % 100000)) NET_UP=0 BROKER_HOST=127.0.0.1
+
+net_up() {
+	local why
+	why=$(hosts_possible) || die "--netns: separate hosts impossible here: $why"
+	NET_UP=1
+	hosts_up "$NET_TAG" "$NODES" "$RUN" "$BUILD" ||
+		die "--netns: could not create the hosts"
+	hosts_machinefile "$SLOTS" >"$RUN/machinefile"
+	BROKER_HOST=$HOSTS_PFX.1
+}
+
+link_bytes() {	# bytes the node links carried so far (--netns), else null
+	[ $NETNS = 1 ] || { echo null; return; }
+	hosts_link_bytes
+}
+
+net_down() {
+	[ "$NET_UP" = 1 ] || return 0
+	hosts_down
+	NET_UP=0
+}
 
 [ $NETNS = 1 ] && net_up
 
@@ -327,8 +353,12 @@ start_agents() {	# rundir time_scale
 	for ((i = 0; i < NODES; i++)); do
 		node=n$i d=$rd/$node
 		if [ $NETNS = 1 ]; then
-			bg "$d/agent.log" ip netns exec "$(ns_of $i)" \
+			# in the node's PID namespace (it signals its ranks);
+			# the agent's own PID is nsenter's child
+			bg "$d/agent.log" $(hosts_cmd $i) \
 				"$BUILD/pirackd" -f -c "$d/agent.conf"
+			BG_PID=$(hosts_child "$BG_PID") ||
+				die "agent n$i did not start in its host"
 		else
 			bg "$d/agent.log" "$BUILD/pirackd" -f -c "$d/agent.conf"
 		fi
@@ -392,9 +422,11 @@ run_job() {	# run: paced|unpaced
 	local deadline
 	local -a cmd=("$MPIEXEC")
 	# --netns: the machinefile puts each node's ranks (in order) on its
-	# address, hydra's proxies start there through netns-ssh
+	# address, hydra's proxies start there through hosts_lib.sh's ssh;
+	# UCX over TCP on the node link (hosts_lib.sh says why)
 	[ $NETNS = 0 ] || cmd+=(-f "$RUN/machinefile" -iface "$NET_TAG"
-				-launcher ssh -launcher-exec "$RUN/netns-ssh")
+				-launcher ssh -launcher-exec "$RUN/ssh"
+				-genv UCX_TLS tcp,self -genv UCX_NET_DEVICES eth0)
 	mkdir -p "$rd"
 	pace_mode=$(run_pace "$run")
 	start_agents "$rd" "$TS"

@@ -43,7 +43,7 @@ struct config {
 		char sysfs_root[CONFIG_PATH_MAX];	/* default /sys */
 		char zones[CONFIG_PATH_MAX];	/* "all" or comma list */
 		int interval_ms;			/* default 1000 */
-		double target_c;			/* default 70 */
+		double target_c;			/* default 77 */
 		double limit_c;				/* default 80 */
 		double plausible_min_c;			/* default -20 */
 		double plausible_max_c;			/* default 125 */
@@ -84,6 +84,7 @@ struct config {
 		char prefix[CONFIG_NAME_MAX];
 		char discovery_prefix[CONFIG_NAME_MAX];
 		int keepalive_s;
+		int queue_kib;		/* telemetry kept in an outage */
 	} mqtt;
 
 	struct {

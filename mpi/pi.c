@@ -19,6 +19,7 @@ int main(int argc, char *argv[])
 	struct pace *pace;
 	uint64_t chunk_blocks = 1;
 	double startwtime, *sums;
+	MPI_Request req;
 	int rank, size, rc;
 	bool done;
 
@@ -36,10 +37,6 @@ int main(int argc, char *argv[])
 	pace_opts_default(&po);
 	po.mode = args.pace;
 	po.job_name = "pirack-pi";
-	if (rank == 0) { /* it serves the work counter while it sleeps */
-		po.progress = pi_work_poll;
-		po.progress_arg = &comm;
-	}
 	if (pace_init(&pace, comm, &po) < 0) { /* it said why */
 		MPI_Finalize();
 		return 1;
@@ -50,7 +47,9 @@ int main(int argc, char *argv[])
 	if (rank == 0)
 		chunk_blocks =
 		    pi_plan_calibrate(&plan, kernel, args.chunk_ms / 1000);
-	MPI_Bcast(&chunk_blocks, 1, MPI_UINT64_T, 0, comm);
+	/* Nonblocking, waited for napping: MPICH's blocking calls spin. */
+	MPI_Ibcast(&chunk_blocks, 1, MPI_UINT64_T, 0, comm, &req);
+	pace_wait(pace, &req);
 	pi_plan_set_chunk(&plan, chunk_blocks);
 
 	sums = calloc(2 * plan.nblocks, sizeof(*sums));
@@ -60,13 +59,18 @@ int main(int argc, char *argv[])
 		MPI_Abort(comm, 1);
 	}
 	if (args.pace == PACE_MODE_UNIFORM)
-		pi_work_rounds(&plan, kernel, pace, comm, sums, &tally);
+		rc = pi_work_rounds(&plan, kernel, pace, comm, sums, &tally);
 	else
-		pi_work_shared(&plan, kernel, pace, comm, sums, &tally);
+		rc = pi_work_shared(&plan, kernel, pace, comm, sums, &tally);
+	if (rc < 0) {
+		fprintf(stderr, "pirack-pi: out of memory sharing the work\n");
+		MPI_Abort(comm, 1);
+	}
 
 	/* Each block was computed once; the others add exact zeros. */
-	MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * plan.nblocks,
-		   MPI_DOUBLE, MPI_SUM, 0, comm);
+	MPI_Ireduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * plan.nblocks,
+		    MPI_DOUBLE, MPI_SUM, 0, comm, &req);
+	pace_wait(pace, &req);
 	if (rank == 0)
 		res.pi = pi_plan_result(&plan, sums);
 	res.seconds = MPI_Wtime() - startwtime;

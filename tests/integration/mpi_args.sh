@@ -37,7 +37,7 @@ for prog in pirack-pi pirack-temps; do
 	timeout 60 "$MPIEXEC" -n 1 "$BIN/$prog" : -n 2 -env PIRACK_LIMIT_C 60 \
 		"$BIN/$prog" >"$T/out" 2>"$T/err" || rc=$?
 	[ $rc -ne 0 ] || fail "$prog: limit below target accepted"
-	[ "$(grep -c 'limit 60 C must be above target 70 C' "$T/err")" = 1 ] ||
+	[ "$(grep -c 'limit 60 C must be above target 77 C' "$T/err")" = 1 ] ||
 		fail "$prog: want the error once: $(cat "$T/err")"
 done
 

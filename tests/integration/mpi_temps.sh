@@ -5,6 +5,8 @@ source "$(dirname "$0")/../lib.sh"
 t_init
 mpi_init
 export PIRACK_SOCKET=$T/none.sock
+# A 10 K band (the defaults are target 77, limit 80): n1 at 67.5 C is paced.
+export PIRACK_TARGET_C=70 PIRACK_LIMIT_C=80
 fake_zone "$T/n0" thermal_zone0 45000
 fake_zone "$T/n1" thermal_zone0 61000
 fake_zone "$T/n1" thermal_zone1 67500 gpu-thermal	# the hotter zone counts
