@@ -37,8 +37,7 @@ static void test_dynamic(void **state)
 
 	(void)state;
 	NEAR(simpower_dynamic_w(&simpower_bcm2711, 3.5, 1, 1500, 1500), 3.5);
-	NEAR(simpower_dynamic_w(&simpower_bcm2711, 3.5, 0.5, 1500, 1500),
-	     1.75);
+	NEAR(simpower_dynamic_w(&simpower_bcm2711, 3.5, 0.5, 1500, 1500), 1.75);
 	p1500 = simpower_dynamic_w(&simpower_bcm2711, 3.5, 1, 1500, 1500);
 	p1000 = simpower_dynamic_w(&simpower_bcm2711, 3.5, 1, 1000, 1500);
 	p600 = simpower_dynamic_w(&simpower_bcm2711, 3.5, 1, 600, 1500);
