@@ -37,6 +37,7 @@
  * official Active Cooler it stays in the low 60s (pi5-active-cooler, fan
  * on rise 14.5 K, fan off 35.9 K).
  */
+/* clang-format off: a profile reads as a table, a pair a line */
 const struct simplant_profile simplant_profiles[] = {
 	{
 		.name = "pi4-bare",
@@ -80,6 +81,7 @@ const struct simplant_profile simplant_profiles[] = {
 	},
 	{ .name = NULL },
 };
+/* clang-format on */
 
 const struct simplant_profile *simplant_profile_find(const char *name)
 {
