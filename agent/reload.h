@@ -11,8 +11,7 @@ enum reload_redo {
 	RELOAD_MQTT = 1 << 1,	   /* reconnect (topics, broker, login) */
 	RELOAD_DISCOVERY = 1 << 2, /* send Home Assistant discovery again */
 	RELOAD_CONTROL = 1 << 3,   /* move the control socket */
-	RELOAD_SIM = 1 << 4,	   /* restart the simulated plant */
-	RELOAD_CPUFREQ = 1 << 5,   /* reopen the clock lever */
+	RELOAD_CPUFREQ = 1 << 4,   /* reopen the clock lever */
 };
 
 struct reload_diff {
