@@ -4,7 +4,7 @@
 # in one simcluster run (same job size, same machine load), from its
 # summary.json: wall time, ratio to the unpaced run, the hottest node's peak
 # against the limit, the most throttled node's share of time, energy.
-# Runs simcluster does not offer yet (wrapper, cpufreq) and summary fields it
+# Runs simcluster does not offer yet (wrapper) and summary fields it
 # does not write yet (energy) are shown as "-" with a note, not failed.
 #   PACING_BENCH_SECONDS  simcluster -t per rack (default 60)
 #   PACING_BENCH_RACKS    comma list of 2x2,4x4,8x2 (default all)
