@@ -1,6 +1,6 @@
 #!/bin/sh
 # install.sh: installs pirack on one node: files, a safe default agent
-# config, the pirack user in group gpio, the udev rules and the unit.
+# config, the pirack user in group gpio, the udev rules and the units.
 #
 #   deploy/install.sh [--stage DIR | --build DIR] [--setup-only]
 #                     [--mpi-user USER] [--start] [--help]

@@ -8,6 +8,8 @@
 # The heavy part lives in tests/vm/ (sdboot.sh, guest_systemd.sh); the
 # kernel and the root image are built by make check's build step
 # (tests/vm/vm.mk). Runs once, in the plain variant, as root.
+# The emulated machine (TCG) takes minutes, more on a loaded host:
+# run.sh timeout: 900
 source "$(dirname "$0")/../lib.sh"
 t_init
 
@@ -22,7 +24,7 @@ command -v qemu-system-x86_64 >/dev/null ||
 t_install DESTDIR="$T/stage" PREFIX=/usr/local >"$T/make.log" 2>&1 ||
 	fail "make install (stage): $(tail -n 3 "$T/make.log")"
 # in the background only so that t_cleanup can TERM it (and it, qemu)
-bash "$TOP/tests/vm/sdboot.sh" --stage "$T/stage" >"$T/vm.out" 2>&1 &
+bash "$TOP/tests/vm/sdboot.sh" --stage "$T/stage" --timeout 840 >"$T/vm.out" 2>&1 &
 T_PIDS+=("$!")
 rc=0
 wait "$!" || rc=$?

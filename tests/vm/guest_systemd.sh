@@ -6,6 +6,18 @@
 V=/opt/pirack-vm
 . $V/guest_lib.sh
 
+# Polls CMD until SECS seconds of wall time passed (guest_lib's counts
+# polls; each systemctl call here takes a while on the emulated CPU).
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	while :; do
+		"$@" && return 0
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
 FAN=14 RED=17 GREEN=27 BLUE=22
 WATCH_LINES="$FAN $RED"
 CONF=/etc/pirack/agent.conf
@@ -70,9 +82,6 @@ install_test() {
 		grep -q '^CapEff:[[:space:]]*0*$' /proc/$pid/status
 	check "gpioinfo: line $FAN consumer pirackd" \
 		wait_for 10 consumer_is $FAN pirackd
-	sh $V/install.sh --stage $V/stage >$V/install2.log 2>&1
-	check "install.sh again: nothing to change" \
-		grep -qx "install.sh: nothing to change" $V/install2.log
 }
 
 mqtt_reload_test() {
@@ -148,7 +157,7 @@ crash_loop_test() {
 	echo "bogus_key = 1" >>$CONF
 	kill -KILL "$(main_pid)"
 	check "broken file + crash: the loop ends in start-limit-hit" \
-		wait_for 120 eval '[ "$(prop pirackd Result)" = start-limit-hit ]'
+		wait_for 240 eval '[ "$(prop pirackd Result)" = start-limit-hit ]'
 	check "pirackd.service failed" eval \
 		'[ "$(systemctl is-failed pirackd)" = failed ]'
 	check "the holder keeps the fan on" \
@@ -158,6 +167,8 @@ crash_loop_test() {
 	show systemctl status --no-pager -n 3 pirackd pirackd-failsafe
 }
 
+echo "# booted in $(systemd-analyze time | sed -n 's/^Startup finished in //p')"
+systemd-analyze blame 2>/dev/null | head -n 8 | sed 's/^/#   /'
 if sim_setup && [ "$CHIP" = gpiochip0 ]; then
 	install_test
 	if active pirackd; then

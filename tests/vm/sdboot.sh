@@ -83,7 +83,7 @@ accel=(-accel "$ACCEL")
 "$QEMU" "${accel[@]}" -nodefaults -no-user-config -display none -m 1024 \
 	-no-reboot -kernel "$KDIR/vmlinuz" -initrd "$W/initramfs.cpio" \
 	-drive "file=$RDIR/root.ext4,format=raw,if=virtio,snapshot=on" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=1 systemd.show_status=false" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=1 systemd.show_status=false mitigations=off" \
 	-serial "file:$W/console.log" </dev/null >"$W/qemu.log" 2>&1 &
 QEMU_PID=$!
 
