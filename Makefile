@@ -6,8 +6,9 @@
 #   make bench      run the benchmarks
 #   make install    install (honours DESTDIR, PREFIX)
 #
-# Each part of the tree adds its targets in its own fragment (agent/agent.mk,
-# mpi/mpi.mk, rack/rack.mk, tests/tests.mk) to BINS, LIBS, TEST_BINS.
+# Each part of the tree adds its targets in its own fragment (lib/lib.mk,
+# agent/agent.mk, mpi/mpi.mk, rack/rack.mk, tests/tests.mk) to BINS, LIBS,
+# TEST_BINS; each adds its own -I flags (no global include path).
 
 O          ?= build
 PREFIX     ?= /usr/local
@@ -30,7 +31,7 @@ ifeq ($(SAN),1)
 SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
 endif
-ALL_CFLAGS  = $(WFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP -Iagent
+ALL_CFLAGS  = $(WFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 BINS      :=
@@ -43,6 +44,7 @@ CHECK_EXTRA_DIRS :=
 all:
 install::
 
+include lib/lib.mk
 include agent/agent.mk
 include mpi/mpi.mk
 include rack/rack.mk

@@ -9,14 +9,6 @@
 #include "mqtt.h"
 #include "sim.h"
 
-uint64_t agent_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void agent_init(struct agent *a, const struct config *cfg)
 {
 	memset(a, 0, sizeof(*a));

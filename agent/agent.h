@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "clock.h"
+#include "clock.h"
 #include "config.h"
 #include "fan.h"
 #include "led.h"
@@ -55,8 +57,6 @@ struct agent {
 	struct sim *sim;
 };
 
-/* Monotonic milliseconds. */
-uint64_t agent_now_ms(void);
 
 /*
  * Commands shared by the control socket and MQTT: apply at once, re-drive

@@ -24,7 +24,7 @@ static void agent_apply_failed(struct agent *a, bool failed, const char *what)
 
 void agent_led_update(struct agent *a)
 {
-	uint64_t now = agent_now_ms();
+	uint64_t now = clock_ms();
 	const struct config *c = &a->cfg;
 	struct led_inputs in = {
 		.fault = a->seq && a->sample.fault,
@@ -85,7 +85,7 @@ void agent_actuate(struct agent *a)
 void agent_tick(struct agent *a)
 {
 	const struct config *c = &a->cfg;
-	uint64_t now = agent_now_ms();
+	uint64_t now = clock_ms();
 	struct sample s = { 0 };
 	double dt;
 

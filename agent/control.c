@@ -1,7 +1,6 @@
 /* control.c: the control socket server: non-blocking, many clients. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 #include "agent.h"
 #include "control.h"
+#include "fsutil.h"
 #include "log.h"
 
 struct control_client {
@@ -29,27 +29,6 @@ struct control {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
 };
-
-/* mkdir -p for the socket's directory (0755: the socket has its mode). */
-static int control_mkdirs(const char *path)
-{
-	char buf[sizeof(((struct control *)0)->path)];
-	char *dir, *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	dir = dirname(buf);
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
 
 /*
  * A socket file left by a crashed agent is replaced; one a live agent
@@ -101,7 +80,7 @@ struct control *control_open(const char *path, char *err, size_t errlen)
 	}
 	memcpy(ctl->path, path, strlen(path) + 1);
 	ctl->fd = -1;
-	if (control_mkdirs(path) < 0) {
+	if (fs_mkdirs_parent(path, 0755) < 0) {
 		snprintf(err, errlen, "%s: cannot create its directory: %s",
 			 path, strerror(errno));
 		goto fail;
@@ -329,7 +308,7 @@ static void control_accept(struct control *ctl)
 			continue;
 		}
 		cl->fd = fd;
-		cl->last_ms = agent_now_ms();
+		cl->last_ms = clock_ms();
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
 			cl->pid = cred.pid;
 		ctl->clients[i] = cl;
@@ -381,7 +360,7 @@ void control_service(struct agent *a, const struct pollfd *pfd, size_t n)
 			control_drop(ctl, i);
 			continue;
 		}
-		cl->last_ms = agent_now_ms();
+		cl->last_ms = clock_ms();
 		/* Replies go out at once when the socket has room; lines held
 		 * back by unread replies run once those are gone. */
 		if ((cl->outlen && control_write(cl) < 0) ||

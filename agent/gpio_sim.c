@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fsutil.h"
 #include "gpio.h"
 
 #define GPIO_SIM_PATH_MAX 512
@@ -20,46 +21,6 @@ struct gpio_req {
 	size_t n;
 	unsigned lines[];
 };
-
-/* mkdir, where an existing directory is fine and anything else is not. */
-static int gpio_sim_mkdir(const char *path)
-{
-	struct stat st;
-
-	if (mkdir(path, 0755) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -1;
-	if (stat(path, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
-/* mkdir -p: the sim dir usually lives under /run or a fresh temp dir. */
-static int gpio_sim_mkdirs(const char *path)
-{
-	char buf[GPIO_SIM_PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (gpio_sim_mkdir(buf) < 0)
-			return -1;
-		*p = '/';
-	}
-	return gpio_sim_mkdir(buf);
-}
 
 /*
  * Writes "0\n" or "1\n" through a temp file and rename(), so a reader
@@ -120,7 +81,7 @@ static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
 	r->active_low = active_low;
 	r->n = n;
 	memcpy(r->lines, lines, n * sizeof(lines[0]));
-	if (gpio_sim_mkdirs(r->dir) < 0) {
+	if (fs_mkdirs(r->dir, 0755) < 0) {
 		snprintf(err, errlen, "sim gpio %s: %s: %s", chip, r->dir,
 			 strerror(errno));
 		free(r);

@@ -83,7 +83,7 @@ void loop_arm(struct loop *l, const struct agent *a)
 
 int loop_timeout_ms(struct loop *l, struct agent *a)
 {
-	uint64_t now = agent_now_ms();
+	uint64_t now = clock_ms();
 	int m = mqtt_timeout_ms(a);
 	int w = notify_timeout_ms(&l->notify, now);
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "pace.h"
+#include "mpi/pace.h"
 
 static double now(void)
 {

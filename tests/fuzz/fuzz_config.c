@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
+#include "lib/config.h"
 #include "fuzz.h"
 
 #define FUZZ_NAME "fuzz.conf"

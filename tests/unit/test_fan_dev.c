@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "fan.h"
+#include "agent/fan.h"
 #include "fixture.h"
 
 struct fx {

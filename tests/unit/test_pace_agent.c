@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "pace_agent.h"
+#include "mpi/pace_agent.h"
 #include "fixture.h"
 
 /* One per test (setup/teardown): a failed assertion still kills the

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "config_keys.h"
+#include "iniread.h"
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
 /*
@@ -99,8 +100,7 @@ static const char *const config_sections[] = {
 struct config_parse {
 	struct config *c;
 	const char *file;
-	FILE *fp;
-	int lineno;		/* the line inih is on */
+	struct iniread rd;	/* rd.line: the line inih is on */
 	int keyline[NKEYS];	/* where each key was set, 0 = default */
 	char *err;
 	size_t errlen;
@@ -479,7 +479,7 @@ static int config_handler(void *user, const char *section, const char *name,
 	int i;
 
 	if (!*section) {
-		config_error(p, p->lineno, "'%s' is outside any [section]",
+		config_error(p, (int)p->rd.line, "'%s' is outside any [section]",
 			     name);
 		return 0;
 	}
@@ -487,72 +487,39 @@ static int config_handler(void *user, const char *section, const char *name,
 		return 0;	/* the reader reported the section line */
 	i = config_key_index(section, name);
 	if (i < 0) {
-		config_error(p, p->lineno, "[%s] has no key '%s'", section,
+		config_error(p, (int)p->rd.line, "[%s] has no key '%s'", section,
 			     name);
 		return 0;
 	}
 	if (p->keyline[i]) {
-		config_error(p, p->lineno, "[%s] %s is given twice (first on "
+		config_error(p, (int)p->rd.line, "[%s] %s is given twice (first on "
 			     "line %d)", section, name, p->keyline[i]);
 		return 0;
 	}
-	p->keyline[i] = p->lineno;
+	p->keyline[i] = (int)p->rd.line;
 	why = config_set_key(p->c, &config_keys[i], value, msg, sizeof(msg));
 	if (why) {
-		config_error(p, p->lineno, "[%s] %s %s", section, name, why);
+		config_error(p, (int)p->rd.line, "[%s] %s %s", section, name, why);
 		return 0;
 	}
 	return 1;
 }
 
-/*
- * inih's fgets-style reader, wrapped to know the line number at every
- * handler call, to refuse over-long lines instead of splitting them, and
- * to see section headers (inih does not report empty sections).
- */
-static char *config_reader(char *str, int num, void *user)
+/* The reader's own refusals: an over-long line, a NUL byte. */
+static void config_read_error(void *user, unsigned line, const char *msg)
+{
+	config_error(user, (int)line, "%s", msg);
+}
+
+/* inih does not report empty sections: the reader shows every header. */
+static void config_read_section(void *user, const char *name)
 {
 	struct config_parse *p = user;
-	size_t len = 0;
-	char *s, *end;
-	int ch;
 
-	/* fgets, but counting: a NUL byte must not hide the rest of a line. */
-	while (len + 1 < (size_t)num && (ch = getc(p->fp)) != EOF) {
-		str[len++] = (char)ch;
-		if (ch == '\n')
-			break;
-	}
-	if (!len)
-		return NULL;
-	str[len] = '\0';
-	p->lineno++;
-	if (str[len - 1] != '\n' && !feof(p->fp)) {
-		config_error(p, p->lineno, "line is longer than %d characters",
-			     num - 3);
-		while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
-			;
-		snprintf(str, num, ";\n");
-		return str;
-	}
-	if (strlen(str) != len) {
-		config_error(p, p->lineno, "line contains a NUL byte (not a "
-			     "text file?)");
-		snprintf(str, num, ";\n");
-		return str;
-	}
-	for (s = str; isspace((unsigned char)*s); s++)
-		;
-	if (*s == '[' && (end = strchr(s, ']'))) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "%.*s", (int)(end - s - 1), s + 1);
-		if (!config_section_known(name))
-			config_error(p, p->lineno, "unknown section [%s]; "
-				     "known: node, thermal, fan, led, gpio, "
-				     "mqtt, control, sim", name);
-	}
-	return str;
+	if (!config_section_known(name))
+		config_error(p, (int)p->rd.line, "unknown section [%s]; known: "
+			     "node, thermal, fan, led, gpio, mqtt, control, "
+			     "sim", name);
 }
 
 static int config_line(const struct config_parse *p, const char *section,
@@ -663,18 +630,21 @@ static int config_load_fp(const char *file, FILE *fp, struct config *c,
 			  char *err, size_t errlen)
 {
 	struct config_parse p = {
-		.c = c, .file = file, .fp = fp, .err = err, .errlen = errlen,
+		.c = c, .file = file, .err = err, .errlen = errlen,
+		.rd = { .fp = fp, .error = config_read_error,
+			.section = config_read_section },
 	};
 	int rc;
 
+	p.rd.user = &p;
 	config_defaults(c);
 	snprintf(c->path, sizeof(c->path), "%s", file);
 	if (strlen(file) >= sizeof(c->path)) {
 		config_error(&p, 0, "path is too long");
 		return -1;
 	}
-	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
-	if (ferror(p.fp))
+	rc = ini_parse_stream(iniread_gets, &p.rd, config_handler, &p);
+	if (ferror(fp))
 		config_error(&p, 0, "read error: %s", strerror(errno));
 	if (rc > 0)
 		config_error(&p, rc, "expected '[section]' or 'key = value'");
