@@ -53,9 +53,10 @@ static int failsafe_hold(const struct config *cfg, const char *cfg_err)
 		fatalx("--failsafe --hold: %s", err);
 	}
 	notify_init(&n);
-	snprintf(status, sizeof(status), "fan held on: pirackd is not "
-		 "running%s%.200s", cfg_err ? "; bad config: " : "",
-		 cfg_err ? cfg_err : "");
+	snprintf(status, sizeof(status),
+		 "fan held on: pirackd is not "
+		 "running%s%.200s",
+		 cfg_err ? "; bad config: " : "", cfg_err ? cfg_err : "");
 	notify_ready_status(&n, status);
 	log_info("--failsafe --hold: fan on, held until SIGTERM");
 	failsafe_wait();
@@ -72,7 +73,8 @@ int failsafe_run(const struct config *cfg, const char *cfg_err, bool hold)
 
 	if (cfg_err)
 		log_warnx("--failsafe: %s; using the keys that parsed, "
-			  "defaults for the rest", cfg_err);
+			  "defaults for the rest",
+			  cfg_err);
 	if (hold)
 		return failsafe_hold(cfg, cfg_err);
 	if (agent_failsafe(cfg, err, sizeof(err)) < 0)

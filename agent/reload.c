@@ -13,7 +13,7 @@ void reload_answer(pid_t sender, int code, int value, bool ok)
 {
 	if (code != SI_QUEUE || value != RELOAD_COOKIE || sender <= 0)
 		return;
-	if (sigqueue(sender, SIGUSR1, (union sigval){ .sival_int = !ok }) < 0)
+	if (sigqueue(sender, SIGUSR1, (union sigval){.sival_int = !ok}) < 0)
 		log_warn("reload: answering pid %ld", (long)sender);
 }
 
@@ -43,7 +43,7 @@ static int reload_wait(pid_t pid, const sigset_t *set, int timeout_ms)
 		if (sigtimedwait(set, &si, &left) < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;	/* EAGAIN: the deadline */
+			return -1; /* EAGAIN: the deadline */
 		}
 		/* only the agent's queued answer counts */
 		if (si.si_pid == pid && si.si_code == SI_QUEUE)
@@ -64,8 +64,8 @@ int reload_request(pid_t pid, const char *config, int timeout_ms)
 		perror("pirackd --reload: sigprocmask");
 		return 1;
 	}
-	if (sigqueue(pid, SIGHUP,
-		     (union sigval){ .sival_int = RELOAD_COOKIE }) < 0) {
+	if (sigqueue(pid, SIGHUP, (union sigval){.sival_int = RELOAD_COOKIE}) <
+	    0) {
 		fprintf(stderr, "pirackd --reload: pid %ld: %s\n", (long)pid,
 			strerror(errno));
 		return 1;
@@ -77,16 +77,21 @@ int reload_request(pid_t pid, const char *config, int timeout_ms)
 		return 0;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "pirackd --reload: no answer from pid %ld in "
-			"%d s\n", (long)pid, timeout_ms / 1000);
+		fprintf(stderr,
+			"pirackd --reload: no answer from pid %ld in "
+			"%d s\n",
+			(long)pid, timeout_ms / 1000);
 		return 1;
 	}
 	/* the agent logged why; the file's own error says it here too */
 	if (loop_config(config, &c, err, sizeof(err)) < 0)
-		fprintf(stderr, "pirackd --reload: pid %ld refused the reload "
-			"and kept its configuration: %s\n", (long)pid, err);
+		fprintf(stderr,
+			"pirackd --reload: pid %ld refused the reload "
+			"and kept its configuration: %s\n",
+			(long)pid, err);
 	else
-		fprintf(stderr, "pirackd --reload: pid %ld refused the reload "
+		fprintf(stderr,
+			"pirackd --reload: pid %ld refused the reload "
 			"and kept its configuration (its log says why)\n",
 			(long)pid);
 	return 1;

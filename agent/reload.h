@@ -13,7 +13,7 @@
  * (kill -HUP) reloads without an answer: nobody is sent a signal it did
  * not ask for.
  */
-#define RELOAD_COOKIE 0x70697261	/* "pira" */
+#define RELOAD_COOKIE 0x70697261 /* "pira" */
 
 /* The agent's side: answers si's sender if it asked (cookie). */
 void reload_answer(pid_t sender, int code, int value, bool ok);
