@@ -96,8 +96,11 @@ while :; do
 	sleep 0.5
 done
 elapsed=$((SECONDS - start))
+# the CPU time qemu had: the cost without the host's other load
+cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) / hz }' \
+	"/proc/$QEMU_PID/stat" 2>/dev/null || echo '?')
 tr -d '\r' <"$W/console.log" 2>/dev/null || true
-what="qemu $ACCEL, $(cat "$KDIR/done"), $(cat "$RDIR/done")"
+what="qemu $ACCEL, ${cpu}s of CPU, $(cat "$KDIR/done"), $(cat "$RDIR/done")"
 case "$verdict" in
 *" PASS"*) echo "sdboot.sh: PASS in ${elapsed}s ($what)"; exit 0 ;;
 *" FAIL"*) grep -a '^not ok' "$W/console.log" | tr -d '\r' || true
