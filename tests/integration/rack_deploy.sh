@@ -38,7 +38,7 @@ if command -v systemd-analyze >/dev/null; then
 	# the holder: started when the agent stops, stopped before it starts
 	grep -qx "ExecStopPost=-+/bin/systemctl start --no-block pirackd-failsafe.service" "$unit" ||
 		fail "unit does not start the holder when the agent stops"
-	grep -qx "ExecStartPre=+/bin/systemctl stop pirackd-failsafe.service" "$unit" ||
+	grep -qx "ExecStartPre=-+/bin/systemctl stop pirackd-failsafe.service" "$unit" ||
 		fail "unit does not stop the holder before the agent starts"
 	grep -qx "ExecReload=$T/prefix/sbin/pirackd --reload \$MAINPID" "$unit" ||
 		fail "unit's reload does not wait for the agent's answer"
