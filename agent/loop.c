@@ -10,7 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mqtt.h"
-#include "reload.h"
+#include "reloadctl.h"
 
 int loop_config(const char *file, struct config *c, char *err,
 		size_t errlen)

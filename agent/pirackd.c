@@ -17,7 +17,7 @@
 #include "loop.h"
 #include "mqtt.h"
 #include "notify.h"
-#include "reload.h"
+#include "reloadctl.h"
 
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
 

@@ -1,4 +1,4 @@
-/* reload.c: pirackd --reload PID and the agent's answer (see reload.h). */
+/* reload.c: pirackd --reload PID and the agent's answer (see reloadctl.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
-#include "reload.h"
+#include "reloadctl.h"
 
 void reload_answer(pid_t sender, int code, int value, bool ok)
 {

@@ -1,6 +1,6 @@
-/* reload.h: pirackd --reload PID, a reload with an answer (ExecReload=). */
-#ifndef PIRACK_RELOAD_H
-#define PIRACK_RELOAD_H
+/* reloadctl.h: pirackd --reload PID, a reload with an answer (ExecReload=). */
+#ifndef PIRACK_RELOADCTL_H
+#define PIRACK_RELOADCTL_H
 
 #include <stdbool.h>
 #include <sys/types.h>
