@@ -138,7 +138,7 @@ bool loop_signal(struct loop *l, struct agent *a)
 	while (read(l->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			reload_answer((pid_t)si.ssi_pid, si.ssi_code,
+			reloadctl_answer((pid_t)si.ssi_pid, si.ssi_code,
 				      si.ssi_int, loop_reload(l, a));
 			break;
 		default:

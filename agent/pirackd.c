@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 	if (o.config && !o.check && realpath(o.config, abs))
 		o.config = abs;
 	if (o.reload_pid)
-		return reload_request((pid_t)o.reload_pid, o.config, 30000);
+		return reloadctl_request((pid_t)o.reload_pid, o.config, 30000);
 	rc = loop_config(o.config, &cfg, err, sizeof(err));
 	/* --check-config touches no hardware, --failsafe with it neither */
 	if (o.failsafe && !o.check)

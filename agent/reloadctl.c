@@ -1,4 +1,4 @@
-/* reload.c: pirackd --reload PID and the agent's answer (see reloadctl.h). */
+/* reloadctl.c: pirackd --reload PID and the agent's answer (reloadctl.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include "loop.h"
 #include "reloadctl.h"
 
-void reload_answer(pid_t sender, int code, int value, bool ok)
+void reloadctl_answer(pid_t sender, int code, int value, bool ok)
 {
 	if (code != SI_QUEUE || value != RELOAD_COOKIE || sender <= 0)
 		return;
@@ -18,7 +18,7 @@ void reload_answer(pid_t sender, int code, int value, bool ok)
 }
 
 /* Waits for pid's answer; 1 refused, 0 reloaded, -1 none in time. */
-static int reload_wait(pid_t pid, const sigset_t *set, int timeout_ms)
+static int reloadctl_wait(pid_t pid, const sigset_t *set, int timeout_ms)
 {
 	struct timespec now, end, left;
 	siginfo_t si;
@@ -51,7 +51,7 @@ static int reload_wait(pid_t pid, const sigset_t *set, int timeout_ms)
 	}
 }
 
-int reload_request(pid_t pid, const char *config, int timeout_ms)
+int reloadctl_request(pid_t pid, const char *config, int timeout_ms)
 {
 	sigset_t set;
 	struct config c;
@@ -70,7 +70,7 @@ int reload_request(pid_t pid, const char *config, int timeout_ms)
 			strerror(errno));
 		return 1;
 	}
-	rc = reload_wait(pid, &set, timeout_ms);
+	rc = reloadctl_wait(pid, &set, timeout_ms);
 	if (rc == 0) {
 		printf("pirackd --reload: pid %ld reloaded its configuration\n",
 		       (long)pid);

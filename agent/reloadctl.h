@@ -16,12 +16,12 @@
 #define RELOAD_COOKIE 0x70697261 /* "pira" */
 
 /* The agent's side: answers si's sender if it asked (cookie). */
-void reload_answer(pid_t sender, int code, int value, bool ok);
+void reloadctl_answer(pid_t sender, int code, int value, bool ok);
 /*
  * The client: asks pid to reload and waits up to timeout_ms; prints the
  * outcome (on a refusal, config's own error if it has one). 0 reloaded,
  * 1 refused, no answer or no such process.
  */
-int reload_request(pid_t pid, const char *config, int timeout_ms);
+int reloadctl_request(pid_t pid, const char *config, int timeout_ms);
 
 #endif
