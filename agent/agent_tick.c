@@ -5,6 +5,7 @@
 #include "control.h"
 #include "log.h"
 #include "mqtt.h"
+#include "reader.h"
 #include "sensors.h"
 #include "sim.h"
 
@@ -32,7 +33,7 @@ void agent_led_update(struct agent *a)
 		       a->sample.temp_c >= c->thermal.limit_c,
 		.warm = a->fan_state.duty > 0 || a->pace.pace < 0.999,
 		.identify = a->identify_until_ms > now,
-		.broker_down = c->mqtt.enabled && !mqtt_connected(a),
+		.broker_down = c->mqtt.enabled && !mqtt_connected(a->mqtt),
 	};
 	unsigned bits;
 	bool failed = false;
@@ -82,6 +83,27 @@ void agent_actuate(struct agent *a)
 		agent_apply_failed(a, false, "fan");
 }
 
+/*
+ * A read gets at most one sample period (250 ms to 1 s) before it is a
+ * fault; a hung one stalls the loop that long once, never again.
+ */
+static void agent_read_sensors(struct agent *a, struct sample *s)
+{
+	const struct config *c = &a->cfg;
+	struct sensors_opts o = {
+		.sysfs_root = c->thermal.sysfs_root, .zones = c->thermal.zones,
+		.min_c = c->thermal.plausible_min_c,
+		.max_c = c->thermal.plausible_max_c,
+	};
+	int deadline = c->thermal.interval_ms;
+
+	deadline = deadline < 250 ? 250 : deadline > 1000 ? 1000 : deadline;
+	if (a->reader)
+		reader_read(a->reader, &o, s, deadline);
+	else
+		sensors_read_opts(&o, s);
+}
+
 void agent_tick(struct agent *a)
 {
 	const struct config *c = &a->cfg;
@@ -94,7 +116,7 @@ void agent_tick(struct agent *a)
 	a->last_tick_ms = now;
 	if (c->thermal.source == THERMAL_SIM)
 		sim_step(a);
-	sensors_read(c->thermal.sysfs_root, c->thermal.zones, &s);
+	agent_read_sensors(a, &s);
 	s.seq = ++a->seq;
 	s.ts = time(NULL);
 	if (s.fault && (s.seq == 1 || !a->sample.fault))
@@ -102,7 +124,7 @@ void agent_tick(struct agent *a)
 	else if (!s.fault && a->sample.fault)
 		log_info("sensors read again: %.1f °C", s.temp_c);
 	a->sample = s;
-	a->have_sample = a->have_sample || !s.fault;
+	agent_zones_seen(a, &s);
 	/*
 	 * Every sample, job or not, so the controller's memory carries over;
 	 * blind (a fault) it answers pace 0. The simulated plant runs
@@ -118,5 +140,5 @@ void agent_tick(struct agent *a)
 	log_debug("tick %llu: %.1f °C fan %d%% pace %.3f led %s",
 		  (unsigned long long)a->seq, s.temp_c, a->fan_state.duty,
 		  a->pace.pace, led_state_name(a->led_state));
-	mqtt_publish_state(a, true);
+	agent_publish(a, true);
 }

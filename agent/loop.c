@@ -84,7 +84,7 @@ void loop_arm(struct loop *l, const struct agent *a)
 int loop_timeout_ms(struct loop *l, struct agent *a)
 {
 	uint64_t now = clock_ms();
-	int m = mqtt_timeout_ms(a);
+	int m = mqtt_timeout_ms(a->mqtt);
 	int w = notify_timeout_ms(&l->notify, now);
 
 	l->mqtt_due_ms = m >= 0 ? now + m : UINT64_MAX;
@@ -111,11 +111,13 @@ void loop_drain(int fd)
 static bool loop_reload(struct loop *l, struct agent *a)
 {
 	struct config next;
+	struct report_view v;
 	char err[512], note[sizeof(l->notify.note)];
 	bool ok = false;
 
 	notify_reloading(&l->notify);
 	if (loop_config(l->config_file, &next, err, sizeof(err)) < 0 ||
+	    config_reload_check(&a->cfg, &next, err, sizeof(err)) < 0 ||
 	    agent_reload(a, &next, err, sizeof(err)) < 0) {
 		log_warnx("reload refused: %s; keeping the running "
 			  "configuration", err);
@@ -126,7 +128,8 @@ static bool loop_reload(struct loop *l, struct agent *a)
 		notify_note(&l->notify, "");
 		ok = true;
 	}
-	notify_ready(&l->notify, a);
+	agent_view(a, &v);
+	notify_ready(&l->notify, &v);
 	return ok;
 }
 

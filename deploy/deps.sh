@@ -33,21 +33,31 @@ TEST_PKGS=(
 	debootstrap e2fsprogs  # real-systemd VM test's root image (mkfs.ext4 -d)
 	systemd              # systemd-analyze verify of the unit
 	clang libclang-rt-14-dev  # libFuzzer targets (make fuzz, fuzz_smoke)
+	clang-format         # make format-check (kernel style)
+)
+# x86-64 hosts only: the pi kernels' arm64 bits under qemu-user
+# (tests/integration/mpi_arm64_bits.sh) and the arm64 assembly that
+# make bench's llvm-mca estimate reads (tests/bench/pi_mca.bench.sh).
+CROSS_PKGS=(
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # arm64 cross compiler
+	qemu-user            # qemu-aarch64
 )
 # make bench only.
 BENCH_PKGS=(
 	collectd-core        # footprint baseline
 	hyperfine
 	python3-mpi4py       # the recipe's pi program, as a baseline
+	llvm-14              # llvm-mca: the pi kernel's Cortex-A72/A76 estimate
 )
 
 quiet=0
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+[ "$(uname -m)" = x86_64 ] && want+=("${CROSS_PKGS[@]}")
 for arg in "$@"; do
 	case "$arg" in
 	--quiet) quiet=1 ;;
 	--bench) want+=("${BENCH_PKGS[@]}") ;;
-	--list) printf '%s\n' "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}"; exit 0 ;;
+	--list) printf '%s\n' "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${CROSS_PKGS[@]}" "${BENCH_PKGS[@]}"; exit 0 ;;
 	-h|--help) sed -n '2,7p' "$0"; exit 0 ;;
 	*) echo "deps.sh: unknown option '$arg'" >&2; exit 2 ;;
 	esac

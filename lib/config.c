@@ -13,6 +13,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "iniread.h"
+#include "sensors.h"
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
 /*
@@ -54,6 +55,10 @@ const struct config_key config_keys[] = {
 	  R(10, 600000) },
 	{ "thermal", "target_c", K_DOUBLE, F(thermal.target_c), R(0, 150) },
 	{ "thermal", "limit_c", K_DOUBLE, F(thermal.limit_c), R(0, 150) },
+	{ "thermal", "plausible_min_c", K_DOUBLE, F(thermal.plausible_min_c),
+	  R(-273, 300) },
+	{ "thermal", "plausible_max_c", K_DOUBLE, F(thermal.plausible_max_c),
+	  R(-273, 300) },
 	{ "fan", "driver", K_ENUM, F(fan.driver), .words = fan_words },
 	{ "fan", "chip", K_STR, F(fan.chip), .kind = S_NAME },
 	{ "fan", "line", K_UINT, F(fan.line), R(0, GPIO_LINE_MAX) },
@@ -188,6 +193,8 @@ void config_defaults(struct config *c)
 	c->thermal.interval_ms = 1000;
 	c->thermal.target_c = 70;
 	c->thermal.limit_c = 80;
+	c->thermal.plausible_min_c = SENSORS_MIN_C_DEFAULT;
+	c->thermal.plausible_max_c = SENSORS_MAX_C_DEFAULT;
 	c->fan.driver = FAN_DRIVER_GPIO;
 	strcpy(c->fan.chip, "gpiochip0");
 	c->fan.line = 14;
@@ -497,6 +504,7 @@ static int config_handler(void *user, const char *section, const char *name,
 		return 0;
 	}
 	p->keyline[i] = (int)p->rd.line;
+	p->c->file_keys++;
 	why = config_set_key(p->c, &config_keys[i], value, msg, sizeof(msg));
 	if (why) {
 		config_error(p, (int)p->rd.line, "[%s] %s %s", section, name, why);
@@ -516,6 +524,9 @@ static void config_read_section(void *user, const char *name)
 {
 	struct config_parse *p = user;
 
+	for (int i = 0; config_sections[i]; i++)
+		if (!strcmp(config_sections[i], name))
+			p->c->file_sections |= 1u << i;
 	if (!config_section_known(name))
 		config_error(p, (int)p->rd.line, "unknown section [%s]; known: "
 			     "node, thermal, fan, led, gpio, mqtt, control, "
@@ -557,6 +568,15 @@ static int config_refuse(struct config_keyref keys[2], const char *s1,
 int config_validate(const struct config *c, struct config_keyref keys[2],
 		    char *err, size_t errlen)
 {
+	if (c->thermal.plausible_min_c >= c->thermal.plausible_max_c ||
+	    c->thermal.limit_c > c->thermal.plausible_max_c)
+		return config_refuse(keys, "thermal", "plausible_min_c",
+				     "thermal", "plausible_max_c", err, errlen,
+				     "[thermal] plausible_min_c (%g) and "
+				     "plausible_max_c (%g) must bracket "
+				     "limit_c (%g)", c->thermal.plausible_min_c,
+				     c->thermal.plausible_max_c,
+				     c->thermal.limit_c);
 	if (c->thermal.limit_c <= c->thermal.target_c)
 		return config_refuse(keys, "thermal", "target_c", "thermal",
 				     "limit_c", err, errlen,
@@ -644,6 +664,7 @@ static int config_load_fp(const char *file, FILE *fp, struct config *c,
 		return -1;
 	}
 	rc = ini_parse_stream(iniread_gets, &p.rd, config_handler, &p);
+	c->file_ends_newline = p.rd.ended_newline;
 	if (ferror(fp))
 		config_error(&p, 0, "read error: %s", strerror(errno));
 	if (rc > 0)
@@ -695,3 +716,29 @@ int config_load_string(const char *name, const char *text, size_t len,
 	return rc;
 }
 
+
+int config_reload_check(const struct config *running,
+			const struct config *next, char *err, size_t errlen)
+{
+	unsigned lost = running->file_sections & ~next->file_sections;
+
+	if (!next->file_sections && !next->file_keys) {
+		snprintf(err, errlen, "%s: empty (no section, no key): cut "
+			 "short or being written?", next->path);
+		return -1;
+	}
+	if (!next->file_ends_newline) {
+		snprintf(err, errlen, "%s: the last line has no newline: cut "
+			 "short or being written?", next->path);
+		return -1;
+	}
+	for (int i = 0; config_sections[i]; i++) {
+		if (!(lost & (1u << i)))
+			continue;
+		snprintf(err, errlen, "%s: [%s] is missing but the running "
+			 "file has it: cut short? (to drop its keys, keep the "
+			 "header)", next->path, config_sections[i]);
+		return -1;
+	}
+	return 0;
+}

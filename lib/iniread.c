@@ -30,6 +30,7 @@ char *iniread_gets(char *str, int num, void *stream)
 		return NULL;
 	str[len] = '\0';
 	r->line++;
+	r->ended_newline = str[len - 1] == '\n';
 	r->indented = false;
 	if (str[len - 1] != '\n' && !feof(r->fp)) {
 		snprintf(msg, sizeof(msg), "line is longer than %d characters",

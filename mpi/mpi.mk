@@ -10,9 +10,9 @@ endif
 CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 
-PACE_SRCS := mpi/pace.c mpi/pace_agent.c mpi/pace_source.c mpi/pace_nodes.c
+PACE_SRCS := mpi/pace.c mpi/pace_source.c mpi/pace_nodes.c
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
-	     sensors.o throttle.o pacectl.o clock.o)
+	     sensors.o throttle.o pacectl.o clock.o pace_agent.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 	     mpi/pi_report.c
 PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o)
@@ -24,7 +24,8 @@ MPI_LIBS  := $(CJSON_LIBS) -lm
 
 $(MPI_OBJS): CC = $(MPICC)
 $(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi -Ilib
-# The kernel's bits must not depend on the ISA: no a*b+c fused anywhere.
+# The kernel's bits must not depend on the ISA: no a*b+c fused unless the
+# source says fma (mpi/pi_kernel.c).
 $(O)/mpi/pi_kernel.o: EXTRA_CFLAGS += -ffp-contract=off
 
 $(O)/libpirackpace.a: $(PACE_OBJS)
@@ -72,13 +73,6 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 644 mpi/libpirackpace.3 $(DESTDIR)$(MANDIR)/man3
 
-# tests/unit/test_pace_agent.c tests mpi/pace_agent.c (no MPI calls, but
-# pace.h includes mpi.h).
-$(O)/tests/unit/test_pace_agent.o: CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi -Ilib
-$(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o $(O)/lib/clock.o
-
 # tests/unit/test_pi_args.c and test_pi_kernel.c test mpi/pi_args.c and
 # mpi/pi_kernel.c (no MPI calls; pi_args.h includes pace.h, thus mpi.h).
 PI_UNIT_BINS := $(O)/tests/unit/test_pi_args $(O)/tests/unit/test_pi_kernel
@@ -88,3 +82,10 @@ $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
 			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a
 $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
+
+# tests/tools/pi_bits: the kernels' sums as bits, natively and, in
+# tests/integration/mpi_arm64_bits.sh, cross-compiled for arm64.
+$(O)/tests/tools/pi_bits.o: EXTRA_CFLAGS += -I.
+$(O)/tests/tools/pi_bits: $(O)/tests/tools/pi_bits.o $(O)/mpi/pi_kernel.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+TEST_BINS += $(O)/tests/tools/pi_bits

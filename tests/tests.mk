@@ -19,4 +19,5 @@ UNIT_FIXTURE := $(O)/tests/unit/fixture.o
 $(UNIT_BINS): $(UNIT_FIXTURE)
 
 TEST_BINS += $(UNIT_BINS) $(O)/tests/tools/freeport $(O)/tests/tools/ctl \
-	     $(O)/tests/tools/sdnotify $(O)/tests/tools/udpsink
+	     $(O)/tests/tools/sdnotify $(O)/tests/tools/udpsink \
+	     $(O)/tests/tools/hold

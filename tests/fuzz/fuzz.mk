@@ -42,16 +42,13 @@ $(FUZZ_O)/obj/rack/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(RACK_CFLAGS)
 $(FUZZ_O)/obj/tests/fuzz/fuzz_inventory.o: EXTRA_FUZZ_CFLAGS := $(RACK_CFLAGS)
 $(FUZZ_O)/fuzz_inventory: $(FUZZ_RACK_OBJS)
 
-# libpirackpace reading the agent's replies: mpi/ objects need mpi.h.
+# mpi/ objects need mpi.h.
 FUZZ_MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags mpich 2>/dev/null) -Impi -Ilib \
 		   $(CJSON_CFLAGS)
 $(FUZZ_O)/obj/mpi/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(FUZZ_MPI_CFLAGS)
-$(FUZZ_O)/obj/tests/fuzz/fuzz_pace_agent.o: EXTRA_FUZZ_CFLAGS := \
-	$(FUZZ_MPI_CFLAGS)
-$(FUZZ_O)/fuzz_pace_agent: $(FUZZ_O)/obj/mpi/pace_agent.o
 # pirack-pi's command line: pi_args.c and what it calls (pace.c is MPI's).
 FUZZ_PI_OBJS := $(addprefix $(FUZZ_O)/obj/mpi/,pi_args.o cli.o pi_kernel.o \
-		pace.o pace_agent.o pace_source.o pace_nodes.o)
+		pace.o pace_source.o pace_nodes.o)
 $(FUZZ_O)/obj/tests/fuzz/fuzz_pi_args.o: EXTRA_FUZZ_CFLAGS := \
 	$(FUZZ_MPI_CFLAGS)
 $(FUZZ_O)/fuzz_pi_args: $(FUZZ_PI_OBJS)

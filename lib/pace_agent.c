@@ -1,4 +1,4 @@
-/* pace_agent.c: requests to the agent control socket, each with a deadline. */
+/* pace_agent.c: a client of pirackd's control socket (pace, report). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
