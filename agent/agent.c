@@ -25,7 +25,13 @@ void agent_init(struct agent *a, const struct config *cfg)
 
 void agent_view(const struct agent *a, struct report_view *v)
 {
+	struct mqtt_stats st;
+
+	mqtt_stats(a->mqtt, &st);
 	*v = (struct report_view){
+		.mqtt = a->mqtt != NULL,
+		.tel_queued = st.queued,
+		.tel_dropped = st.dropped,
 		.cfg = &a->cfg,
 		.sample = &a->sample,
 		.seq = a->seq,

@@ -27,6 +27,7 @@
 
 #define MQTT_LIB_INFLIGHT 64  /* telemetry window + availability + discovery */
 #define MQTT_SHUTDOWN_MS 1000 /* to flush "offline" at exit */
+#define MQTT_CMD_MS 100	      /* commands applied at most this often */
 
 static void mqtt_on_log(struct mosquitto *mosq, void *obj, int level,
 			const char *str)
@@ -76,9 +77,9 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 			    const struct mosquitto_message *msg)
 {
 	struct mqtt *m = obj;
-	char word[MQTTCMD_MAX], err[160], shown[80];
+	char word[MQTTCMD_MAX], shown[80];
 	bool fan = !strcmp(msg->topic, m->t_fan);
-	int rc;
+	struct mqtt_cmd_wait *c;
 
 	(void)mosq;
 	if (!strcmp(msg->topic, m->t_ha)) {
@@ -98,13 +99,41 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 		    msg->topic, shown);
 		return;
 	}
-	rc = m->hooks.command(m->hooks.ctx, fan ? MQTT_CMD_FAN : MQTT_CMD_LED,
-			      word, err, sizeof(err));
-	if (rc)
-		log_warnx("mqtt: %s: rejected payload \"%s\": %s", msg->topic,
-			  shown, err);
-	else
-		log_debug("mqtt: %s: %s", msg->topic, word);
+	c = &m->cmd[fan ? MQTT_CMD_FAN : MQTT_CMD_LED];
+	m->cmd_coalesced += c->pending;
+	c->pending = true;
+	snprintf(c->word, sizeof(c->word), "%s", word);
+	snprintf(c->shown, sizeof(c->shown), "%s", shown);
+}
+
+/* The waiting commands, each the last of its topic, when their time is. */
+static void mqtt_commands(struct mqtt *m)
+{
+	uint64_t now = clock_ms();
+	char err[160];
+
+	if (!m->cmd[0].pending && !m->cmd[1].pending)
+		return;
+	if (now < m->cmd_next_ms)
+		return;
+	m->cmd_next_ms = now + MQTT_CMD_MS;
+	if (m->cmd_coalesced)
+		log_debug("mqtt: %lu commands replaced by later ones",
+			  m->cmd_coalesced);
+	m->cmd_coalesced = 0;
+	for (int i = 0; i < 2; i++) {
+		const char *topic = i == MQTT_CMD_FAN ? m->t_fan : m->t_led;
+
+		if (!m->cmd[i].pending)
+			continue;
+		m->cmd[i].pending = false;
+		if (m->hooks.command(m->hooks.ctx, (enum mqtt_cmd)i,
+				     m->cmd[i].word, err, sizeof(err)))
+			log_warnx("mqtt: %s: rejected payload \"%s\": %s",
+				  topic, m->cmd[i].shown, err);
+		else
+			log_debug("mqtt: %s: %s", topic, m->cmd[i].word);
+	}
 }
 
 static void mqtt_topic(char *out, const struct config *c, const char *leaf)
@@ -175,7 +204,7 @@ struct mqtt *mqtt_open(const struct config *cfg, const struct mqtt_hooks *h)
 		 c->mqtt.discovery_prefix);
 	snprintf(m->where, sizeof(m->where), "%s:%d", c->mqtt.host,
 		 c->mqtt.port);
-	mqtt_tel_init(&m->tel, c->thermal.interval_ms);
+	mqtt_tel_init(&m->tel, c->thermal.interval_ms, c->mqtt.queue_kib);
 	if (mqtt_setup(m)) {
 		mqtt_close(m);
 		return NULL;
@@ -281,6 +310,8 @@ int mqtt_timeout_ms(struct mqtt *m)
 		t = now + (uint64_t)m->cfg.mqtt.keepalive_s * 1000 / 4;
 		break;
 	}
+	if ((m->cmd[0].pending || m->cmd[1].pending) && m->cmd_next_ms < t)
+		t = m->cmd_next_ms;
 	return t <= now ? 0 : (int)(t - now);
 }
 
@@ -350,6 +381,7 @@ void mqtt_service(struct mqtt *m, short revents)
 	}
 	if (m->just_connected)
 		mqtt_greet(m);
+	mqtt_commands(m);
 	if (m->link == MQTT_UP) {
 		if (m->discovery_due)
 			mqtt_discovery(m);
@@ -389,6 +421,15 @@ void mqtt_rediscover(struct mqtt *m)
 	m->discovery_due = true;
 	if (m->link == MQTT_UP)
 		mqtt_discovery(m);
+}
+
+void mqtt_stats(const struct mqtt *m, struct mqtt_stats *st)
+{
+	*st = (struct mqtt_stats){ 0 };
+	if (!m)
+		return;
+	st->queued = telq_len(&m->tel.q);
+	st->dropped = m->tel.q.dropped;
 }
 
 bool mqtt_connected(const struct mqtt *m)

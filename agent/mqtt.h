@@ -47,6 +47,13 @@ void mqtt_publish_state(struct mqtt *m, const char *json, uint64_t seq,
 			bool telemetry);
 /* What discovery is built from changed: send it again when up. */
 void mqtt_rediscover(struct mqtt *m);
+/* Telemetry waiting for the broker, and dropped from a full queue. */
+struct mqtt_stats {
+	size_t queued;
+	uint64_t dropped;	/* since start, oldest first */
+};
+/* m's counts (all 0 for NULL: no client). */
+void mqtt_stats(const struct mqtt *m, struct mqtt_stats *st);
 /* Up, or no client at all (nothing to show as down). */
 bool mqtt_connected(const struct mqtt *m);
 /* Publishes "offline", disconnects, frees. NULL does nothing. */

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "mqtt.h"
 #include "mqtt_tel.h"
+#include "mqttcmd.h"
 
 #define MQTT_TOPIC_MAX 192
 
@@ -18,6 +19,13 @@
 enum mqtt_link { MQTT_DOWN, MQTT_RESOLVING, MQTT_CONNECTING, MQTT_UP };
 
 /* Private to mqtt*.c; the agent holds it as a->mqtt. */
+/* A command word waiting for its turn (the last one of its topic). */
+struct mqtt_cmd_wait {
+	bool pending;
+	char word[MQTTCMD_MAX];
+	char shown[80];		/* the payload as received, for a refusal */
+};
+
 struct mqtt {
 	struct config cfg;   /* [mqtt] and the node name are used */
 	struct mqtt_hooks hooks;
@@ -42,6 +50,15 @@ struct mqtt {
 	char t_led[MQTT_TOPIC_MAX], t_ha[MQTT_TOPIC_MAX];
 
 	struct mqtt_tel tel;
+
+	/*
+	 * Commands coalesce: the last word per topic waits here and is
+	 * applied at most every MQTT_CMD_MS, so a flood of commands cannot
+	 * starve the loop (each applied one re-drives and republishes).
+	 */
+	struct mqtt_cmd_wait cmd[2];	/* by enum mqtt_cmd */
+	uint64_t cmd_next_ms;
+	unsigned long cmd_coalesced;	/* replaced before applied */
 };
 
 /* DOWN, from mqtt_init: the first attempt at the next service. */

@@ -85,6 +85,7 @@ const struct config_key config_keys[] = {
 	{ "mqtt", "discovery_prefix", K_STR, F(mqtt.discovery_prefix),
 	  .kind = S_TOPIC },
 	{ "mqtt", "keepalive_s", K_INT, F(mqtt.keepalive_s), R(5, 3600) },
+	{ "mqtt", "queue_kib", K_INT, F(mqtt.queue_kib), R(16, 262144) },
 	{ "control", "socket", K_STR, F(control.socket), .kind = S_SOCKET },
 	{ "sim", "ambient_c", K_DOUBLE, F(sim.ambient_c), R(-40, 60) },
 	{ "sim", "time_scale", K_DOUBLE, F(sim.time_scale), R(0.001, 10000) },
@@ -218,6 +219,7 @@ void config_defaults(struct config *c)
 	strcpy(c->mqtt.prefix, "pirack");
 	strcpy(c->mqtt.discovery_prefix, "homeassistant");
 	c->mqtt.keepalive_s = 30;
+	c->mqtt.queue_kib = 8192;	/* ~16,000 samples of ~0.5 KB */
 	strcpy(c->control.socket, "/run/pirack/agent.sock");
 	strcpy(c->sim.profile, "pi4-bare");
 	c->sim.ambient_c = 25;

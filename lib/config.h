@@ -83,6 +83,7 @@ struct config {
 		char prefix[CONFIG_NAME_MAX];
 		char discovery_prefix[CONFIG_NAME_MAX];
 		int keepalive_s;
+		int queue_kib;		/* telemetry kept in an outage */
 	} mqtt;
 
 	struct {
