@@ -142,7 +142,7 @@ bool loop_signal(struct loop *l, struct agent *a)
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			reloadctl_answer((pid_t)si.ssi_pid, si.ssi_code,
-				      si.ssi_int, loop_reload(l, a));
+					 si.ssi_int, loop_reload(l, a));
 			break;
 		default:
 			log_info("signal %d: stopping", (int)si.ssi_signo);

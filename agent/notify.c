@@ -86,8 +86,8 @@ static void notify_send(struct notify *n, const char *msg)
 		log_debug("NOTIFY_SOCKET: %s", strerror(errno));
 }
 
-static void notify_format(const struct notify *n,
-			  const struct report_view *v, char *buf, size_t len)
+static void notify_format(const struct notify *n, const struct report_view *v,
+			  char *buf, size_t len)
 {
 	const char *fan = v->fan.duty > 0 ? "on" : "off";
 	const char *mode = v->fan.mode == FAN_MODE_MANUAL ? "manual" :

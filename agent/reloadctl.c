@@ -13,7 +13,7 @@ void reloadctl_answer(pid_t sender, int code, int value, bool ok)
 {
 	if (code != SI_QUEUE || value != RELOAD_COOKIE || sender <= 0)
 		return;
-	if (sigqueue(sender, SIGUSR1, (union sigval){.sival_int = !ok}) < 0)
+	if (sigqueue(sender, SIGUSR1, (union sigval){ .sival_int = !ok }) < 0)
 		log_warn("reload: answering pid %ld", (long)sender);
 }
 
@@ -64,8 +64,8 @@ int reloadctl_request(pid_t pid, const char *config, int timeout_ms)
 		perror("pirackd --reload: sigprocmask");
 		return 1;
 	}
-	if (sigqueue(pid, SIGHUP, (union sigval){.sival_int = RELOAD_COOKIE}) <
-	    0) {
+	if (sigqueue(pid, SIGHUP,
+		     (union sigval){ .sival_int = RELOAD_COOKIE }) < 0) {
 		fprintf(stderr, "pirackd --reload: pid %ld: %s\n", (long)pid,
 			strerror(errno));
 		return 1;
