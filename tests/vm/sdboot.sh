@@ -89,8 +89,15 @@ accel=(-accel "$ACCEL")
 	-serial "file:$W/console.log" </dev/null >"$W/qemu.log" 2>&1 &
 QEMU_PID=$!
 
-verdict=
+# the CPU time qemu had, the cost without the host's other load: read
+# while it runs (it exits right after the verdict's poweroff)
+qemu_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) / hz }' \
+		"/proc/$QEMU_PID/stat" 2>/dev/null
+}
+verdict= cpu='?'
 while :; do
+	c=$(qemu_cpu) && cpu=$c
 	verdict=$(grep -a -m1 '^PIRACK-VM-VERDICT ' "$W/console.log" 2>/dev/null || true)
 	[ -n "$verdict" ] && break
 	kill -0 "$QEMU_PID" 2>/dev/null || break
@@ -98,9 +105,6 @@ while :; do
 	sleep 0.5
 done
 elapsed=$((SECONDS - start))
-# the CPU time qemu had: the cost without the host's other load
-cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) / hz }' \
-	"/proc/$QEMU_PID/stat" 2>/dev/null || echo '?')
 tr -d '\r' <"$W/console.log" 2>/dev/null || true
 what="qemu $ACCEL, ${cpu}s of CPU, $(cat "$KDIR/done"), $(cat "$RDIR/done")"
 case "$verdict" in
