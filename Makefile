@@ -1,6 +1,7 @@
 # pirack: top-level build (plain GNU make). See README.md.
 #
 #   make            build everything into $(O) (default build/)
+#   make MPI=openmpi  the MPI programs against Open MPI (default mpich)
 #   make check      install missing deps, build, run every test (also ASan+UBSan)
 #   make demo       run the simulated cluster end to end
 #   make bench      run the benchmarks
@@ -21,6 +22,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SAN        ?= 0
 PKG_CONFIG ?= pkg-config
+MPI        ?= mpich
 MPICC      ?= mpicc
 VERSION    := 0.1.0
 

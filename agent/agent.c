@@ -191,6 +191,11 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 	if (sim && old.thermal.source == THERMAL_SIM)
 		sim_free(a);
 	if (d.redo & RELOAD_MQTT) {
+		/* its entities move: none stays behind in the old place */
+		if (strcmp(old.node.name, next->node.name) ||
+		    strcmp(old.mqtt.discovery_prefix,
+			   next->mqtt.discovery_prefix))
+			mqtt_retract(a->mqtt);
 		mqtt_close(a->mqtt);
 		a->mqtt = NULL;
 	}

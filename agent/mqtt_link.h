@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "mqtt.h"
+#include "mqtt_ents.h"
 #include "mqtt_tel.h"
 #include "mqttcmd.h"
 
@@ -27,9 +28,9 @@ struct mqtt_cmd_wait {
 };
 
 struct mqtt {
-	struct config cfg;   /* [mqtt] and the node name are used */
+	struct config cfg; /* [mqtt] and the node name are used */
 	struct mqtt_hooks hooks;
-	char *state;	     /* the last state JSON, for a reconnect */
+	char *state; /* the last state JSON, for a reconnect */
 	struct mosquitto *mosq;
 	enum mqtt_link link;
 	struct resolve *res; /* RESOLVING: the lookup */
@@ -37,6 +38,9 @@ struct mqtt {
 	unsigned failed;     /* attempts failed since the last connection */
 	bool just_connected; /* CONNACK ok, greet after loop_read */
 	bool discovery_due;
+	bool closing; /* mqtt_close: waiting for "offline" acked */
+	bool offline_acked;
+	int offline_mid;
 	int refused;	      /* CONNACK code of a refusal, or 0 */
 	uint64_t retry_at_ms; /* DOWN: next attempt */
 	uint64_t deadline_ms; /* RESOLVING, CONNECTING: give up then */
@@ -48,6 +52,14 @@ struct mqtt {
 	char t_avail[MQTT_TOPIC_MAX], t_state[MQTT_TOPIC_MAX];
 	char t_tel[MQTT_TOPIC_MAX], t_fan[MQTT_TOPIC_MAX];
 	char t_led[MQTT_TOPIC_MAX], t_ha[MQTT_TOPIC_MAX];
+	char t_disc[MQTT_TOPIC_MAX]; /* D/+/<node id>/+/config: ours */
+
+	/*
+	 * The entities the last discovery published (ents) and the one being
+	 * built (next): a config topic in neither is an entity the node no
+	 * longer has, cleared (an empty retained config) when seen.
+	 */
+	struct mqtt_ents ents, *next;
 
 	struct mqtt_tel tel;
 

@@ -16,6 +16,7 @@ BUILD_PKGS=(
 	libgpiod-dev         # GPIO, libgpiod v1 (Debian 12)
 	libcmocka-dev        # unit tests
 	libmpich-dev mpich   # MPI (mpicc, mpiexec)
+	libopenmpi-dev openmpi-bin  # the second MPI (make MPI=openmpi, make check)
 	libgmp-dev           # scatter demo big integers
 )
 # Running the tests and the demo.
@@ -25,6 +26,7 @@ TEST_PKGS=(
 	valgrind
 	openssl              # throw-away CA for the TLS tests
 	jq                   # reading JSON in shell tests
+	python3-jinja2       # renders Home Assistant's discovery templates
 	gnuplot-nox          # demo picture
 	iproute2 procps psmisc
 	netbase              # /etc/hosts (localhost) on bare chroots
@@ -86,8 +88,8 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 
-# python3-mpi4py (make bench) brings Open MPI, whose mpicc/mpirun
-# alternatives outrank MPICH's: keep MPICH as the system's MPI.
+# Open MPI (the second MPI, and python3-mpi4py's) has mpicc/mpirun
+# alternatives that outrank MPICH's: keep MPICH as the system's MPI.
 if [ -e /usr/bin/mpicc.mpich ] && command -v update-alternatives >/dev/null; then
 	$SUDO update-alternatives --quiet --set mpi /usr/bin/mpicc.mpich 2>/dev/null || true
 	$SUDO update-alternatives --quiet --set mpirun /usr/bin/mpirun.mpich 2>/dev/null || true

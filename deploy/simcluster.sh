@@ -29,22 +29,23 @@ Ctrl-C or failure.
                         value repeating (default 46,47,48,50: a closed rack,
                         warmer towards the top)
       --time-scale X    physics runs X times faster than the clock (default 10)
-  -m, --mode MODE       pacing of the paced run: uniform (default) or node
-                        (node mode's shared work counter stalls when 16
-                        ranks share 2 cores; on real nodes it is the
-                        better mode for pi)
+  -m, --mode MODE       pacing of the paced run: node (default: each node
+                        at its own pace, the work shared by a counter per
+                        node and rounds split by rate, so cool nodes do
+                        more) or uniform (every node at the hottest one's
+                        pace)
       --runs LIST       runs in order, comma list of paced (pacing by
                         --mode), unpaced, node, uniform (default
                         paced,unpaced); each is a key of summary.json
-      --target C        the agents' target_c (default 70)
+      --target C        the agents' target_c (default 77)
       --limit C         the agents' limit_c (default 80)
       --interval-ms MS  the agents' sampling period (default: one simulated
                         second, 1000 / time scale)
       --intervals N     pi intervals (default: sized by a short calibration
                         run to the time budget)
       --work F          the unpaced job's share of a run's time budget, the
-                        calibration's sizing (default 0.4; paced runs take
-                        two or three times as long)
+                        calibration's sizing (default 0.4; a paced run may
+                        take longer in a warm rack)
       --kill-agent NODE@S
                         SIGKILL NODE's agent S seconds into each paced run,
                         and not before NODE's ranks reported to it (so the
@@ -71,8 +72,8 @@ die() { echo "simcluster: $*" >&2; exit 1; }
 bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
-AMBIENT=46,47,48,50 TIME_SCALE= MODE=uniform RUNS=paced,unpaced
-TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
+AMBIENT=46,47,48,50 TIME_SCALE= MODE=node RUNS=paced,unpaced
+TARGET=77 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
 BUILD=$TOP/build QUIET=0 NETNS=0
 
 while [ $# -gt 0 ]; do

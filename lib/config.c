@@ -45,7 +45,7 @@ static const char *const backend_words[] = { "gpiod", "sim", NULL };
 #define GPIO_LINE_MAX 1023
 
 const struct config_key config_keys[] = {
-	{ "node", "name", K_STR, F(node.name), .kind = S_NAME },
+	{ "node", "name", K_STR, F(node.name), .kind = S_NODE },
 	{ "thermal", "source", K_ENUM, F(thermal.source),
 	  .words = source_words },
 	{ "thermal", "sysfs_root", K_STR, F(thermal.sysfs_root),
@@ -192,7 +192,7 @@ void config_defaults(struct config *c)
 	strcpy(c->thermal.sysfs_root, "/sys");
 	strcpy(c->thermal.zones, "all");
 	c->thermal.interval_ms = 1000;
-	c->thermal.target_c = 70;
+	c->thermal.target_c = 77;
 	c->thermal.limit_c = 80;
 	c->thermal.plausible_min_c = SENSORS_MIN_C_DEFAULT;
 	c->thermal.plausible_max_c = SENSORS_MAX_C_DEFAULT;
@@ -251,6 +251,16 @@ static const char *config_check_str(enum str_kind kind, const char *v)
 	case S_NAME:
 		return config_namechars(v) ? NULL :
 		       "must be letters, digits, '.', '_' or '-'";
+	case S_NODE:
+		/*
+		 * The name is the node's id as it is in MQTT topics, the ACL's
+		 * %u and Home Assistant's node_id and unique_ids, which allow
+		 * no '.': mapping it to '_' would make two nodes one.
+		 */
+		return config_namechars(v) && !strchr(v, '.') ? NULL :
+		       "must be letters, digits, '_' or '-' (it is the "
+		       "node's id in MQTT topics and Home Assistant, which "
+		       "has no '.')";
 	case S_TOPIC:
 		if (!*v)
 			return "must not be empty";

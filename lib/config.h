@@ -42,7 +42,7 @@ struct config {
 		char sysfs_root[CONFIG_PATH_MAX];	/* default /sys */
 		char zones[CONFIG_PATH_MAX];	/* "all" or comma list */
 		int interval_ms;			/* default 1000 */
-		double target_c;			/* default 70 */
+		double target_c;			/* default 77 */
 		double limit_c;				/* default 80 */
 		double plausible_min_c;			/* default -20 */
 		double plausible_max_c;			/* default 125 */
