@@ -8,8 +8,8 @@
 #   make install    install (honours DESTDIR, PREFIX)
 #
 # Each part of the tree adds its targets in its own fragment (lib/lib.mk,
-# agent/agent.mk, mpi/mpi.mk, rack/rack.mk, tests/tests.mk) to BINS, LIBS,
-# TEST_BINS; each adds its own -I flags (no global include path).
+# agent/agent.mk, mpi/mpi.mk, rack/rack.mk, tests/tests.mk, sim/sim.mk) to
+# BINS, LIBS, TEST_BINS; each adds its own -I flags (no global include path).
 
 O          ?= build
 PREFIX     ?= /usr/local
@@ -51,6 +51,7 @@ include agent/agent.mk
 include mpi/mpi.mk
 include rack/rack.mk
 include tests/tests.mk
+include sim/sim.mk
 include tests/vm/vm.mk
 include tests/fuzz/fuzz.mk
 

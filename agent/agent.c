@@ -9,7 +9,6 @@
 #include "mqtt.h"
 #include "reader.h"
 #include "reload.h"
-#include "sim.h"
 
 void agent_init(struct agent *a, const struct config *cfg)
 {
@@ -45,7 +44,7 @@ void agent_view(const struct agent *a, struct report_view *v)
 
 static const struct gpio_ops *agent_gpio_ops(const struct config *c)
 {
-	return c->gpio.backend == GPIO_BACKEND_SIM ? &gpio_sim_ops :
+	return c->gpio.backend == GPIO_BACKEND_FILE ? &gpio_file_ops :
 	       &gpio_gpiod_ops;
 }
 
@@ -105,25 +104,16 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 				  err, errlen);
 	if (!a->control)
 		return -1;
-	if (a->cfg.thermal.source == THERMAL_SIM && sim_init(a) < 0) {
-		snprintf(err, errlen, "[thermal] source = sim: the simulated "
-			 "plant did not start");
-		goto fail_control;
+	if (agent_open_hw(a, err, errlen) < 0) {
+		control_close(a->control);
+		a->control = NULL;
+		return -1;
 	}
-	if (agent_open_hw(a, err, errlen) < 0)
-		goto fail_sim;
 	a->reader = reader_start(NULL, err, errlen);
 	if (!a->reader)
 		log_warnx("%s: sensors are read on the main loop", err);
 	agent_mqtt_open(a);
 	return 0;
-fail_sim:
-	if (a->cfg.thermal.source == THERMAL_SIM)
-		sim_free(a);
-fail_control:
-	control_close(a->control);
-	a->control = NULL;
-	return -1;
 }
 
 void agent_stop(struct agent *a)
@@ -135,8 +125,6 @@ void agent_stop(struct agent *a)
 	control_close(a->control);
 	a->control = NULL;
 	agent_close_hw(a);
-	if (a->cfg.thermal.source == THERMAL_SIM)
-		sim_free(a);
 }
 
 /* The log line that says what a reload changed and what it redoes. */
@@ -146,15 +134,13 @@ static void agent_reload_log(const struct reload_diff *d)
 		log_info("reload: nothing changed");
 		return;
 	}
-	log_info("reload: changed %s%s%s%s%s%s", d->changed,
+	log_info("reload: changed %s%s%s%s%s", d->changed,
 		 d->redo & RELOAD_GPIO ? "; re-requesting the fan/LED lines" :
 		 "",
 		 d->redo & RELOAD_MQTT ? "; reconnecting to the broker" : "",
 		 d->redo & RELOAD_DISCOVERY && !(d->redo & RELOAD_MQTT) ?
 		 "; sending discovery again" : "",
-		 d->redo & RELOAD_CONTROL ? "; moving the control socket" : "",
-		 d->redo & RELOAD_SIM ? "; restarting the simulated plant" :
-		 "");
+		 d->redo & RELOAD_CONTROL ? "; moving the control socket" : "");
 }
 
 int agent_reload(struct agent *a, const struct config *next, char *err,
@@ -163,11 +149,9 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 	struct config old = a->cfg;
 	struct control *ctl = NULL;
 	struct reload_diff d;
-	bool sim;
 	char err2[256];
 
 	reload_diff(&old, next, &d);
-	sim = d.redo & RELOAD_SIM;
 	if (d.redo & RELOAD_CONTROL) {
 		ctl = control_open(next->control.socket, agent_request, a, err,
 				   errlen);
@@ -188,8 +172,6 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 		}
 	}
 	agent_reload_log(&d);
-	if (sim && old.thermal.source == THERMAL_SIM)
-		sim_free(a);
 	if (d.redo & RELOAD_MQTT) {
 		/* its entities move: none stays behind in the old place */
 		if (strcmp(old.node.name, next->node.name) ||
@@ -204,8 +186,6 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 		control_close(a->control);
 		a->control = ctl;
 	}
-	if (sim && next->thermal.source == THERMAL_SIM && sim_init(a) < 0)
-		log_warnx("reload: the simulated plant did not start");
 	if (d.redo & RELOAD_MQTT)
 		agent_mqtt_open(a); /* its greeting sends discovery */
 	else if (d.redo & RELOAD_DISCOVERY)

@@ -15,7 +15,6 @@
 
 struct control;		/* control.c */
 struct mqtt;		/* mqtt.c */
-struct sim;		/* sim.c */
 struct reader;		/* reader.c */
 struct gpio_req;
 
@@ -51,8 +50,7 @@ struct agent {
 	char job[AGENT_JOB_MAX];	/* last "report" JSON, "" = none */
 	/*
 	 * Processes attached to this node's job: the peers (SO_PEERCRED) of
-	 * "pace" and "report" requests, dead ones pruned each tick. The sim
-	 * plant heats with their measured CPU time.
+	 * "pace" and "report" requests, dead ones pruned each tick.
 	 */
 	pid_t job_pids[AGENT_MAX_PIDS];
 	size_t njob_pids;
@@ -60,7 +58,6 @@ struct agent {
 	/* clients */
 	struct control *control;
 	struct mqtt *mqtt;
-	struct sim *sim;
 	struct reader *reader;		/* sensor reads, off the loop */
 };
 
@@ -90,7 +87,7 @@ void agent_zones_seen(struct agent *a, const struct sample *s);
 
 /* A fresh agent on cfg: fan AUTO (ON until the first reading), pace 1. */
 void agent_init(struct agent *a, const struct config *cfg);
-/* Opens GPIO/fan/LED, the sim, the control socket, MQTT. 0 or -1 + err. */
+/* Opens GPIO/fan/LED, the control socket, MQTT. 0 or -1 + err. */
 int agent_start(struct agent *a, char *err, size_t errlen);
 /* Leaves the fan ON and the LED dark, closes everything. */
 void agent_stop(struct agent *a);

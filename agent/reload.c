@@ -32,10 +32,8 @@ static unsigned reload_redo_of(const char *section, const char *key)
 	} rules[] = {
 		/* the topics and Home Assistant's device carry the name */
 		{ "node", "name", RELOAD_MQTT | RELOAD_DISCOVERY },
-		{ "thermal", "source", RELOAD_SIM },
-		/* pwm and kernel fans, the device-tree model, the plant */
-		{ "thermal", "sysfs_root",
-		  RELOAD_GPIO | RELOAD_DISCOVERY | RELOAD_SIM },
+		/* pwm and kernel fans, the device-tree model */
+		{ "thermal", "sysfs_root", RELOAD_GPIO | RELOAD_DISCOVERY },
 		/* zones: announced as the next sample finds them
 		 * (agent_zones_seen); the rest is read as the tick goes */
 		{ "thermal", NULL, 0 },
@@ -52,7 +50,9 @@ static unsigned reload_redo_of(const char *section, const char *key)
 		{ "mqtt", "discovery_prefix", RELOAD_MQTT | RELOAD_DISCOVERY },
 		{ "mqtt", NULL, RELOAD_MQTT },
 		{ "control", "socket", RELOAD_CONTROL },
-		{ "sim", NULL, RELOAD_SIM },
+		/* the simulated node is pirack-simnode's; the agent reads
+		 * [sim] time_scale (source = sim) as the tick goes */
+		{ "sim", NULL, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)

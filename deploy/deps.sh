@@ -47,6 +47,7 @@ CROSS_PKGS=(
 # make bench only.
 BENCH_PKGS=(
 	collectd-core        # footprint baseline
+	stress-ng            # CPU hogs beside the simulated cluster (docs/simulation.md)
 	hyperfine
 	python3-mpi4py       # the recipe's pi program, as a baseline
 	llvm-14              # llvm-mca: the pi kernel's Cortex-A72/A76 estimate

@@ -17,12 +17,12 @@
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
 /*
- * The names of agent/simplant.c's profiles, kept here so that config.o
+ * The names of sim/simplant.c's profiles, kept here so that config.o
  * links alone (the pirack tool uses it); test_sim checks the two agree.
  */
 #define SIM_PROFILE_NAMES \
 	"pi4-bare, pi4-heatsink-fan, pi5-bare, pi5-active-cooler"
-static const char *const sim_profiles[] = {
+static const char *const profile_words[] = {
 	"pi4-bare", "pi4-heatsink-fan", "pi5-bare", "pi5-active-cooler", NULL
 };
 
@@ -182,6 +182,11 @@ static void config_hostname(char *buf, size_t len)
 		    host[i] != '_')
 			host[i] = '-';
 	snprintf(buf, len, "%s", host);
+}
+
+double config_time_scale(const struct config *c)
+{
+	return c->thermal.source == THERMAL_SIM ? c->sim.time_scale : 1;
 }
 
 void config_defaults(struct config *c)
@@ -632,7 +637,7 @@ int config_validate(const struct config *c, struct config_keyref keys[2],
 				     "keyfile", err, errlen,
 				     "[mqtt] certfile and keyfile go together: "
 				     "set both or neither");
-	if (!config_word_in(c->sim.profile, sim_profiles))
+	if (!config_word_in(c->sim.profile, profile_words))
 		return config_refuse(keys, "sim", "profile", "sim", "profile",
 				     err, errlen, "[sim] profile '%s' is "
 				     "unknown: one of %s", c->sim.profile,

@@ -24,6 +24,10 @@ S_true '[.paced.nodes[] | .peak_c <= .limit_c] | all' \
 S_true '[.paced.nodes[] | .throttled_pct == 0] | all' \
 	"paced: a node was throttled"
 S_true '.paced.error < 1e-12 and .unpaced.error < 1e-12' "pi is wrong"
+# each run's energy, per node and in all (pirack-simnode --stats)
+S_true '[.paced, .unpaced | .energy_j > 0 and
+	(([.nodes[].energy_j] | add) - .energy_j | fabs) < 1e-6] | all' \
+	"the summary lacks the runs' energy"
 # The firmware's soft limit is 80 degC (= limit_c): a node that reaches it
 # is throttled, which then holds it around 80-82 degC, as on a real Pi.
 S_true '[.unpaced.nodes[] | .peak_c >= .limit_c and .throttled_pct > 0]
@@ -34,4 +38,5 @@ grep -q ',n1,.*,paced$' "$T/out/trace.csv" || fail "trace.csv lacks the paced ru
 grep -q ',n0,.*,unpaced$' "$T/out/trace.csv" || fail "trace.csv lacks the unpaced run"
 [ "$(head -c 4 "$T/out/thermal.png" | od -An -c | tr -d ' ')" = '211PNG' ] ||
 	fail "thermal.png is not a PNG"
+echo "ok: energy paced $(S '.paced.energy_j | round') J, unpaced $(S '.unpaced.energy_j | round') J"
 echo "ok: paced peaks $(S '[.paced.nodes[].peak_c] | map(tostring) | join(", ")') in $(S .paced.wall_s) s, unpaced peaks $(S '[.unpaced.nodes[].peak_c] | map(tostring) | join(", ")') in $(S .unpaced.wall_s) s"

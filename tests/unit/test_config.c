@@ -114,7 +114,7 @@ static void test_full(void **state)
 	assert_int_equal(c.led.lines[0], 5);
 	assert_int_equal(c.led.lines[1], 6);
 	assert_int_equal(c.led.lines[2], 13);
-	assert_int_equal(c.gpio.backend, GPIO_BACKEND_SIM);
+	assert_int_equal(c.gpio.backend, GPIO_BACKEND_FILE);
 	assert_string_equal(c.gpio.sim_dir, "/tmp/gpio");
 	assert_false(c.mqtt.enabled);
 	assert_string_equal(c.mqtt.host, "broker.lan");
@@ -475,7 +475,7 @@ static void test_refused_keeps_parsed_keys(void **state)
 	assert_non_null(strstr(err, ":2: [thermal] has no key 'bogus'"));
 	assert_string_equal(c.fan.chip, "chip3");
 	assert_int_equal(c.fan.line, 14);	/* the bad value: default */
-	assert_int_equal(c.gpio.backend, GPIO_BACKEND_SIM);
+	assert_int_equal(c.gpio.backend, GPIO_BACKEND_FILE);
 	assert_true(c.fan.on_c == 40);
 }
 

@@ -98,8 +98,7 @@ static void test_what_each_key_redoes(void **state)
 		{ name, "[node] name", RELOAD_MQTT | RELOAD_DISCOVERY },
 		{ dprefix, "[mqtt] discovery_prefix",
 		  RELOAD_MQTT | RELOAD_DISCOVERY },
-		{ sysfs, "[thermal] sysfs_root",
-		  RELOAD_GPIO | RELOAD_DISCOVERY | RELOAD_SIM },
+		{ sysfs, "[thermal] sysfs_root", RELOAD_GPIO | RELOAD_DISCOVERY },
 		{ sock, "[control] socket", RELOAD_CONTROL },
 	};
 	struct config x, y;
