@@ -226,43 +226,60 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 	return 0;
 }
 
-/* Red, steady: nobody is left to blink it. Best effort. */
-static void agent_failsafe_led(const struct config *cfg)
+/* Red, steady: nobody is left to blink it. Best effort: NULL on error. */
+static struct gpio_req *agent_failsafe_led(const struct config *cfg)
 {
 	const struct gpio_ops *g = agent_gpio_ops(cfg);
 	struct gpio_req *r;
 	char err[256];
 
 	if (cfg->led.driver != LED_DRIVER_GPIO)
-		return;
+		return NULL;
 	r = g->request(cfg->gpio.sim_dir, cfg->led.chip, cfg->led.lines,
 		       cfg->led.nlines, false, 0, err, sizeof(err));
 	if (!r) {
 		log_warnx("--failsafe: LED: %s", err);
-		return;
+		return NULL;
 	}
 	if (g->set(r, 0, 1) < 0)
 		log_warn("--failsafe: LED line %u", cfg->led.lines[0]);
-	g->release(r);
+	return r;
 }
 
-int agent_failsafe(const struct config *cfg, char *err, size_t errlen)
+int agent_failsafe_hold(const struct config *cfg, struct agent_hold *h,
+			char *err, size_t errlen)
 {
-	struct fan_dev *f;
-	int rc = 0;
-
-	agent_failsafe_led(cfg);
+	memset(h, 0, sizeof(*h));
+	h->gpio = agent_gpio_ops(cfg);
+	h->led = agent_failsafe_led(cfg);
 	if (cfg->fan.driver == FAN_DRIVER_NONE ||
 	    cfg->fan.driver == FAN_DRIVER_KERNEL)
 		return 0;	/* nothing of ours to switch on */
 	/* fan_open drives it full on: the same fail-safe as at start-up. */
-	f = fan_open(cfg, agent_gpio_ops(cfg), err, errlen);
-	if (!f)
+	h->fan = fan_open(cfg, h->gpio, err, errlen);
+	if (!h->fan)
 		return -1;
-	if (fan_apply(f, 100) < 0) {
-		snprintf(err, errlen, "%s", fan_last_error(f));
-		rc = -1;
+	if (fan_apply(h->fan, 100) < 0) {
+		snprintf(err, errlen, "%s", fan_last_error(h->fan));
+		return -1;
 	}
-	fan_close(f);
+	return 0;
+}
+
+void agent_failsafe_release(struct agent_hold *h)
+{
+	if (h->fan)
+		fan_close(h->fan);
+	if (h->led)
+		h->gpio->release(h->led);
+	memset(h, 0, sizeof(*h));
+}
+
+int agent_failsafe(const struct config *cfg, char *err, size_t errlen)
+{
+	struct agent_hold h;
+	int rc = agent_failsafe_hold(cfg, &h, err, errlen);
+
+	agent_failsafe_release(&h);
 	return rc;
 }

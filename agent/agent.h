@@ -121,4 +121,20 @@ void agent_prune_pids(struct agent *a);
 /* --failsafe: the fan full on, the LED red and steady. 0 or -1 + err. */
 int agent_failsafe(const struct config *cfg, char *err, size_t errlen);
 
+/* What --failsafe --hold keeps requested until it is told to stop. */
+struct agent_hold {
+	const struct gpio_ops *gpio;
+	struct fan_dev *fan;	/* NULL: no fan of ours (none, kernel) */
+	struct gpio_req *led;	/* NULL: no LED or it failed (logged) */
+};
+
+/*
+ * The fan full on and the LED red, kept requested: a released line is
+ * whatever the kernel makes of it (see pirackd(8)). 0 or -1 + err; either
+ * way agent_failsafe_release() gives back what was taken.
+ */
+int agent_failsafe_hold(const struct config *cfg, struct agent_hold *h,
+			char *err, size_t errlen);
+void agent_failsafe_release(struct agent_hold *h);
+
 #endif

@@ -32,6 +32,7 @@ TEST_PKGS=(
 	netbase              # /etc/hosts (localhost) on bare chroots
 	openssh-server openssh-client  # cluster.sh end-to-end test
 	qemu-system-x86 busybox-static cpio kmod xz-utils  # real-kernel GPIO test
+	debootstrap e2fsprogs  # real-systemd VM test's root image (mkfs.ext4 -d)
 	systemd              # systemd-analyze verify of the unit
 	clang libclang-rt-14-dev  # libFuzzer targets (make fuzz, fuzz_smoke)
 	clang-format         # make format-check (kernel style)

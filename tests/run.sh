@@ -9,6 +9,8 @@
 # skipped. Two at a time; each
 # test's output goes to $BUILD/test-logs/ and is shown when it fails.
 # PIRACK_TESTS=GLOB runs only the tests whose path matches (e.g. '*mqtt*').
+# Each test gets PIRACK_TEST_TIMEOUT seconds (300); a test that boots an
+# emulated machine may ask for more with a line "# run.sh timeout: SECS".
 # Ends with the line "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
@@ -19,9 +21,11 @@ failures=()
 
 run_one() {	# build variant name cmd...
 	local build=$1 variant=$2 name=$3; shift 3
-	local log="$build/test-logs/${name//\//_}.log"
+	local log="$build/test-logs/${name//\//_}.log" secs
+	secs=$(sed -n '1,20s/^# run\.sh timeout: \([0-9][0-9]*\)$/\1/p' \
+		"${@: -1}" 2>/dev/null | head -n 1)
 	PIRACK_BUILD=$build PIRACK_VARIANT=$variant \
-		timeout -k 5 "$TIMEOUT" "$@" >"$log" 2>&1
+		timeout -k 5 "${secs:-$TIMEOUT}" "$@" >"$log" 2>&1
 	echo $? >"$log.rc"
 }
 
