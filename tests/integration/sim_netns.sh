@@ -8,7 +8,7 @@ t_init
 source "$TOP/tests/sim_lib.sh"
 sim_require
 [ "$(id -u)" = 0 ] || skip "--netns needs root"
-ip netns list >/dev/null 2>&1 || skip "no network namespaces here"
+need_netns
 
 sim_run --netns -n 2 -s 1 -a 40 -t 16 --time-scale 20 --runs paced
 
