@@ -38,10 +38,13 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 # ones) and then run again in a sub-make with PIRACK_DEPS_DONE=1: the
 # fragments ask pkg-config (and make check fetches libgpiod v2) while make
 # reads them, which must come after the packages are there. Other goals
-# (install, clean, a single file) read the fragments at once.
+# (install, clean, a single file) and make -q read the fragments at once.
 DEPS_GOALS := all tests check demo bench fuzz fuzz-build
 GOALS := $(or $(MAKECMDGOALS),all)
 ifeq ($(PIRACK_DEPS_DONE)$(filter $(DEPS_GOALS),$(GOALS)),)
+PIRACK_DEPS_DONE := 1
+endif
+ifneq ($(findstring q,$(firstword -$(MAKEFLAGS))),)
 PIRACK_DEPS_DONE := 1
 endif
 ifndef PIRACK_DEPS_DONE
