@@ -84,9 +84,10 @@ if [ "$(id -u)" != 0 ]; then
 	}
 	SUDO=sudo
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# through env: sudo drops the caller's environment (no debconf questions)
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+$SUDO env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 # python3-mpi4py (make bench) brings Open MPI, whose mpicc/mpirun
 # alternatives outrank MPICH's: keep MPICH as the system's MPI.

@@ -3,14 +3,16 @@
 # would, as root in a fresh Debian 12 minbase chroot with only git and
 # ca-certificates, on this commit (cloned, so uncommitted changes are not in).
 #
-#   tests/fresh/fresh.sh [--arch ARCH] [--keep] [--no-check] [COMMAND...]
+#   tests/fresh/fresh.sh [--arch ARCH] [--user] [--keep] [--no-check]
+#                        [COMMAND...]
 #
 # COMMANDs default to the indented lines of the README's "Set up" section.
+# --user runs them as a user with sudo (password-less) instead of root.
 # --arch arm64 builds a foreign chroot run under qemu-user (qemu-user-static
 # with binfmt_misc registered, flag F); --no-check runs only the first
 # command. The debootstrapped base is cached as
 # ${PIRACK_CACHE:-$HOME/.cache/pirack}/fresh/bookworm-minbase-ARCH.tar;
-# logs go to ${PIRACK_FRESH_LOGS:-build/fresh-ARCH}/. Needs root and
+# logs go to ${PIRACK_FRESH_LOGS:-build/fresh-ARCH[-user]}/. Needs root and
 # debootstrap; exits 77 with the reason when something is missing. Every
 # mount and every process inside the chroot is undone on exit.
 set -euo pipefail
@@ -20,13 +22,14 @@ TOP=$PWD
 skip() { echo "SKIP: $*"; exit 77; }
 die() { echo "fresh.sh: $*" >&2; exit 1; }
 
-arch=$(dpkg --print-architecture) keep=0 nocheck=0 cmds=()
+arch=$(dpkg --print-architecture) keep=0 nocheck=0 user= cmds=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift ;;
 	--keep) keep=1 ;;
 	--no-check) nocheck=1 ;;
-	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+	--user) user=newcomer ;;
+	-h|--help) sed -n '2,17p' "$0"; exit 0 ;;
 	-*) die "unknown option '$1'" ;;
 	*) cmds+=("$1") ;;
 	esac
@@ -66,7 +69,7 @@ mirror=${mirror:-http://deb.debian.org/debian}
 
 cache=${PIRACK_CACHE:-${HOME:-/tmp}/.cache/pirack}/fresh
 base=$cache/bookworm-minbase-$arch.tar
-logs=${PIRACK_FRESH_LOGS:-$TOP/build/fresh-$arch}
+logs=${PIRACK_FRESH_LOGS:-$TOP/build/fresh-$arch${user:+-user}}
 mkdir -p "$cache" "$logs"
 R= MOUNTS=()
 
@@ -86,7 +89,7 @@ cleanup() {
 			echo "fresh.sh: still mounted, $R kept:" >&2
 			grep " $R/" /proc/mounts >&2
 		elif [ $keep = 0 ]; then
-			rm -rf "$R"
+			rm -rf "$R" || echo "fresh.sh: could not remove $R" >&2
 		else
 			echo "fresh.sh: chroot kept in $R"
 		fi
@@ -134,19 +137,22 @@ printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"
 chmod 755 "$R/usr/sbin/policy-rc.d"
 
 commit=$(git rev-parse HEAD)
-git bundle create "$R/root/pirack.bundle" HEAD >/dev/null 2>&1
-in_chroot() {	# LOG CMD: runs CMD in bash in the chroot, as root
-	chroot "$R" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+git bundle create "$R/tmp/pirack.bundle" HEAD >/dev/null 2>&1
+in_chroot() {	# LOG CMD [USER]: runs CMD in bash in the chroot, as root
+	local home=/root as=()
+	[ -n "${3:-}" ] && { home=/home/$3; as=(runuser -u "$3" --); }
+	chroot "$R" "${as[@]}" /usr/bin/env -i HOME=$home TERM=dumb \
+		LANG=C.UTF-8 USER=${3:-root} \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		bash -c "$2" >"$logs/$1.log" 2>&1
 }
 
-echo "fresh.sh: $arch chroot $R, commit $commit"
+echo "fresh.sh: $arch chroot $R, commit $commit${user:+, as $user with sudo}"
 step=0 fails=0
 run_step() {	# NAME CMD
 	local t=$SECONDS rc=0
 	step=$((step + 1))
-	in_chroot "$step-$1" "$2" || rc=$?
+	in_chroot "$step-$1" "$2" ${3:-} || rc=$?
 	if [ $rc = 0 ]; then
 		echo "ok   $2 ($((SECONDS - t)) s)"
 	else
@@ -159,12 +165,20 @@ run_step() {	# NAME CMD
 	grep -E '^SKIP ' "$logs/$step-$1.log" | sed 's/^/     /' || true
 	return $rc
 }
-run_step prepare "apt-get update -q && \
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q git ca-certificates && \
-git clone -q /root/pirack.bundle /root/pirack" || exit 1
+prep="apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+apt-get install -y -q git ca-certificates${user:+ sudo}"
+if [ -n "$user" ]; then
+	prep+=" && useradd -m -s /bin/bash $user && \
+echo '$user ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/$user && \
+chmod 644 /tmp/pirack.bundle && \
+runuser -u $user -- git clone -q /tmp/pirack.bundle /home/$user/pirack"
+else
+	prep+=" && git clone -q /tmp/pirack.bundle /root/pirack"
+fi
+run_step prepare "$prep" || exit 1
 for c in "${cmds[@]}"; do
 	run_step "$(echo "$c" | tr -c 'a-z0-9\n' _ | cut -c1-40)" \
-		"cd /root/pirack && $c" || break
+		"cd ~/pirack && $c" $user || break
 done
 echo "fresh.sh: $arch: $fails failed, $((SECONDS - t0)) s in all"
 [ $fails = 0 ]
