@@ -121,6 +121,8 @@ fi
 
 R=$(mktemp -d "${TMPDIR:-/tmp}/pirack-fresh.XXXXXX")
 tar -C "$R" -xf "$base"
+# mktemp's 0700 would keep every user but root (mosquitto, sshd) out of /
+chmod 755 "$R"
 mnt() {	# mount ARGS... TARGET
 	mount "$@"
 	MOUNTS+=("${*: -1}")
