@@ -159,9 +159,17 @@ run_step() {	# NAME CMD
 		echo "ok   $2 ($((SECONDS - t)) s)"
 	else
 		echo "FAIL $2 (exit $rc after $((SECONDS - t)) s), $logs/$step-$1.log:"
-		tail -n 40 "$logs/$step-$1.log" | sed 's/^/    | /'
+		tail -n 40 "$logs/$step-$1.log" | cut -c1-300 | sed 's/^/    | /'
 		fails=$((fails + 1))
 	fi
+	# the tests' own logs, which leave with the chroot
+	local d
+	for d in "$R"/root/pirack/build "$R"/home/*/pirack/build; do
+		[ -d "$d" ] || continue
+		mkdir -p "$logs/build"
+		(cd "$d" && find . -path '*/test-logs/*' -type f -exec \
+			cp --parents -t "$logs/build" {} +) || true
+	done
 	grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' \
 		"$logs/$step-$1.log" | sed 's/^/     /' || true
 	grep -E '^SKIP ' "$logs/$step-$1.log" | sed 's/^/     /' || true
