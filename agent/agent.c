@@ -7,15 +7,8 @@
 #include "gpio.h"
 #include "log.h"
 #include "mqtt.h"
+#include "reader.h"
 #include "sim.h"
-
-uint64_t agent_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void agent_init(struct agent *a, const struct config *cfg)
 {
@@ -97,6 +90,9 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 	}
 	if (agent_open_hw(a, err, errlen) < 0)
 		goto fail_sim;
+	a->reader = reader_start(NULL, err, errlen);
+	if (!a->reader)
+		log_warnx("%s: sensors are read on the main loop", err);
 	if (mqtt_init(a) < 0)
 		log_warnx("mqtt: not started; the agent runs without it");
 	return 0;
@@ -111,6 +107,8 @@ fail_control:
 
 void agent_stop(struct agent *a)
 {
+	reader_stop(a->reader);
+	a->reader = NULL;
 	mqtt_shutdown(a);
 	control_close(a->control);
 	a->control = NULL;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "clock.h"
+#include "clock.h"
 #include "config.h"
 #include "fan.h"
 #include "led.h"
@@ -14,6 +16,7 @@
 struct control;		/* control.c */
 struct mqtt;		/* mqtt.c */
 struct sim;		/* sim.c */
+struct reader;		/* reader.c */
 struct gpio_req;
 
 #define AGENT_JOB_MAX 1024
@@ -53,10 +56,9 @@ struct agent {
 	struct control *control;
 	struct mqtt *mqtt;
 	struct sim *sim;
+	struct reader *reader;		/* sensor reads, off the loop */
 };
 
-/* Monotonic milliseconds. */
-uint64_t agent_now_ms(void);
 
 /*
  * Commands shared by the control socket and MQTT: apply at once, re-drive

@@ -24,14 +24,21 @@ GPIOD_SRC := agent/gpio_gpiod2.c
 endif
 AGENT_PKGS := inih libcjson libmosquitto
 # libgpiod first: its -I must win over the system's v1 gpiod.h.
-AGENT_CFLAGS := $(GPIOD_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(AGENT_PKGS))
+AGENT_CFLAGS := $(LIB_CFLAGS) $(GPIOD_CFLAGS) \
+	$(shell $(PKG_CONFIG) --cflags $(AGENT_PKGS))
 AGENT_LIBS := $(GPIOD_LIBS) $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS)) -lm
 
 AGENT_SRCS := $(filter-out agent/gpio_gpiod%.c,$(wildcard agent/*.c)) \
 	      $(wildcard $(GPIOD_SRC))
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(O)/%.o)
-# Everything but main, for unit tests and the pirack tool.
+# Everything but main, as an archive: a unit test links only the objects
+# that what it tests needs (and libpirack.a after it).
 AGENT_LIB_OBJS := $(filter-out $(O)/agent/pirackd.o,$(AGENT_OBJS))
+AGENT_ARCHIVES := $(O)/agent/libagent.a $(O)/libpirack.a
+
+$(O)/agent/libagent.a: $(AGENT_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
 
 # round()/lround() inline (no errno, no FP traps are used), and pirackd
 # links only the libraries it calls: libm alone is ~0.3 MiB of resident
@@ -39,7 +46,7 @@ AGENT_LIB_OBJS := $(filter-out $(O)/agent/pirackd.o,$(AGENT_OBJS))
 AGENT_MATHFLAGS := -fno-math-errno -fno-trapping-math
 $(AGENT_OBJS): EXTRA_CFLAGS += $(AGENT_CFLAGS) $(AGENT_MATHFLAGS)
 
-$(O)/pirackd: $(AGENT_OBJS)
+$(O)/pirackd: $(O)/agent/pirackd.o $(AGENT_ARCHIVES)
 	$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $^ $(AGENT_LIBS)
 
 BINS += $(O)/pirackd

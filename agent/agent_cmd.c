@@ -60,7 +60,7 @@ int agent_led_command(struct agent *a, const char *word, char *err,
 		      size_t errlen)
 {
 	if (!strcasecmp(word, "identify")) {
-		a->identify_until_ms = agent_now_ms() + AGENT_IDENTIFY_MS;
+		a->identify_until_ms = clock_ms() + AGENT_IDENTIFY_MS;
 	} else if (!strcasecmp(word, "auto")) {
 		a->identify_until_ms = 0;
 	} else {

@@ -5,6 +5,7 @@
 #include "control.h"
 #include "log.h"
 #include "mqtt.h"
+#include "reader.h"
 #include "sensors.h"
 #include "sim.h"
 
@@ -24,7 +25,7 @@ static void agent_apply_failed(struct agent *a, bool failed, const char *what)
 
 void agent_led_update(struct agent *a)
 {
-	uint64_t now = agent_now_ms();
+	uint64_t now = clock_ms();
 	const struct config *c = &a->cfg;
 	struct led_inputs in = {
 		.fault = a->seq && a->sample.fault,
@@ -82,10 +83,31 @@ void agent_actuate(struct agent *a)
 		agent_apply_failed(a, false, "fan");
 }
 
+/*
+ * A read gets at most one sample period (250 ms to 1 s) before it is a
+ * fault; a hung one stalls the loop that long once, never again.
+ */
+static void agent_read_sensors(struct agent *a, struct sample *s)
+{
+	const struct config *c = &a->cfg;
+	struct sensors_opts o = {
+		.sysfs_root = c->thermal.sysfs_root, .zones = c->thermal.zones,
+		.min_c = c->thermal.plausible_min_c,
+		.max_c = c->thermal.plausible_max_c,
+	};
+	int deadline = c->thermal.interval_ms;
+
+	deadline = deadline < 250 ? 250 : deadline > 1000 ? 1000 : deadline;
+	if (a->reader)
+		reader_read(a->reader, &o, s, deadline);
+	else
+		sensors_read_opts(&o, s);
+}
+
 void agent_tick(struct agent *a)
 {
 	const struct config *c = &a->cfg;
-	uint64_t now = agent_now_ms();
+	uint64_t now = clock_ms();
 	struct sample s = { 0 };
 	double dt;
 
@@ -94,7 +116,7 @@ void agent_tick(struct agent *a)
 	a->last_tick_ms = now;
 	if (c->thermal.source == THERMAL_SIM)
 		sim_step(a);
-	sensors_read(c->thermal.sysfs_root, c->thermal.zones, &s);
+	agent_read_sensors(a, &s);
 	s.seq = ++a->seq;
 	s.ts = time(NULL);
 	if (s.fault && (s.seq == 1 || !a->sample.fault))

@@ -1,22 +1,26 @@
 /* control.c: the control socket server: non-blocking, many clients. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "agent.h"
 #include "control.h"
+#include "fsutil.h"
 #include "log.h"
+#include "utf8.h"
 
 struct control_client {
 	int fd;
 	pid_t pid;		/* SO_PEERCRED, 0 if unknown */
 	uint64_t last_ms;	/* last progress either way */
+	uint64_t line_ms;	/* when the unfinished request began, or 0 */
 	bool eof;		/* peer shut its side: close once flushed */
 	bool discarding;	/* skipping the rest of an over-long line */
 	size_t inlen, outlen, outcap;
@@ -26,30 +30,12 @@ struct control_client {
 
 struct control {
 	int fd;
+	uint64_t paused_until_ms;	/* accept failed (no fds): rest */
+	long fd_cap;			/* client fds stay below this */
+	bool pause_logged;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
 };
-
-/* mkdir -p for the socket's directory (0755: the socket has its mode). */
-static int control_mkdirs(const char *path)
-{
-	char buf[sizeof(((struct control *)0)->path)];
-	char *dir, *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	dir = dirname(buf);
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
 
 /*
  * A socket file left by a crashed agent is replaced; one a live agent
@@ -81,6 +67,20 @@ static int control_unlink_stale(const struct sockaddr_un *sa, char *err,
 	return unlink(sa->sun_path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
+/*
+ * Clients may not take the last CONTROL_FD_RESERVE descriptors: the
+ * sensor reads need a few every tick, and without them the node runs
+ * blind (fan on, but not following the temperature).
+ */
+static long control_fd_cap(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return LONG_MAX;
+	return (long)rl.rlim_cur - CONTROL_FD_RESERVE;
+}
+
 struct control *control_open(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -101,7 +101,8 @@ struct control *control_open(const char *path, char *err, size_t errlen)
 	}
 	memcpy(ctl->path, path, strlen(path) + 1);
 	ctl->fd = -1;
-	if (control_mkdirs(path) < 0) {
+	ctl->fd_cap = control_fd_cap();
+	if (fs_mkdirs_parent(path, 0755) < 0) {
 		snprintf(err, errlen, "%s: cannot create its directory: %s",
 			 path, strerror(errno));
 		goto fail;
@@ -179,7 +180,11 @@ size_t control_pollfds(const struct control *ctl, struct pollfd *pfd,
 
 	if (!ctl || !max)
 		return 0;
-	pfd[n++] = (struct pollfd){ .fd = ctl->fd, .events = POLLIN };
+	/* Paused: a listener we cannot accept on would wake us at once. */
+	pfd[n++] = (struct pollfd){
+		.fd = ctl->paused_until_ms > clock_ms() ? -1 : ctl->fd,
+		.events = POLLIN,
+	};
 	for (size_t i = 0; i < CONTROL_MAX_CLIENTS && n < max; i++) {
 		const struct control_client *cl = ctl->clients[i];
 		short ev = 0;
@@ -255,10 +260,17 @@ static int control_lines(struct agent *a, struct control_client *cl)
 			if (control_queue(cl, "{\"error\":\"request contains "
 					  "a NUL byte\"}") < 0)
 				return -1;
+		} else if (!utf8_valid(start, nl - start)) {
+			/* it would reach status and MQTT as invalid JSON */
+			if (control_queue(cl, "{\"error\":\"request is not "
+					  "valid UTF-8\"}") < 0)
+				return -1;
 		} else if (control_reply(a, cl, start) < 0)
 			return -1;
 		start = nl < end ? nl + 1 : end;
 	}
+	if (start != cl->in)	/* a line was done: the next one starts now */
+		cl->line_ms = end > start ? clock_ms() : 0;
 	cl->inlen = end - start;
 	memmove(cl->in, start, cl->inlen);
 	if (cl->inlen == CONTROL_LINE_MAX) {
@@ -283,6 +295,8 @@ static int control_read(struct agent *a, struct control_client *cl)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		cl->eof = true;
+	if (n > 0 && !cl->inlen)
+		cl->line_ms = clock_ms();	/* a request begins */
 	cl->inlen += n;
 	return control_lines(a, cl);
 }
@@ -299,9 +313,45 @@ static int control_write(struct control_client *cl)
 	return 0;
 }
 
+/*
+ * A full house gives way: the client that has waited the longest without
+ * a whole request goes, so that silent or trickling clients cannot lock
+ * others out.
+ */
+static uint64_t control_waiting_since(const struct control_client *cl)
+{
+	/* a trickler is as old as its unfinished line, a silent client as
+	 * its last byte: both older than a client that just came */
+	return cl->line_ms ? cl->line_ms : cl->last_ms;
+}
+
+static size_t control_evict(struct control *ctl)
+{
+	size_t victim = 0;
+
+	for (size_t i = 1; i < CONTROL_MAX_CLIENTS; i++)
+		if (control_waiting_since(ctl->clients[i]) <
+		    control_waiting_since(ctl->clients[victim]))
+			victim = i;
+	log_debug("control: full, closing the quietest client (pid %d)",
+		  ctl->clients[victim]->pid);
+	control_drop(ctl, victim);
+	return victim;
+}
+
+/* Out of descriptors (or memory): stop listening a while, say so once. */
+static void control_pause(struct control *ctl)
+{
+	ctl->paused_until_ms = clock_ms() + CONTROL_PAUSE_MS;
+	if (!ctl->pause_logged)
+		log_warn("control: cannot accept on %s (pausing it for %d ms "
+			 "at a time; the fan is driven regardless)", ctl->path,
+			 CONTROL_PAUSE_MS);
+	ctl->pause_logged = true;
+}
+
 static void control_accept(struct control *ctl)
 {
-	static const char busy[] = "{\"error\":\"too many clients\"}\n";
 	struct control_client *cl;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -313,23 +363,36 @@ static void control_accept(struct control *ctl)
 		fd = accept4(ctl->fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				control_pause(ctl);
+			else if (errno != EAGAIN && errno != EINTR &&
+				 errno != ECONNABORTED)
 				log_warn("control: accept on %s", ctl->path);
 			return;
 		}
+		if (fd >= ctl->fd_cap) {
+			close(fd);
+			errno = EMFILE;
+			control_pause(ctl);
+			return;
+		}
+		if (ctl->pause_logged) {
+			log_info("control: accepting on %s again", ctl->path);
+			ctl->pause_logged = false;
+		}
 		for (i = 0; i < CONTROL_MAX_CLIENTS && ctl->clients[i]; i++)
 			;
-		cl = i < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*cl)) : NULL;
+		if (i == CONTROL_MAX_CLIENTS)
+			i = control_evict(ctl);
+		cl = calloc(1, sizeof(*cl));
 		if (!cl) {
-			if (send(fd, busy, sizeof(busy) - 1,
-				 MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-				log_debug("control: refusing a client: %s",
-					  strerror(errno));
 			close(fd);
-			continue;
+			control_pause(ctl);
+			return;
 		}
 		cl->fd = fd;
-		cl->last_ms = agent_now_ms();
+		cl->last_ms = clock_ms();
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
 			cl->pid = cred.pid;
 		ctl->clients[i] = cl;
@@ -381,7 +444,7 @@ void control_service(struct agent *a, const struct pollfd *pfd, size_t n)
 			control_drop(ctl, i);
 			continue;
 		}
-		cl->last_ms = agent_now_ms();
+		cl->last_ms = clock_ms();
 		/* Replies go out at once when the socket has room; lines held
 		 * back by unread replies run once those are gone. */
 		if ((cl->outlen && control_write(cl) < 0) ||
@@ -410,7 +473,10 @@ void control_expire(struct control *ctl, uint64_t now_ms)
 		if (!cl)
 			continue;
 		quiet = now_ms - cl->last_ms;
+		/* A request must be whole within its deadline, however
+		 * slowly it trickles in (each byte is progress). */
 		if (quiet > CONTROL_IDLE_MS ||
+		    (cl->line_ms && now_ms - cl->line_ms > CONTROL_REQUEST_MS) ||
 		    ((cl->outlen || cl->inlen) && quiet > CONTROL_STUCK_MS)) {
 			log_debug("control: dropping stuck client (pid %d)",
 				  cl->pid);

@@ -16,6 +16,10 @@ struct control;
 					 * reading that client */
 #define CONTROL_STUCK_MS 10000		/* no progress, work pending */
 #define CONTROL_IDLE_MS 120000		/* nothing at all */
+#define CONTROL_REQUEST_MS 2000		/* a request line, from its first
+					 * byte to its newline */
+#define CONTROL_PAUSE_MS 1000		/* no descriptor to accept with */
+#define CONTROL_FD_RESERVE 4		/* kept for the sensor reads */
 
 /*
  * Creates the socket at path (parent directory made, a stale socket

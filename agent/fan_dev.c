@@ -19,6 +19,7 @@ struct fan_dev {
 	struct gpio_req *req;
 	char path[FAN_PATH_MAX];	/* pwm: the pwmN dir; kernel: device */
 	long max_state;			/* kernel */
+	int duty_fd;			/* pwm: duty_cycle, held open */
 	int applied;			/* last duty driven, -1 = none yet */
 	char err[FAN_PATH_MAX + 64];	/* why the last fan_apply failed */
 };
@@ -76,6 +77,7 @@ static int fan_pwm_open(struct fan_dev *f, const struct config *c, char *err,
 			size_t errlen)
 {
 	char chipdir[FAN_PATH_MAX], chip[CONFIG_NAME_MAX];
+	char duty[FAN_PATH_MAX + 16];
 	const char *slash = strchr(c->fan.pwm, '/');
 	unsigned chan;
 	char extra;
@@ -111,6 +113,33 @@ static int fan_pwm_open(struct fan_dev *f, const struct config *c, char *err,
 	    fan_write(f->path, "period", FAN_PWM_PERIOD_NS, err, errlen) < 0 ||
 	    fan_write(f->path, "enable", 1, err, errlen) < 0)
 		return -1;
+	/*
+	 * Held from here on: out of descriptors (a flood of clients), the
+	 * fan must still be driven.
+	 */
+	snprintf(duty, sizeof(duty), "%s/duty_cycle", f->path);
+	f->duty_fd = open(duty, O_WRONLY | O_CLOEXEC);
+	if (f->duty_fd < 0) {
+		snprintf(err, errlen, "%s: %s", duty, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Each write is one store in sysfs; a fake tree's file is cut to it. */
+static int fan_write_duty(struct fan_dev *f, long v)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", v);
+	struct stat st;
+
+	if (pwrite(f->duty_fd, buf, n, 0) != n ||
+	    (fstat(f->duty_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	     ftruncate(f->duty_fd, n) < 0)) {
+		snprintf(f->err, sizeof(f->err), "%s/duty_cycle: %s", f->path,
+			 strerror(errno ? errno : EIO));
+		return -1;
+	}
 	return 0;
 }
 
@@ -176,6 +205,7 @@ struct fan_dev *fan_open(const struct config *c, const struct gpio_ops *g,
 	f->driver = c->fan.driver;
 	f->gpio = g;
 	f->applied = -1;
+	f->duty_fd = -1;
 	switch (c->fan.driver) {
 	case FAN_DRIVER_GPIO:
 		/* Requested ON: the fan runs until a first valid reading. */
@@ -198,6 +228,8 @@ struct fan_dev *fan_open(const struct config *c, const struct gpio_ops *g,
 		break;
 	}
 	if (rc < 0) {
+		if (f->duty_fd >= 0)
+			close(f->duty_fd);
 		free(f);
 		return NULL;
 	}
@@ -225,9 +257,7 @@ int fan_apply(struct fan_dev *f, int duty)
 				 strerror(errno));
 		break;
 	case FAN_DRIVER_PWM:
-		rc = fan_write(f->path, "duty_cycle",
-			       (long)FAN_PWM_PERIOD_NS * duty / 100, f->err,
-			       sizeof(f->err));
+		rc = fan_write_duty(f, (long)FAN_PWM_PERIOD_NS * duty / 100);
 		break;
 	case FAN_DRIVER_KERNEL:
 	case FAN_DRIVER_NONE:
@@ -268,5 +298,7 @@ void fan_close(struct fan_dev *f)
 		return;
 	if (f->req)
 		f->gpio->release(f->req);
+	if (f->duty_fd >= 0)
+		close(f->duty_fd);
 	free(f);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fsutil.h"
 #include "gpio.h"
 
 #define GPIO_SIM_PATH_MAX 512
@@ -18,48 +19,9 @@ struct gpio_req {
 	char dir[GPIO_SIM_PATH_MAX];	/* DIR/<chip> */
 	bool active_low;
 	size_t n;
+	int *fds;		/* each line's file, held: see gpio_sim_set */
 	unsigned lines[];
 };
-
-/* mkdir, where an existing directory is fine and anything else is not. */
-static int gpio_sim_mkdir(const char *path)
-{
-	struct stat st;
-
-	if (mkdir(path, 0755) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -1;
-	if (stat(path, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
-/* mkdir -p: the sim dir usually lives under /run or a fresh temp dir. */
-static int gpio_sim_mkdirs(const char *path)
-{
-	char buf[GPIO_SIM_PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (gpio_sim_mkdir(buf) < 0)
-			return -1;
-		*p = '/';
-	}
-	return gpio_sim_mkdir(buf);
-}
 
 /*
  * Writes "0\n" or "1\n" through a temp file and rename(), so a reader
@@ -93,6 +55,8 @@ static int gpio_sim_write(const struct gpio_req *r, size_t idx, int wire)
 	return 0;
 }
 
+static void gpio_sim_release(struct gpio_req *r);
+
 static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
 					 const unsigned *lines, size_t n,
 					 bool active_low, int init, char *err,
@@ -120,35 +84,56 @@ static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
 	r->active_low = active_low;
 	r->n = n;
 	memcpy(r->lines, lines, n * sizeof(lines[0]));
-	if (gpio_sim_mkdirs(r->dir) < 0) {
+	if (fs_mkdirs(r->dir, 0755) < 0) {
 		snprintf(err, errlen, "sim gpio %s: %s: %s", chip, r->dir,
 			 strerror(errno));
 		free(r);
 		return NULL;
 	}
+	r->fds = malloc(n * sizeof(r->fds[0]));
+	for (size_t i = 0; r->fds && i < n; i++)
+		r->fds[i] = -1;
 	for (size_t i = 0; i < n; i++) {
-		if (gpio_sim_write(r, i, (init != 0) != active_low) < 0) {
+		char path[GPIO_SIM_PATH_MAX + 16];
+
+		snprintf(path, sizeof(path), "%s/%u", r->dir, lines[i]);
+		if (!r->fds ||
+		    gpio_sim_write(r, i, (init != 0) != active_low) < 0 ||
+		    (r->fds[i] = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
 			snprintf(err, errlen, "sim gpio %s line %u: %s", chip,
 				 lines[i], strerror(errno));
-			free(r);
+			gpio_sim_release(r);
 			return NULL;
 		}
 	}
 	return r;
 }
 
+/*
+ * Only the first byte changes ("0\n" <-> "1\n"), written in place on a
+ * descriptor held since the request: a reader never sees half a value,
+ * and a line is driven even when the process has no descriptor left.
+ */
 static int gpio_sim_set(struct gpio_req *r, size_t idx, int v)
 {
+	char c;
+
 	if (!r || idx >= r->n) {
 		errno = EINVAL;
 		return -1;
 	}
-	return gpio_sim_write(r, idx, (v != 0) != r->active_low);
+	c = (v != 0) != r->active_low ? '1' : '0';
+	return pwrite(r->fds[idx], &c, 1, 0) == 1 ? 0 : -1;
 }
 
 /* The files stay: like the kernel, the last value outlives the holder. */
 static void gpio_sim_release(struct gpio_req *r)
 {
+	for (size_t i = 0; r && r->fds && i < r->n; i++)
+		if (r->fds[i] >= 0)
+			close(r->fds[i]);
+	if (r)
+		free(r->fds);
 	free(r);
 }
 

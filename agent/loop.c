@@ -82,7 +82,7 @@ void loop_arm(struct loop *l, const struct agent *a)
 
 int loop_timeout_ms(struct loop *l, struct agent *a)
 {
-	uint64_t now = agent_now_ms();
+	uint64_t now = clock_ms();
 	int m = mqtt_timeout_ms(a);
 	int w = notify_timeout_ms(&l->notify, now);
 
@@ -110,7 +110,8 @@ static void loop_reload(struct loop *l, struct agent *a)
 	char err[512];
 
 	notify_reloading(&l->notify);
-	if (loop_config(l->config_file, &next, err, sizeof(err)) < 0)
+	if (loop_config(l->config_file, &next, err, sizeof(err)) < 0 ||
+	    config_reload_check(&a->cfg, &next, err, sizeof(err)) < 0)
 		log_warnx("reload refused: %s; keeping the running "
 			  "configuration", err);
 	else if (agent_reload(a, &next, err, sizeof(err)) < 0)

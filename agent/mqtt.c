@@ -50,7 +50,7 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *obj, int rc)
 		/* greeting waits until loop_read returns: see mqtt_greet */
 		m->link = MQTT_UP;
 		m->just_connected = true;
-		m->up_since_ms = agent_now_ms();
+		m->up_since_ms = clock_ms();
 	} else {
 		m->refused = rc;
 	}
@@ -278,7 +278,7 @@ int mqtt_timeout_ms(struct agent *a)
 
 	if (!m)
 		return -1;
-	now = agent_now_ms();
+	now = clock_ms();
 	switch (m->link) {
 	case MQTT_DOWN:
 		t = m->retry_at_ms;
@@ -308,7 +308,7 @@ void mqtt_service(struct agent *a, short revents)
 	if (!m)
 		return;
 	if (m->link == MQTT_DOWN) {
-		if (agent_now_ms() >= m->retry_at_ms)
+		if (clock_ms() >= m->retry_at_ms)
 			mqtt_link_start(a);
 		return;
 	}
@@ -361,7 +361,7 @@ void mqtt_service(struct agent *a, short revents)
 		mqtt_link_lost(a, mqtt_link_why(m, rc, err));
 		return;
 	}
-	if (m->link == MQTT_CONNECTING && agent_now_ms() >= m->deadline_ms) {
+	if (m->link == MQTT_CONNECTING && clock_ms() >= m->deadline_ms) {
 		mqtt_link_lost(a, "no answer from the broker within 10 s");
 		return;
 	}
@@ -421,7 +421,7 @@ void mqtt_shutdown(struct agent *a)
 	if (!m)
 		return;
 	if (m->mosq && m->link == MQTT_UP) {
-		uint64_t end = agent_now_ms() + MQTT_SHUTDOWN_MS;
+		uint64_t end = clock_ms() + MQTT_SHUTDOWN_MS;
 		struct pollfd pfd;
 
 		m->link = MQTT_DOWN; /* leaving: no reconnect, no log */
@@ -429,7 +429,7 @@ void mqtt_shutdown(struct agent *a)
 		mosquitto_publish(m->mosq, NULL, m->t_avail, 7, "offline", 1,
 				  true);
 		mosquitto_disconnect(m->mosq);
-		while (mosquitto_want_write(m->mosq) && agent_now_ms() < end) {
+		while (mosquitto_want_write(m->mosq) && clock_ms() < end) {
 			pfd.fd = mosquitto_socket(m->mosq);
 			if (pfd.fd < 0)
 				break;

@@ -18,7 +18,7 @@ void mqtt_link_init(struct mqtt *m)
 {
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	m->link = MQTT_DOWN;
-	m->retry_at_ms = agent_now_ms(); /* connect at the first service */
+	m->retry_at_ms = clock_ms(); /* connect at the first service */
 }
 
 void mqtt_link_lost(struct agent *a, const char *why)
@@ -33,7 +33,7 @@ void mqtt_link_lost(struct agent *a, const char *why)
 	 * The delay starts over only after a connection that lasted: one the
 	 * broker keeps closing (a client id taken twice, an ACL) backs off.
 	 */
-	if (was_up && agent_now_ms() - m->up_since_ms >= MQTT_STABLE_MS)
+	if (was_up && clock_ms() - m->up_since_ms >= MQTT_STABLE_MS)
 		m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	/* the next attempt takes the name's next address, if it has more */
 	m->failed = was_up ? 0 : m->failed + 1;
@@ -46,7 +46,7 @@ void mqtt_link_lost(struct agent *a, const char *why)
 		  m->where, why, extra, m->backoff_ms / 1000,
 		  m->backoff_ms % 1000 / 100);
 	m->lib_err[0] = '\0';
-	m->retry_at_ms = agent_now_ms() + m->backoff_ms;
+	m->retry_at_ms = clock_ms() + m->backoff_ms;
 	m->backoff_ms = m->backoff_ms * 2 > MQTT_BACKOFF_MAX_MS
 			    ? MQTT_BACKOFF_MAX_MS
 			    : m->backoff_ms * 2;
@@ -93,7 +93,7 @@ static void mqtt_link_connect(struct agent *a)
 	int rc, err;
 
 	m->link = MQTT_CONNECTING;
-	m->deadline_ms = agent_now_ms() + MQTT_CONNECT_TIMEOUT_MS;
+	m->deadline_ms = clock_ms() + MQTT_CONNECT_TIMEOUT_MS;
 	m->refused = 0;
 	m->lib_err[0] = '\0';
 	/*
@@ -135,7 +135,7 @@ void mqtt_link_start(struct agent *a)
 		return;
 	}
 	m->link = MQTT_RESOLVING;
-	m->deadline_ms = agent_now_ms() + MQTT_RESOLVE_TIMEOUT_MS;
+	m->deadline_ms = clock_ms() + MQTT_RESOLVE_TIMEOUT_MS;
 	m->res = resolve_start(a->cfg.mqtt.host, err, sizeof(err));
 	if (!m->res)
 		mqtt_link_lookup_failed(a, err);
@@ -150,7 +150,7 @@ void mqtt_link_poll_resolve(struct agent *a)
 	if (rc > 0)
 		snprintf(m->addr, sizeof(m->addr), "%s",
 			 resolve_addr(m->res, m->failed));
-	if (rc == 0 && agent_now_ms() >= m->deadline_ms) {
+	if (rc == 0 && clock_ms() >= m->deadline_ms) {
 		snprintf(err, sizeof(err), "no answer within %d s",
 			 MQTT_RESOLVE_TIMEOUT_MS / 1000);
 		rc = -1;

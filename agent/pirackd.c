@@ -130,17 +130,17 @@ static int pirackd_run(struct loop *l, struct agent *a)
 		if (pfd[1].revents) {
 			loop_drain(l->tick_fd);
 			agent_tick(a);
-			notify_tick(&l->notify, a, agent_now_ms());
+			notify_tick(&l->notify, a, clock_ms());
 		}
 		if (pfd[2].revents) {
 			loop_drain(l->blink_fd);
 			agent_led_update(a);
 		}
 		if ((ctl > mq && pfd[mq].revents) ||
-		    agent_now_ms() >= l->mqtt_due_ms)
+		    clock_ms() >= l->mqtt_due_ms)
 			mqtt_service(a, ctl > mq ? pfd[mq].revents : 0);
 		control_service(a, &pfd[ctl], n - ctl);
-		notify_watchdog(&l->notify, agent_now_ms());
+		notify_watchdog(&l->notify, clock_ms());
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "sim.h"
 #include "agent.h"
+#include "fsutil.h"
 #include "log.h"
 #include "simduty.h"
 #include "simfw.h"
@@ -39,31 +40,13 @@ struct sim {
 #define SIM_FIRMWARE "devices/platform/soc/soc:firmware"
 #define SIM_MAX_STEP_S 600.0	/* a stalled agent does not integrate hours */
 
-static uint64_t sim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* mkdir -p of root/rel (root too: a fresh node dir is fine). */
 static int sim_mkdirs(const char *root, const char *rel)
 {
 	char path[CONFIG_PATH_MAX + 128];
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
+	return fs_mkdirs(path, 0755);
 }
 
 /* Writes text to root/rel atomically: readers never see half a number. */
@@ -191,7 +174,7 @@ int sim_init(struct agent *a)
 		free(s);
 		return -1;
 	}
-	s->last_ms = sim_now_ms();
+	s->last_ms = clock_ms();
 	a->sim = s;
 	return 0;
 }
@@ -204,7 +187,7 @@ void sim_step(struct agent *a)
 
 	if (!s)
 		return;
-	now = sim_now_ms();
+	now = clock_ms();
 	busy_ns = simload_sample(&s->load, a->job_pids, a->njob_pids);
 	dt_wall = (double)(now - s->last_ms) / 1000.0;
 	s->last_ms = now;

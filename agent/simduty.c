@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "simduty.h"
 
 struct simduty_child {
@@ -55,14 +56,6 @@ static void simduty_parse(struct simduty_child *c, char *line)
 	*c = next;
 }
 
-static long simduty_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void simduty_apply(struct simduty_child *c, int run)
 {
 	if (c->running == run)
@@ -86,7 +79,7 @@ static void __attribute__((noreturn)) simduty_main(int fd)
 		} else {
 			long period = SIMDUTY_PERIOD_MS;
 			long run = (long)(c.speed * period + 0.5);
-			long phase = simduty_now_ms() % period;
+			long phase = (long)clock_ms() % period;
 			int want = phase < run;
 
 			simduty_apply(&c, want);

@@ -1,4 +1,5 @@
 /* telq.c: the bounded telemetry queue (a growing ring that drops oldest). */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "telq.h"
@@ -98,12 +99,17 @@ void telq_pop(struct telq *q)
 	*it = (struct telq_item){0};
 	q->head = (q->head + 1) % q->cap;
 	q->len--;
-	/* an outage's backlog is delivered: give its memory back */
+	/*
+	 * An outage's backlog is delivered: give its memory back, to the
+	 * system too (the freed payloads are small blocks that glibc would
+	 * otherwise keep in the heap for good).
+	 */
 	if (!q->len && q->cap > TELQ_MIN_CAP) {
 		free(q->items);
 		q->items = NULL;
 		q->cap = 0;
 		q->head = 0;
+		malloc_trim(0);
 	}
 }
 

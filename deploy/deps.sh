@@ -35,6 +35,7 @@ TEST_PKGS=(
 	openssh-server openssh-client  # cluster.sh end-to-end test
 	systemd              # systemd-analyze verify of the unit
 	clang libclang-rt-14-dev  # libFuzzer targets (make fuzz, fuzz_smoke)
+	clang-format         # make format-check (kernel style)
 )
 # The real-kernel GPIO test (tests/vm/), amd64 only.
 VM_PKGS=(

@@ -1,6 +1,7 @@
 # mpi/mpi.mk: libpirackpace, pirack-pi, pirack-temps, the scatter example.
-# Everything MPI is compiled with $(MPICC); the library carries the agent's
-# own sensors.c, throttle.c and pacectl.c objects (one implementation, not a copy).
+# Everything MPI is compiled with $(MPICC); the library carries lib/'s
+# sensors, throttle, pacing controller and clock objects (one
+# implementation, not a copy).
 # Installing python3-mpi4py (make bench) pulls in Open MPI, whose Debian
 # alternatives outrank MPICH's: name MPICH's wrapper when it is there.
 ifeq ($(MPICC),mpicc)
@@ -9,9 +10,9 @@ endif
 CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 
-PACE_SRCS := mpi/pace.c mpi/pace_agent.c mpi/pace_source.c mpi/pace_nodes.c
-PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(O)/agent/sensors.o \
-	     $(O)/agent/throttle.o $(O)/agent/pacectl.o
+PACE_SRCS := mpi/pace.c mpi/pace_source.c mpi/pace_nodes.c
+PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
+	     sensors.o throttle.o pacectl.o clock.o pace_agent.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 	     mpi/pi_report.c
 PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o)
@@ -22,7 +23,7 @@ MPI_OBJS  := $(sort $(PACE_SRCS:%.c=$(O)/%.o) $(PI_OBJS) $(TEMPS_OBJS) \
 MPI_LIBS  := $(CJSON_LIBS) -lm
 
 $(MPI_OBJS): CC = $(MPICC)
-$(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi
+$(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi -Ilib
 # The kernel's bits must not depend on the ISA: no a*b+c fused anywhere.
 $(O)/mpi/pi_kernel.o: EXTRA_CFLAGS += -ffp-contract=off
 
@@ -50,7 +51,7 @@ $(O)/tests/bench/pace_overhead: $(O)/tests/bench/pace_overhead.o \
 				$(O)/libpirackpace.a
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $^ $(MPI_LIBS)
 $(O)/tests/bench/pace_overhead.o: CC = $(MPICC)
-$(O)/tests/bench/pace_overhead.o: EXTRA_CFLAGS += -Impi
+$(O)/tests/bench/pace_overhead.o: EXTRA_CFLAGS += -I. -Impi -Ilib
 
 LIBS += $(O)/libpirackpace.a
 BINS += $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter
@@ -71,18 +72,11 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 644 mpi/libpirackpace.3 $(DESTDIR)$(MANDIR)/man3
 
-# tests/unit/test_pace_agent.c tests mpi/pace_agent.c (no MPI calls, but
-# pace.h includes mpi.h).
-$(O)/tests/unit/test_pace_agent.o: CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent.o: EXTRA_CFLAGS += -Impi
-$(O)/tests/unit/test_pace_agent: private CC = $(MPICC)
-$(O)/tests/unit/test_pace_agent: $(O)/mpi/pace_agent.o
-
 # tests/unit/test_pi_args.c and test_pi_kernel.c test mpi/pi_args.c and
 # mpi/pi_kernel.c (no MPI calls; pi_args.h includes pace.h, thus mpi.h).
 PI_UNIT_BINS := $(O)/tests/unit/test_pi_args $(O)/tests/unit/test_pi_kernel
 $(PI_UNIT_BINS:%=%.o): CC = $(MPICC)
-$(PI_UNIT_BINS:%=%.o): EXTRA_CFLAGS += -Impi
+$(PI_UNIT_BINS:%=%.o): EXTRA_CFLAGS += -Impi -Ilib
 $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
 			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a

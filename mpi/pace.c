@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "clock.h"
 #include "pace.h"
 #include "pace_nodes.h"
 #include "pace_source.h"
@@ -49,14 +50,6 @@ struct pace {
 	uint64_t done, total;	     /* application progress */
 	struct pace_stats st;
 };
-
-static double pace_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static double pace_cpu(void)
 {
@@ -181,10 +174,10 @@ static void pace_report(struct pace *p, double now, bool finished)
 
 static void pace_sleep(struct pace *p, double secs)
 {
-	double end = pace_now() + secs, left, slice;
+	double end = clock_s() + secs, left, slice;
 	struct timespec ts;
 
-	while ((left = end - pace_now()) > 0) {
+	while ((left = end - clock_s()) > 0) {
 		slice = p->progress && left > PACE_PROGRESS_SLICE_S
 			    ? PACE_PROGRESS_SLICE_S
 			    : left;
@@ -287,7 +280,7 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 				err);
 	}
 	if (ok) {
-		pace_refresh(p, pace_now());
+		pace_refresh(p, clock_s());
 		pace_nodes_name(p->reading.node, p->node, sizeof(p->node));
 		ok = pace_nodes_build(&p->nodes, comm, p->node) == 0;
 	}
@@ -310,7 +303,7 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 			      MPI_MIN, comm);
 	pace_warn_pending(p);
 	pace_report(p, p->read_at, false);
-	p->last = pace_now();
+	p->last = clock_s();
 	p->cpu0 = pace_cpu();
 	*out = p;
 	return 0;
@@ -335,7 +328,7 @@ static double pace_applied(const struct pace *p)
 
 double pace_step(struct pace *p)
 {
-	double now = pace_now(), busy = now - p->last, pace, t0;
+	double now = clock_s(), busy = now - p->last, pace, t0;
 
 	if (busy < 0)
 		busy = 0;
@@ -353,21 +346,21 @@ double pace_step(struct pace *p)
 	/* Carrying the debt keeps the pace exact over many short chunks. */
 	p->owed += busy * (1 - pace) / pace;
 	if (p->owed >= PACE_SLEEP_MIN_S) {
-		t0 = pace_now();
+		t0 = clock_s();
 		pace_sleep(p, p->owed);
-		now = pace_now();
+		now = clock_s();
 		p->st.sleep_s += now - t0;
 		p->owed -= now - t0;
 		if (p->owed < -PACE_CREDIT_MAX_S)
 			p->owed = -PACE_CREDIT_MAX_S;
 	}
-	p->last = pace_now();
+	p->last = clock_s();
 	return pace;
 }
 
 double pace_sync(struct pace *p)
 {
-	double t0 = pace_now();
+	double t0 = clock_s();
 	MPI_Request req;
 
 	if (p->mode != PACE_MODE_UNIFORM)
@@ -379,13 +372,13 @@ double pace_sync(struct pace *p)
 	MPI_Iallreduce(MPI_IN_PLACE, &p->job_pace, 1, MPI_DOUBLE, MPI_MIN,
 		       p->comm, &req);
 	pace_wait(p, &req);
-	p->last = pace_now();
+	p->last = clock_s();
 	return pace_applied(p);
 }
 
 void pace_wait(struct pace *p, MPI_Request *req)
 {
-	double t0 = pace_now(), now = t0, nap;
+	double t0 = clock_s(), now = t0, nap;
 	struct timespec ts;
 	int done = 0;
 
@@ -409,9 +402,9 @@ void pace_wait(struct pace *p, MPI_Request *req)
 			ts.tv_nsec = (long)(nap * 1e9);
 			nanosleep(&ts, NULL);
 		}
-		now = pace_now();
+		now = clock_s();
 	}
-	p->st.sync_s += pace_now() - t0;
+	p->st.sync_s += clock_s() - t0;
 }
 
 void pace_progress(struct pace *p, uint64_t done, uint64_t total)
@@ -422,9 +415,9 @@ void pace_progress(struct pace *p, uint64_t done, uint64_t total)
 
 void pace_read(struct pace *p, struct pace_reading *r)
 {
-	pace_refresh(p, pace_now());
+	pace_refresh(p, clock_s());
 	if (p->reading.source == PACE_SOURCE_AGENT)
-		pace_agent_throttle(&p->src.agent, pace_now(),
+		pace_agent_throttle(&p->src.agent, clock_s(),
 				    &p->reading.throttle_raw);
 	pace_warn_pending(p);
 	*r = p->reading;
@@ -473,7 +466,7 @@ void pace_finalize(struct pace *p)
 {
 	if (!p)
 		return;
-	pace_report(p, pace_now(), true);
+	pace_report(p, clock_s(), true);
 	pace_src_close(&p->src);
 	pace_nodes_free(&p->nodes);
 	free(p);

@@ -16,21 +16,14 @@
 #include <mpi.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "pace_reading.h"
 
 #define PACE_DEFAULT_SOCKET "/run/pirack/agent.sock"
-#define PACE_NODE_MAX 64
 
 enum pace_mode {
 	PACE_MODE_OFF,	   /* never sleeps; still reports and reads */
 	PACE_MODE_UNIFORM, /* every rank at the lowest pace of the job */
 	PACE_MODE_NODE,	   /* each node at its own pace */
-};
-
-/* In order of how well informed: a node's ranks report the least. */
-enum pace_source {
-	PACE_SOURCE_NONE,  /* no agent, no readable temperature: pace 1 */
-	PACE_SOURCE_SYSFS, /* sysfs and the agent's controller, in-process */
-	PACE_SOURCE_AGENT, /* the node's pirackd */
 };
 
 struct pace_opts {
@@ -61,19 +54,6 @@ struct pace_opts {
 	bool no_report; /* a monitor, not a job: no "report" */
 };
 
-/* One reading of the node, from whichever source answered. */
-struct pace_reading {
-	char node[PACE_NODE_MAX]; /* the agent's node name, or "" */
-	enum pace_source source;
-	double pace;   /* [0, 1] */
-	double temp_c; /* NAN when unknown */
-	double target_c, limit_c;
-	char fan[8];	      /* "on", "off", or "" when unknown */
-	bool fault;	      /* a sensor could not be read */
-	bool throttled;	      /* firmware slowing the CPU now */
-	int64_t throttle_raw; /* get_throttled word, -1 unknown (pace_read) */
-	double ts;	      /* UNIX time of the reading */
-};
 
 /* This rank's account since pace_init(). */
 struct pace_stats {

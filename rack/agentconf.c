@@ -6,7 +6,7 @@
 /*
  * rack.conf spells an agent key flat, as one word: this maps that word to
  * agent.conf's [section] key. Only names live here; what a value may be is
- * agent/config.c's alone (config_set, config_validate). mqtt host, prefix
+ * lib/config.c's alone (config_set, config_validate). mqtt host, prefix
  * and client_id and the node's name come from [rack] broker, prefix and
  * the node's section, so they are not settable here.
  */

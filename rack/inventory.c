@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "agentconf.h"
+#include "iniread.h"
 #include "inventory.h"
 
 #define INV_SLOTS_MAX 1024
@@ -18,8 +19,7 @@
 /* What the parse has seen so far: inih gives no line numbers, we count. */
 struct inv_parse {
 	struct inventory *inv;
-	FILE *f;
-	unsigned line;			/* of the line inih is handling */
+	struct iniread rd;	/* rd.line: the line inih is handling */
 	char section[INV_NAME_MAX + 2]; /* as our reader saw the header */
 	bool in_rack, rack_seen;
 	struct inv_node *cur; /* NULL outside a node section */
@@ -28,7 +28,6 @@ struct inv_parse {
 	unsigned addr_line;		    /* of cur's address */
 	unsigned slots_line;
 	unsigned *addr_lines; /* per node, for duplicate messages */
-	bool indented;	      /* the line starts with blanks */
 	char err[512];
 	unsigned errline; /* 0 = no error yet */
 };
@@ -130,12 +129,12 @@ static void inv_section(struct inv_parse *p, const char *name)
 	p->in_rack = false;
 	if (strcmp(name, "rack") == 0) {
 		if (p->rack_seen)
-			inv_error(p, p->line, "[rack] given twice");
+			inv_error(p, p->rd.line, "[rack] given twice");
 		p->rack_seen = p->in_rack = true;
 		return;
 	}
 	if (!inv_valid_label(name)) {
-		inv_error(p, p->line,
+		inv_error(p, p->rd.line,
 			  "[%s]: a node name is a host name: letters, digits "
 			  "and '-', at most 63, not starting or ending in '-'",
 			  name);
@@ -143,7 +142,7 @@ static void inv_section(struct inv_parse *p, const char *name)
 	}
 	for (size_t i = 0; i < inv->nnodes; i++) {
 		if (strcasecmp(inv->nodes[i].name, name) == 0) {
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "duplicate node [%s] (first at line %u)",
 				  name, inv->nodes[i].line);
 			return;
@@ -159,7 +158,7 @@ static void inv_section(struct inv_parse *p, const char *name)
 		if (lines)
 			p->addr_lines = lines;
 		if (!nodes || !lines) {
-			inv_error(p, p->line, "out of memory");
+			inv_error(p, p->rd.line, "out of memory");
 			return;
 		}
 		p->cap = cap;
@@ -167,7 +166,7 @@ static void inv_section(struct inv_parse *p, const char *name)
 	n = &inv->nodes[inv->nnodes];
 	memset(n, 0, sizeof(*n));
 	memcpy(n->name, name, strlen(name) + 1); /* a label: <= 63 */
-	n->line = p->line;
+	n->line = p->rd.line;
 	n->slots = INV_DEFAULT_SLOTS;
 	p->addr_lines[inv->nnodes] = 0;
 	p->slots_line = 0;
@@ -175,64 +174,26 @@ static void inv_section(struct inv_parse *p, const char *name)
 	p->cur = n;
 }
 
-/*
- * inih's line reader, wrapped: counts lines (inih calls it once a line),
- * refuses lines too long for inih's buffer (which would split them
- * silently) and notes section headers so that errors can name them.
- */
-static char *inv_reader(char *str, int num, void *stream)
+/* The reader's own refusals: an over-long line, a NUL byte. */
+static void inv_read_error(void *user, unsigned line, const char *msg)
 {
-	struct inv_parse *p = stream;
-	size_t len = 0;
-	char *s, *end;
-	int c;
+	inv_error(user, line, "%s", msg);
+}
 
-	/* fgets, but counting: a NUL byte must not hide the rest of a line */
-	while (len + 1 < (size_t)num && (c = getc(p->f)) != EOF) {
-		str[len++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	if (!len)
-		return NULL;
-	str[len] = '\0';
-	p->line++;
-	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(p->f)) {
-		inv_error(p, p->line, "line longer than %d characters",
-			  num - 3);
-		while ((c = fgetc(p->f)) != EOF && c != '\n')
-			;
-		str[0] = '\0'; /* nothing of it reaches the handler */
-		return str;
-	}
-	if (strlen(str) != len) {
-		inv_error(p, p->line, "line contains a NUL byte (not a text "
-			  "file?)");
-		str[0] = '\0';
-		return str;
-	}
-	s = str;
-	if (p->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3;
-	p->indented = *s == ' ' || *s == '\t';
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s != '[')
-		return str;
-	end = strchr(s, ']');
-	if (!end)
-		return str; /* inih reports the syntax error */
-	if ((size_t)(end - s - 1) >= sizeof(p->section)) {
-		inv_error(p, p->line, "section name too long");
+/* Each header, so that errors can name it and empty nodes count. */
+static void inv_read_section(void *user, const char *name)
+{
+	struct inv_parse *p = user;
+
+	if (strlen(name) >= sizeof(p->section)) {
+		inv_error(p, p->rd.line, "section name too long");
 		p->section[0] = '\0';
 		p->cur = NULL;
 		p->in_rack = false;
-		return str;
+		return;
 	}
-	memcpy(p->section, s + 1, end - s - 1);
-	p->section[end - s - 1] = '\0';
+	strcpy(p->section, name);
 	inv_section(p, p->section);
-	return str;
 }
 
 /* Records an agent setting, refusing a repeated key or a bad value. */
@@ -244,7 +205,7 @@ static void inv_setting(struct inv_parse *p, struct inv_setting *set,
 
 	for (size_t i = 0; i < *nset; i++) {
 		if (strcmp(set[i].key, key) == 0) {
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[%s]: %s given twice (first at "
 				  "line %u)",
 				  p->section, key, set[i].line);
@@ -252,23 +213,23 @@ static void inv_setting(struct inv_parse *p, struct inv_setting *set,
 		}
 	}
 	if (strlen(value) >= sizeof(set->value)) {
-		inv_error(p, p->line, "[%s]: %s: value too long", p->section,
+		inv_error(p, p->rd.line, "[%s]: %s: value too long", p->section,
 			  key);
 		return;
 	}
 	config_defaults(&scratch);
 	if (agentconf_set(&scratch, key, value, msg, sizeof(msg)) < 0) {
-		inv_error(p, p->line, "[%s]: %s", p->section, msg);
+		inv_error(p, p->rd.line, "[%s]: %s", p->section, msg);
 		return;
 	}
 	if (*nset == INV_SETTINGS_MAX) {
-		inv_error(p, p->line, "[%s]: more than %d settings", p->section,
+		inv_error(p, p->rd.line, "[%s]: more than %d settings", p->section,
 			  INV_SETTINGS_MAX);
 		return;
 	}
 	snprintf(set[*nset].key, sizeof(set->key), "%s", key);
 	snprintf(set[*nset].value, sizeof(set->value), "%s", value);
-	set[*nset].line = p->line;
+	set[*nset].line = p->rd.line;
 	(*nset)++;
 }
 
@@ -285,21 +246,21 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 		if (agentconf_known(key))
 			inv_setting(p, inv->set, &inv->nset, key, value);
 		else
-			inv_error(p, p->line, "[rack]: unknown key '%s'", key);
+			inv_error(p, p->rd.line, "[rack]: unknown key '%s'", key);
 		return;
 	}
 	if (p->rack_key_line[k]) {
-		inv_error(p, p->line,
+		inv_error(p, p->rd.line,
 			  "[rack]: %s given twice (first at line "
 			  "%u)",
 			  key, p->rack_key_line[k]);
 		return;
 	}
-	p->rack_key_line[k] = p->line;
+	p->rack_key_line[k] = p->rd.line;
 	switch (k) {
 	case 0:
 		if (!*value || strlen(value) >= sizeof(inv->name))
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[rack]: name must be 1 to %zu "
 				  "characters",
 				  sizeof(inv->name) - 1);
@@ -309,7 +270,7 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 	case 1:
 		if (strlen(value) >= sizeof(inv->user) ||
 		    !inv_valid_user(value))
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[rack]: user '%s' is not a valid "
 				  "user name",
 				  value);
@@ -319,7 +280,7 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 	case 2:
 		/* a node name, checked once all nodes are known */
 		if (strlen(value) >= sizeof(inv->broker) || !*value)
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[rack]: broker must be a node "
 				  "name, a host name or an address");
 		else
@@ -328,7 +289,7 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 	case 3:
 		if (strlen(value) >= sizeof(inv->prefix) ||
 		    !inv_valid_prefix(value))
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[rack]: prefix '%s' is not an "
 				  "MQTT topic prefix (no wildcards, spaces or "
 				  "empty levels)",
@@ -338,7 +299,7 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 		break;
 	case 4:
 		if (strlen(value) >= sizeof(inv->status_username) || !*value)
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[rack]: status_username must be "
 				  "1 to %zu characters",
 				  sizeof(inv->status_username) - 1);
@@ -348,7 +309,7 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 	case 5:
 		if (strlen(value) >= sizeof(inv->status_password_file) ||
 		    value[0] != '/')
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[rack]: status_password_file "
 				  "must be an absolute path");
 		else
@@ -367,7 +328,7 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 
 	if (strcmp(key, "address") == 0) {
 		if (p->addr_lines[idx]) {
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[%s]: address given twice "
 				  "(first at line %u)",
 				  n->name, p->addr_lines[idx]);
@@ -375,7 +336,7 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 		}
 		if (strlen(value) >= sizeof(n->address) ||
 		    !inv_parse_addr(value, a)) {
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[%s]: address '%s' is not an "
 				  "IPv4 or IPv6 address",
 				  n->name, value);
@@ -386,7 +347,7 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 				continue;
 			inv_parse_addr(inv->nodes[i].address, b);
 			if (memcmp(a, b, sizeof(a)) == 0) {
-				inv_error(p, p->line,
+				inv_error(p, p->rd.line,
 					  "[%s]: address %s is "
 					  "already %s's (line %u)",
 					  n->name, value, inv->nodes[i].name,
@@ -395,24 +356,24 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 			}
 		}
 		strcpy(n->address, value);
-		p->addr_lines[idx] = p->line;
+		p->addr_lines[idx] = p->rd.line;
 	} else if (strcmp(key, "slots") == 0) {
 		char *end;
 		unsigned long v;
 
 		if (p->slots_line) {
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[%s]: slots given twice (first "
 				  "at line %u)",
 				  n->name, p->slots_line);
 			return;
 		}
-		p->slots_line = p->line;
+		p->slots_line = p->rd.line;
 		errno = 0;
 		v = strtoul(value, &end, 10);
 		if (end == value || *end || errno || v == 0 ||
 		    v > INV_SLOTS_MAX || !isdigit((unsigned char)*value)) {
-			inv_error(p, p->line,
+			inv_error(p, p->rd.line,
 				  "[%s]: slots '%s' must be a whole "
 				  "number 1..%d (MPI processes on the node)",
 				  n->name, value, INV_SLOTS_MAX);
@@ -422,7 +383,7 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 	} else if (agentconf_known(key)) {
 		inv_setting(p, n->set, &n->nset, key, value);
 	} else {
-		inv_error(p, p->line, "[%s]: unknown key '%s'", n->name, key);
+		inv_error(p, p->rd.line, "[%s]: unknown key '%s'", n->name, key);
 	}
 }
 
@@ -431,15 +392,15 @@ static int inv_handler(void *user, const char *section, const char *name,
 {
 	struct inv_parse *p = user;
 
-	if (p->indented) {
+	if (p->rd.indented) {
 		/* inih takes it as the continuation of the value above */
-		inv_error(p, p->line,
+		inv_error(p, p->rd.line,
 			  "indented line: remove the "
 			  "indentation (it would continue the value above)");
 		return 1;
 	}
 	if (!*section)
-		inv_error(p, p->line,
+		inv_error(p, p->rd.line,
 			  "'%s' outside any section: start with "
 			  "[rack] or a node section",
 			  name);
@@ -459,7 +420,7 @@ static void inv_finish(struct inv_parse *p)
 	char msg[512];
 
 	if (inv->nnodes == 0) {
-		inv_error(p, p->line ? p->line : 1,
+		inv_error(p, p->rd.line ? p->rd.line : 1,
 			  "no nodes: add a section "
 			  "per node, e.g. [rpi-0] with address = ...");
 		return;
@@ -503,10 +464,11 @@ static int inventory_load_fp(const char *file, FILE *f,
 	strcpy(inv->name, "pirack");
 	strcpy(inv->prefix, "pirack");
 	strcpy(inv->status_username, "pirack");
-	p.f = f;
-	rc = ini_parse_stream(inv_reader, &p, inv_handler, &p);
-	if (ferror(p.f))
-		inv_error(&p, p.line + 1, "read error: %s", strerror(errno));
+	p.rd = (struct iniread){ .fp = f, .error = inv_read_error,
+				 .section = inv_read_section, .user = &p };
+	rc = ini_parse_stream(iniread_gets, &p.rd, inv_handler, &p);
+	if (ferror(f))
+		inv_error(&p, p.rd.line + 1, "read error: %s", strerror(errno));
 	if (rc > 0 && (!p.errline || (unsigned)rc < p.errline))
 		inv_error(&p, (unsigned)rc,
 			  "syntax error: expected [section], "

@@ -9,6 +9,7 @@
 #include "inventory.h"
 #include "machinefile.h"
 #include "pirack.h"
+#include "run.h"
 
 static const char usage[] =
     "Usage: pirack [-r FILE] COMMAND [ARGS...]\n"
@@ -22,6 +23,7 @@ static const char usage[] =
     "  nodes                   NAME ADDRESS SLOTS USER, a node a line\n"
     "  check                   validate the rack file and summarise it\n"
     "  status [--watch] [--json]  every node's state from the broker\n"
+    "  run [OPTIONS] -- COMMAND    run COMMAND paced by its node's agent\n"
     "\n"
     "Options:\n"
     "  -r, --rack FILE   rack inventory (default $PIRACK_RACK, else\n"
@@ -238,6 +240,7 @@ static const struct {
     {"nodes", cmd_nodes},
     {"check", cmd_check},
     {"status", status_main},
+    {"run", run_main},
 };
 
 int main(int argc, char **argv)

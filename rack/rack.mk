@@ -1,12 +1,12 @@
 # rack/rack.mk: the rack tool pirack (rack issue), its unit tests, and the
 # deployment files (systemd unit, install script) it installs.
 RACK_PKGS := inih libcjson libmosquitto
-RACK_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(RACK_PKGS))
+RACK_CFLAGS := $(LIB_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(RACK_PKGS))
 RACK_LIBS := $(shell $(PKG_CONFIG) --libs $(RACK_PKGS)) -lm
 RACK_SRCS := $(filter-out rack/pirack.c,$(wildcard rack/*.c))
 RACK_OBJS := $(RACK_SRCS:%.c=$(O)/%.o)
-# The agent's own config code: one writer of agent.conf, not two.
-RACK_LIB_OBJS := $(RACK_OBJS) $(O)/agent/config.o $(O)/agent/config_write.o
+# lib/'s config code: one writer of agent.conf, not two.
+RACK_LIB_OBJS := $(RACK_OBJS) $(O)/libpirack.a
 
 $(RACK_OBJS) $(O)/rack/pirack.o: EXTRA_CFLAGS += $(RACK_CFLAGS)
 
@@ -18,7 +18,7 @@ BINS += $(O)/pirack
 # Unit tests of rack code link the rack objects, not the agent's: this
 # rule's stem is shorter than tests.mk's generic one, so make prefers it.
 RACK_TEST_SRCS := $(wildcard tests/unit/test_rack_*.c)
-$(RACK_TEST_SRCS:%.c=$(O)/%.o): EXTRA_CFLAGS += -Irack $(RACK_CFLAGS)
+$(RACK_TEST_SRCS:%.c=$(O)/%.o): EXTRA_CFLAGS += $(RACK_CFLAGS)
 $(O)/tests/unit/test_rack_%: $(O)/tests/unit/test_rack_%.o $(RACK_LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RACK_LIBS) $(CMOCKA_LIBS)
 

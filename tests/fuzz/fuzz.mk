@@ -19,12 +19,14 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 # Owners' code is -Werror under gcc; clang's own extra warnings do not
 # break the fuzz build. The targets themselves stay -Werror.
 FUZZ_CFLAGS  := $(WFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
-		-MMD -MP -Iagent $(AGENT_CFLAGS)
+		-MMD -MP -I. $(AGENT_CFLAGS)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
-FUZZ_AGENT_OBJS := $(AGENT_LIB_OBJS:$(O)/%=$(FUZZ_O)/obj/%)
+FUZZ_AGENT_OBJS := $(AGENT_LIB_OBJS:$(O)/%=$(FUZZ_O)/obj/%) \
+		   $(LIB_OBJS:$(O)/%=$(FUZZ_O)/obj/%)
 
 $(FUZZ_O)/obj/agent/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error
+$(FUZZ_O)/obj/lib/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error
 $(FUZZ_O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(EXTRA_FUZZ_CFLAGS) -c -o $@ $<
@@ -37,19 +39,16 @@ $(FUZZ_O)/fuzz_%: $(FUZZ_O)/obj/tests/fuzz/fuzz_%.o $(FUZZ_AGENT_OBJS)
 # rack.conf: the rack tool's objects (and, through agentconf, config.c).
 FUZZ_RACK_OBJS := $(RACK_OBJS:$(O)/%=$(FUZZ_O)/obj/%)
 $(FUZZ_O)/obj/rack/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(RACK_CFLAGS)
-$(FUZZ_O)/obj/tests/fuzz/fuzz_inventory.o: EXTRA_FUZZ_CFLAGS := -Irack
+$(FUZZ_O)/obj/tests/fuzz/fuzz_inventory.o: EXTRA_FUZZ_CFLAGS := $(RACK_CFLAGS)
 $(FUZZ_O)/fuzz_inventory: $(FUZZ_RACK_OBJS)
 
-# libpirackpace reading the agent's replies: mpi/ objects need mpi.h.
-FUZZ_MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags mpich 2>/dev/null) -Impi \
+# mpi/ objects need mpi.h.
+FUZZ_MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags mpich 2>/dev/null) -Impi -Ilib \
 		   $(CJSON_CFLAGS)
 $(FUZZ_O)/obj/mpi/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(FUZZ_MPI_CFLAGS)
-$(FUZZ_O)/obj/tests/fuzz/fuzz_pace_agent.o: EXTRA_FUZZ_CFLAGS := \
-	$(FUZZ_MPI_CFLAGS)
-$(FUZZ_O)/fuzz_pace_agent: $(FUZZ_O)/obj/mpi/pace_agent.o
 # pirack-pi's command line: pi_args.c and what it calls (pace.c is MPI's).
 FUZZ_PI_OBJS := $(addprefix $(FUZZ_O)/obj/mpi/,pi_args.o cli.o pi_kernel.o \
-		pace.o pace_agent.o pace_source.o pace_nodes.o)
+		pace.o pace_source.o pace_nodes.o)
 $(FUZZ_O)/obj/tests/fuzz/fuzz_pi_args.o: EXTRA_FUZZ_CFLAGS := \
 	$(FUZZ_MPI_CFLAGS)
 $(FUZZ_O)/fuzz_pi_args: $(FUZZ_PI_OBJS)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "agent.h"
-#include "control.h"
+#include "agent/agent.h"
+#include "agent/control.h"
 #include "fuzz.h"
 
 /*

@@ -10,8 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
-#include "agent.h"
-#include "control.h"
+#include "agent/agent.h"
+#include "agent/control.h"
 #include "fuzz.h"
 
 /*

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "config.h"
-#include "fan.h"
+#include "lib/config.h"
+#include "agent/fan.h"
 #include "fuzz.h"
 
 /* The word as fan_command reads it: no edge blanks. */

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "agentconf.h"
-#include "config.h"
+#include "rack/agentconf.h"
+#include "lib/config.h"
 #include "fuzz.h"
-#include "inventory.h"
+#include "rack/inventory.h"
 
 #define FUZZ_NAME "rack.conf"
 

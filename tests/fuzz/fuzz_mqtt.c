@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "agent.h"
+#include "agent/agent.h"
 #include "fuzz.h"
-#include "mqttcmd.h"
+#include "agent/mqttcmd.h"
 
 /*
  * Byte 0 picks the topic (fan or led), the fan driver and the reading;

@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "fuzz.h"
-#include "pace_agent.h"
+#include "lib/pace_agent.h"
 
 /*
  * A fake agent on a real Unix socket answers each request with the

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
-#include "pi_args.h"
+#include "mpi/pi_args.h"
 
 #define FUZZ_ARGS_MAX 32
 

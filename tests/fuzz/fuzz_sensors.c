@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fuzz.h"
-#include "sensors.h"
+#include "lib/sensors.h"
 
 /*
  * The input is a list of parts, each a length byte and that many bytes

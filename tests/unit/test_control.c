@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "agent.h"
-#include "control.h"
+#include "agent/agent.h"
+#include "agent/control.h"
 #include <cjson/cJSON.h>
 
 static void parse_ok(const char *text, enum control_op op, const char *arg)
@@ -175,7 +175,7 @@ static void test_led_requests(void **state)
 
 	(void)state;
 	reply(a, "led identify", "{\"ok\":true,\"led\":\"identify\"}");
-	assert_true(a->identify_until_ms > agent_now_ms() + 29000);
+	assert_true(a->identify_until_ms > clock_ms() + 29000);
 	reply(a, "led auto", "{\"ok\":true,\"led\":\"ok\"}");
 	assert_int_equal(a->identify_until_ms, 0);
 	reply(a, "led disco", "{\"error\":\"unknown LED command 'disco': use "

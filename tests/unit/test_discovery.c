@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
-#include "agent.h"
-#include "discovery.h"
+#include "agent/agent.h"
+#include "agent/discovery.h"
 #include "fixture.h"
 
 #define MAXMSG 64

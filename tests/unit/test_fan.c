@@ -5,7 +5,7 @@
 #include <string.h>
 #include <math.h>
 #include <cmocka.h>
-#include "fan.h"
+#include "agent/fan.h"
 
 /* Only the keys the policy reads, at their documented defaults. */
 static struct config cfg(enum fan_driver d)

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
-#include "gpio.h"
+#include "agent/gpio.h"
 
 static void test_name(void **state)
 {

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "gpio.h"
+#include "agent/gpio.h"
 #include "fixture.h"
 
 static int setup(void **state)

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "led.h"
+#include "agent/led.h"
 
 #define R 1u
 #define G 2u

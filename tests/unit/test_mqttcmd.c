@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
-#include "mqttcmd.h"
+#include "agent/mqttcmd.h"
 
 static int word_of(const char *p, int len, char *w)
 {

@@ -15,9 +15,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "agent.h"
+#include "agent/agent.h"
 #include "fixture.h"
-#include "notify.h"
+#include "agent/notify.h"
 
 /* The "systemd" end: a bound datagram socket and what NOTIFY_SOCKET says. */
 struct sink {

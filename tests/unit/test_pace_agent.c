@@ -1,4 +1,4 @@
-/* test_pace_agent.c: mpi/pace_agent.c against a real socket, canned replies. */
+/* test_pace_agent.c: lib/pace_agent.c against a real socket, canned replies. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "pace_agent.h"
+#include "lib/pace_agent.h"
 #include "fixture.h"
 
 /* One per test (setup/teardown): a failed assertion still kills the

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <cmocka.h>
-#include "pacectl.h"
+#include "lib/pacectl.h"
 
 /*
  * A Pi as two thermal masses: the die (small, fast) on a heatsink/board

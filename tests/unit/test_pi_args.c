@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "pi_args.h"
+#include "mpi/pi_args.h"
 
 static void test_intervals_good(void **state)
 {

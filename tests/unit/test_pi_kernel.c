@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "pi_kernel.h"
+#include "mpi/pi_kernel.h"
 
 static const char *const names[] = {"avx512", "avx2", "generic"};
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "inventory.h"
+#include "rack/inventory.h"
 #include "fixture.h"
 
 struct fixture {
@@ -292,7 +292,7 @@ static void test_long_line(void **state)
 
 	memset(text + strlen(text), 'z', 300);
 	strcat(text, "\n");
-	expect_error(*state, text, "3: line longer than 197 characters");
+	expect_error(*state, text, "3: line is longer than 197 characters");
 }
 
 static void test_first_error_wins(void **state)

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "agentconf.h"
-#include "hosts.h"
-#include "inventory.h"
-#include "machinefile.h"
+#include "rack/agentconf.h"
+#include "rack/hosts.h"
+#include "rack/inventory.h"
+#include "rack/machinefile.h"
 #include "fixture.h"
 
 struct fixture {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "status_render.h"
+#include "rack/status_render.h"
 
 #define NOW 1000000.0
 

@@ -6,10 +6,10 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
-#include "agent.h"
-#include "report.h"
-#include "sensors.h"
-#include "throttle.h"
+#include "agent/agent.h"
+#include "agent/report.h"
+#include "lib/sensors.h"
+#include "lib/throttle.h"
 
 static char *state_json(const struct agent *a)
 {

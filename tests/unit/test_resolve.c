@@ -5,7 +5,7 @@
 #include <poll.h>
 #include <string.h>
 #include <cmocka.h>
-#include "resolve.h"
+#include "agent/resolve.h"
 
 /* Waits (30 s at most: a loaded machine) for the child's answer. */
 static int wait_answer(struct resolve *r, char *err, size_t errlen)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "sensors.h"
+#include "lib/sensors.h"
 #include "fixture.h"
 
 struct tree {

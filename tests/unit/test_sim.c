@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "agent.h"
-#include "sim.h"
-#include "simplant.h"
+#include "agent/agent.h"
+#include "agent/sim.h"
+#include "agent/simplant.h"
 #include "fixture.h"
 
 static char dir[FIXTURE_PATH_MAX];

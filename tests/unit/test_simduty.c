@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "simduty.h"
+#include "agent/simduty.h"
 #include "fixture.h"
 
 static pid_t spawn_sleeper(void)

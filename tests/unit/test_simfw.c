@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include "simfw.h"
+#include "agent/simfw.h"
 
 /* Cool: full clock, no bits. */
 static void test_cool(void **state)

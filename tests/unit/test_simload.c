@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "simload.h"
+#include "agent/simload.h"
 #include "fixture.h"
 
 static char root[FIXTURE_PATH_MAX];

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "telq.h"
+#include "agent/telq.h"
 
 static char *payload(uint64_t seq)
 {

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "throttle.h"
+#include "lib/throttle.h"
 
 /* The flags in bit order: 0..3 now, 16..19 since boot. */
 static bool *throttle_flag(struct throttle *t, int i)

@@ -24,6 +24,14 @@ enum gpio_backend { GPIO_BACKEND_GPIOD, GPIO_BACKEND_SIM };
  */
 struct config {
 	char path[CONFIG_PATH_MAX];		/* file it came from, or "" */
+	/*
+	 * What the file itself looked like, for config_reload_check(): a
+	 * bit per section header it holds (config_section_names order),
+	 * how many keys it set, whether its last byte is a newline.
+	 */
+	unsigned file_sections;
+	unsigned file_keys;
+	bool file_ends_newline;
 
 	struct {
 		char name[CONFIG_NAME_MAX];	/* default: host name */
@@ -36,6 +44,8 @@ struct config {
 		int interval_ms;			/* default 1000 */
 		double target_c;			/* default 70 */
 		double limit_c;				/* default 80 */
+		double plausible_min_c;			/* default -20 */
+		double plausible_max_c;			/* default 125 */
 	} thermal;
 
 	struct {
@@ -128,6 +138,17 @@ struct config_keyref {
  */
 int config_validate(const struct config *c, struct config_keyref keys[2],
 		    char *err, size_t errlen);
+
+/*
+ * A reload must not take a file that is being written or was cut short
+ * (an editor or `>` truncating in place, a full disk): next is refused
+ * when it holds no key and no section, when its last line has no
+ * newline, or when it lacks a section header the running file has (to
+ * drop a section's keys on purpose, keep its header). 0, or -1 with why
+ * in err ("FILE: ...").
+ */
+int config_reload_check(const struct config *running,
+			const struct config *next, char *err, size_t errlen);
 
 /*
  * Writes the config back out as INI, every key, in a form config_load()

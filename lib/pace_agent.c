@@ -1,4 +1,4 @@
-/* pace_agent.c: requests to the agent control socket, each with a deadline. */
+/* pace_agent.c: a client of pirackd's control socket (pace, report). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -12,17 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "clock.h"
 #include "pace_agent.h"
 
 #define PACE_AGENT_REPLY_MAX 8192
-
-static double pace_agent_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void pace_agent_init(struct pace_agent *ag, const char *path)
 {
@@ -86,7 +79,7 @@ static int pace_agent_wait(int fd, short events, double deadline)
 	int ms, rc;
 
 	for (;;) {
-		ms = (int)ceil((deadline - pace_agent_mono()) * 1000);
+		ms = (int)ceil((deadline - clock_s()) * 1000);
 		if (ms <= 0)
 			return 0;
 		rc = poll(&pfd, 1, ms);

@@ -1,9 +1,9 @@
-/* pace_agent.h: libpirackpace's client of the agent's control socket. */
+/* pace_agent.h: a client of pirackd's control socket (pace, report). */
 #ifndef PIRACK_PACE_AGENT_H
 #define PIRACK_PACE_AGENT_H
 
 #include <stdbool.h>
-#include "pace.h"
+#include "pace_reading.h"
 
 #define PACE_AGENT_PATH_MAX 108 /* sun_path */
 #define PACE_AGENT_ERR_MAX 192

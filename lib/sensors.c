@@ -7,14 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "sensors.h"
 #include "throttle.h"
 
 #define SENSORS_PATH_MAX 512
-/* Beyond these a reading is a broken sensor, not a temperature. */
-#define SENSORS_TEMP_MIN_C -100.0
-#define SENSORS_TEMP_MAX_C 200.0
 
 /* Records the first fault only: it is the one that explains the others. */
 static void sensors_fault(struct sample *s, const char *fmt, ...)
@@ -38,15 +36,24 @@ static void sensors_fault(struct sample *s, const char *fmt, ...)
 
 /*
  * Reads a small file whole, without stdio: sysfs attributes are a few
- * bytes and this runs every tick. Returns the length, or -1 with errno.
+ * bytes and this runs every tick. Only a regular file is read: a FIFO or
+ * a device in its place would block the reader (EINVAL). Returns the
+ * length, or -1 with errno; a NUL byte inside makes it EILSEQ, so that
+ * "40000\0 85000" cannot pass for 40000.
  */
 static ssize_t sensors_slurp(const char *path, char *buf, size_t len)
 {
 	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return -1;
+	}
 	while ((size_t)got < len - 1) {
 		n = read(fd, buf + got, len - 1 - got);
 		if (n < 0) {
@@ -63,6 +70,10 @@ static ssize_t sensors_slurp(const char *path, char *buf, size_t len)
 	}
 	close(fd);
 	buf[got] = '\0';
+	if (strlen(buf) != (size_t)got) {
+		errno = EILSEQ;
+		return -1;
+	}
 	return got;
 }
 
@@ -111,9 +122,10 @@ static const char *sensors_quote(char *text)
 	return text;
 }
 
-static void sensors_read_zone(const char *root, const char *name,
+static void sensors_read_zone(const struct sensors_opts *o, const char *name,
 			      struct sample *s, double *max)
 {
+	const char *root = o->sysfs_root;
 	char path[SENSORS_PATH_MAX], text[64];
 	long long milli;
 	int rc;
@@ -122,6 +134,8 @@ static void sensors_read_zone(const char *root, const char *name,
 	rc = sensors_read_int(path, 10, &milli, text, sizeof(text));
 	if (rc == -1) {
 		sensors_fault(s, "class/thermal/%s/temp: %s", name,
+			      errno == EINVAL ? "not a regular file" :
+			      errno == EILSEQ ? "holds a NUL byte" :
 			      strerror(errno));
 		return;
 	}
@@ -131,9 +145,10 @@ static void sensors_read_zone(const char *root, const char *name,
 		return;
 	}
 	double t = milli / 1000.0;
-	if (t < SENSORS_TEMP_MIN_C || t > SENSORS_TEMP_MAX_C) {
-		sensors_fault(s, "class/thermal/%s/temp: implausible %.1f C",
-			      name, t);
+	if (t < o->min_c || t > o->max_c) {
+		sensors_fault(s, "class/thermal/%s/temp: implausible %.1f C "
+			      "(outside %g to %g)", name, t, o->min_c,
+			      o->max_c);
 		return;
 	}
 	if (isnan(*max) || t > *max)
@@ -153,6 +168,10 @@ static void sensors_read_zone(const char *root, const char *name,
 		text[0] = '\0';
 	sensors_chomp(text);
 	snprintf(z->type, sizeof(z->type), "%s", text);
+	/* a label for JSON and the log: printable ASCII only */
+	for (char *p = z->type; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
 }
 
 static int sensors_zone_filter(const struct dirent *d)
@@ -168,9 +187,10 @@ static int sensors_zone_filter(const struct dirent *d)
 	return 1;
 }
 
-static void sensors_read_all_zones(const char *root, struct sample *s,
-				   double *max)
+static void sensors_read_all_zones(const struct sensors_opts *o,
+				   struct sample *s, double *max)
 {
+	const char *root = o->sysfs_root;
 	char path[SENSORS_PATH_MAX];
 	struct dirent **list;
 	int n;
@@ -185,17 +205,17 @@ static void sensors_read_all_zones(const char *root, struct sample *s,
 	if (n == 0)
 		sensors_fault(s, "class/thermal: no thermal_zone* found");
 	for (int i = 0; i < n; i++) {
-		sensors_read_zone(root, list[i]->d_name, s, max);
+		sensors_read_zone(o, list[i]->d_name, s, max);
 		free(list[i]);
 	}
 	free(list);
 }
 
 /* zones: "thermal_zone0, thermal_zone3"; names are checked, not trusted. */
-static void sensors_read_listed_zones(const char *root, const char *zones,
+static void sensors_read_listed_zones(const struct sensors_opts *o,
 				      struct sample *s, double *max)
 {
-	const char *p = zones;
+	const char *zones = o->zones, *p = zones;
 	char name[ZONE_NAME_MAX];
 	bool any = false;
 
@@ -216,7 +236,7 @@ static void sensors_read_listed_zones(const char *root, const char *zones,
 		} else {
 			memcpy(name, p, len);
 			name[len] = '\0';
-			sensors_read_zone(root, name, s, max);
+			sensors_read_zone(o, name, s, max);
 			any = true;
 		}
 		p += len;
@@ -312,27 +332,39 @@ static void sensors_read_load(const char *proc_root, struct sample *s)
 	s->load1 = v;
 }
 
-int sensors_read_at(const char *sysfs_root, const char *proc_root,
-		    const char *zones, struct sample *s)
+int sensors_read_opts(const struct sensors_opts *opts, struct sample *s)
 {
+	struct sensors_opts o = *opts;
 	double max = NAN;
 
-	if (!sysfs_root || !*sysfs_root)
-		sysfs_root = "/sys";
-	if (!proc_root || !*proc_root)
-		proc_root = "/proc";
+	if (!o.sysfs_root || !*o.sysfs_root)
+		o.sysfs_root = "/sys";
+	if (!o.proc_root || !*o.proc_root)
+		o.proc_root = "/proc";
 	s->fault = false;
 	s->fault_msg[0] = '\0';
 	s->nzones = 0;
-	if (!zones || !*zones || strcmp(zones, "all") == 0)
-		sensors_read_all_zones(sysfs_root, s, &max);
+	if (!o.zones || !*o.zones || strcmp(o.zones, "all") == 0)
+		sensors_read_all_zones(&o, s, &max);
 	else
-		sensors_read_listed_zones(sysfs_root, zones, s, &max);
+		sensors_read_listed_zones(&o, s, &max);
 	s->temp_c = max;
-	sensors_read_throttle(sysfs_root, s);
-	sensors_read_cpufreq(sysfs_root, s);
-	sensors_read_load(proc_root, s);
+	sensors_read_throttle(o.sysfs_root, s);
+	sensors_read_cpufreq(o.sysfs_root, s);
+	sensors_read_load(o.proc_root, s);
 	return s->fault ? -1 : 0;
+}
+
+int sensors_read_at(const char *sysfs_root, const char *proc_root,
+		    const char *zones, struct sample *s)
+{
+	struct sensors_opts o = {
+		.sysfs_root = sysfs_root, .proc_root = proc_root,
+		.zones = zones, .min_c = SENSORS_MIN_C_DEFAULT,
+		.max_c = SENSORS_MAX_C_DEFAULT,
+	};
+
+	return sensors_read_opts(&o, s);
 }
 
 int sensors_read(const char *sysfs_root, const char *zones, struct sample *s)

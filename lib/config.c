@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include "config.h"
 #include "config_keys.h"
+#include "iniread.h"
+#include "sensors.h"
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
 /*
@@ -53,6 +55,10 @@ const struct config_key config_keys[] = {
 	  R(10, 600000) },
 	{ "thermal", "target_c", K_DOUBLE, F(thermal.target_c), R(0, 150) },
 	{ "thermal", "limit_c", K_DOUBLE, F(thermal.limit_c), R(0, 150) },
+	{ "thermal", "plausible_min_c", K_DOUBLE, F(thermal.plausible_min_c),
+	  R(-273, 300) },
+	{ "thermal", "plausible_max_c", K_DOUBLE, F(thermal.plausible_max_c),
+	  R(-273, 300) },
 	{ "fan", "driver", K_ENUM, F(fan.driver), .words = fan_words },
 	{ "fan", "chip", K_STR, F(fan.chip), .kind = S_NAME },
 	{ "fan", "line", K_UINT, F(fan.line), R(0, GPIO_LINE_MAX) },
@@ -99,8 +105,7 @@ static const char *const config_sections[] = {
 struct config_parse {
 	struct config *c;
 	const char *file;
-	FILE *fp;
-	int lineno;		/* the line inih is on */
+	struct iniread rd;	/* rd.line: the line inih is on */
 	int keyline[NKEYS];	/* where each key was set, 0 = default */
 	char *err;
 	size_t errlen;
@@ -188,6 +193,8 @@ void config_defaults(struct config *c)
 	c->thermal.interval_ms = 1000;
 	c->thermal.target_c = 70;
 	c->thermal.limit_c = 80;
+	c->thermal.plausible_min_c = SENSORS_MIN_C_DEFAULT;
+	c->thermal.plausible_max_c = SENSORS_MAX_C_DEFAULT;
 	c->fan.driver = FAN_DRIVER_GPIO;
 	strcpy(c->fan.chip, "gpiochip0");
 	c->fan.line = 14;
@@ -479,7 +486,7 @@ static int config_handler(void *user, const char *section, const char *name,
 	int i;
 
 	if (!*section) {
-		config_error(p, p->lineno, "'%s' is outside any [section]",
+		config_error(p, (int)p->rd.line, "'%s' is outside any [section]",
 			     name);
 		return 0;
 	}
@@ -487,72 +494,43 @@ static int config_handler(void *user, const char *section, const char *name,
 		return 0;	/* the reader reported the section line */
 	i = config_key_index(section, name);
 	if (i < 0) {
-		config_error(p, p->lineno, "[%s] has no key '%s'", section,
+		config_error(p, (int)p->rd.line, "[%s] has no key '%s'", section,
 			     name);
 		return 0;
 	}
 	if (p->keyline[i]) {
-		config_error(p, p->lineno, "[%s] %s is given twice (first on "
+		config_error(p, (int)p->rd.line, "[%s] %s is given twice (first on "
 			     "line %d)", section, name, p->keyline[i]);
 		return 0;
 	}
-	p->keyline[i] = p->lineno;
+	p->keyline[i] = (int)p->rd.line;
+	p->c->file_keys++;
 	why = config_set_key(p->c, &config_keys[i], value, msg, sizeof(msg));
 	if (why) {
-		config_error(p, p->lineno, "[%s] %s %s", section, name, why);
+		config_error(p, (int)p->rd.line, "[%s] %s %s", section, name, why);
 		return 0;
 	}
 	return 1;
 }
 
-/*
- * inih's fgets-style reader, wrapped to know the line number at every
- * handler call, to refuse over-long lines instead of splitting them, and
- * to see section headers (inih does not report empty sections).
- */
-static char *config_reader(char *str, int num, void *user)
+/* The reader's own refusals: an over-long line, a NUL byte. */
+static void config_read_error(void *user, unsigned line, const char *msg)
+{
+	config_error(user, (int)line, "%s", msg);
+}
+
+/* inih does not report empty sections: the reader shows every header. */
+static void config_read_section(void *user, const char *name)
 {
 	struct config_parse *p = user;
-	size_t len = 0;
-	char *s, *end;
-	int ch;
 
-	/* fgets, but counting: a NUL byte must not hide the rest of a line. */
-	while (len + 1 < (size_t)num && (ch = getc(p->fp)) != EOF) {
-		str[len++] = (char)ch;
-		if (ch == '\n')
-			break;
-	}
-	if (!len)
-		return NULL;
-	str[len] = '\0';
-	p->lineno++;
-	if (str[len - 1] != '\n' && !feof(p->fp)) {
-		config_error(p, p->lineno, "line is longer than %d characters",
-			     num - 3);
-		while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
-			;
-		snprintf(str, num, ";\n");
-		return str;
-	}
-	if (strlen(str) != len) {
-		config_error(p, p->lineno, "line contains a NUL byte (not a "
-			     "text file?)");
-		snprintf(str, num, ";\n");
-		return str;
-	}
-	for (s = str; isspace((unsigned char)*s); s++)
-		;
-	if (*s == '[' && (end = strchr(s, ']'))) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "%.*s", (int)(end - s - 1), s + 1);
-		if (!config_section_known(name))
-			config_error(p, p->lineno, "unknown section [%s]; "
-				     "known: node, thermal, fan, led, gpio, "
-				     "mqtt, control, sim", name);
-	}
-	return str;
+	for (int i = 0; config_sections[i]; i++)
+		if (!strcmp(config_sections[i], name))
+			p->c->file_sections |= 1u << i;
+	if (!config_section_known(name))
+		config_error(p, (int)p->rd.line, "unknown section [%s]; known: "
+			     "node, thermal, fan, led, gpio, mqtt, control, "
+			     "sim", name);
 }
 
 static int config_line(const struct config_parse *p, const char *section,
@@ -590,6 +568,15 @@ static int config_refuse(struct config_keyref keys[2], const char *s1,
 int config_validate(const struct config *c, struct config_keyref keys[2],
 		    char *err, size_t errlen)
 {
+	if (c->thermal.plausible_min_c >= c->thermal.plausible_max_c ||
+	    c->thermal.limit_c > c->thermal.plausible_max_c)
+		return config_refuse(keys, "thermal", "plausible_min_c",
+				     "thermal", "plausible_max_c", err, errlen,
+				     "[thermal] plausible_min_c (%g) and "
+				     "plausible_max_c (%g) must bracket "
+				     "limit_c (%g)", c->thermal.plausible_min_c,
+				     c->thermal.plausible_max_c,
+				     c->thermal.limit_c);
 	if (c->thermal.limit_c <= c->thermal.target_c)
 		return config_refuse(keys, "thermal", "target_c", "thermal",
 				     "limit_c", err, errlen,
@@ -663,18 +650,22 @@ static int config_load_fp(const char *file, FILE *fp, struct config *c,
 			  char *err, size_t errlen)
 {
 	struct config_parse p = {
-		.c = c, .file = file, .fp = fp, .err = err, .errlen = errlen,
+		.c = c, .file = file, .err = err, .errlen = errlen,
+		.rd = { .fp = fp, .error = config_read_error,
+			.section = config_read_section },
 	};
 	int rc;
 
+	p.rd.user = &p;
 	config_defaults(c);
 	snprintf(c->path, sizeof(c->path), "%s", file);
 	if (strlen(file) >= sizeof(c->path)) {
 		config_error(&p, 0, "path is too long");
 		return -1;
 	}
-	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
-	if (ferror(p.fp))
+	rc = ini_parse_stream(iniread_gets, &p.rd, config_handler, &p);
+	c->file_ends_newline = p.rd.ended_newline;
+	if (ferror(fp))
 		config_error(&p, 0, "read error: %s", strerror(errno));
 	if (rc > 0)
 		config_error(&p, rc, "expected '[section]' or 'key = value'");
@@ -725,3 +716,29 @@ int config_load_string(const char *name, const char *text, size_t len,
 	return rc;
 }
 
+
+int config_reload_check(const struct config *running,
+			const struct config *next, char *err, size_t errlen)
+{
+	unsigned lost = running->file_sections & ~next->file_sections;
+
+	if (!next->file_sections && !next->file_keys) {
+		snprintf(err, errlen, "%s: empty (no section, no key): cut "
+			 "short or being written?", next->path);
+		return -1;
+	}
+	if (!next->file_ends_newline) {
+		snprintf(err, errlen, "%s: the last line has no newline: cut "
+			 "short or being written?", next->path);
+		return -1;
+	}
+	for (int i = 0; config_sections[i]; i++) {
+		if (!(lost & (1u << i)))
+			continue;
+		snprintf(err, errlen, "%s: [%s] is missing but the running "
+			 "file has it: cut short? (to drop its keys, keep the "
+			 "header)", next->path, config_sections[i]);
+		return -1;
+	}
+	return 0;
+}

@@ -26,4 +26,18 @@ int sensors_read(const char *sysfs_root, const char *zones, struct sample *s);
 int sensors_read_at(const char *sysfs_root, const char *proc_root,
 		    const char *zones, struct sample *s);
 
+/* A temperature outside [min_c, max_c] is a broken sensor: a fault. */
+#define SENSORS_MIN_C_DEFAULT -20.0
+#define SENSORS_MAX_C_DEFAULT 125.0
+
+struct sensors_opts {
+	const char *sysfs_root;		/* NULL or "": /sys */
+	const char *proc_root;		/* NULL or "": /proc */
+	const char *zones;		/* NULL, "" or "all": every zone */
+	double min_c, max_c;		/* the plausible range */
+};
+
+/* sensors_read_at with every option spelled out (the agent's form). */
+int sensors_read_opts(const struct sensors_opts *o, struct sample *s);
+
 #endif

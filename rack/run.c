@@ -1,0 +1,307 @@
+/* run.c: pirack run, pacing an unmodified program by duty cycling it. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "clock.h"
+#include "pace_agent.h"
+#include "run.h"
+
+#define RUN_DEFAULT_SOCKET "/run/pirack/agent.sock"
+
+static const char run_usage[] =
+    "Usage: pirack run [OPTIONS] [--] COMMAND [ARGS...]\n"
+    "Runs COMMAND in a process group of its own and holds it to its\n"
+    "node's pace, for programs that do not link libpirackpace (the\n"
+    "recipe's mpi4py pi.py, any MPI code): in every period the group runs\n"
+    "for pace x period and is stopped (SIGSTOP) for the rest. Start one per\n"
+    "rank: mpiexec -n 16 pirack run -- python3 pi.py\n"
+    "\n"
+    "The pace comes from the node's pirackd (\"pace\" on its control\n"
+    "socket), asked once per refresh; without an agent COMMAND runs\n"
+    "unpaced after one warning and the agent is asked again, less and\n"
+    "less often.\n"
+    "\n"
+    "  -s, --socket PATH    the agent's socket (default $PIRACK_SOCKET,\n"
+    "                       else " RUN_DEFAULT_SOCKET ")\n"
+    "  -p, --period-ms MS   the duty cycle's period, 10 to 10000 (100)\n"
+    "  -R, --refresh S      seconds between pace requests, 0.05 to 60\n"
+    "                       (default $PIRACK_PACE_REFRESH_S, else 1)\n"
+    "  -m, --min-pace P     the lowest pace applied, 0.01 to 1 (0.05): a\n"
+    "                       node held at its limit still progresses\n"
+    "  -v, --verbose        say each new pace, and the totals at the end\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "INT, TERM, HUP, QUIT, USR1 and USR2 are passed to COMMAND's group\n"
+    "(continued first); the group is never left stopped. Exit status:\n"
+    "COMMAND's, 128+N when signal N ended it, 127 when it could not be\n"
+    "started, 2 for bad usage. See pirack(1).\n";
+
+/* What one pirack run holds: options, the child, the agent, the cycle. */
+struct run {
+	const char *socket;
+	int period_ms;
+	double refresh_s, min_pace;
+	bool verbose;
+	pid_t child;
+	struct pace_agent agent;
+	double pace;		/* last applied, 1 until the agent says */
+	double next_ask;	/* monotonic s */
+	bool warned;
+	bool stopped;		/* the group is in SIGSTOP now */
+	uint64_t phase_end_ms;
+	uint64_t stopped_ms, start_ms, stop_since_ms;
+};
+
+void run_duty(double pace, double min_pace, int period_ms, int *run_ms,
+	      int *stop_ms)
+{
+	if (!(pace >= min_pace))	/* NaN too */
+		pace = min_pace;
+	if (pace > 1)
+		pace = 1;
+	*run_ms = (int)lround(pace * period_ms);
+	*stop_ms = period_ms - *run_ms;
+}
+
+static int run_parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int run_bad(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "pirack run: %s '%s': want %s. Try 'pirack run "
+		"--help'.\n", opt, val, want);
+	return RACK_EXIT_USAGE;
+}
+
+static int run_options(struct run *rn, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"period-ms", required_argument, NULL, 'p'},
+	    {"refresh", required_argument, NULL, 'R'},
+	    {"min-pace", required_argument, NULL, 'm'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *env = getenv("PIRACK_PACE_REFRESH_S");
+	double d;
+	int c;
+
+	rn->socket = getenv("PIRACK_SOCKET");
+	if (!rn->socket || !*rn->socket)
+		rn->socket = RUN_DEFAULT_SOCKET;
+	rn->period_ms = 100;
+	rn->refresh_s = 1;
+	if (env && *env && run_parse_double(env, 0.05, 60, &rn->refresh_s) < 0)
+		return run_bad("PIRACK_PACE_REFRESH_S", env, "0.05 to 60");
+	rn->min_pace = 0.05;
+	optind = 1;
+	/* '+': COMMAND's own options are COMMAND's */
+	while ((c = getopt_long(argc, argv, "+s:p:R:m:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			rn->socket = optarg;
+			break;
+		case 'p':
+			if (run_parse_double(optarg, 10, 10000, &d) < 0 ||
+			    d != floor(d))
+				return run_bad("--period-ms", optarg,
+					       "a whole number, 10 to 10000");
+			rn->period_ms = (int)d;
+			break;
+		case 'R':
+			if (run_parse_double(optarg, 0.05, 60, &rn->refresh_s))
+				return run_bad("--refresh", optarg,
+					       "0.05 to 60 seconds");
+			break;
+		case 'm':
+			if (run_parse_double(optarg, 0.01, 1, &rn->min_pace))
+				return run_bad("--min-pace", optarg,
+					       "0.01 to 1");
+			break;
+		case 'v':
+			rn->verbose = true;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return -1;
+		default:
+			fputs("Try 'pirack run --help'.\n", stderr);
+			return RACK_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("pirack run: no COMMAND given. Try 'pirack run "
+		      "--help'.\n", stderr);
+		return RACK_EXIT_USAGE;
+	}
+	if (strlen(rn->socket) >= PACE_AGENT_PATH_MAX)
+		return run_bad("--socket", rn->socket, "a shorter path");
+	return 0;
+}
+
+/* Stops or continues the whole group; the time stopped is counted. */
+static void run_group(struct run *rn, bool stop)
+{
+	uint64_t now = clock_ms();
+
+	if (stop == rn->stopped)
+		return;
+	if (kill(-rn->child, stop ? SIGSTOP : SIGCONT) < 0 && errno != ESRCH)
+		fprintf(stderr, "pirack run: signalling group %d: %s\n",
+			(int)rn->child, strerror(errno));
+	if (stop)
+		rn->stop_since_ms = now;
+	else
+		rn->stopped_ms += now - rn->stop_since_ms;
+	rn->stopped = stop;
+}
+
+static void run_ask(struct run *rn)
+{
+	double now = clock_s();
+	struct pace_reading r;
+
+	if (now < rn->next_ask)
+		return;
+	rn->next_ask = now + rn->refresh_s;
+	if (pace_agent_pace(&rn->agent, now, &r) == 0) {
+		if (rn->verbose && fabs(r.pace - rn->pace) >= 0.01)
+			fprintf(stderr, "pirack run: node %s pace %.2f "
+				"(%.1f C)\n", r.node, r.pace, r.temp_c);
+		rn->pace = r.pace;
+		rn->warned = false;
+		return;
+	}
+	if (rn->agent.retry_at == 0)	/* still connecting */
+		return;
+	if (!rn->warned)
+		fprintf(stderr, "pirack run: no pace from %s (%s): running "
+			"unpaced until it answers\n", rn->socket,
+			rn->agent.err);
+	rn->warned = true;
+	rn->pace = 1;
+}
+
+/* The next phase of the cycle: how long until it ends. */
+static int run_phase(struct run *rn)
+{
+	uint64_t now = clock_ms();
+	int run_ms, stop_ms;
+
+	if (now < rn->phase_end_ms)
+		return (int)(rn->phase_end_ms - now);
+	run_ask(rn);
+	run_duty(rn->pace, rn->min_pace, rn->period_ms, &run_ms, &stop_ms);
+	if (rn->stopped || stop_ms == 0) {
+		run_group(rn, false);
+		rn->phase_end_ms = now + (stop_ms ? run_ms : rn->period_ms);
+	} else {
+		run_group(rn, true);
+		rn->phase_end_ms = now + stop_ms;
+	}
+	return (int)(rn->phase_end_ms - now);
+}
+
+static pid_t run_spawn(char **argv, const sigset_t *old)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	setpgid(0, 0);
+	sigprocmask(SIG_SETMASK, old, NULL);
+	execvp(argv[0], argv);
+	fprintf(stderr, "pirack run: %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* A signal for us: the child's end, or one to pass on. */
+static bool run_signal(struct run *rn, int sfd, int *status)
+{
+	struct signalfd_siginfo si;
+	int st;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD) {
+			run_group(rn, false);
+			kill(-rn->child, (int)si.ssi_signo);
+			continue;
+		}
+		if (waitpid(rn->child, &st, WNOHANG) == rn->child) {
+			*status = WIFEXITED(st) ? WEXITSTATUS(st) :
+				  128 + WTERMSIG(st);
+			return true;
+		}
+	}
+	return false;
+}
+
+int run_main(struct rack *r, int argc, char **argv)
+{
+	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+				   SIGUSR2, SIGCHLD };
+	struct run rn = { .pace = 1 };
+	sigset_t set, old;
+	int rc, sfd, status = 1;
+
+	(void)r;
+	rc = run_options(&rn, argc, argv);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	pace_agent_init(&rn.agent, rn.socket);
+	rn.agent.retry_s = 1;	/* a wrapper has no other work to do */
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		sigaddset(&set, fwd[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		perror("pirack run: signalfd");
+		return RACK_EXIT_FAIL;
+	}
+	rn.child = run_spawn(argv + optind, &old);
+	if (rn.child < 0) {
+		perror("pirack run: fork");
+		close(sfd);
+		return 127;
+	}
+	setpgid(rn.child, rn.child);	/* either side may win the race */
+	rn.start_ms = clock_ms();
+	for (;;) {
+		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		int wait = run_phase(&rn);
+
+		if (poll(&pfd, 1, wait) > 0 && run_signal(&rn, sfd, &status))
+			break;
+	}
+	run_group(&rn, false);	/* what is left of the group runs on */
+	if (rn.verbose)
+		fprintf(stderr, "pirack run: %s stopped %.0f%% of %.1f s\n",
+			argv[optind], 100.0 * rn.stopped_ms /
+			(double)(clock_ms() - rn.start_ms + 1),
+			(clock_ms() - rn.start_ms) / 1000.0);
+	pace_agent_close(&rn.agent);
+	close(sfd);
+	return status;
+}
