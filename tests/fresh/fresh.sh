@@ -131,6 +131,9 @@ mnt -t proc proc "$R/proc"
 mnt -t sysfs sysfs "$R/sys"
 mnt --bind /dev "$R/dev"
 mnt --bind /dev/pts "$R/dev/pts"
+# the bind above leaves out the host's /dev/shm tmpfs: MPICH's UCX needs
+# one every user can write (root alone could use the bare directory)
+mnt -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/dev/shm"
 mnt -t tmpfs tmpfs "$R/run"
 cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null || true
 # A chroot has no init: keep packages' postinst from starting services
