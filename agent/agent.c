@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mqtt.h"
 #include "reader.h"
+#include "reload.h"
 #include "sim.h"
 
 void agent_init(struct agent *a, const struct config *cfg)
@@ -20,6 +21,20 @@ void agent_init(struct agent *a, const struct config *cfg)
 	a->led_bits = ~0u;		/* nothing written yet */
 	a->led_next_ms = UINT64_MAX;
 	pacectl_init(&a->pace);
+}
+
+void agent_view(const struct agent *a, struct report_view *v)
+{
+	*v = (struct report_view){
+		.cfg = &a->cfg,
+		.sample = &a->sample,
+		.seq = a->seq,
+		.have_sample = a->have_sample,
+		.fan = a->fan_state,
+		.led = a->led_state,
+		.pace = a->pace.pace,
+		.job = a->job,
+	};
 }
 
 static const struct gpio_ops *agent_gpio_ops(const struct config *c)
@@ -80,7 +95,8 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 	 * answers on, so a second agent stops before touching the plant or
 	 * the lines the first one drives.
 	 */
-	a->control = control_open(a->cfg.control.socket, err, errlen);
+	a->control = control_open(a->cfg.control.socket, agent_request, a,
+				  err, errlen);
 	if (!a->control)
 		return -1;
 	if (a->cfg.thermal.source == THERMAL_SIM && sim_init(a) < 0) {
@@ -93,8 +109,7 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 	a->reader = reader_start(NULL, err, errlen);
 	if (!a->reader)
 		log_warnx("%s: sensors are read on the main loop", err);
-	if (mqtt_init(a) < 0)
-		log_warnx("mqtt: not started; the agent runs without it");
+	agent_mqtt_open(a);
 	return 0;
 fail_sim:
 	if (a->cfg.thermal.source == THERMAL_SIM)
@@ -109,7 +124,8 @@ void agent_stop(struct agent *a)
 {
 	reader_stop(a->reader);
 	a->reader = NULL;
-	mqtt_shutdown(a);
+	mqtt_close(a->mqtt);
+	a->mqtt = NULL;
 	control_close(a->control);
 	a->control = NULL;
 	agent_close_hw(a);
@@ -117,26 +133,22 @@ void agent_stop(struct agent *a)
 		sim_free(a);
 }
 
-/* The parts of a config that fan, LED and GPIO are opened from. */
-static bool agent_hw_changed(const struct config *x, const struct config *y)
+/* The log line that says what a reload changed and what it redoes. */
+static void agent_reload_log(const struct reload_diff *d)
 {
-	return memcmp(&x->fan, &y->fan, sizeof(x->fan)) ||
-	       memcmp(&x->led, &y->led, sizeof(x->led)) ||
-	       memcmp(&x->gpio, &y->gpio, sizeof(x->gpio)) ||
-	       strcmp(x->thermal.sysfs_root, y->thermal.sysfs_root);
-}
-
-static bool agent_sim_changed(const struct config *x, const struct config *y)
-{
-	return x->thermal.source != y->thermal.source ||
-	       strcmp(x->thermal.sysfs_root, y->thermal.sysfs_root) ||
-	       memcmp(&x->sim, &y->sim, sizeof(x->sim));
-}
-
-static bool agent_mqtt_changed(const struct config *x, const struct config *y)
-{
-	return memcmp(&x->mqtt, &y->mqtt, sizeof(x->mqtt)) ||
-	       strcmp(x->node.name, y->node.name);
+	if (!d->nchanged) {
+		log_info("reload: nothing changed");
+		return;
+	}
+	log_info("reload: changed %s%s%s%s%s%s", d->changed,
+		 d->redo & RELOAD_GPIO ? "; re-requesting the fan/LED lines" :
+		 "",
+		 d->redo & RELOAD_MQTT ? "; reconnecting to the broker" : "",
+		 d->redo & RELOAD_DISCOVERY && !(d->redo & RELOAD_MQTT) ?
+		 "; sending discovery again" : "",
+		 d->redo & RELOAD_CONTROL ? "; moving the control socket" : "",
+		 d->redo & RELOAD_SIM ? "; restarting the simulated plant" :
+		 "");
 }
 
 int agent_reload(struct agent *a, const struct config *next, char *err,
@@ -144,14 +156,19 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 {
 	struct config old = a->cfg;
 	struct control *ctl = NULL;
+	struct reload_diff d;
+	bool sim;
 	char err2[256];
 
-	if (strcmp(old.control.socket, next->control.socket)) {
-		ctl = control_open(next->control.socket, err, errlen);
+	reload_diff(&old, next, &d);
+	sim = d.redo & RELOAD_SIM;
+	if (d.redo & RELOAD_CONTROL) {
+		ctl = control_open(next->control.socket, agent_request, a, err,
+				   errlen);
 		if (!ctl)
 			return -1;
 	}
-	if (agent_hw_changed(&old, next)) {
+	if (d.redo & RELOAD_GPIO) {
 		/* gpiod lines are exclusive: release before re-requesting. */
 		agent_close_hw(a);
 		a->cfg = *next;
@@ -164,20 +181,24 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 			return -1;
 		}
 	}
-	if (agent_sim_changed(&old, next) && old.thermal.source == THERMAL_SIM)
+	agent_reload_log(&d);
+	if (sim && old.thermal.source == THERMAL_SIM)
 		sim_free(a);
-	if (agent_mqtt_changed(&old, next))
-		mqtt_shutdown(a);
+	if (d.redo & RELOAD_MQTT) {
+		mqtt_close(a->mqtt);
+		a->mqtt = NULL;
+	}
 	a->cfg = *next;
 	if (ctl) {
 		control_close(a->control);
 		a->control = ctl;
 	}
-	if (agent_sim_changed(&old, next) &&
-	    next->thermal.source == THERMAL_SIM && sim_init(a) < 0)
+	if (sim && next->thermal.source == THERMAL_SIM && sim_init(a) < 0)
 		log_warnx("reload: the simulated plant did not start");
-	if (agent_mqtt_changed(&old, next) && mqtt_init(a) < 0)
-		log_warnx("reload: mqtt did not start");
+	if (d.redo & RELOAD_MQTT)
+		agent_mqtt_open(a); /* its greeting sends discovery */
+	else if (d.redo & RELOAD_DISCOVERY)
+		mqtt_rediscover(a->mqtt);
 	agent_actuate(a);
 	return 0;
 }

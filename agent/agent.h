@@ -6,11 +6,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "clock.h"
-#include "clock.h"
 #include "config.h"
 #include "fan.h"
 #include "led.h"
 #include "pacectl.h"
+#include "report.h"
 #include "sample.h"
 
 struct control;		/* control.c */
@@ -34,6 +34,11 @@ struct agent {
 	/* readings and decisions */
 	struct sample sample;		/* last sample */
 	bool have_sample;		/* a valid reading was taken */
+	/*
+	 * The zones of the last good sample, as Home Assistant discovery
+	 * announces them: a change sends discovery again, a fault does not.
+	 */
+	struct sample zones;
 	uint64_t seq;
 	struct fan_state fan_state;
 	enum led_state led_state;
@@ -70,6 +75,16 @@ int agent_led_command(struct agent *a, const char *word, char *err,
 		      size_t errlen);
 /* Re-decides and applies fan and LED from the current sample and modes. */
 void agent_actuate(struct agent *a);
+/* What the reports show of a, borrowed from it (report.h). */
+void agent_view(const struct agent *a, struct report_view *v);
+/* Answers a control socket request (control_request_fn; ctx = agent). */
+char *agent_request(void *ctx, char *line, pid_t peer);
+/* Starts MQTT when [mqtt] enabled (agent_mqtt.c); a failure is logged. */
+void agent_mqtt_open(struct agent *a);
+/* Publishes the state (and, from the tick, telemetry) when MQTT is on. */
+void agent_publish(struct agent *a, bool telemetry);
+/* Notes the zones of a good sample; discovery again when they changed. */
+void agent_zones_seen(struct agent *a, const struct sample *s);
 
 #define AGENT_IDENTIFY_MS 30000
 

@@ -5,7 +5,6 @@
 #include <strings.h>
 #include "agent.h"
 #include "log.h"
-#include "mqtt.h"
 
 /* The fan would be off: refused while hot, faulty or not yet read. */
 static int agent_fan_off_refused(const struct agent *a, char *err,
@@ -52,7 +51,7 @@ int agent_fan_command(struct agent *a, const char *word, char *err,
 	a->fan_state = st;
 	log_info("fan: %s requested", word);
 	agent_actuate(a);
-	mqtt_publish_state(a, false);
+	agent_publish(a, false);
 	return 0;
 }
 
@@ -69,7 +68,7 @@ int agent_led_command(struct agent *a, const char *word, char *err,
 		return -1;
 	}
 	agent_led_update(a);
-	mqtt_publish_state(a, false);
+	agent_publish(a, false);
 	return 0;
 }
 

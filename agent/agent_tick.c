@@ -33,7 +33,7 @@ void agent_led_update(struct agent *a)
 		       a->sample.temp_c >= c->thermal.limit_c,
 		.warm = a->fan_state.duty > 0 || a->pace.pace < 0.999,
 		.identify = a->identify_until_ms > now,
-		.broker_down = c->mqtt.enabled && !mqtt_connected(a),
+		.broker_down = c->mqtt.enabled && !mqtt_connected(a->mqtt),
 	};
 	unsigned bits;
 	bool failed = false;
@@ -124,7 +124,7 @@ void agent_tick(struct agent *a)
 	else if (!s.fault && a->sample.fault)
 		log_info("sensors read again: %.1f °C", s.temp_c);
 	a->sample = s;
-	a->have_sample = a->have_sample || !s.fault;
+	agent_zones_seen(a, &s);
 	/*
 	 * Every sample, job or not, so the controller's memory carries over;
 	 * blind (a fault) it answers pace 0. The simulated plant runs
@@ -140,5 +140,5 @@ void agent_tick(struct agent *a)
 	log_debug("tick %llu: %.1f °C fan %d%% pace %.3f led %s",
 		  (unsigned long long)a->seq, s.temp_c, a->fan_state.duty,
 		  a->pace.pace, led_state_name(a->led_state));
-	mqtt_publish_state(a, true);
+	agent_publish(a, true);
 }

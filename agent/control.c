@@ -1,6 +1,7 @@
 /* control.c: the control socket server: non-blocking, many clients. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "agent.h"
+#include "clock.h"
 #include "control.h"
 #include "fsutil.h"
 #include "log.h"
@@ -35,6 +36,8 @@ struct control {
 	bool pause_logged;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
+	control_request_fn answer;
+	void *ctx;
 };
 
 /*
@@ -81,7 +84,8 @@ static long control_fd_cap(void)
 	return (long)rl.rlim_cur - CONTROL_FD_RESERVE;
 }
 
-struct control *control_open(const char *path, char *err, size_t errlen)
+struct control *control_open(const char *path, control_request_fn answer,
+			     void *ctx, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct control *ctl;
@@ -102,6 +106,8 @@ struct control *control_open(const char *path, char *err, size_t errlen)
 	memcpy(ctl->path, path, strlen(path) + 1);
 	ctl->fd = -1;
 	ctl->fd_cap = control_fd_cap();
+	ctl->answer = answer;
+	ctl->ctx = ctx;
 	if (fs_mkdirs_parent(path, 0755) < 0) {
 		snprintf(err, errlen, "%s: cannot create its directory: %s",
 			 path, strerror(errno));
@@ -224,10 +230,10 @@ static int control_queue(struct control_client *cl, const char *s)
 	return 0;
 }
 
-static int control_reply(struct agent *a, struct control_client *cl,
+static int control_reply(struct control *ctl, struct control_client *cl,
 			 char *line)
 {
-	char *reply = control_request(a, line, cl->pid);
+	char *reply = ctl->answer(ctl->ctx, line, cl->pid);
 	int rc;
 
 	if (!reply)
@@ -243,7 +249,7 @@ static int control_reply(struct agent *a, struct control_client *cl,
  * CONTROL_OUT_MAX: the rest waits until it reads, so a client cannot make
  * the agent queue more than that. -1 drops the client.
  */
-static int control_lines(struct agent *a, struct control_client *cl)
+static int control_lines(struct control *ctl, struct control_client *cl)
 {
 	char *start = cl->in, *nl, *end = cl->in + cl->inlen;
 
@@ -265,7 +271,7 @@ static int control_lines(struct agent *a, struct control_client *cl)
 			if (control_queue(cl, "{\"error\":\"request is not "
 					  "valid UTF-8\"}") < 0)
 				return -1;
-		} else if (control_reply(a, cl, start) < 0)
+		} else if (control_reply(ctl, cl, start) < 0)
 			return -1;
 		start = nl < end ? nl + 1 : end;
 	}
@@ -284,7 +290,7 @@ static int control_lines(struct agent *a, struct control_client *cl)
 	return 0;
 }
 
-static int control_read(struct agent *a, struct control_client *cl)
+static int control_read(struct control *ctl, struct control_client *cl)
 {
 	ssize_t n;
 
@@ -298,7 +304,7 @@ static int control_read(struct agent *a, struct control_client *cl)
 	if (n > 0 && !cl->inlen)
 		cl->line_ms = clock_ms();	/* a request begins */
 	cl->inlen += n;
-	return control_lines(a, cl);
+	return control_lines(ctl, cl);
 }
 
 static int control_write(struct control_client *cl)
@@ -412,9 +418,8 @@ static struct control_client *control_find(struct control *ctl, int fd,
 	return NULL;
 }
 
-void control_service(struct agent *a, const struct pollfd *pfd, size_t n)
+void control_service(struct control *ctl, const struct pollfd *pfd, size_t n)
 {
-	struct control *ctl = a->control;
 	struct control_client *cl;
 	bool listener = false;
 	size_t i;
@@ -436,7 +441,7 @@ void control_service(struct agent *a, const struct pollfd *pfd, size_t n)
 			continue;
 		}
 		if ((pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !cl->eof && control_read(a, cl) < 0) {
+		    !cl->eof && control_read(ctl, cl) < 0) {
 			control_drop(ctl, i);
 			continue;
 		}
@@ -448,7 +453,7 @@ void control_service(struct agent *a, const struct pollfd *pfd, size_t n)
 		/* Replies go out at once when the socket has room; lines held
 		 * back by unread replies run once those are gone. */
 		if ((cl->outlen && control_write(cl) < 0) ||
-		    (cl->inlen && control_lines(a, cl) < 0) ||
+		    (cl->inlen && control_lines(ctl, cl) < 0) ||
 		    (cl->outlen && control_write(cl) < 0)) {
 			control_drop(ctl, i);
 			continue;

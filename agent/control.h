@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct agent;
 struct control;
 
 #define CONTROL_MAX_CLIENTS 32
@@ -22,11 +21,19 @@ struct control;
 #define CONTROL_FD_RESERVE 4		/* kept for the sensor reads */
 
 /*
- * Creates the socket at path (parent directory made, a stale socket
- * replaced, mode 0660), non-blocking. NULL + err on failure, e.g. when
- * another agent answers on it.
+ * Answers one request line (no newline; may be modified) from process
+ * peer (0 = unknown): the reply line, malloc'd, without its newline; NULL
+ * only when out of memory. The agent's is agent_request.
  */
-struct control *control_open(const char *path, char *err, size_t errlen);
+typedef char *(*control_request_fn)(void *ctx, char *line, pid_t peer);
+
+/*
+ * Creates the socket at path (parent directory made, a stale socket
+ * replaced, mode 0660), non-blocking, whose requests go to answer(ctx).
+ * NULL + err on failure, e.g. when another agent answers on it.
+ */
+struct control *control_open(const char *path, control_request_fn answer,
+			     void *ctx, char *err, size_t errlen);
 void control_close(struct control *ctl);
 const char *control_path(const struct control *ctl);
 
@@ -34,7 +41,7 @@ const char *control_path(const struct control *ctl);
 size_t control_pollfds(const struct control *ctl, struct pollfd *pfd,
 		       size_t max);
 /* Acts on the revents of the pollfds control_pollfds gave. */
-void control_service(struct agent *a, const struct pollfd *pfd, size_t n);
+void control_service(struct control *ctl, const struct pollfd *pfd, size_t n);
 /* Closes clients that stopped reading or went idle; from the tick. */
 void control_expire(struct control *ctl, uint64_t now_ms);
 size_t control_nclients(const struct control *ctl);
@@ -54,12 +61,5 @@ struct control_req {
  */
 int control_parse(char *line, struct control_req *req, char *err,
 		  size_t errlen);
-
-/*
- * Runs one request line from process peer (0 = unknown) against the
- * agent; returns the reply line (malloc'd, no newline), never NULL
- * unless out of memory.
- */
-char *control_request(struct agent *a, char *line, pid_t peer);
 
 #endif

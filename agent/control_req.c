@@ -1,12 +1,9 @@
-/* control_req.c: the control protocol's requests, parsed and carried out. */
+/* control_req.c: the control protocol's request lines, parsed (pure). */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <cjson/cJSON.h>
-#include "agent.h"
 #include "control.h"
-#include "report.h"
 
 static const struct {
 	const char *word;
@@ -78,95 +75,4 @@ int control_parse(char *line, struct control_req *req, char *err,
 	snprintf(err, errlen, "unknown request '%s'; try status, pace, fan, "
 		 "led or report", q);
 	return -1;
-}
-
-static char *control_error(const char *msg)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *s;
-
-	cJSON_AddStringToObject(o, "error", msg);
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
-
-static char *control_print(cJSON *o)
-{
-	char *s = cJSON_PrintUnformatted(o);
-
-	cJSON_Delete(o);
-	return s;
-}
-
-/* report <json object>: kept, minified, as the state's "job". */
-static int control_report(struct agent *a, const char *arg, char *err,
-			  size_t errlen)
-{
-	cJSON *j = cJSON_Parse(arg);
-	char *s;
-	int rc = -1;
-
-	if (!j || !cJSON_IsObject(j)) {
-		snprintf(err, errlen, "report needs a JSON object, e.g. "
-			 "report {\"done\":10,\"total\":100}");
-		goto out;
-	}
-	s = cJSON_PrintUnformatted(j);
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (strlen(s) >= sizeof(a->job)) {
-		snprintf(err, errlen, "report too large (at most %zu bytes of "
-			 "JSON)", sizeof(a->job) - 1);
-	} else {
-		memcpy(a->job, s, strlen(s) + 1);
-		rc = 0;
-	}
-	free(s);
-out:
-	cJSON_Delete(j);
-	return rc;
-}
-
-char *control_request(struct agent *a, char *line, pid_t peer)
-{
-	struct control_req req;
-	char err[256];
-	cJSON *o;
-
-	if (control_parse(line, &req, err, sizeof(err)) < 0)
-		return control_error(err);
-	switch (req.op) {
-	case CONTROL_STATUS:
-		return control_print(report_state(a));
-	case CONTROL_PACE:
-		agent_attach_pid(a, peer);
-		return control_print(report_pace(a));
-	case CONTROL_FAN:
-		if (agent_fan_command(a, req.arg, err, sizeof(err)) < 0)
-			return control_error(err);
-		o = cJSON_CreateObject();
-		cJSON_AddBoolToObject(o, "ok", true);
-		cJSON_AddItemToObject(o, "fan", report_fan(a));
-		cJSON_AddStringToObject(o, "fan_mode", report_fan_mode(a));
-		return control_print(o);
-	case CONTROL_LED:
-		if (agent_led_command(a, req.arg, err, sizeof(err)) < 0)
-			return control_error(err);
-		o = cJSON_CreateObject();
-		cJSON_AddBoolToObject(o, "ok", true);
-		cJSON_AddStringToObject(o, "led",
-					led_state_name(a->led_state));
-		return control_print(o);
-	case CONTROL_REPORT:
-		if (control_report(a, req.arg, err, sizeof(err)) < 0)
-			return control_error(err);
-		agent_attach_pid(a, peer);
-		o = cJSON_CreateObject();
-		cJSON_AddBoolToObject(o, "ok", true);
-		return control_print(o);
-	}
-	return control_error("internal error: unhandled request");
 }

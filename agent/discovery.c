@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "agent.h"
 #include "discovery.h"
 
 #ifndef PIRACK_VERSION
@@ -15,7 +14,8 @@
 
 /* What every entity of the node shares: topics and the device block. */
 struct disc {
-	const struct agent *a;
+	const struct config *c;
+	const struct sample *zones;	/* NULL: none to announce */
 	char node_id[CONFIG_NAME_MAX];
 	char base[DISC_BASE_MAX];
 	char avail[DISC_BASE_MAX + 16];
@@ -66,7 +66,7 @@ static cJSON *disc_device(const struct disc *d)
 
 	snprintf(id, sizeof(id), "pirack_%s", d->node_id);
 	cJSON_AddItemToArray(ids, cJSON_CreateString(id));
-	cJSON_AddStringToObject(dev, "name", d->a->cfg.node.name);
+	cJSON_AddStringToObject(dev, "name", d->c->node.name);
 	if (d->model[0])
 		cJSON_AddStringToObject(dev, "model", d->model);
 	cJSON_AddStringToObject(dev, "sw_version", PIRACK_VERSION);
@@ -103,7 +103,7 @@ static int disc_send(struct disc *d, const char *component, const char *object,
 	int rc;
 
 	snprintf(topic, sizeof(topic), "%s/%s/%s/%s/config",
-		 d->a->cfg.mqtt.discovery_prefix, component, d->node_id,
+		 d->c->mqtt.discovery_prefix, component, d->node_id,
 		 object);
 	json = cJSON_PrintUnformatted(e);
 	cJSON_Delete(e);
@@ -170,13 +170,13 @@ static const struct disc_sensor disc_other[] = {
 
 static int disc_sensors(struct disc *d)
 {
-	const struct sample *s = &d->a->sample;
+	const struct sample *s = d->zones;
 	size_t i;
 
 	if (disc_temp_sensor(d, "temp", "Temperature",
 			     "{{ value_json.temp_c }}"))
 		return -1;
-	for (i = 0; d->a->have_sample && i < s->nzones; i++) {
+	for (i = 0; s && i < s->nzones; i++) {
 		char object[ZONE_NAME_MAX + 8], name[2 * ZONE_NAME_MAX + 16];
 		char tmpl[ZONE_NAME_MAX + 64], zid[ZONE_NAME_MAX];
 
@@ -234,7 +234,7 @@ static int disc_binary_sensors(struct disc *d)
 
 static int disc_fan(struct disc *d)
 {
-	const struct config *c = &d->a->cfg;
+	const struct config *c = d->c;
 	char cmd[DISC_BASE_MAX + 16];
 	cJSON *e, *modes;
 
@@ -272,7 +272,7 @@ static int disc_button(struct disc *d)
 	char cmd[DISC_BASE_MAX + 16];
 	cJSON *e;
 
-	if (d->a->cfg.led.driver == LED_DRIVER_NONE)
+	if (d->c->led.driver == LED_DRIVER_NONE)
 		return 0;
 	snprintf(cmd, sizeof(cmd), "%s/led/set", d->base);
 	e = disc_entity(d, "identify", "Identify");
@@ -282,14 +282,14 @@ static int disc_button(struct disc *d)
 	return disc_send(d, "button", "identify", e);
 }
 
-int discovery_build(const struct agent *a, const char *model_path,
-		    discovery_emit_fn emit, void *ctx)
+int discovery_build(const struct config *c, const struct sample *zones,
+		    const char *model_path, discovery_emit_fn emit, void *ctx)
 {
-	struct disc d = {.a = a, .emit = emit, .ctx = ctx};
+	struct disc d = {.c = c, .zones = zones, .emit = emit, .ctx = ctx};
 
-	discovery_node_id(a->cfg.node.name, d.node_id, sizeof(d.node_id));
-	snprintf(d.base, sizeof(d.base), "%s/%s", a->cfg.mqtt.prefix,
-		 a->cfg.node.name);
+	discovery_node_id(c->node.name, d.node_id, sizeof(d.node_id));
+	snprintf(d.base, sizeof(d.base), "%s/%s", c->mqtt.prefix,
+		 c->node.name);
 	snprintf(d.avail, sizeof(d.avail), "%s/availability", d.base);
 	snprintf(d.state, sizeof(d.state), "%s/state", d.base);
 	disc_read_model(model_path, d.model, sizeof(d.model));

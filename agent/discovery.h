@@ -3,8 +3,8 @@
 #define PIRACK_DISCOVERY_H
 
 #include <stddef.h>
-
-struct agent;
+#include "config.h"
+#include "sample.h"
 
 /* Called once per entity with its config topic and JSON payload. */
 typedef int (*discovery_emit_fn)(void *ctx, const char *topic,
@@ -12,13 +12,14 @@ typedef int (*discovery_emit_fn)(void *ctx, const char *topic,
 
 /*
  * Builds the node's discovery messages (device, sensors, binary sensors,
- * fan, identify button) from the config and the last sample's zones, and
- * hands each to emit. model_path is the device-tree model file (absent
- * off a Pi). Returns the number of messages, or -1 when building or an
- * emit failed.
+ * fan, identify button) from the config and the zones of a good sample
+ * (NULL: none yet), and hands each to emit. model_path is the device-tree
+ * model file (absent off a Pi). Returns the number of messages, or -1
+ * when building or an emit failed.
  */
-int discovery_build(const struct agent *a, const char *model_path,
-		    discovery_emit_fn emit, void *ctx);
+int discovery_build(const struct config *c, const struct sample *zones,
+		    const char *model_path, discovery_emit_fn emit,
+		    void *ctx);
 
 /* The sanitised node id used in topics and unique_ids ([A-Za-z0-9_-]). */
 void discovery_node_id(const char *node, char *out, size_t outlen);

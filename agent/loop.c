@@ -83,7 +83,7 @@ void loop_arm(struct loop *l, const struct agent *a)
 int loop_timeout_ms(struct loop *l, struct agent *a)
 {
 	uint64_t now = clock_ms();
-	int m = mqtt_timeout_ms(a);
+	int m = mqtt_timeout_ms(a->mqtt);
 	int w = notify_timeout_ms(&l->notify, now);
 
 	l->mqtt_due_ms = m >= 0 ? now + m : UINT64_MAX;
@@ -107,6 +107,7 @@ void loop_drain(int fd)
 static void loop_reload(struct loop *l, struct agent *a)
 {
 	struct config next;
+	struct report_view v;
 	char err[512];
 
 	notify_reloading(&l->notify);
@@ -119,7 +120,8 @@ static void loop_reload(struct loop *l, struct agent *a)
 			  "configuration", err);
 	else
 		log_info("reloaded %s", next.path[0] ? next.path : "defaults");
-	notify_ready(&l->notify, a);
+	agent_view(a, &v);
+	notify_ready(&l->notify, &v);
 }
 
 bool loop_signal(struct loop *l, struct agent *a)

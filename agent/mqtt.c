@@ -16,14 +16,13 @@
 #include <sys/socket.h>
 #include <mosquitto.h>
 #include <cjson/cJSON.h>
-#include "agent.h"
+#include "clock.h"
 #include "discovery.h"
 #include "log.h"
 #include "mqtt.h"
 #include "mqtt_auth.h"
 #include "mqtt_link.h"
 #include "mqttcmd.h"
-#include "report.h"
 #include "resolve.h"
 
 #define MQTT_LIB_INFLIGHT 64  /* telemetry window + availability + discovery */
@@ -32,18 +31,17 @@
 static void mqtt_on_log(struct mosquitto *mosq, void *obj, int level,
 			const char *str)
 {
-	struct agent *a = obj;
+	struct mqtt *m = obj;
 
 	(void)mosq;
 	/* kept to explain the next failure (TLS errors arrive this way) */
 	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
-		snprintf(a->mqtt->lib_err, sizeof(a->mqtt->lib_err), "%s", str);
+		snprintf(m->lib_err, sizeof(m->lib_err), "%s", str);
 }
 
 static void mqtt_on_connect(struct mosquitto *mosq, void *obj, int rc)
 {
-	struct agent *a = obj;
-	struct mqtt *m = a->mqtt;
+	struct mqtt *m = obj;
 
 	(void)mosq;
 	if (rc == 0) {
@@ -58,27 +56,26 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *obj, int rc)
 
 static void mqtt_on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 {
-	struct agent *a = obj;
+	struct mqtt *m = obj;
 	int err = errno;
 
 	(void)mosq;
-	if (a->mqtt->link != MQTT_DOWN)
-		mqtt_link_lost(a, rc == MOSQ_ERR_KEEPALIVE
+	if (m->link != MQTT_DOWN)
+		mqtt_link_lost(m, rc == MOSQ_ERR_KEEPALIVE
 				      ? "keepalive timeout"
-				      : mqtt_link_why(a->mqtt, rc, err));
+				      : mqtt_link_why(m, rc, err));
 }
 
 static void mqtt_on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
 	(void)mosq;
-	mqtt_tel_acked(&((struct agent *)obj)->mqtt->tel, mid);
+	mqtt_tel_acked(&((struct mqtt *)obj)->tel, mid);
 }
 
 static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 			    const struct mosquitto_message *msg)
 {
-	struct agent *a = obj;
-	struct mqtt *m = a->mqtt;
+	struct mqtt *m = obj;
 	char word[MQTTCMD_MAX], err[160], shown[80];
 	bool fan = !strcmp(msg->topic, m->t_fan);
 	int rc;
@@ -101,8 +98,8 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 		    msg->topic, shown);
 		return;
 	}
-	rc = fan ? agent_fan_command(a, word, err, sizeof(err))
-		 : agent_led_command(a, word, err, sizeof(err));
+	rc = m->hooks.command(m->hooks.ctx, fan ? MQTT_CMD_FAN : MQTT_CMD_LED,
+			      word, err, sizeof(err));
 	if (rc)
 		log_warnx("mqtt: %s: rejected payload \"%s\": %s", msg->topic,
 			  shown, err);
@@ -116,10 +113,9 @@ static void mqtt_topic(char *out, const struct config *c, const char *leaf)
 		 leaf);
 }
 
-static int mqtt_setup(struct agent *a)
+static int mqtt_setup(struct mqtt *m)
 {
-	const struct config *c = &a->cfg;
-	struct mqtt *m = a->mqtt;
+	const struct config *c = &m->cfg;
 	char id[CONFIG_NAME_MAX + 8];
 	int rc;
 
@@ -131,7 +127,7 @@ static int mqtt_setup(struct agent *a)
 	 * A persistent session under a stable id: the broker keeps our
 	 * subscriptions, and unacknowledged telemetry is resent on reconnect.
 	 */
-	m->mosq = mosquitto_new(id, false, a);
+	m->mosq = mosquitto_new(id, false, m);
 	if (!m->mosq) {
 		log_warnx("mqtt: cannot create the client: %s",
 			  strerror(errno));
@@ -157,20 +153,18 @@ static int mqtt_setup(struct agent *a)
 	return 0;
 }
 
-int mqtt_init(struct agent *a)
+struct mqtt *mqtt_open(const struct config *cfg, const struct mqtt_hooks *h)
 {
-	const struct config *c = &a->cfg;
-	struct mqtt *m;
+	struct mqtt *m = calloc(1, sizeof(*m));
+	const struct config *c;
 
-	a->mqtt = NULL;
-	if (!c->mqtt.enabled)
-		return 0;
-	m = calloc(1, sizeof(*m));
 	if (!m) {
 		log_warnx("mqtt: out of memory");
-		return -1;
+		return NULL;
 	}
-	a->mqtt = m;
+	m->cfg = *cfg;
+	m->hooks = *h;
+	c = &m->cfg;
 	mosquitto_lib_init();
 	mqtt_topic(m->t_avail, c, "availability");
 	mqtt_topic(m->t_state, c, "state");
@@ -181,16 +175,13 @@ int mqtt_init(struct agent *a)
 		 c->mqtt.discovery_prefix);
 	snprintf(m->where, sizeof(m->where), "%s:%d", c->mqtt.host,
 		 c->mqtt.port);
-	/* /proc/device-tree is a link to <sysfs>/firmware/devicetree/base */
-	snprintf(m->model_path, sizeof(m->model_path),
-		 "%s/firmware/devicetree/base/model", c->thermal.sysfs_root);
 	mqtt_tel_init(&m->tel, c->thermal.interval_ms);
-	if (mqtt_setup(a)) {
-		mqtt_shutdown(a);
-		return -1;
+	if (mqtt_setup(m)) {
+		mqtt_close(m);
+		return NULL;
 	}
 	mqtt_link_init(m);
-	return 0;
+	return m;
 }
 
 static void mqtt_publish_discovery_one(struct mqtt *m, const char *topic,
@@ -209,14 +200,10 @@ static int mqtt_emit(void *ctx, const char *topic, const char *payload)
 	return 0;
 }
 
-static void mqtt_discovery(struct agent *a)
+static void mqtt_discovery(struct mqtt *m)
 {
-	struct mqtt *m = a->mqtt;
-
-	/* zone sensors come with the first good sample: sent again then */
 	m->discovery_due = false;
-	m->disc_nzones = a->have_sample ? a->sample.nzones : 0;
-	if (discovery_build(a, m->model_path, mqtt_emit, m) < 0)
+	if (m->hooks.discovery(m->hooks.ctx, mqtt_emit, m) < 0)
 		log_warnx("mqtt: cannot build the discovery payloads");
 }
 
@@ -225,9 +212,8 @@ static void mqtt_discovery(struct agent *a)
  * already requeued the telemetry left unacknowledged by the last
  * connection: what we queue now goes after it and the order holds.
  */
-static void mqtt_greet(struct agent *a)
+static void mqtt_greet(struct mqtt *m)
 {
-	struct mqtt *m = a->mqtt;
 	struct mosquitto *mq = m->mosq;
 	int rc;
 
@@ -243,15 +229,14 @@ static void mqtt_greet(struct agent *a)
 	if (rc)
 		log_warnx("mqtt: subscribe: %s", mosquitto_strerror(rc));
 	mosquitto_publish(mq, NULL, m->t_avail, 6, "online", 1, true);
-	m->discovery_due = true;
-	mqtt_discovery(a);
-	if (a->have_sample)
-		mqtt_publish_state(a, false);
+	mqtt_discovery(m);
+	if (m->state)
+		mosquitto_publish(mq, NULL, m->t_state, (int)strlen(m->state),
+				  m->state, 0, true);
 }
 
-int mqtt_pollfd(struct agent *a, struct pollfd *pfd)
+int mqtt_pollfd(struct mqtt *m, struct pollfd *pfd)
 {
-	struct mqtt *m = a->mqtt;
 	int fd;
 
 	if (!m || m->link == MQTT_DOWN)
@@ -271,9 +256,8 @@ int mqtt_pollfd(struct agent *a, struct pollfd *pfd)
 	return 1;
 }
 
-int mqtt_timeout_ms(struct agent *a)
+int mqtt_timeout_ms(struct mqtt *m)
 {
-	struct mqtt *m = a->mqtt;
 	uint64_t now, t;
 
 	if (!m)
@@ -294,26 +278,25 @@ int mqtt_timeout_ms(struct agent *a)
 		 * loop_misc sends the keepalive ping; a quarter of the
 		 * interval late is well inside the broker's 1.5 times.
 		 */
-		t = now + (uint64_t)a->cfg.mqtt.keepalive_s * 1000 / 4;
+		t = now + (uint64_t)m->cfg.mqtt.keepalive_s * 1000 / 4;
 		break;
 	}
 	return t <= now ? 0 : (int)(t - now);
 }
 
-void mqtt_service(struct agent *a, short revents)
+void mqtt_service(struct mqtt *m, short revents)
 {
-	struct mqtt *m = a->mqtt;
 	int rc = MOSQ_ERR_SUCCESS, err = 0;
 
 	if (!m)
 		return;
 	if (m->link == MQTT_DOWN) {
 		if (clock_ms() >= m->retry_at_ms)
-			mqtt_link_start(a);
+			mqtt_link_start(m);
 		return;
 	}
 	if (m->link == MQTT_RESOLVING) {
-		mqtt_link_poll_resolve(a);
+		mqtt_link_poll_resolve(m);
 		return;
 	}
 	/*
@@ -327,11 +310,11 @@ void mqtt_service(struct agent *a, short revents)
 		if (fd >= 0 &&
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
 		    err) {
-			mqtt_link_lost(a, strerror(err));
+			mqtt_link_lost(m, strerror(err));
 			return;
 		}
 		if (revents & POLLHUP) {
-			mqtt_link_lost(a, "connection refused or closed "
+			mqtt_link_lost(m, "connection refused or closed "
 					  "before the handshake");
 			return;
 		}
@@ -358,66 +341,64 @@ void mqtt_service(struct agent *a, short revents)
 		err = errno;
 	}
 	if (rc != MOSQ_ERR_SUCCESS) {
-		mqtt_link_lost(a, mqtt_link_why(m, rc, err));
+		mqtt_link_lost(m, mqtt_link_why(m, rc, err));
 		return;
 	}
 	if (m->link == MQTT_CONNECTING && clock_ms() >= m->deadline_ms) {
-		mqtt_link_lost(a, "no answer from the broker within 10 s");
+		mqtt_link_lost(m, "no answer from the broker within 10 s");
 		return;
 	}
 	if (m->just_connected)
-		mqtt_greet(a);
+		mqtt_greet(m);
 	if (m->link == MQTT_UP) {
 		if (m->discovery_due)
-			mqtt_discovery(a);
+			mqtt_discovery(m);
 		mqtt_tel_drain(&m->tel, m->mosq, m->t_tel);
 	}
 }
 
-void mqtt_publish_state(struct agent *a, bool telemetry)
+void mqtt_publish_state(struct mqtt *m, const char *json, uint64_t seq,
+			bool telemetry)
 {
-	struct mqtt *m = a->mqtt;
-	cJSON *st, *seq;
-	char *json;
+	char *copy;
 
 	if (!m)
 		return;
-	st = report_state(a);
-	if (!st)
-		return;
-	json = cJSON_PrintUnformatted(st);
-	seq = cJSON_GetObjectItemCaseSensitive(st, "seq");
-	if (json && m->link == MQTT_UP)
+	if (m->link == MQTT_UP)
 		mosquitto_publish(m->mosq, NULL, m->t_state, (int)strlen(json),
 				  json, 0, true);
-	if (json && telemetry) {
-		mqtt_tel_push(&m->tel,
-			      cJSON_IsNumber(seq) ? (uint64_t)seq->valuedouble
-						  : a->seq,
-			      json);
-		json = NULL; /* the queue owns it now */
+	/* one copy serves the queue, the other the next reconnect */
+	copy = strdup(json);
+	if (copy) {
+		free(m->state);
+		m->state = copy;
+	}
+	if (telemetry && (copy = strdup(json))) {
+		mqtt_tel_push(&m->tel, seq, copy); /* the queue owns it now */
 		if (m->link == MQTT_UP)
 			mqtt_tel_drain(&m->tel, m->mosq, m->t_tel);
 	}
-	cJSON_free(json);
-	cJSON_Delete(st);
-	/* the first good sample brings the zones to announce */
-	if (m->link == MQTT_UP &&
-	    (m->discovery_due ||
-	     (a->have_sample && a->sample.nzones != m->disc_nzones)))
-		mqtt_discovery(a);
+	if (m->link == MQTT_UP && m->discovery_due)
+		mqtt_discovery(m);
 }
 
-bool mqtt_connected(const struct agent *a)
+void mqtt_rediscover(struct mqtt *m)
+{
+	if (!m)
+		return;
+	m->discovery_due = true;
+	if (m->link == MQTT_UP)
+		mqtt_discovery(m);
+}
+
+bool mqtt_connected(const struct mqtt *m)
 {
 	/* no broker configured: nothing to show as down */
-	return !a->mqtt || a->mqtt->link == MQTT_UP;
+	return !m || m->link == MQTT_UP;
 }
 
-void mqtt_shutdown(struct agent *a)
+void mqtt_close(struct mqtt *m)
 {
-	struct mqtt *m = a->mqtt;
-
 	if (!m)
 		return;
 	if (m->mosq && m->link == MQTT_UP) {
@@ -444,6 +425,6 @@ void mqtt_shutdown(struct agent *a)
 		mosquitto_destroy(m->mosq);
 	mosquitto_lib_cleanup();
 	mqtt_tel_free(&m->tel);
+	free(m->state);
 	free(m);
-	a->mqtt = NULL;
 }

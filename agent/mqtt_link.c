@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <mosquitto.h>
-#include "agent.h"
+#include "clock.h"
 #include "log.h"
 #include "mqtt_link.h"
 #include "resolve.h"
@@ -21,9 +21,8 @@ void mqtt_link_init(struct mqtt *m)
 	m->retry_at_ms = clock_ms(); /* connect at the first service */
 }
 
-void mqtt_link_lost(struct agent *a, const char *why)
+void mqtt_link_lost(struct mqtt *m, const char *why)
 {
-	struct mqtt *m = a->mqtt;
 	bool was_up = m->link == MQTT_UP;
 	char extra[300] = "";
 
@@ -84,10 +83,9 @@ const char *mqtt_link_why(struct mqtt *m, int rc, int err)
 	}
 }
 
-static void mqtt_link_connect(struct agent *a)
+static void mqtt_link_connect(struct mqtt *m)
 {
-	const struct config *c = &a->cfg;
-	struct mqtt *m = a->mqtt;
+	const struct config *c = &m->cfg;
 	int keepalive = c->mqtt.keepalive_s < 5 ? 5 : c->mqtt.keepalive_s;
 	const char *host;
 	int rc, err;
@@ -112,38 +110,36 @@ static void mqtt_link_connect(struct agent *a)
 	rc = mosquitto_connect_async(m->mosq, host, c->mqtt.port, keepalive);
 	err = errno;
 	if (rc != MOSQ_ERR_SUCCESS)
-		mqtt_link_lost(a, mqtt_link_why(m, rc, err));
+		mqtt_link_lost(m, mqtt_link_why(m, rc, err));
 }
 
 /* The lookup failed (err): back to DOWN. */
-static void mqtt_link_lookup_failed(struct agent *a, const char *err)
+static void mqtt_link_lookup_failed(struct mqtt *m, const char *err)
 {
 	char why[160];
 
 	snprintf(why, sizeof(why), "host name lookup failed: %s", err);
-	mqtt_link_lost(a, why);
+	mqtt_link_lost(m, why);
 }
 
-void mqtt_link_start(struct agent *a)
+void mqtt_link_start(struct mqtt *m)
 {
-	struct mqtt *m = a->mqtt;
 	char err[128];
 
-	if (resolve_is_numeric(a->cfg.mqtt.host)) {
-		snprintf(m->addr, sizeof(m->addr), "%s", a->cfg.mqtt.host);
-		mqtt_link_connect(a);
+	if (resolve_is_numeric(m->cfg.mqtt.host)) {
+		snprintf(m->addr, sizeof(m->addr), "%s", m->cfg.mqtt.host);
+		mqtt_link_connect(m);
 		return;
 	}
 	m->link = MQTT_RESOLVING;
 	m->deadline_ms = clock_ms() + MQTT_RESOLVE_TIMEOUT_MS;
-	m->res = resolve_start(a->cfg.mqtt.host, err, sizeof(err));
+	m->res = resolve_start(m->cfg.mqtt.host, err, sizeof(err));
 	if (!m->res)
-		mqtt_link_lookup_failed(a, err);
+		mqtt_link_lookup_failed(m, err);
 }
 
-void mqtt_link_poll_resolve(struct agent *a)
+void mqtt_link_poll_resolve(struct mqtt *m)
 {
-	struct mqtt *m = a->mqtt;
 	char err[128];
 	int rc = resolve_poll(m->res, err, sizeof(err));
 
@@ -160,7 +156,7 @@ void mqtt_link_poll_resolve(struct agent *a)
 	resolve_free(m->res);
 	m->res = NULL;
 	if (rc > 0)
-		mqtt_link_connect(a);
+		mqtt_link_connect(m);
 	else
-		mqtt_link_lookup_failed(a, err);
+		mqtt_link_lookup_failed(m, err);
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "config.h"
+#include "mqtt.h"
 #include "mqtt_tel.h"
 
 #define MQTT_TOPIC_MAX 192
@@ -18,6 +19,9 @@ enum mqtt_link { MQTT_DOWN, MQTT_RESOLVING, MQTT_CONNECTING, MQTT_UP };
 
 /* Private to mqtt*.c; the agent holds it as a->mqtt. */
 struct mqtt {
+	struct config cfg;   /* [mqtt] and the node name are used */
+	struct mqtt_hooks hooks;
+	char *state;	     /* the last state JSON, for a reconnect */
 	struct mosquitto *mosq;
 	enum mqtt_link link;
 	struct resolve *res; /* RESOLVING: the lookup */
@@ -25,7 +29,6 @@ struct mqtt {
 	unsigned failed;     /* attempts failed since the last connection */
 	bool just_connected; /* CONNACK ok, greet after loop_read */
 	bool discovery_due;
-	size_t disc_nzones;   /* zones in the last discovery sent */
 	int refused;	      /* CONNACK code of a refusal, or 0 */
 	uint64_t retry_at_ms; /* DOWN: next attempt */
 	uint64_t deadline_ms; /* RESOLVING, CONNECTING: give up then */
@@ -33,7 +36,6 @@ struct mqtt {
 	unsigned backoff_ms;
 	char where[CONFIG_NAME_MAX + 16]; /* host:port, for messages */
 	char lib_err[256];		  /* libmosquitto's last error line */
-	char model_path[CONFIG_PATH_MAX + 40];
 
 	char t_avail[MQTT_TOPIC_MAX], t_state[MQTT_TOPIC_MAX];
 	char t_tel[MQTT_TOPIC_MAX], t_fan[MQTT_TOPIC_MAX];
@@ -42,16 +44,14 @@ struct mqtt {
 	struct mqtt_tel tel;
 };
 
-struct agent;
-
 /* DOWN, from mqtt_init: the first attempt at the next service. */
 void mqtt_link_init(struct mqtt *m);
 /* DOWN and due: looks the host up, or connects to an address at once. */
-void mqtt_link_start(struct agent *a);
+void mqtt_link_start(struct mqtt *m);
 /* RESOLVING: takes the child's answer (or its timeout) and connects. */
-void mqtt_link_poll_resolve(struct agent *a);
+void mqtt_link_poll_resolve(struct mqtt *m);
 /* Leaves the connection for now: logs why, then backs off. */
-void mqtt_link_lost(struct agent *a, const char *why);
+void mqtt_link_lost(struct mqtt *m, const char *why);
 /* Why a libmosquitto call (rc, errno err) failed, in words to act on. */
 const char *mqtt_link_why(struct mqtt *m, int rc, int err);
 

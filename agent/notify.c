@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "agent.h"
 #include "log.h"
 #include "notify.h"
+#include "report.h"
 
 /* WATCHDOG_USEC, when meant for this process (WATCHDOG_PID). */
 static uint64_t notify_watchdog_usec(void)
@@ -86,31 +86,32 @@ static void notify_send(struct notify *n, const char *msg)
 		log_debug("NOTIFY_SOCKET: %s", strerror(errno));
 }
 
-static void notify_format(const struct agent *a, char *buf, size_t len)
+static void notify_format(const struct report_view *v, char *buf,
+			  size_t len)
 {
-	const char *fan = a->fan_state.duty > 0 ? "on" : "off";
-	const char *mode = a->fan_state.mode == FAN_MODE_MANUAL ? "manual" :
+	const char *fan = v->fan.duty > 0 ? "on" : "off";
+	const char *mode = v->fan.mode == FAN_MODE_MANUAL ? "manual" :
 				  "auto";
 
-	if (!a->seq)
+	if (!v->seq)
 		snprintf(buf, len, "starting, fan on");
-	else if (a->sample.fault)
+	else if (v->sample->fault)
 		snprintf(buf, len, "sensor fault, fan on: %.100s",
-			 a->sample.fault_msg);
-	else if (a->cfg.fan.driver == FAN_DRIVER_PWM)
+			 v->sample->fault_msg);
+	else if (v->cfg->fan.driver == FAN_DRIVER_PWM)
 		snprintf(buf, len, "%.1f °C, fan %d%% (%s), pace %.2f",
-			 a->sample.temp_c, a->fan_state.duty, mode,
-			 a->pace.pace);
+			 v->sample->temp_c, v->fan.duty, mode,
+			 v->pace);
 	else
 		snprintf(buf, len, "%.1f °C, fan %s (%s), pace %.2f",
-			 a->sample.temp_c, fan, mode, a->pace.pace);
+			 v->sample->temp_c, fan, mode, v->pace);
 }
 
-void notify_ready(struct notify *n, const struct agent *a)
+void notify_ready(struct notify *n, const struct report_view *v)
 {
 	char msg[sizeof(n->status) + 32];
 
-	notify_format(a, n->status, sizeof(n->status));
+	notify_format(v, n->status, sizeof(n->status));
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", n->status);
 	notify_send(n, msg);
 }
@@ -125,11 +126,12 @@ void notify_stopping(struct notify *n)
 	notify_send(n, "STOPPING=1");
 }
 
-void notify_tick(struct notify *n, const struct agent *a, uint64_t now_ms)
+void notify_tick(struct notify *n, const struct report_view *v,
+		 uint64_t now_ms)
 {
 	char status[sizeof(n->status)];
 
-	notify_format(a, status, sizeof(status));
+	notify_format(v, status, sizeof(status));
 	if (strcmp(status, n->status)) {
 		char msg[sizeof(status) + 32];
 

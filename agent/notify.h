@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-struct agent;
+struct report_view;
 
 struct notify {
 	int fd;			/* datagram socket to NOTIFY_SOCKET, or -1 */
@@ -23,11 +23,12 @@ struct notify {
  */
 void notify_init(struct notify *n);
 void notify_free(struct notify *n);
-void notify_ready(struct notify *n, const struct agent *a);
+void notify_ready(struct notify *n, const struct report_view *v);
 void notify_reloading(struct notify *n);
 void notify_stopping(struct notify *n);
 /* From the tick: STATUS= when it changed, WATCHDOG=1 when due. */
-void notify_tick(struct notify *n, const struct agent *a, uint64_t now_ms);
+void notify_tick(struct notify *n, const struct report_view *v,
+		 uint64_t now_ms);
 /* Pings the watchdog if due (when no tick comes in time). */
 void notify_watchdog(struct notify *n, uint64_t now_ms);
 /* Milliseconds until the next ping is due; -1 = no watchdog. */

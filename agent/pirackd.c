@@ -107,6 +107,7 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 static int pirackd_run(struct loop *l, struct agent *a)
 {
 	struct pollfd pfd[3 + 1 + 1 + CONTROL_MAX_CLIENTS];
+	struct report_view v;
 	size_t n, mq, ctl;
 
 	for (;;) {
@@ -116,7 +117,7 @@ static int pirackd_run(struct loop *l, struct agent *a)
 		pfd[n++] = (struct pollfd){ l->tick_fd, POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ l->blink_fd, POLLIN, 0 };
 		mq = n;
-		if (mqtt_pollfd(a, &pfd[n]))
+		if (mqtt_pollfd(a->mqtt, &pfd[n]))
 			n++;
 		ctl = n;
 		n += control_pollfds(a->control, &pfd[n], ARRAY_SIZE(pfd) - n);
@@ -130,7 +131,8 @@ static int pirackd_run(struct loop *l, struct agent *a)
 		if (pfd[1].revents) {
 			loop_drain(l->tick_fd);
 			agent_tick(a);
-			notify_tick(&l->notify, a, clock_ms());
+			agent_view(a, &v);
+			notify_tick(&l->notify, &v, clock_ms());
 		}
 		if (pfd[2].revents) {
 			loop_drain(l->blink_fd);
@@ -138,8 +140,8 @@ static int pirackd_run(struct loop *l, struct agent *a)
 		}
 		if ((ctl > mq && pfd[mq].revents) ||
 		    clock_ms() >= l->mqtt_due_ms)
-			mqtt_service(a, ctl > mq ? pfd[mq].revents : 0);
-		control_service(a, &pfd[ctl], n - ctl);
+			mqtt_service(a->mqtt, ctl > mq ? pfd[mq].revents : 0);
+		control_service(a->control, &pfd[ctl], n - ctl);
 		notify_watchdog(&l->notify, clock_ms());
 	}
 }
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct agent a;
+	struct report_view view;
 	struct config cfg;
 	struct loop l;
 	char err[512] = "", abs[PATH_MAX];
@@ -203,7 +206,8 @@ int main(int argc, char **argv)
 		log_init(o.verbose, true);
 	}
 	agent_tick(&a);	/* the fan is on until this reads */
-	notify_ready(&l.notify, &a);
+	agent_view(&a, &view);
+	notify_ready(&l.notify, &view);
 	log_info("running as %s from %s, sampling every %d ms",
 		 a.cfg.node.name, a.cfg.path[0] ? a.cfg.path : "defaults",
 		 a.cfg.thermal.interval_ms);

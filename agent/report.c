@@ -1,52 +1,52 @@
 /* report.c: the node state as JSON, shared by the control socket and MQTT. */
 #include <math.h>
 #include <time.h>
-#include "agent.h"
 #include "report.h"
 
 /* The temperature is known: a reading was taken and it was not a fault. */
-static bool report_temp_valid(const struct agent *a)
+static bool report_temp_valid(const struct report_view *v)
 {
-	return a->have_sample && !a->sample.fault;
+	return v->have_sample && !v->sample->fault;
 }
 
-static void report_add_temp(cJSON *o, const char *key, const struct agent *a)
+static void report_add_temp(cJSON *o, const char *key,
+			    const struct report_view *v)
 {
-	if (report_temp_valid(a))
-		cJSON_AddNumberToObject(o, key, a->sample.temp_c);
+	if (report_temp_valid(v))
+		cJSON_AddNumberToObject(o, key, v->sample->temp_c);
 	else
 		cJSON_AddNullToObject(o, key);
 }
 
-static time_t report_ts(const struct agent *a)
+static time_t report_ts(const struct report_view *v)
 {
-	return a->seq ? a->sample.ts : time(NULL);
+	return v->seq ? v->sample->ts : time(NULL);
 }
 
 /* Three decimals are plenty for a fraction of wall time. */
-static double report_pace_value(const struct agent *a)
+static double report_pace_value(const struct report_view *v)
 {
-	return round(a->pace.pace * 1000) / 1000;
+	return round(v->pace * 1000) / 1000;
 }
 
-cJSON *report_fan(const struct agent *a)
+cJSON *report_fan(const struct report_view *v)
 {
-	switch (a->cfg.fan.driver) {
+	switch (v->cfg->fan.driver) {
 	case FAN_DRIVER_GPIO:
-		return cJSON_CreateString(a->fan_state.duty > 0 ? "on" :
+		return cJSON_CreateString(v->fan.duty > 0 ? "on" :
 					  "off");
 	case FAN_DRIVER_PWM:
 	case FAN_DRIVER_KERNEL:
-		return cJSON_CreateNumber(a->fan_state.duty);
+		return cJSON_CreateNumber(v->fan.duty);
 	case FAN_DRIVER_NONE:
 		break;
 	}
 	return cJSON_CreateNull();
 }
 
-const char *report_fan_mode(const struct agent *a)
+const char *report_fan_mode(const struct report_view *v)
 {
-	return a->fan_state.mode == FAN_MODE_MANUAL ? "manual" : "auto";
+	return v->fan.mode == FAN_MODE_MANUAL ? "manual" : "auto";
 }
 
 static cJSON *report_throttle(const struct throttle *t)
@@ -76,55 +76,55 @@ static bool report_throttled_now(const struct throttle *t)
 			    t->soft_temp_limit);
 }
 
-cJSON *report_state(const struct agent *a)
+cJSON *report_state(const struct report_view *v)
 {
-	const struct sample *s = &a->sample;
+	const struct sample *s = v->sample;
 	cJSON *o = cJSON_CreateObject(), *zones, *job = NULL;
 
-	cJSON_AddStringToObject(o, "node", a->cfg.node.name);
-	cJSON_AddNumberToObject(o, "ts", (double)report_ts(a));
-	cJSON_AddNumberToObject(o, "seq", (double)a->seq);
-	report_add_temp(o, "temp_c", a);
+	cJSON_AddStringToObject(o, "node", v->cfg->node.name);
+	cJSON_AddNumberToObject(o, "ts", (double)report_ts(v));
+	cJSON_AddNumberToObject(o, "seq", (double)v->seq);
+	report_add_temp(o, "temp_c", v);
 	zones = cJSON_AddObjectToObject(o, "zones");
-	for (size_t i = 0; a->seq && i < s->nzones; i++)
+	for (size_t i = 0; v->seq && i < s->nzones; i++)
 		cJSON_AddNumberToObject(zones, s->zones[i].name,
 					s->zones[i].temp_c);
-	cJSON_AddItemToObject(o, "fan", report_fan(a));
-	cJSON_AddStringToObject(o, "fan_mode", report_fan_mode(a));
-	cJSON_AddStringToObject(o, "led", led_state_name(a->led_state));
-	cJSON_AddNumberToObject(o, "pace", report_pace_value(a));
+	cJSON_AddItemToObject(o, "fan", report_fan(v));
+	cJSON_AddStringToObject(o, "fan_mode", report_fan_mode(v));
+	cJSON_AddStringToObject(o, "led", led_state_name(v->led));
+	cJSON_AddNumberToObject(o, "pace", report_pace_value(v));
 	cJSON_AddItemToObject(o, "throttled", report_throttle(&s->throttle));
-	if (a->seq && s->cpu_freq_mhz >= 0)
+	if (v->seq && s->cpu_freq_mhz >= 0)
 		cJSON_AddNumberToObject(o, "cpu_freq_mhz", s->cpu_freq_mhz);
 	else
 		cJSON_AddNullToObject(o, "cpu_freq_mhz");
-	if (a->seq && s->load1 >= 0)
+	if (v->seq && s->load1 >= 0)
 		cJSON_AddNumberToObject(o, "load1", s->load1);
 	else
 		cJSON_AddNullToObject(o, "load1");
-	if (a->job[0])
-		job = cJSON_Parse(a->job);
+	if (v->job && v->job[0])
+		job = cJSON_Parse(v->job);
 	cJSON_AddItemToObject(o, "job", job ? job : cJSON_CreateNull());
-	cJSON_AddBoolToObject(o, "fault", a->seq && s->fault);
-	if (a->seq && s->fault)
+	cJSON_AddBoolToObject(o, "fault", v->seq && s->fault);
+	if (v->seq && s->fault)
 		cJSON_AddStringToObject(o, "fault_msg", s->fault_msg);
 	return o;
 }
 
-cJSON *report_pace(const struct agent *a)
+cJSON *report_pace(const struct report_view *v)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "node", a->cfg.node.name);
-	cJSON_AddNumberToObject(o, "pace", report_pace_value(a));
-	report_add_temp(o, "temp_c", a);
-	cJSON_AddNumberToObject(o, "target_c", a->cfg.thermal.target_c);
-	cJSON_AddNumberToObject(o, "limit_c", a->cfg.thermal.limit_c);
-	cJSON_AddStringToObject(o, "fan", a->fan_state.duty > 0 ? "on" :
+	cJSON_AddStringToObject(o, "node", v->cfg->node.name);
+	cJSON_AddNumberToObject(o, "pace", report_pace_value(v));
+	report_add_temp(o, "temp_c", v);
+	cJSON_AddNumberToObject(o, "target_c", v->cfg->thermal.target_c);
+	cJSON_AddNumberToObject(o, "limit_c", v->cfg->thermal.limit_c);
+	cJSON_AddStringToObject(o, "fan", v->fan.duty > 0 ? "on" :
 				"off");
-	cJSON_AddBoolToObject(o, "fault", a->seq && a->sample.fault);
+	cJSON_AddBoolToObject(o, "fault", v->seq && v->sample->fault);
 	cJSON_AddBoolToObject(o, "throttled",
-			      report_throttled_now(&a->sample.throttle));
-	cJSON_AddNumberToObject(o, "ts", (double)report_ts(a));
+			      report_throttled_now(&v->sample->throttle));
+	cJSON_AddNumberToObject(o, "ts", (double)report_ts(v));
 	return o;
 }

@@ -2,27 +2,47 @@
 #ifndef PIRACK_REPORT_H
 #define PIRACK_REPORT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
+#include "config.h"
+#include "fan.h"
+#include "led.h"
+#include "sample.h"
 
-struct agent;
+/*
+ * What the reports read: the agent fills one (agent_view) from its
+ * readings and decisions, so report, notify and the tests need no
+ * struct agent. Pointers are borrowed for the call.
+ */
+struct report_view {
+	const struct config *cfg;
+	const struct sample *sample;	/* the last sample */
+	uint64_t seq;			/* samples taken; 0 = none yet */
+	bool have_sample;		/* a good reading was ever taken */
+	struct fan_state fan;
+	enum led_state led;
+	double pace;
+	const char *job;		/* last "report" JSON, "" = none */
+};
 
 /*
  * The state object of DESIGN.md: node, ts, seq, temp_c, zones, fan,
  * fan_mode, led, pace, throttled, cpu_freq_mhz, load1, job, fault (and
  * fault_msg while there is a fault). Caller frees.
  */
-cJSON *report_state(const struct agent *a);
+cJSON *report_state(const struct report_view *v);
 
 /*
  * The control socket's "pace" reply: node, pace, temp_c, target_c,
  * limit_c, fan ("on"/"off"), fault, throttled (bool), ts. Caller frees.
  */
-cJSON *report_pace(const struct agent *a);
+cJSON *report_pace(const struct report_view *v);
 
 /* The fan as reported: "on"/"off" (gpio), duty 0-100 (pwm, kernel), or
  * null (none). Caller frees (or adds it to an object). */
-cJSON *report_fan(const struct agent *a);
+cJSON *report_fan(const struct report_view *v);
 /* "auto" or "manual". */
-const char *report_fan_mode(const struct agent *a);
+const char *report_fan_mode(const struct report_view *v);
 
 #endif

@@ -43,11 +43,20 @@ VM_PKGS=(
 	gpiod                # gpioinfo & co, in the guest
 )
 [ "$(dpkg --print-architecture)" = amd64 ] || VM_PKGS=()
+# x86-64 hosts only: the pi kernels' arm64 bits under qemu-user
+# (tests/integration/mpi_arm64_bits.sh) and the arm64 assembly that
+# make bench's llvm-mca estimate reads (tests/bench/pi_mca.bench.sh).
+CROSS_PKGS=(
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # arm64 cross compiler
+	qemu-user            # qemu-aarch64
+)
+[ "$(uname -m)" = x86_64 ] || CROSS_PKGS=()
 # make bench only.
 BENCH_PKGS=(
 	collectd-core        # footprint baseline
 	hyperfine
 	python3-mpi4py       # the recipe's pi program, as a baseline
+	llvm-14              # llvm-mca: the pi kernel's Cortex-A72/A76 estimate
 )
 
 quiet=0 build=0 bench=0
@@ -57,13 +66,13 @@ for arg in "$@"; do
 	--build) build=1 ;;
 	--bench) bench=1 ;;
 	--list) printf '%s\n' "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" \
-		"${VM_PKGS[@]}" "${BENCH_PKGS[@]}"; exit 0 ;;
+		"${VM_PKGS[@]}" "${CROSS_PKGS[@]}" "${BENCH_PKGS[@]}"; exit 0 ;;
 	-h|--help) sed -n '2,13p' "$0"; exit 0 ;;
 	*) echo "deps.sh: unknown option '$arg'" >&2; exit 2 ;;
 	esac
 done
 want=("${BUILD_PKGS[@]}")
-[ $build = 1 ] || want+=("${TEST_PKGS[@]}" "${VM_PKGS[@]}")
+[ $build = 1 ] || want+=("${TEST_PKGS[@]}" "${VM_PKGS[@]}" "${CROSS_PKGS[@]}")
 [ $bench = 0 ] || want+=("${BENCH_PKGS[@]}")
 
 missing=()

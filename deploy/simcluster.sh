@@ -53,11 +53,12 @@ Ctrl-C or failure.
                         \`pirackd --failsafe\` for it (fan on)
   -o, --out DIR         output directory (default build/demo)
   -b, --build DIR       directory of the binaries (default build)
-      --netns           (root) each node in its own network namespace with
-                        its own address (veth + bridge, a private 10.x
-                        subnet); mpiexec starts the ranks in them through
-                        hydra's ssh launcher, so MPI traffic crosses the
-                        node links; all undone on exit
+      --netns           (root) each node a separate host: its own network
+                        (veth + bridge, a private 10.x subnet), mount (own
+                        /dev/shm, /tmp), UTS, IPC and PID namespace;
+                        mpiexec starts the ranks there through hydra's ssh
+                        launcher, so MPI data crosses the node links over
+                        TCP; all undone on exit
   -q, --quiet           no live lines
   -h, --help            this text
 
@@ -238,63 +239,30 @@ free_port() {
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# --- --netns: a namespace per node on a bridge -------------------------------
+# --- --netns: each node a separate host on a bridge (tests/hosts_lib.sh:
+# own network, mount with own /dev/shm and /tmp, UTS, IPC and PID
+# namespace), so MPI data crosses the node links over TCP ------------------
+source "$TOP/tests/hosts_lib.sh"
 NET_TAG=psim$(($$ % 100000)) NET_UP=0 BROKER_HOST=127.0.0.1
-ns_of() { echo "$NET_TAG-n$1"; }
 
 net_up() {
-	local i ns
-	for _ in $(seq 20); do
-		NET_PFX=10.$((100 + RANDOM % 100)).$((RANDOM % 250 + 1))
-		ip -o addr | grep -qF " $NET_PFX." || break
-	done
+	local why
+	why=$(hosts_possible) || die "--netns: separate hosts impossible here: $why"
 	NET_UP=1
-	ip link add "$NET_TAG" type bridge
-	ip addr add "$NET_PFX.1/24" dev "$NET_TAG"
-	ip link set "$NET_TAG" up
-	for ((i = 0; i < NODES; i++)); do
-		ns=$(ns_of $i)
-		ip netns add "$ns"
-		ip link add "$NET_TAG-v$i" type veth peer name eth0 netns "$ns"
-		ip link set "$NET_TAG-v$i" master "$NET_TAG" up
-		ip netns exec "$ns" ip addr add "$NET_PFX.$((10 + i))/24" dev eth0
-		ip netns exec "$ns" ip link set eth0 up
-		ip netns exec "$ns" ip link set lo up
-		echo "$NET_PFX.$((10 + i)):$SLOTS" >>"$RUN/machinefile"
-		echo "$NET_PFX.$((10 + i)) $ns" >>"$RUN/hosts.map"
-	done
-	# hydra calls this like ssh: [-x ...] HOST COMMAND...; it runs the
-	# command in the namespace of the node with that address
-	cat >"$RUN/netns-ssh" <<EOF
-#!/bin/sh
-while [ \$# -gt 0 ]; do case \$1 in -*) shift ;; *) break ;; esac; done
-ns=\$(awk -v h="\$1" '\$1 == h { print \$2 }' "$RUN/hosts.map")
-[ -n "\$ns" ] || { echo "netns-ssh: unknown host \$1" >&2; exit 255; }
-shift
-exec ip netns exec "\$ns" sh -c "\$*"
-EOF
-	chmod +x "$RUN/netns-ssh"
-	BROKER_HOST=$NET_PFX.1
+	hosts_up "$NET_TAG" "$NODES" "$RUN" "$BUILD" ||
+		die "--netns: could not create the hosts"
+	hosts_machinefile "$SLOTS" >"$RUN/machinefile"
+	BROKER_HOST=$HOSTS_PFX.1
 }
 
 link_bytes() {	# bytes the node links carried so far (--netns), else null
-	local i n=0 f
 	[ $NETNS = 1 ] || { echo null; return; }
-	for ((i = 0; i < NODES; i++)); do
-		for f in rx_bytes tx_bytes; do
-			n=$((n + $(cat "/sys/class/net/$NET_TAG-v$i/statistics/$f")))
-		done
-	done
-	echo "$n"
+	hosts_link_bytes
 }
 
 net_down() {
-	local i
 	[ "$NET_UP" = 1 ] || return 0
-	for ((i = 0; i < NODES; i++)); do
-		ip netns del "$(ns_of $i)" 2>/dev/null || true
-	done
-	ip link del "$NET_TAG" 2>/dev/null || true
+	hosts_down
 	NET_UP=0
 }
 
@@ -361,8 +329,12 @@ start_agents() {	# rundir time_scale
 		"$BUILD/pirackd" --check-config -c "$d/agent.conf" >/dev/null ||
 			die "the generated config $d/agent.conf is refused"
 		if [ $NETNS = 1 ]; then
-			bg "$d/agent.log" ip netns exec "$(ns_of $i)" \
+			# in the node's PID namespace (it signals its ranks);
+			# the agent's own PID is nsenter's child
+			bg "$d/agent.log" $(hosts_cmd $i) \
 				"$BUILD/pirackd" -f -c "$d/agent.conf"
+			BG_PID=$(hosts_child "$BG_PID") ||
+				die "agent n$i did not start in its host"
 		else
 			bg "$d/agent.log" "$BUILD/pirackd" -f -c "$d/agent.conf"
 		fi
@@ -421,9 +393,11 @@ run_job() {	# run: paced|unpaced
 	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
 	local -a cmd=("$MPIEXEC")
 	# --netns: the machinefile puts each node's ranks (in order) on its
-	# address, hydra's proxies start there through netns-ssh
+	# address, hydra's proxies start there through hosts_lib.sh's ssh;
+	# UCX over TCP on the node link (hosts_lib.sh says why)
 	[ $NETNS = 0 ] || cmd+=(-f "$RUN/machinefile" -iface "$NET_TAG"
-				-launcher ssh -launcher-exec "$RUN/netns-ssh")
+				-launcher ssh -launcher-exec "$RUN/ssh"
+				-genv UCX_TLS tcp,self -genv UCX_NET_DEVICES eth0)
 	mkdir -p "$rd"
 	pace_mode=$(run_pace "$run")
 	start_agents "$rd" "$TS"

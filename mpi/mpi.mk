@@ -15,16 +15,22 @@ PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
 	     sensors.o throttle.o pacectl.o clock.o pace_agent.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 	     mpi/pi_report.c
-PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o)
-TEMPS_OBJS := $(O)/mpi/temps.o $(O)/mpi/cli.o
-SCATTER_OBJS := $(O)/mpi/examples/scatter.o $(O)/mpi/cli.o
+# The finalize fix (MPICH 3.4-4.1 ch4:ucx hang in MPI_Finalize, see
+# libpirack-finalize.7) goes into every program as objects, not an archive
+# member: it works by defining MPI_Finalize and ucp_disconnect_nb, which
+# nothing in the program references for the linker to pull it in.
+FF_OBJS   := $(O)/mpi/finalize_fix.o $(O)/mpi/finalize_shim.o
+PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o) $(FF_OBJS)
+TEMPS_OBJS := $(O)/mpi/temps.o $(O)/mpi/cli.o $(FF_OBJS)
+SCATTER_OBJS := $(O)/mpi/examples/scatter.o $(O)/mpi/cli.o $(FF_OBJS)
 MPI_OBJS  := $(sort $(PACE_SRCS:%.c=$(O)/%.o) $(PI_OBJS) $(TEMPS_OBJS) \
 	     $(SCATTER_OBJS))
 MPI_LIBS  := $(CJSON_LIBS) -lm
 
 $(MPI_OBJS): CC = $(MPICC)
 $(MPI_OBJS): EXTRA_CFLAGS += $(CJSON_CFLAGS) -Impi -Ilib
-# The kernel's bits must not depend on the ISA: no a*b+c fused anywhere.
+# The kernel's bits must not depend on the ISA: no a*b+c fused unless the
+# source says fma (mpi/pi_kernel.c).
 $(O)/mpi/pi_kernel.o: EXTRA_CFLAGS += -ffp-contract=off
 
 $(O)/libpirackpace.a: $(PACE_OBJS)
@@ -41,6 +47,21 @@ $(O)/examples/scatter: $(SCATTER_OBJS)
 	@mkdir -p $(@D)
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $^ -lgmp
 
+# The same fix as a preload for any MPI program. It links no MPI (it finds
+# MPI's functions with dlsym) and no sanitizer runtime, so it loads into any
+# process; only the MPI header is MPICC's.
+FF_PIC_OBJS := $(FF_OBJS:$(O)/%.o=$(O)/pic/%.o)
+$(FF_PIC_OBJS): $(O)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(MPICC) $(WFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -Impi -c -o $@ $<
+$(O)/libpirack-finalize.so: $(FF_PIC_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -fPIC -Wl,-soname,$(@F) -o $@ $^ -ldl
+
+# Sends right up to MPI_Finalize and checks every byte (mpi_finalize.sh).
+$(O)/tests/mpi/finalize_burst: $(O)/tests/mpi/finalize_burst.o
+	$(MPICC) $(ALL_LDFLAGS) -o $@ $^
+$(O)/tests/mpi/finalize_burst.o: CC = $(MPICC)
+
 # The classic scalar cpi, the benchmarks' baseline (-O2, like the seed's).
 $(O)/tests/bench/cpi: tests/bench/cpi.c
 	@mkdir -p $(@D)
@@ -53,16 +74,18 @@ $(O)/tests/bench/pace_overhead: $(O)/tests/bench/pace_overhead.o \
 $(O)/tests/bench/pace_overhead.o: CC = $(MPICC)
 $(O)/tests/bench/pace_overhead.o: EXTRA_CFLAGS += -I. -Impi -Ilib
 
-LIBS += $(O)/libpirackpace.a
+LIBS += $(O)/libpirackpace.a $(O)/libpirack-finalize.so
 BINS += $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter
-TEST_BINS += $(O)/tests/bench/cpi $(O)/tests/bench/pace_overhead
-MANS += mpi/pirack-pi.1 mpi/pirack-temps.1 mpi/libpirackpace.3
+TEST_BINS += $(O)/tests/bench/cpi $(O)/tests/bench/pace_overhead \
+	     $(O)/tests/mpi/finalize_burst
+MANS += mpi/pirack-pi.1 mpi/pirack-temps.1 mpi/libpirackpace.3 \
+	mpi/libpirack-finalize.7
 
 install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
-	   $(O)/libpirackpace.a
+	   $(O)/libpirackpace.a $(O)/libpirack-finalize.so
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/pirack $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man3
+		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(O)/pirack-pi $(O)/pirack-temps $(DESTDIR)$(BINDIR)
 	install -m 755 $(O)/examples/scatter \
 		$(DESTDIR)$(BINDIR)/pirack-scatter
@@ -71,6 +94,8 @@ install:: $(O)/pirack-pi $(O)/pirack-temps $(O)/examples/scatter \
 	install -m 644 mpi/pirack-pi.1 mpi/pirack-temps.1 \
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 644 mpi/libpirackpace.3 $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(O)/libpirack-finalize.so $(DESTDIR)$(LIBDIR)
+	install -m 644 mpi/libpirack-finalize.7 $(DESTDIR)$(MANDIR)/man7
 
 # tests/unit/test_pi_args.c and test_pi_kernel.c test mpi/pi_args.c and
 # mpi/pi_kernel.c (no MPI calls; pi_args.h includes pace.h, thus mpi.h).
@@ -81,3 +106,13 @@ $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
 			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a
 $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
+
+# tests/unit/test_finalize_fix.c tests the pure decision in mpi/finalize_fix.c.
+$(O)/tests/unit/test_finalize_fix: $(O)/mpi/finalize_fix.o
+
+# tests/tools/pi_bits: the kernels' sums as bits, natively and, in
+# tests/integration/mpi_arm64_bits.sh, cross-compiled for arm64.
+$(O)/tests/tools/pi_bits.o: EXTRA_CFLAGS += -I.
+$(O)/tests/tools/pi_bits: $(O)/tests/tools/pi_bits.o $(O)/mpi/pi_kernel.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+TEST_BINS += $(O)/tests/tools/pi_bits

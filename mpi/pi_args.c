@@ -23,7 +23,9 @@ static const char pi_usage[] =
     "                       job's lowest pace, in rounds; off: no pacing\n"
     "  -c, --chunk-ms MS    work between two pacing steps, milliseconds\n"
     "                       (default 10)\n"
-    "  -k, --kernel NAME    auto (default), avx512, avx2 or generic\n"
+    "  -k, --kernel NAME    auto (default)";
+/* The kernels this build and CPU run are listed between the two parts. */
+static const char pi_usage_tail[] =
     "  -j, --json           one JSON object instead of the text report\n"
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
@@ -32,6 +34,19 @@ static const char pi_usage[] =
     "PIRACK_NODE (node name), PIRACK_PACE_REFRESH_S (seconds between\n"
     "readings), PIRACK_TARGET_C and PIRACK_LIMIT_C (without an agent).\n"
     "See pirack-pi(1).\n";
+
+static void pi_args_usage(void)
+{
+	const struct pi_kernel *k;
+	size_t i;
+
+	fputs(pi_usage, stdout);
+	for (i = 0; (k = pi_kernel_runnable(i)) != NULL; i++)
+		printf("%s %s", pi_kernel_runnable(i + 1) ? "," : " or",
+		       k->name);
+	fputs("\n", stdout);
+	fputs(pi_usage_tail, stdout);
+}
 
 int pi_args_intervals(const char *s, uint64_t *out)
 {
@@ -131,7 +146,7 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 			break;
 		case 'h':
 			if (cli_first_rank())
-				fputs(pi_usage, stdout);
+				pi_args_usage();
 			*done = true;
 			return 0;
 		case 'V':

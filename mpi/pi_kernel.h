@@ -2,6 +2,7 @@
 #ifndef PIRACK_PI_KERNEL_H
 #define PIRACK_PI_KERNEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A compensated sum: the value is s + c, c holding what s lost. */
@@ -13,15 +14,16 @@ typedef void pi_kernel_fn(uint64_t first, uint64_t count, double h,
 			  struct pi_sum *sum);
 
 struct pi_kernel {
-	const char *name; /* "generic", "avx2", "avx512" */
+	const char *name; /* "generic", "neon", "avx2", "avx512" */
 	pi_kernel_fn *fn;
 };
 
 /*
  * Adds 4 / (1 + x*x) at x = (i + 0.5) * h for i in [first, first + count)
- * to *sum. Every kernel gives the same bits: the same IEEE operations in
- * the same order (16 lanes, a fixed reduction tree, a compensated add
- * every 4096 terms), only the vector width differs.
+ * to *sum (h > 0). Every kernel gives the same bits: the same IEEE
+ * operations in the same order (16 lanes, fused multiply-adds instead of
+ * a division per term, a fixed reduction tree, a compensated add every
+ * 4096 terms), only the vector width differs.
  */
 
 /*
@@ -29,6 +31,9 @@ struct pi_kernel {
  * NULL when the name is unknown or the CPU lacks its instructions.
  */
 const struct pi_kernel *pi_kernel_pick(const char *want);
+
+/* The i-th kernel this build and CPU run, best first; NULL past the last. */
+const struct pi_kernel *pi_kernel_runnable(size_t i);
 
 /* Adds v to the compensated sum (Neumaier's variant of Kahan's). */
 void pi_sum_add(struct pi_sum *sum, double v);

@@ -25,7 +25,6 @@ struct inv_parse {
 	struct inv_node *cur; /* NULL outside a node section */
 	size_t cap;
 	unsigned rack_key_line[NRACK_KEYS]; /* where each was given */
-	unsigned addr_line;		    /* of cur's address */
 	unsigned slots_line;
 	unsigned *addr_lines; /* per node, for duplicate messages */
 	char err[512];

@@ -45,7 +45,7 @@ struct status {
 	size_t nrows;
 	const char *prefix;
 	bool json, watch, tty, color;
-	bool connected, subscribed;
+	bool connected;
 	int connack; /* -1 = none yet */
 	unsigned long bad_payloads;
 };

@@ -3,12 +3,17 @@
 # python3-mpi4py is installed, the recipe's mpi4py program under its own
 # mpirun; and what pacing costs at pace 1 with 10 ms chunks. Best of 3
 # runs each; every ratio is against a baseline measured in this run.
+# The generic kernel runs a tenth of the intervals (on x86 it calls libm's
+# fma(); PI_BENCH_GENERIC_INTERVALS). PI_BENCH_REF=/path/to/pirack-pi adds
+# that build's kernels as "ref" rows: before/after in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=${PIRACK_BUILD:-build}
 N=${PI_BENCH_INTERVALS:-1e9}
 NPY=${PI_BENCH_PY_INTERVALS:-1e7}
 REPS=${PI_BENCH_REPS:-3}
+NGEN=${PI_BENCH_GENERIC_INTERVALS:-$(awk -v n="$N" 'BEGIN { printf "%.0f", n / 10 }')}
+REF=${PI_BENCH_REF:-}
 MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec)
 CORES=$(nproc)
 for f in pirack-pi tests/bench/cpi tests/bench/pace_overhead; do
@@ -35,8 +40,8 @@ cpi_s() { "$MPIEXEC" -n "$1" "$B/tests/bench/cpi" "$2" |
 	  awk '/wall clock time/ { print $NF }'; }
 pi_s() {	# RANKS INTERVALS ARGS...
 	local n=$1 i=$2; shift 2
-	"$MPIEXEC" -n "$n" "$B/pirack-pi" --json -i "$i" "$@" 2>/dev/null |
-		jq -r .seconds
+	"$MPIEXEC" -n "$n" "${PI:-$B/pirack-pi}" --json -i "$i" "$@" \
+		2>/dev/null | jq -r .seconds
 }
 py_s() { OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 	 mpirun.openmpi -n "$1" /usr/bin/python3 tests/bench/pi_mpi4py.py "$2" |
@@ -52,10 +57,18 @@ row() {	# LABEL RANKS INTERVALS SECONDS
 
 base=$(best cpi_s 1 "$N")
 row "cpi (scalar, -O2)" 1 "$nint" "$base"
-for k in generic avx2 avx512; do
-	"$B/pirack-pi" --kernel "$k" --help >/dev/null 2>&1 || continue
-	row "pirack-pi $k" 1 "$nint" "$(best pi_s 1 "$N" --pace off --kernel $k)"
-done
+kernels() {	# LABEL BINARY: a row per kernel it runs here
+	local k n
+	for k in generic neon avx2 avx512; do
+		"$2" --kernel "$k" --help >/dev/null 2>&1 || continue
+		n=$nint
+		[ "$k" = generic ] && n=$NGEN
+		row "$1 $k" 1 "$n" \
+			"$(PI=$2 best pi_s 1 "$n" --pace off --kernel $k)"
+	done
+}
+kernels pirack-pi "$B/pirack-pi"
+[ -z "$REF" ] || kernels ref "$REF"
 row "pirack-pi auto" "$CORES" "$nint" "$(best pi_s "$CORES" "$N" --pace off)"
 row "cpi (scalar, -O2)" "$CORES" "$nint" "$(best cpi_s "$CORES" "$N")"
 if /usr/bin/python3 -c 'import mpi4py' 2>/dev/null &&

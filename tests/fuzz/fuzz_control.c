@@ -1,4 +1,4 @@
-/* fuzz_control.c: control socket requests (control_request), line by line. */
+/* fuzz_control.c: control socket requests (agent_request), line by line. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
  * The first byte picks the agent the requests meet: fan driver, and a
  * reading that is cool, hot, faulty or missing; the rest is request lines
  * as control.c hands them over (split at '\n', lines with a NUL byte or
- * longer than CONTROL_LINE_MAX answered before control_request).
+ * longer than CONTROL_LINE_MAX answered before agent_request).
  */
 static void fuzz_agent(struct agent *a, uint8_t how)
 {
@@ -69,7 +69,7 @@ static void fuzz_request(struct agent *a, const char *req, size_t len)
 	memcpy(line, req, len);
 	line[len] = '\0';
 	fuzz_save(a, &before);
-	reply = control_request(a, line, 0);
+	reply = agent_request(a, line, 0);
 	fuzz_save(a, &after);
 	FUZZ_CHECK(reply, "no reply to '%s'", req);
 	FUZZ_CHECK(!strchr(reply, '\n'), "reply spans lines: %s", reply);

@@ -46,7 +46,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	snprintf(fuzz_path, sizeof(fuzz_path), "%s/agent.sock", fuzz_dir);
-	fuzz_ctl = control_open(fuzz_path, err, sizeof(err));
+	fuzz_ctl = control_open(fuzz_path, agent_request, &fuzz_agent, err,
+				sizeof(err));
 	if (!fuzz_ctl) {
 		fprintf(stderr, "fuzz_control_socket: %s\n", err);
 		exit(1);
@@ -140,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		n = control_pollfds(fuzz_ctl, pfd, CONTROL_MAX_CLIENTS + 1);
 		if (poll(pfd, n, 0) > 0)
-			control_service(&fuzz_agent, pfd, n);
+			control_service(fuzz_ctl, pfd, n);
 		if (got + 2048 > cap)
 			in = realloc(in, cap *= 2);
 		r = read(fd, in + got, cap - got - 1);

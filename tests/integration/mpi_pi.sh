@@ -40,7 +40,7 @@ echo "pi $ref, identical for -n 1,2,3,4,8 x off,node,uniform"
 run_pi 3 --intervals 3e7 --chunk-ms 0.2
 [ "$(pi_field pi "$OUT")" = "$ref" ] || fail "--chunk-ms 0.2 changed pi"
 # Every vector ISA this CPU runs gives the same bits as the portable code.
-for k in generic avx2 avx512; do
+for k in generic neon avx2 avx512; do
 	"$BIN/pirack-pi" --kernel "$k" --help >/dev/null 2>&1 || continue
 	run_pi 2 --intervals 3e7 --kernel "$k"
 	[ "$(jq -r .kernel <<<"$OUT")" = "$k" ] || fail "kernel $k not used"

@@ -101,7 +101,7 @@ static void reply(struct agent *a, const char *req, const char *want)
 	char line[256], *r;
 
 	strcpy(line, req);
-	r = control_request(a, line, 0);
+	r = agent_request(a, line, 0);
 	assert_non_null(r);
 	assert_string_equal(r, want);
 	free(r);
@@ -200,7 +200,7 @@ static void test_report_request(void **state)
 	memset(big, 'x', 1500);
 	big[1500] = '\0';
 	snprintf(line, sizeof(line), "report {\"s\":\"%s\"}", big);
-	r = control_request(a, line, 0);
+	r = agent_request(a, line, 0);
 	assert_non_null(strstr(r, "report too large"));
 	free(r);
 	free(a);
@@ -215,19 +215,19 @@ static void test_job_pids(void **state)
 
 	(void)state;
 	strcpy(line, "pace");
-	free(control_request(a, line, getpid()));
+	free(agent_request(a, line, getpid()));
 	strcpy(line, "report {}");
-	free(control_request(a, line, getpid()));
+	free(agent_request(a, line, getpid()));
 	assert_int_equal(a->njob_pids, 1);
 	assert_int_equal(a->job_pids[0], getpid());
 	strcpy(line, "status");
-	free(control_request(a, line, getppid()));
+	free(agent_request(a, line, getppid()));
 	assert_int_equal(a->njob_pids, 1);	/* status does not attach */
 	child = fork();
 	if (child == 0)
 		_exit(0);
 	strcpy(line, "pace");
-	free(control_request(a, line, child));
+	free(agent_request(a, line, child));
 	assert_int_equal(a->njob_pids, 2);
 	waitpid(child, NULL, 0);
 	agent_prune_pids(a);
@@ -265,7 +265,7 @@ static void test_mutations(void **state)
 
 			line[at] = (char)(1 + rand_r(&seed) % 255);
 		}
-		r = control_request(a, line, 0);
+		r = agent_request(a, line, 0);
 		assert_non_null(r);
 		assert_null(strchr(r, '\n'));
 		o = cJSON_Parse(r);
@@ -277,7 +277,7 @@ static void test_mutations(void **state)
 		free(r);
 	}
 	strcpy(line, "status");
-	r = control_request(a, line, 0);
+	r = agent_request(a, line, 0);
 	assert_non_null(strstr(r, "\"node\":\"rpi-0\""));
 	free(r);
 	free(a);

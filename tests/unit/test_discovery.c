@@ -8,7 +8,6 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
-#include "agent/agent.h"
 #include "agent/discovery.h"
 #include "fixture.h"
 
@@ -53,9 +52,16 @@ static const char *str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static struct agent *agent_new(void)
+/* What discovery is built from: a config and a good sample's zones. */
+struct node {
+	struct config cfg;
+	struct sample sample;
+	bool have_sample;
+};
+
+static struct node *node_new(void)
 {
-	struct agent *a = calloc(1, sizeof(*a));
+	struct node *a = calloc(1, sizeof(*a));
 
 	assert_non_null(a);
 	strcpy(a->cfg.node.name, "rpi-1");
@@ -69,6 +75,13 @@ static struct agent *agent_new(void)
 	strcpy(a->sample.zones[0].type, "cpu-thermal");
 	strcpy(a->sample.zones[1].name, "thermal_zone1");
 	return a;
+}
+
+static int disc(const struct node *a, const char *model,
+		discovery_emit_fn emit, void *ctx)
+{
+	return discovery_build(&a->cfg, a->have_sample ? &a->sample : NULL,
+			       model, emit, ctx);
 }
 
 static char model_dir[FIXTURE_PATH_MAX], model_path[FIXTURE_PATH_MAX + 8];
@@ -97,12 +110,12 @@ static int teardown(void **state)
 
 static void test_every_entity_is_whole(void **state)
 {
-	struct agent *a = agent_new();
+	struct node *a = node_new();
 	struct got g = {0};
 	int n;
 
 	(void)state;
-	n = discovery_build(a, model_path, collect, &g);
+	n = disc(a, model_path, collect, &g);
 	/* temp + 2 zones + cpu_freq + load + pace, 4 flags, fan, button */
 	assert_int_equal(n, 12);
 	assert_int_equal(g.n, 12);
@@ -134,12 +147,12 @@ static void test_every_entity_is_whole(void **state)
 
 static void test_sensors_and_fan(void **state)
 {
-	struct agent *a = agent_new();
+	struct node *a = node_new();
 	struct got g = {0};
 	const cJSON *e, *modes;
 
 	(void)state;
-	assert_true(discovery_build(a, model_path, collect, &g) > 0);
+	assert_true(disc(a, model_path, collect, &g) > 0);
 
 	e = got_find(&g,
 		     "homeassistant/sensor/rpi-1/zone_thermal_zone0/config");
@@ -186,7 +199,7 @@ static void test_sensors_and_fan(void **state)
 
 static void test_variants(void **state)
 {
-	struct agent *a = agent_new();
+	struct node *a = node_new();
 	struct got g = {0};
 	const cJSON *e;
 
@@ -196,7 +209,7 @@ static void test_variants(void **state)
 	strcpy(a->cfg.node.name, "odd.name");
 	/* an unsafe zone name is left out, not pasted into a template */
 	strcpy(a->sample.zones[1].name, "zone'}}");
-	assert_int_equal(discovery_build(a, "/nonexistent/model", collect, &g),
+	assert_int_equal(disc(a, "/nonexistent/model", collect, &g),
 			 10);
 	e = got_find(&g, "homeassistant/fan/odd_name/fan/config");
 	assert_non_null(e);
@@ -214,13 +227,13 @@ static void test_variants(void **state)
 
 static void test_no_sample_yet(void **state)
 {
-	struct agent *a = agent_new();
+	struct node *a = node_new();
 	struct got g = {0};
 
 	(void)state;
 	/* a node blind from the start still gets its device, fan, button */
 	a->have_sample = false;
-	assert_int_equal(discovery_build(a, model_path, collect, &g), 10);
+	assert_int_equal(disc(a, model_path, collect, &g), 10);
 	assert_null(got_find(
 	    &g, "homeassistant/sensor/rpi-1/zone_thermal_zone0/config"));
 	assert_non_null(got_find(&g, "homeassistant/fan/rpi-1/fan/config"));
@@ -238,10 +251,10 @@ static int fail_emit(void *ctx, const char *topic, const char *payload)
 
 static void test_emit_failure(void **state)
 {
-	struct agent *a = agent_new();
+	struct node *a = node_new();
 
 	(void)state;
-	assert_int_equal(discovery_build(a, NULL, fail_emit, NULL), -1);
+	assert_int_equal(disc(a, NULL, fail_emit, NULL), -1);
 	free(a);
 }
 

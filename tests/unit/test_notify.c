@@ -89,6 +89,15 @@ static void sink_expect_none(struct sink *k)
 	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+/* What the reports see of a (agent_view), valid until the next call. */
+static const struct report_view *view(const struct agent *a)
+{
+	static struct report_view v;
+
+	agent_view(a, &v);
+	return &v;
+}
+
 static struct agent *agent_new(void)
 {
 	struct agent *a = calloc(1, sizeof(*a));
@@ -109,9 +118,9 @@ static void test_unset(void **state)
 	assert_int_equal(n.fd, -1);
 	assert_int_equal(n.watchdog_ms, 0);	/* nobody to ping */
 	errno = 0;
-	notify_ready(&n, a);
+	notify_ready(&n, view(a));
 	a->seq = 1;
-	notify_tick(&n, a, 10000);
+	notify_tick(&n, view(a), 10000);
 	notify_watchdog(&n, 20000);
 	notify_reloading(&n);
 	notify_stopping(&n);
@@ -146,7 +155,7 @@ static void ready_status(int abstract)
 	assert_true(n.fd >= 0);
 	assert_int_equal(notify_timeout_ms(&n, 0), -1);	/* no watchdog */
 
-	notify_ready(&n, a);
+	notify_ready(&n, view(a));
 	sink_expect(&k, "READY=1\nSTATUS=starting, fan on");
 
 	/* STATUS= only when it changed; no WATCHDOG=1 without one */
@@ -154,22 +163,22 @@ static void ready_status(int abstract)
 	a->sample.temp_c = 51.25;
 	a->fan_state.duty = 100;
 	a->pace.pace = 0.5;
-	notify_tick(&n, a, 1000);
+	notify_tick(&n, view(a), 1000);
 	sink_expect(&k, "STATUS=51.2 °C, fan on (auto), pace 0.50");
-	notify_tick(&n, a, 2000);
+	notify_tick(&n, view(a), 2000);
 	notify_watchdog(&n, 100000);
 	sink_expect_none(&k);
 
 	a->cfg.fan.driver = FAN_DRIVER_PWM;
 	a->fan_state.mode = FAN_MODE_MANUAL;
 	a->fan_state.duty = 40;
-	notify_tick(&n, a, 3000);
+	notify_tick(&n, view(a), 3000);
 	sink_expect(&k, "STATUS=51.2 °C, fan 40% (manual), pace 0.50");
 
 	a->sample.fault = true;
 	snprintf(a->sample.fault_msg, sizeof(a->sample.fault_msg),
 		 "thermal_zone0: missing");
-	notify_tick(&n, a, 4000);
+	notify_tick(&n, view(a), 4000);
 	sink_expect(&k, "STATUS=sensor fault, fan on: thermal_zone0: missing");
 
 	notify_reloading(&n);
@@ -208,7 +217,7 @@ static void watchdog_pings(struct sink *k)
 	assert_int_equal(notify_timeout_ms(&n, 400), 600);
 	assert_int_equal(notify_timeout_ms(&n, 5000), 0);
 
-	notify_ready(&n, a);
+	notify_ready(&n, view(a));
 	sink_expect(k, "READY=1\nSTATUS=starting, fan on");
 	notify_watchdog(&n, 100);	/* not due yet */
 	sink_expect_none(k);
@@ -221,13 +230,13 @@ static void watchdog_pings(struct sink *k)
 	/* a changed status carries the ping along */
 	a->seq = 1;
 	a->sample.temp_c = 40;
-	notify_tick(&n, a, 800);
+	notify_tick(&n, view(a), 800);
 	sink_expect(k, "STATUS=40.0 °C, fan off (auto), pace 0.00\n"
 		       "WATCHDOG=1");
 	/* an unchanged one pings alone, when due */
-	notify_tick(&n, a, 900);
+	notify_tick(&n, view(a), 900);
 	sink_expect_none(k);
-	notify_tick(&n, a, 1400);
+	notify_tick(&n, view(a), 1400);
 	sink_expect(k, "WATCHDOG=1");
 	notify_free(&n);
 	free(a);
@@ -287,7 +296,7 @@ static void test_watchdog_not_ours(void **state)
 		sink_expect_none(&k);
 		a->seq = i + 1;
 		a->sample.temp_c = 30 + (double)i;
-		notify_tick(&n, a, 200000);
+		notify_tick(&n, view(a), 200000);
 		/* the status still goes, without WATCHDOG=1 */
 		snprintf(want, sizeof(want),
 			 "STATUS=%.1f °C, fan off (auto), pace 0.00",

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "mpi/pi_args.h"
+#include "mpi/pi_kernel.h"
 
 static void test_intervals_good(void **state)
 {
@@ -149,6 +150,32 @@ static void test_options(void **state)
 	assert_string_equal(out, "");
 }
 
+/* --kernel's line names the kernels this build and CPU run, no other. */
+static void help_kernels(const char *out)
+{
+	static const char *const all[] = {"avx512", "avx2", "neon", "generic"};
+	const struct pi_kernel *k;
+	char want[256] = "--kernel NAME    auto (default)";
+	const char *line = strstr(out, "--kernel NAME"), *end;
+	size_t i;
+
+	for (i = 0; (k = pi_kernel_runnable(i)) != NULL; i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+			 "%s %s", pi_kernel_runnable(i + 1) ? "," : " or",
+			 k->name);
+	strcat(want, "\n");
+	assert_non_null(line);
+	assert_true(strncmp(line, want, strlen(want)) == 0);
+	end = strchr(line, '\n');
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const char *at = strstr(line, all[i]);
+
+		/* "avx2" is not inside "avx512": listed iff it runs */
+		assert_int_equal(at && at < end,
+				 pi_kernel_pick(all[i]) != NULL);
+	}
+}
+
 static void test_help_version(void **state)
 {
 	struct pi_args a;
@@ -162,6 +189,7 @@ static void test_help_version(void **state)
 	assert_non_null(strstr(out, "Usage: mpiexec"));
 	assert_non_null(strstr(out, "--intervals N"));
 	assert_non_null(strstr(out, "pirack-pi(1)"));
+	help_kernels(out);
 
 	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "-h", NULL),
 			 0);

@@ -11,9 +11,18 @@
 #include "lib/sensors.h"
 #include "lib/throttle.h"
 
+/* What the reports see of a (agent_view), valid until the next call. */
+static const struct report_view *view(const struct agent *a)
+{
+	static struct report_view v;
+
+	agent_view(a, &v);
+	return &v;
+}
+
 static char *state_json(const struct agent *a)
 {
-	cJSON *o = report_state(a);
+	cJSON *o = report_state(view(a));
 	char *s = cJSON_PrintUnformatted(o);
 
 	cJSON_Delete(o);
@@ -84,7 +93,7 @@ static void test_state_unknowns(void **state)
 	a->sample.fault = true;
 	strcpy(a->sample.fault_msg, "thermal_zone0/temp: garbled");
 	agent_actuate(a);
-	o = report_state(a);
+	o = report_state(view(a));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "temp_c")));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "throttled")));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "cpu_freq_mhz")));
@@ -109,11 +118,11 @@ static void test_fan_values(void **state)
 	agent_fill(a);
 	a->cfg.fan.driver = FAN_DRIVER_PWM;
 	a->fan_state.duty = 42;
-	o = report_fan(a);
+	o = report_fan(view(a));
 	assert_true(cJSON_IsNumber(o) && o->valueint == 42);
 	cJSON_Delete(o);
 	a->cfg.fan.driver = FAN_DRIVER_NONE;
-	o = report_fan(a);
+	o = report_fan(view(a));
 	assert_true(cJSON_IsNull(o));
 	cJSON_Delete(o);
 	free(a);
@@ -132,7 +141,7 @@ static void test_before_first_reading(void **state)
 	agent_init(a, &c);
 	agent_actuate(a);
 	assert_int_equal(a->fan_state.duty, 100);
-	o = report_state(a);
+	o = report_state(view(a));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "temp_c")));
 	assert_string_equal(cJSON_GetObjectItem(o, "fan")->valuestring, "on");
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(o, "fault")));
