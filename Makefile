@@ -1,14 +1,15 @@
 # pirack: top-level build (plain GNU make). See README.md.
 #
 #   make            build everything into $(O) (default build/)
+#   make MPI=openmpi  the MPI programs against Open MPI (default mpich)
 #   make check      install missing deps, build, run every test (also ASan+UBSan)
 #   make demo       run the simulated cluster end to end
 #   make bench      run the benchmarks
 #   make install    install (honours DESTDIR, PREFIX)
 #
 # Each part of the tree adds its targets in its own fragment (lib/lib.mk,
-# agent/agent.mk, mpi/mpi.mk, rack/rack.mk, tests/tests.mk) to BINS, LIBS,
-# TEST_BINS; each adds its own -I flags (no global include path).
+# agent/agent.mk, mpi/mpi.mk, rack/rack.mk, tests/tests.mk, sim/sim.mk) to
+# BINS, LIBS, TEST_BINS; each adds its own -I flags (no global include path).
 
 O          ?= build
 PREFIX     ?= /usr/local
@@ -21,6 +22,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SAN        ?= 0
 PKG_CONFIG ?= pkg-config
+MPI        ?= mpich
 MPICC      ?= mpicc
 VERSION    := 0.1.0
 
@@ -81,6 +83,7 @@ include agent/agent.mk
 include mpi/mpi.mk
 include rack/rack.mk
 include tests/tests.mk
+include sim/sim.mk
 include tests/vm/vm.mk
 include tests/fuzz/fuzz.mk
 

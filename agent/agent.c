@@ -9,7 +9,6 @@
 #include "mqtt.h"
 #include "reader.h"
 #include "reload.h"
-#include "sim.h"
 
 void agent_init(struct agent *a, const struct config *cfg)
 {
@@ -25,7 +24,13 @@ void agent_init(struct agent *a, const struct config *cfg)
 
 void agent_view(const struct agent *a, struct report_view *v)
 {
+	struct mqtt_stats st;
+
+	mqtt_stats(a->mqtt, &st);
 	*v = (struct report_view){
+		.mqtt = a->mqtt != NULL,
+		.tel_queued = st.queued,
+		.tel_dropped = st.dropped,
 		.cfg = &a->cfg,
 		.sample = &a->sample,
 		.seq = a->seq,
@@ -39,7 +44,7 @@ void agent_view(const struct agent *a, struct report_view *v)
 
 static const struct gpio_ops *agent_gpio_ops(const struct config *c)
 {
-	return c->gpio.backend == GPIO_BACKEND_SIM ? &gpio_sim_ops :
+	return c->gpio.backend == GPIO_BACKEND_FILE ? &gpio_file_ops :
 	       &gpio_gpiod_ops;
 }
 
@@ -99,25 +104,16 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 				  err, errlen);
 	if (!a->control)
 		return -1;
-	if (a->cfg.thermal.source == THERMAL_SIM && sim_init(a) < 0) {
-		snprintf(err, errlen, "[thermal] source = sim: the simulated "
-			 "plant did not start");
-		goto fail_control;
+	if (agent_open_hw(a, err, errlen) < 0) {
+		control_close(a->control);
+		a->control = NULL;
+		return -1;
 	}
-	if (agent_open_hw(a, err, errlen) < 0)
-		goto fail_sim;
 	a->reader = reader_start(NULL, err, errlen);
 	if (!a->reader)
 		log_warnx("%s: sensors are read on the main loop", err);
 	agent_mqtt_open(a);
 	return 0;
-fail_sim:
-	if (a->cfg.thermal.source == THERMAL_SIM)
-		sim_free(a);
-fail_control:
-	control_close(a->control);
-	a->control = NULL;
-	return -1;
 }
 
 void agent_stop(struct agent *a)
@@ -129,8 +125,6 @@ void agent_stop(struct agent *a)
 	control_close(a->control);
 	a->control = NULL;
 	agent_close_hw(a);
-	if (a->cfg.thermal.source == THERMAL_SIM)
-		sim_free(a);
 }
 
 /* The log line that says what a reload changed and what it redoes. */
@@ -140,15 +134,13 @@ static void agent_reload_log(const struct reload_diff *d)
 		log_info("reload: nothing changed");
 		return;
 	}
-	log_info("reload: changed %s%s%s%s%s%s", d->changed,
+	log_info("reload: changed %s%s%s%s%s", d->changed,
 		 d->redo & RELOAD_GPIO ? "; re-requesting the fan/LED lines" :
 		 "",
 		 d->redo & RELOAD_MQTT ? "; reconnecting to the broker" : "",
 		 d->redo & RELOAD_DISCOVERY && !(d->redo & RELOAD_MQTT) ?
 		 "; sending discovery again" : "",
-		 d->redo & RELOAD_CONTROL ? "; moving the control socket" : "",
-		 d->redo & RELOAD_SIM ? "; restarting the simulated plant" :
-		 "");
+		 d->redo & RELOAD_CONTROL ? "; moving the control socket" : "");
 }
 
 int agent_reload(struct agent *a, const struct config *next, char *err,
@@ -157,11 +149,9 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 	struct config old = a->cfg;
 	struct control *ctl = NULL;
 	struct reload_diff d;
-	bool sim;
 	char err2[256];
 
 	reload_diff(&old, next, &d);
-	sim = d.redo & RELOAD_SIM;
 	if (d.redo & RELOAD_CONTROL) {
 		ctl = control_open(next->control.socket, agent_request, a, err,
 				   errlen);
@@ -182,9 +172,12 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 		}
 	}
 	agent_reload_log(&d);
-	if (sim && old.thermal.source == THERMAL_SIM)
-		sim_free(a);
 	if (d.redo & RELOAD_MQTT) {
+		/* its entities move: none stays behind in the old place */
+		if (strcmp(old.node.name, next->node.name) ||
+		    strcmp(old.mqtt.discovery_prefix,
+			   next->mqtt.discovery_prefix))
+			mqtt_retract(a->mqtt);
 		mqtt_close(a->mqtt);
 		a->mqtt = NULL;
 	}
@@ -193,8 +186,6 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 		control_close(a->control);
 		a->control = ctl;
 	}
-	if (sim && next->thermal.source == THERMAL_SIM && sim_init(a) < 0)
-		log_warnx("reload: the simulated plant did not start");
 	if (d.redo & RELOAD_MQTT)
 		agent_mqtt_open(a); /* its greeting sends discovery */
 	else if (d.redo & RELOAD_DISCOVERY)
@@ -203,43 +194,60 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 	return 0;
 }
 
-/* Red, steady: nobody is left to blink it. Best effort. */
-static void agent_failsafe_led(const struct config *cfg)
+/* Red, steady: nobody is left to blink it. Best effort: NULL on error. */
+static struct gpio_req *agent_failsafe_led(const struct config *cfg)
 {
 	const struct gpio_ops *g = agent_gpio_ops(cfg);
 	struct gpio_req *r;
 	char err[256];
 
 	if (cfg->led.driver != LED_DRIVER_GPIO)
-		return;
+		return NULL;
 	r = g->request(cfg->gpio.sim_dir, cfg->led.chip, cfg->led.lines,
 		       cfg->led.nlines, false, 0, err, sizeof(err));
 	if (!r) {
 		log_warnx("--failsafe: LED: %s", err);
-		return;
+		return NULL;
 	}
 	if (g->set(r, 0, 1) < 0)
 		log_warn("--failsafe: LED line %u", cfg->led.lines[0]);
-	g->release(r);
+	return r;
 }
 
-int agent_failsafe(const struct config *cfg, char *err, size_t errlen)
+int agent_failsafe_hold(const struct config *cfg, struct agent_hold *h,
+			char *err, size_t errlen)
 {
-	struct fan_dev *f;
-	int rc = 0;
-
-	agent_failsafe_led(cfg);
+	memset(h, 0, sizeof(*h));
+	h->gpio = agent_gpio_ops(cfg);
+	h->led = agent_failsafe_led(cfg);
 	if (cfg->fan.driver == FAN_DRIVER_NONE ||
 	    cfg->fan.driver == FAN_DRIVER_KERNEL)
 		return 0;	/* nothing of ours to switch on */
 	/* fan_open drives it full on: the same fail-safe as at start-up. */
-	f = fan_open(cfg, agent_gpio_ops(cfg), err, errlen);
-	if (!f)
+	h->fan = fan_open(cfg, h->gpio, err, errlen);
+	if (!h->fan)
 		return -1;
-	if (fan_apply(f, 100) < 0) {
-		snprintf(err, errlen, "%s", fan_last_error(f));
-		rc = -1;
+	if (fan_apply(h->fan, 100) < 0) {
+		snprintf(err, errlen, "%s", fan_last_error(h->fan));
+		return -1;
 	}
-	fan_close(f);
+	return 0;
+}
+
+void agent_failsafe_release(struct agent_hold *h)
+{
+	if (h->fan)
+		fan_close(h->fan);
+	if (h->led)
+		h->gpio->release(h->led);
+	memset(h, 0, sizeof(*h));
+}
+
+int agent_failsafe(const struct config *cfg, char *err, size_t errlen)
+{
+	struct agent_hold h;
+	int rc = agent_failsafe_hold(cfg, &h, err, errlen);
+
+	agent_failsafe_release(&h);
 	return rc;
 }

@@ -15,7 +15,6 @@
 
 struct control;		/* control.c */
 struct mqtt;		/* mqtt.c */
-struct sim;		/* sim.c */
 struct reader;		/* reader.c */
 struct gpio_req;
 
@@ -51,8 +50,7 @@ struct agent {
 	char job[AGENT_JOB_MAX];	/* last "report" JSON, "" = none */
 	/*
 	 * Processes attached to this node's job: the peers (SO_PEERCRED) of
-	 * "pace" and "report" requests, dead ones pruned each tick. The sim
-	 * plant heats with their measured CPU time.
+	 * "pace" and "report" requests, dead ones pruned each tick.
 	 */
 	pid_t job_pids[AGENT_MAX_PIDS];
 	size_t njob_pids;
@@ -60,7 +58,6 @@ struct agent {
 	/* clients */
 	struct control *control;
 	struct mqtt *mqtt;
-	struct sim *sim;
 	struct reader *reader;		/* sensor reads, off the loop */
 };
 
@@ -90,7 +87,7 @@ void agent_zones_seen(struct agent *a, const struct sample *s);
 
 /* A fresh agent on cfg: fan AUTO (ON until the first reading), pace 1. */
 void agent_init(struct agent *a, const struct config *cfg);
-/* Opens GPIO/fan/LED, the sim, the control socket, MQTT. 0 or -1 + err. */
+/* Opens GPIO/fan/LED, the control socket, MQTT. 0 or -1 + err. */
 int agent_start(struct agent *a, char *err, size_t errlen);
 /* Leaves the fan ON and the LED dark, closes everything. */
 void agent_stop(struct agent *a);
@@ -110,5 +107,21 @@ void agent_attach_pid(struct agent *a, pid_t pid);
 void agent_prune_pids(struct agent *a);
 /* --failsafe: the fan full on, the LED red and steady. 0 or -1 + err. */
 int agent_failsafe(const struct config *cfg, char *err, size_t errlen);
+
+/* What --failsafe --hold keeps requested until it is told to stop. */
+struct agent_hold {
+	const struct gpio_ops *gpio;
+	struct fan_dev *fan;	/* NULL: no fan of ours (none, kernel) */
+	struct gpio_req *led;	/* NULL: no LED or it failed (logged) */
+};
+
+/*
+ * The fan full on and the LED red, kept requested: a released line is
+ * whatever the kernel makes of it (see pirackd(8)). 0 or -1 + err; either
+ * way agent_failsafe_release() gives back what was taken.
+ */
+int agent_failsafe_hold(const struct config *cfg, struct agent_hold *h,
+			char *err, size_t errlen);
+void agent_failsafe_release(struct agent_hold *h);
 
 #endif

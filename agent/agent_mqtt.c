@@ -32,9 +32,9 @@ static int agent_mqtt_discovery(void *ctx, discovery_emit_fn emit, void *ectx)
 void agent_mqtt_open(struct agent *a)
 {
 	const struct mqtt_hooks hooks = {
-	    .ctx = a,
-	    .command = agent_mqtt_command,
-	    .discovery = agent_mqtt_discovery,
+		.ctx = a,
+		.command = agent_mqtt_command,
+		.discovery = agent_mqtt_discovery,
 	};
 
 	a->mqtt = NULL;

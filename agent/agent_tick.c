@@ -7,7 +7,6 @@
 #include "mqtt.h"
 #include "reader.h"
 #include "sensors.h"
-#include "sim.h"
 
 static bool agent_temp_valid(const struct agent *a)
 {
@@ -114,8 +113,6 @@ void agent_tick(struct agent *a)
 	dt = a->last_tick_ms ? (now - a->last_tick_ms) / 1000.0 :
 			       c->thermal.interval_ms / 1000.0;
 	a->last_tick_ms = now;
-	if (c->thermal.source == THERMAL_SIM)
-		sim_step(a);
 	agent_read_sensors(a, &s);
 	s.seq = ++a->seq;
 	s.ts = time(NULL);
@@ -127,11 +124,10 @@ void agent_tick(struct agent *a)
 	agent_zones_seen(a, &s);
 	/*
 	 * Every sample, job or not, so the controller's memory carries over;
-	 * blind (a fault) it answers pace 0. The simulated plant runs
-	 * time_scale times faster than the wall clock.
+	 * blind (a fault) it answers pace 0. Its time is the plant's: a
+	 * simulated node's physics runs [sim] time_scale times faster.
 	 */
-	if (c->thermal.source == THERMAL_SIM)
-		dt *= c->sim.time_scale;
+	dt *= config_time_scale(c);
 	pacectl_update(&a->pace, c->thermal.target_c, c->thermal.limit_c,
 		       s.fault ? NAN : s.temp_c, dt, a->fan_state.duty > 0);
 	agent_prune_pids(a);

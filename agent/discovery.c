@@ -116,10 +116,16 @@ static int disc_send(struct disc *d, const char *component, const char *object,
 	return rc;
 }
 
-/* A measurement sensor on the state topic; NULL fields are left out. */
+/*
+ * A measurement sensor on the state topic; NULL fields are left out.
+ * Diagnostic ones (how the node runs, not what it is for) go to Home
+ * Assistant's diagnostic section instead of the device's main entities.
+ */
 struct disc_sensor {
 	const char *object, *name, *tmpl;
 	const char *device_class, *unit, *icon;
+	const char *state_class;	/* NULL: measurement */
+	bool diagnostic;
 };
 
 static int disc_sensor(struct disc *d, const struct disc_sensor *ds)
@@ -130,11 +136,14 @@ static int disc_sensor(struct disc *d, const struct disc_sensor *ds)
 	cJSON_AddStringToObject(e, "value_template", ds->tmpl);
 	if (ds->device_class)
 		cJSON_AddStringToObject(e, "device_class", ds->device_class);
-	cJSON_AddStringToObject(e, "state_class", "measurement");
+	cJSON_AddStringToObject(e, "state_class", ds->state_class ?
+				ds->state_class : "measurement");
 	if (ds->unit)
 		cJSON_AddStringToObject(e, "unit_of_measurement", ds->unit);
 	if (ds->icon)
 		cJSON_AddStringToObject(e, "icon", ds->icon);
+	if (ds->diagnostic)
+		cJSON_AddStringToObject(e, "entity_category", "diagnostic");
 	return disc_send(d, "sensor", ds->object, e);
 }
 
@@ -155,17 +164,32 @@ static const struct disc_sensor disc_other[] = {
      .name = "CPU frequency",
      .tmpl = "{{ value_json.cpu_freq_mhz }}",
      .device_class = "frequency",
-     .unit = "MHz"},
+     .unit = "MHz",
+     .diagnostic = true},
     {.object = "load",
      .name = "Load (1 min)",
      .tmpl = "{{ value_json.load1 }}",
-     .icon = "mdi:chip"},
+     .icon = "mdi:chip",
+     .diagnostic = true},
     /* pace is a fraction; people read percentages */
     {.object = "pace",
      .name = "Pace",
      .tmpl = "{{ (value_json.pace * 100) | round(0) }}",
      .unit = "%",
-     .icon = "mdi:speedometer"},
+     .icon = "mdi:speedometer",
+     .diagnostic = true},
+    /* what an outage cost: samples waiting, samples lost (oldest first) */
+    {.object = "tel_queued",
+     .name = "Telemetry queued",
+     .tmpl = "{{ value_json.telemetry.queued }}",
+     .icon = "mdi:tray-full",
+     .diagnostic = true},
+    {.object = "tel_dropped",
+     .name = "Telemetry dropped",
+     .tmpl = "{{ value_json.telemetry.dropped }}",
+     .icon = "mdi:tray-remove",
+     .state_class = "total_increasing",
+     .diagnostic = true},
 };
 
 static int disc_sensors(struct disc *d)
@@ -226,6 +250,7 @@ static int disc_binary_sensors(struct disc *d)
 		cJSON_AddStringToObject(e, "payload_on", "ON");
 		cJSON_AddStringToObject(e, "payload_off", "OFF");
 		cJSON_AddStringToObject(e, "device_class", "problem");
+		cJSON_AddStringToObject(e, "entity_category", "diagnostic");
 		if (disc_send(d, "binary_sensor", flags[i].key, e))
 			return -1;
 	}
@@ -282,6 +307,51 @@ static int disc_button(struct disc *d)
 	return disc_send(d, "button", "identify", e);
 }
 
+/*
+ * The status LED as a light (Home Assistant's template schema: one
+ * command topic, templates over the state JSON). It always shows the
+ * node's state, so it is on; its colour is the state's (RGB), its effect
+ * "identify" or "status". Turning it on with the effect identify sends
+ * IDENTIFY; on otherwise, or off, sends AUTO: the LED cannot be dark.
+ */
+static int disc_light(struct disc *d)
+{
+	static const char *const rgb[][2] = {
+	    {"red_template", "{{ 255 if value_json.led in "
+			     "['warm', 'hot', 'fault'] else 0 }}"},
+	    {"green_template", "{{ 255 if value_json.led in "
+			       "['ok', 'no_broker', 'warm'] else 0 }}"},
+	    {"blue_template",
+	     "{{ 255 if value_json.led == 'identify' else 0 }}"},
+	};
+	char cmd[DISC_BASE_MAX + 16];
+	cJSON *e, *effects;
+
+	if (d->c->led.driver == LED_DRIVER_NONE)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "%s/led/set", d->base);
+	e = disc_entity(d, "led", "Status LED");
+	cJSON_AddStringToObject(e, "schema", "template");
+	cJSON_AddStringToObject(e, "command_topic", cmd);
+	cJSON_AddStringToObject(e, "state_topic", d->state);
+	cJSON_AddStringToObject(e, "command_on_template",
+				"{{ 'IDENTIFY' if effect is defined and "
+				"effect == 'identify' else 'AUTO' }}");
+	cJSON_AddStringToObject(e, "command_off_template", "AUTO");
+	cJSON_AddStringToObject(e, "state_template",
+				"{{ 'on' if value_json.led else 'off' }}");
+	effects = cJSON_AddArrayToObject(e, "effect_list");
+	cJSON_AddItemToArray(effects, cJSON_CreateString("status"));
+	cJSON_AddItemToArray(effects, cJSON_CreateString("identify"));
+	cJSON_AddStringToObject(e, "effect_template",
+				"{{ 'identify' if value_json.led == "
+				"'identify' else 'status' }}");
+	/* a single LED has no colour of its own to show */
+	for (size_t i = 0; d->c->led.nlines == 3 && i < 3; i++)
+		cJSON_AddStringToObject(e, rgb[i][0], rgb[i][1]);
+	return disc_send(d, "light", "led", e);
+}
+
 int discovery_build(const struct config *c, const struct sample *zones,
 		    const char *model_path, discovery_emit_fn emit, void *ctx)
 {
@@ -295,7 +365,7 @@ int discovery_build(const struct config *c, const struct sample *zones,
 	disc_read_model(model_path, d.model, sizeof(d.model));
 
 	if (disc_sensors(&d) || disc_binary_sensors(&d) || disc_fan(&d) ||
-	    disc_button(&d))
+	    disc_light(&d) || disc_button(&d))
 		return -1;
 	return d.count;
 }

@@ -1,4 +1,4 @@
-/* gpio.h: output lines behind one small ops table (gpiod v1/v2, sim). */
+/* gpio.h: output lines behind one small ops table (gpiod v1/v2, files). */
 #ifndef PIRACK_GPIO_H
 #define PIRACK_GPIO_H
 
@@ -10,11 +10,11 @@
 struct gpio_req;	/* a set of output lines on one chip, held open */
 
 struct gpio_ops {
-	const char *name;	/* "gpiod" or "sim" */
+	const char *name;	/* "gpiod" or "sim" (the config word) */
 	/*
 	 * Requests n lines of chip as outputs with consumer "pirackd", all at
 	 * logical value init. active_low inverts the wire value. dir is the
-	 * sim backend's sim_dir (ignored by gpiod). On failure returns NULL
+	 * file backend's sim_dir (ignored by gpiod). On failure returns NULL
 	 * and writes a message naming chip, line and cause into err.
 	 */
 	struct gpio_req *(*request)(const char *dir, const char *chip,
@@ -27,7 +27,7 @@ struct gpio_ops {
 	void (*release)(struct gpio_req *r);
 };
 
-extern const struct gpio_ops gpio_sim_ops;
+extern const struct gpio_ops gpio_file_ops;
 extern const struct gpio_ops gpio_gpiod_ops;	/* v1 or v2, by build */
 
 #endif

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mqtt.h"
+#include "reloadctl.h"
 
 int loop_config(const char *file, struct config *c, char *err,
 		size_t errlen)
@@ -103,25 +104,33 @@ void loop_drain(int fd)
 		log_warn("timerfd read");
 }
 
-/* A new file only replaces the running one whole and when valid. */
-static void loop_reload(struct loop *l, struct agent *a)
+/*
+ * A new file only replaces the running one whole and when valid. A
+ * refusal stays in STATUS= until a reload succeeds. true when reloaded.
+ */
+static bool loop_reload(struct loop *l, struct agent *a)
 {
 	struct config next;
 	struct report_view v;
-	char err[512];
+	char err[512], note[sizeof(l->notify.note)];
+	bool ok = false;
 
 	notify_reloading(&l->notify);
 	if (loop_config(l->config_file, &next, err, sizeof(err)) < 0 ||
-	    config_reload_check(&a->cfg, &next, err, sizeof(err)) < 0)
+	    config_reload_check(&a->cfg, &next, err, sizeof(err)) < 0 ||
+	    agent_reload(a, &next, err, sizeof(err)) < 0) {
 		log_warnx("reload refused: %s; keeping the running "
 			  "configuration", err);
-	else if (agent_reload(a, &next, err, sizeof(err)) < 0)
-		log_warnx("reload refused: %s; keeping the running "
-			  "configuration", err);
-	else
+		snprintf(note, sizeof(note), "reload refused: %.170s", err);
+		notify_note(&l->notify, note);
+	} else {
 		log_info("reloaded %s", next.path[0] ? next.path : "defaults");
+		notify_note(&l->notify, "");
+		ok = true;
+	}
 	agent_view(a, &v);
 	notify_ready(&l->notify, &v);
+	return ok;
 }
 
 bool loop_signal(struct loop *l, struct agent *a)
@@ -132,7 +141,8 @@ bool loop_signal(struct loop *l, struct agent *a)
 	while (read(l->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			loop_reload(l, a);
+			reloadctl_answer((pid_t)si.ssi_pid, si.ssi_code,
+					 si.ssi_int, loop_reload(l, a));
 			break;
 		default:
 			log_info("signal %d: stopping", (int)si.ssi_signo);

@@ -27,6 +27,7 @@
 
 #define MQTT_LIB_INFLIGHT 64  /* telemetry window + availability + discovery */
 #define MQTT_SHUTDOWN_MS 1000 /* to flush "offline" at exit */
+#define MQTT_CMD_MS 100	      /* commands applied at most this often */
 
 static void mqtt_on_log(struct mosquitto *mosq, void *obj, int level,
 			const char *str)
@@ -68,19 +69,47 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 
 static void mqtt_on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
+	struct mqtt *m = obj;
+
 	(void)mosq;
-	mqtt_tel_acked(&((struct mqtt *)obj)->tel, mid);
+	if (m->closing && mid == m->offline_mid)
+		m->offline_acked = true;
+	mqtt_tel_acked(&m->tel, mid);
+}
+
+/* An empty retained config: Home Assistant deletes the entity. */
+static void mqtt_disc_clear(struct mqtt *m, const char *topic)
+{
+	int rc = mosquitto_publish(m->mosq, NULL, topic, 0, NULL, 1, true);
+
+	if (rc)
+		log_warnx("mqtt: %s: %s", topic, mosquitto_strerror(rc));
+	else
+		log_info("mqtt: %s: removed, the node no longer has this "
+			 "entity",
+			 topic);
 }
 
 static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 			    const struct mosquitto_message *msg)
 {
 	struct mqtt *m = obj;
-	char word[MQTTCMD_MAX], err[160], shown[80];
-	bool fan = !strcmp(msg->topic, m->t_fan);
-	int rc;
+	char word[MQTTCMD_MAX], shown[80];
+	bool fan = !strcmp(msg->topic, m->t_fan), ours = false;
+	struct mqtt_cmd_wait *c;
 
 	(void)mosq;
+	if (m->closing)
+		return; /* leaving: no command is taken any more */
+	if (mosquitto_topic_matches_sub(m->t_disc, msg->topic, &ours) ==
+		MOSQ_ERR_SUCCESS &&
+	    ours) {
+		/* retained from an earlier run: is that entity still ours? */
+		if (msg->retain && msg->payloadlen > 0 &&
+		    !mqtt_ents_has(&m->ents, msg->topic))
+			mqtt_disc_clear(m, msg->topic);
+		return;
+	}
 	if (!strcmp(msg->topic, m->t_ha)) {
 		/* Home Assistant restarted: it needs the entities again */
 		if (msg->payloadlen == 6 && !memcmp(msg->payload, "online", 6))
@@ -98,13 +127,41 @@ static void mqtt_on_message(struct mosquitto *mosq, void *obj,
 		    msg->topic, shown);
 		return;
 	}
-	rc = m->hooks.command(m->hooks.ctx, fan ? MQTT_CMD_FAN : MQTT_CMD_LED,
-			      word, err, sizeof(err));
-	if (rc)
-		log_warnx("mqtt: %s: rejected payload \"%s\": %s", msg->topic,
-			  shown, err);
-	else
-		log_debug("mqtt: %s: %s", msg->topic, word);
+	c = &m->cmd[fan ? MQTT_CMD_FAN : MQTT_CMD_LED];
+	m->cmd_coalesced += c->pending;
+	c->pending = true;
+	snprintf(c->word, sizeof(c->word), "%s", word);
+	snprintf(c->shown, sizeof(c->shown), "%s", shown);
+}
+
+/* The waiting commands, each the last of its topic, when their time is. */
+static void mqtt_commands(struct mqtt *m)
+{
+	uint64_t now = clock_ms();
+	char err[160];
+
+	if (m->closing || (!m->cmd[0].pending && !m->cmd[1].pending))
+		return;
+	if (now < m->cmd_next_ms)
+		return;
+	m->cmd_next_ms = now + MQTT_CMD_MS;
+	if (m->cmd_coalesced)
+		log_debug("mqtt: %lu commands replaced by later ones",
+			  m->cmd_coalesced);
+	m->cmd_coalesced = 0;
+	for (int i = 0; i < 2; i++) {
+		const char *topic = i == MQTT_CMD_FAN ? m->t_fan : m->t_led;
+
+		if (!m->cmd[i].pending)
+			continue;
+		m->cmd[i].pending = false;
+		if (m->hooks.command(m->hooks.ctx, (enum mqtt_cmd)i,
+				     m->cmd[i].word, err, sizeof(err)))
+			log_warnx("mqtt: %s: rejected payload \"%s\": %s",
+				  topic, m->cmd[i].shown, err);
+		else
+			log_debug("mqtt: %s: %s", topic, m->cmd[i].word);
+	}
 }
 
 static void mqtt_topic(char *out, const struct config *c, const char *leaf)
@@ -157,6 +214,7 @@ struct mqtt *mqtt_open(const struct config *cfg, const struct mqtt_hooks *h)
 {
 	struct mqtt *m = calloc(1, sizeof(*m));
 	const struct config *c;
+	char id[CONFIG_NAME_MAX];
 
 	if (!m) {
 		log_warnx("mqtt: out of memory");
@@ -173,9 +231,12 @@ struct mqtt *mqtt_open(const struct config *cfg, const struct mqtt_hooks *h)
 	mqtt_topic(m->t_led, c, "led/set");
 	snprintf(m->t_ha, sizeof(m->t_ha), "%s/status",
 		 c->mqtt.discovery_prefix);
+	discovery_node_id(c->node.name, id, sizeof(id));
+	snprintf(m->t_disc, sizeof(m->t_disc), "%s/+/%s/+/config",
+		 c->mqtt.discovery_prefix, id);
 	snprintf(m->where, sizeof(m->where), "%s:%d", c->mqtt.host,
 		 c->mqtt.port);
-	mqtt_tel_init(&m->tel, c->thermal.interval_ms);
+	mqtt_tel_init(&m->tel, c->thermal.interval_ms, c->mqtt.queue_kib);
 	if (mqtt_setup(m)) {
 		mqtt_close(m);
 		return NULL;
@@ -196,15 +257,38 @@ static void mqtt_publish_discovery_one(struct mqtt *m, const char *topic,
 
 static int mqtt_emit(void *ctx, const char *topic, const char *payload)
 {
-	mqtt_publish_discovery_one(ctx, topic, payload);
-	return 0;
+	struct mqtt *m = ctx;
+
+	mqtt_publish_discovery_one(m, topic, payload);
+	return mqtt_ents_add(m->next, topic);
 }
 
+/*
+ * Sends the entities and clears those the last discovery had and this one
+ * has not (a driver set to none, a zone gone). A failed build clears
+ * nothing: what it did send is added to what the node has.
+ */
 static void mqtt_discovery(struct mqtt *m)
 {
+	struct mqtt_ents next = {0};
+	int rc;
+
 	m->discovery_due = false;
-	if (m->hooks.discovery(m->hooks.ctx, mqtt_emit, m) < 0)
+	m->next = &next;
+	rc = m->hooks.discovery(m->hooks.ctx, mqtt_emit, m);
+	m->next = NULL;
+	if (rc < 0) {
 		log_warnx("mqtt: cannot build the discovery payloads");
+		for (size_t i = 0; i < next.n; i++)
+			mqtt_ents_add(&m->ents, next.topic[i]);
+		mqtt_ents_free(&next);
+		return;
+	}
+	for (size_t i = 0; i < m->ents.n; i++)
+		if (!mqtt_ents_has(&next, m->ents.topic[i]))
+			mqtt_disc_clear(m, m->ents.topic[i]);
+	mqtt_ents_free(&m->ents);
+	m->ents = next;
 }
 
 /*
@@ -226,6 +310,14 @@ static void mqtt_greet(struct mqtt *m)
 		rc = mosquitto_subscribe(mq, NULL, m->t_led, 0);
 	if (!rc)
 		rc = mosquitto_subscribe(mq, NULL, m->t_ha, 0);
+	/*
+	 * Our retained configs, as the broker holds them: those of entities
+	 * an earlier run had and this one has not are cleared as they come.
+	 * Discovery below is built first, so the set they are checked against
+	 * is whole when they arrive.
+	 */
+	if (!rc)
+		rc = mosquitto_subscribe(mq, NULL, m->t_disc, 0);
 	if (rc)
 		log_warnx("mqtt: subscribe: %s", mosquitto_strerror(rc));
 	mosquitto_publish(mq, NULL, m->t_avail, 6, "online", 1, true);
@@ -281,6 +373,8 @@ int mqtt_timeout_ms(struct mqtt *m)
 		t = now + (uint64_t)m->cfg.mqtt.keepalive_s * 1000 / 4;
 		break;
 	}
+	if ((m->cmd[0].pending || m->cmd[1].pending) && m->cmd_next_ms < t)
+		t = m->cmd_next_ms;
 	return t <= now ? 0 : (int)(t - now);
 }
 
@@ -350,6 +444,7 @@ void mqtt_service(struct mqtt *m, short revents)
 	}
 	if (m->just_connected)
 		mqtt_greet(m);
+	mqtt_commands(m);
 	if (m->link == MQTT_UP) {
 		if (m->discovery_due)
 			mqtt_discovery(m);
@@ -382,6 +477,15 @@ void mqtt_publish_state(struct mqtt *m, const char *json, uint64_t seq,
 		mqtt_discovery(m);
 }
 
+void mqtt_retract(struct mqtt *m)
+{
+	if (!m || m->link != MQTT_UP)
+		return;
+	for (size_t i = 0; i < m->ents.n; i++)
+		mqtt_disc_clear(m, m->ents.topic[i]);
+	mqtt_ents_free(&m->ents);
+}
+
 void mqtt_rediscover(struct mqtt *m)
 {
 	if (!m)
@@ -391,40 +495,76 @@ void mqtt_rediscover(struct mqtt *m)
 		mqtt_discovery(m);
 }
 
+void mqtt_stats(const struct mqtt *m, struct mqtt_stats *st)
+{
+	*st = (struct mqtt_stats){ 0 };
+	if (!m)
+		return;
+	st->queued = telq_len(&m->tel.q);
+	st->dropped = m->tel.q.dropped;
+}
+
 bool mqtt_connected(const struct mqtt *m)
 {
 	/* no broker configured: nothing to show as down */
 	return !m || m->link == MQTT_UP;
 }
 
+/*
+ * Leaving: "offline", then DISCONNECT, which suppresses the will. The
+ * broker's acknowledgement of "offline" is awaited first: it has then
+ * taken everything sent before (the entities mqtt_retract cleared).
+ * Closing a socket with unread input (its acknowledgements) resets the
+ * connection, and the broker drops what it had not read yet.
+ */
+static void mqtt_leave(struct mqtt *m)
+{
+	uint64_t end = clock_ms() + MQTT_SHUTDOWN_MS;
+	struct pollfd pfd;
+
+	m->link = MQTT_DOWN; /* no reconnect, no log */
+	m->closing = true;
+	if (mosquitto_publish(m->mosq, &m->offline_mid, m->t_avail, 7,
+			      "offline", 1, true))
+		m->offline_acked = true; /* nothing to wait for */
+	while (!m->offline_acked && clock_ms() < end) {
+		pfd.fd = mosquitto_socket(m->mosq);
+		if (pfd.fd < 0)
+			return;
+		pfd.events = POLLIN;
+		if (mosquitto_want_write(m->mosq))
+			pfd.events |= POLLOUT;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((pfd.revents & POLLOUT &&
+		     mosquitto_loop_write(m->mosq, 1)) ||
+		    (pfd.revents & (POLLIN | POLLERR | POLLHUP) &&
+		     mosquitto_loop_read(m->mosq, 1)))
+			return;
+	}
+	mosquitto_disconnect(m->mosq);
+	while (mosquitto_want_write(m->mosq) && clock_ms() < end) {
+		pfd.fd = mosquitto_socket(m->mosq);
+		if (pfd.fd < 0)
+			break;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 100) > 0 && mosquitto_loop_write(m->mosq, 1))
+			break;
+	}
+}
+
 void mqtt_close(struct mqtt *m)
 {
 	if (!m)
 		return;
-	if (m->mosq && m->link == MQTT_UP) {
-		uint64_t end = clock_ms() + MQTT_SHUTDOWN_MS;
-		struct pollfd pfd;
-
-		m->link = MQTT_DOWN; /* leaving: no reconnect, no log */
-		/* "offline" before DISCONNECT, which suppresses the will */
-		mosquitto_publish(m->mosq, NULL, m->t_avail, 7, "offline", 1,
-				  true);
-		mosquitto_disconnect(m->mosq);
-		while (mosquitto_want_write(m->mosq) && clock_ms() < end) {
-			pfd.fd = mosquitto_socket(m->mosq);
-			if (pfd.fd < 0)
-				break;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, 100) > 0 &&
-			    mosquitto_loop_write(m->mosq, 1))
-				break;
-		}
-	}
+	if (m->mosq && m->link == MQTT_UP)
+		mqtt_leave(m);
 	resolve_free(m->res);
 	if (m->mosq)
 		mosquitto_destroy(m->mosq);
 	mosquitto_lib_cleanup();
 	mqtt_tel_free(&m->tel);
+	mqtt_ents_free(&m->ents);
 	free(m->state);
 	free(m);
 }

@@ -45,8 +45,23 @@ void mqtt_service(struct mqtt *m, short revents);
  */
 void mqtt_publish_state(struct mqtt *m, const char *json, uint64_t seq,
 			bool telemetry);
-/* What discovery is built from changed: send it again when up. */
+/*
+ * What discovery is built from changed: send it again when up, clearing
+ * the entities the node no longer has.
+ */
 void mqtt_rediscover(struct mqtt *m);
+/* Telemetry waiting for the broker, and dropped from a full queue. */
+struct mqtt_stats {
+	size_t queued;
+	uint64_t dropped;	/* since start, oldest first */
+};
+/* m's counts (all 0 for NULL: no client). */
+void mqtt_stats(const struct mqtt *m, struct mqtt_stats *st);
+/*
+ * Clears every entity this client published (the node is renamed or
+ * discovery moves): before mqtt_close, which flushes it.
+ */
+void mqtt_retract(struct mqtt *m);
 /* Up, or no client at all (nothing to show as down). */
 bool mqtt_connected(const struct mqtt *m);
 /* Publishes "offline", disconnects, frees. NULL does nothing. */

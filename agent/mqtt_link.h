@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include "config.h"
 #include "mqtt.h"
+#include "mqtt_ents.h"
 #include "mqtt_tel.h"
+#include "mqttcmd.h"
 
 #define MQTT_TOPIC_MAX 192
 
@@ -18,10 +20,17 @@
 enum mqtt_link { MQTT_DOWN, MQTT_RESOLVING, MQTT_CONNECTING, MQTT_UP };
 
 /* Private to mqtt*.c; the agent holds it as a->mqtt. */
+/* A command word waiting for its turn (the last one of its topic). */
+struct mqtt_cmd_wait {
+	bool pending;
+	char word[MQTTCMD_MAX];
+	char shown[80];		/* the payload as received, for a refusal */
+};
+
 struct mqtt {
-	struct config cfg;   /* [mqtt] and the node name are used */
+	struct config cfg; /* [mqtt] and the node name are used */
 	struct mqtt_hooks hooks;
-	char *state;	     /* the last state JSON, for a reconnect */
+	char *state; /* the last state JSON, for a reconnect */
 	struct mosquitto *mosq;
 	enum mqtt_link link;
 	struct resolve *res; /* RESOLVING: the lookup */
@@ -29,6 +38,9 @@ struct mqtt {
 	unsigned failed;     /* attempts failed since the last connection */
 	bool just_connected; /* CONNACK ok, greet after loop_read */
 	bool discovery_due;
+	bool closing; /* mqtt_close: waiting for "offline" acked */
+	bool offline_acked;
+	int offline_mid;
 	int refused;	      /* CONNACK code of a refusal, or 0 */
 	uint64_t retry_at_ms; /* DOWN: next attempt */
 	uint64_t deadline_ms; /* RESOLVING, CONNECTING: give up then */
@@ -40,8 +52,25 @@ struct mqtt {
 	char t_avail[MQTT_TOPIC_MAX], t_state[MQTT_TOPIC_MAX];
 	char t_tel[MQTT_TOPIC_MAX], t_fan[MQTT_TOPIC_MAX];
 	char t_led[MQTT_TOPIC_MAX], t_ha[MQTT_TOPIC_MAX];
+	char t_disc[MQTT_TOPIC_MAX]; /* D/+/<node id>/+/config: ours */
+
+	/*
+	 * The entities the last discovery published (ents) and the one being
+	 * built (next): a config topic in neither is an entity the node no
+	 * longer has, cleared (an empty retained config) when seen.
+	 */
+	struct mqtt_ents ents, *next;
 
 	struct mqtt_tel tel;
+
+	/*
+	 * Commands coalesce: the last word per topic waits here and is
+	 * applied at most every MQTT_CMD_MS, so a flood of commands cannot
+	 * starve the loop (each applied one re-drives and republishes).
+	 */
+	struct mqtt_cmd_wait cmd[2];	/* by enum mqtt_cmd */
+	uint64_t cmd_next_ms;
+	unsigned long cmd_coalesced;	/* replaced before applied */
 };
 
 /* DOWN, from mqtt_init: the first attempt at the next service. */

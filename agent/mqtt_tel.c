@@ -4,16 +4,14 @@
 #include "mqtt_tel.h"
 
 #define MQTT_TEL_QUEUE_S 3600 /* telemetry kept while the broker is away */
-/* ... and at most this much JSON: ~16,000 samples of ~0.5 KB on a Pi */
-#define MQTT_TEL_QUEUE_BYTES (8u << 20)
 
-void mqtt_tel_init(struct mqtt_tel *t, int interval_ms)
+void mqtt_tel_init(struct mqtt_tel *t, int interval_ms, int queue_kib)
 {
 	size_t cap = (size_t)MQTT_TEL_QUEUE_S * 1000 /
 		     (size_t)(interval_ms > 0 ? interval_ms : 1000);
 
 	*t = (struct mqtt_tel){0};
-	telq_init(&t->q, cap ? cap : 1, MQTT_TEL_QUEUE_BYTES);
+	telq_init(&t->q, cap ? cap : 1, (size_t)queue_kib * 1024);
 }
 
 void mqtt_tel_push(struct mqtt_tel *t, uint64_t seq, char *json)

@@ -23,8 +23,9 @@ struct mqtt_tel {
 	uint64_t dropped_logged;
 };
 
-/* Sizes the queue for one hour at interval_ms (and 8 MiB); allocates none. */
-void mqtt_tel_init(struct mqtt_tel *t, int interval_ms);
+/* Sizes the queue for one hour at interval_ms and at most queue_kib of
+ * JSON ([mqtt] queue_kib); allocates none. */
+void mqtt_tel_init(struct mqtt_tel *t, int interval_ms, int queue_kib);
 /* Queues a sample (takes ownership of json). */
 void mqtt_tel_push(struct mqtt_tel *t, uint64_t seq, char *json);
 /* Connected: publishes queued samples, oldest first, while the window has

@@ -86,12 +86,13 @@ static void notify_send(struct notify *n, const char *msg)
 		log_debug("NOTIFY_SOCKET: %s", strerror(errno));
 }
 
-static void notify_format(const struct report_view *v, char *buf,
-			  size_t len)
+static void notify_format(const struct notify *n, const struct report_view *v,
+			  char *buf, size_t len)
 {
 	const char *fan = v->fan.duty > 0 ? "on" : "off";
 	const char *mode = v->fan.mode == FAN_MODE_MANUAL ? "manual" :
 				  "auto";
+	size_t used;
 
 	if (!v->seq)
 		snprintf(buf, len, "starting, fan on");
@@ -105,15 +106,32 @@ static void notify_format(const struct report_view *v, char *buf,
 	else
 		snprintf(buf, len, "%.1f °C, fan %s (%s), pace %.2f",
 			 v->sample->temp_c, fan, mode, v->pace);
+	used = strlen(buf);
+	if (n->note[0] && used < len)
+		snprintf(buf + used, len - used, "; %s", n->note);
 }
 
 void notify_ready(struct notify *n, const struct report_view *v)
 {
 	char msg[sizeof(n->status) + 32];
 
-	notify_format(v, n->status, sizeof(n->status));
+	notify_format(n, v, n->status, sizeof(n->status));
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", n->status);
 	notify_send(n, msg);
+}
+
+void notify_ready_status(struct notify *n, const char *status)
+{
+	char msg[sizeof(n->status) + 32];
+
+	snprintf(n->status, sizeof(n->status), "%s", status);
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", n->status);
+	notify_send(n, msg);
+}
+
+void notify_note(struct notify *n, const char *note)
+{
+	snprintf(n->note, sizeof(n->note), "%s", note);
 }
 
 void notify_reloading(struct notify *n)
@@ -131,7 +149,7 @@ void notify_tick(struct notify *n, const struct report_view *v,
 {
 	char status[sizeof(n->status)];
 
-	notify_format(v, status, sizeof(status));
+	notify_format(n, v, status, sizeof(status));
 	if (strcmp(status, n->status)) {
 		char msg[sizeof(status) + 32];
 

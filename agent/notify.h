@@ -14,7 +14,8 @@ struct notify {
 	socklen_t addrlen;
 	uint64_t watchdog_ms;	/* ping period; 0 = no watchdog */
 	uint64_t last_ping_ms;
-	char status[160];	/* last STATUS= sent */
+	char status[320];	/* last STATUS= sent */
+	char note[200];		/* appended to STATUS=: a refused reload */
 };
 
 /*
@@ -24,7 +25,14 @@ struct notify {
 void notify_init(struct notify *n);
 void notify_free(struct notify *n);
 void notify_ready(struct notify *n, const struct report_view *v);
+/* READY=1 with a STATUS= of the caller's (pirackd --failsafe --hold). */
+void notify_ready_status(struct notify *n, const char *status);
 void notify_reloading(struct notify *n);
+/*
+ * Sets (or with "" clears) the note every later STATUS= ends with, so
+ * that a refused reload shows in systemctl status until one succeeds.
+ */
+void notify_note(struct notify *n, const char *note);
 void notify_stopping(struct notify *n);
 /* From the tick: STATUS= when it changed, WATCHDOG=1 when due. */
 void notify_tick(struct notify *n, const struct report_view *v,

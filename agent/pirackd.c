@@ -12,10 +12,12 @@
 #include <unistd.h>
 #include "agent.h"
 #include "control.h"
+#include "failsafe.h"
 #include "log.h"
 #include "loop.h"
 #include "mqtt.h"
 #include "notify.h"
+#include "reloadctl.h"
 
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -35,6 +37,11 @@ static void usage(FILE *out)
 "                      ExecStopPost, so a dead agent leaves the fan running);\n"
 "                      a bad config is reported, the keys that parse used,\n"
 "                      the fan still switched on and the exit status 2\n"
+"      --hold          with --failsafe: keep the fan on (LED red) until\n"
+"                      SIGTERM (pirackd-failsafe.service), whatever the\n"
+"                      kernel does with a released line\n"
+"      --reload=PID    ask the agent PID to reload (SIGHUP) and wait for\n"
+"                      its answer (for ExecReload=): 0 reloaded, 1 refused\n"
 "  -V, --version       print the version and exit\n"
 "  -h, --help          print this help and exit\n"
 "\n"
@@ -46,22 +53,26 @@ static void usage(FILE *out)
 
 struct opts {
 	const char *config;
-	bool foreground, verbose, check, failsafe;
+	bool foreground, verbose, check, failsafe, hold;
+	long reload_pid;	/* --reload PID, or 0 */
 };
 
 static void opts_parse(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_CHECK = 256, OPT_FAILSAFE };
+	enum { OPT_CHECK = 256, OPT_FAILSAFE, OPT_HOLD, OPT_RELOAD };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "failsafe", no_argument, NULL, OPT_FAILSAFE },
+		{ "hold", no_argument, NULL, OPT_HOLD },
+		{ "reload", required_argument, NULL, OPT_RELOAD },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char *end;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:fvVh", longopts, NULL)) != -1) {
@@ -81,6 +92,19 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 		case OPT_FAILSAFE:
 			o->failsafe = true;
 			break;
+		case OPT_HOLD:
+			o->hold = true;
+			break;
+		case OPT_RELOAD:
+			errno = 0;
+			o->reload_pid = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg ||
+			    o->reload_pid <= 0 || o->reload_pid > INT_MAX) {
+				fprintf(stderr, "pirackd: --reload: '%s' is "
+					"not a process id\n", optarg);
+				exit(2);
+			}
+			break;
 		case 'V':
 			printf("pirackd " PIRACK_VERSION "\n");
 			exit(0);
@@ -91,6 +115,11 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 			fprintf(stderr, "Try 'pirackd --help'.\n");
 			exit(2);
 		}
+	}
+	if (o->hold && !o->failsafe) {
+		fprintf(stderr, "pirackd: --hold goes with --failsafe\n"
+			"Try 'pirackd --help'.\n");
+		exit(2);
 	}
 	if (optind < argc) {
 		fprintf(stderr, "pirackd: unexpected argument '%s'\n"
@@ -146,27 +175,6 @@ static int pirackd_run(struct loop *l, struct agent *a)
 	}
 }
 
-/*
- * The fan on, even with a bad config: the agent that ran may have kept an
- * older good one over a botched edit (SIGHUP refuses it), and the fan must
- * not stay off after it died. A bad file still yields its defaults plus
- * every key that did parse (config_load goes on past errors), so its
- * [fan] and [gpio] settings are used. Exit 2 says the config was bad
- * though the fan is on; 1 that the fan could not be switched on.
- */
-static int pirackd_failsafe(const struct config *cfg, const char *cfg_err)
-{
-	char err[512];
-
-	if (cfg_err)
-		log_warnx("--failsafe: %s; using the keys that parsed, "
-			  "defaults for the rest", cfg_err);
-	if (agent_failsafe(cfg, err, sizeof(err)) < 0)
-		fatalx("--failsafe: %s", err);
-	log_info("--failsafe: fan on");
-	return cfg_err ? 2 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -182,10 +190,12 @@ int main(int argc, char **argv)
 	/* Reloads happen after daemon() moved us to "/". */
 	if (o.config && !o.check && realpath(o.config, abs))
 		o.config = abs;
+	if (o.reload_pid)
+		return reloadctl_request((pid_t)o.reload_pid, o.config, 30000);
 	rc = loop_config(o.config, &cfg, err, sizeof(err));
 	/* --check-config touches no hardware, --failsafe with it neither */
 	if (o.failsafe && !o.check)
-		return pirackd_failsafe(&cfg, rc < 0 ? err : NULL);
+		return failsafe_run(&cfg, rc < 0 ? err : NULL, o.hold);
 	if (rc < 0) {
 		fprintf(stderr, "pirackd: %s\n", err);
 		return 2;

@@ -30,29 +30,29 @@ static unsigned reload_redo_of(const char *section, const char *key)
 		const char *section, *key; /* key NULL: the whole section */
 		unsigned redo;
 	} rules[] = {
-	    /* the topics and Home Assistant's device carry the name */
-	    {"node", "name", RELOAD_MQTT | RELOAD_DISCOVERY},
-	    {"thermal", "source", RELOAD_SIM},
-	    /* pwm and kernel fans, the device-tree model, the plant */
-	    {"thermal", "sysfs_root",
-	     RELOAD_GPIO | RELOAD_DISCOVERY | RELOAD_SIM},
-	    /* zones: announced as the next sample finds them
-	     * (agent_zones_seen); the rest is read as the tick goes */
-	    {"thermal", NULL, 0},
-	    /* the fan entity: gpio or pwm (with a percentage), or none */
-	    {"fan", "driver", RELOAD_GPIO | RELOAD_DISCOVERY},
-	    {"fan", "on_c", 0}, /* policy only */
-	    {"fan", "off_c", 0},
-	    {"fan", NULL, RELOAD_GPIO},
-	    {"led", "driver", RELOAD_GPIO | RELOAD_DISCOVERY},
-	    {"led", "lines", RELOAD_GPIO | RELOAD_DISCOVERY},
-	    {"led", NULL, RELOAD_GPIO},
-	    {"gpio", NULL, RELOAD_GPIO},
-	    {"mqtt", "prefix", RELOAD_MQTT | RELOAD_DISCOVERY},
-	    {"mqtt", "discovery_prefix", RELOAD_MQTT | RELOAD_DISCOVERY},
-	    {"mqtt", NULL, RELOAD_MQTT},
-	    {"control", "socket", RELOAD_CONTROL},
-	    {"sim", NULL, RELOAD_SIM},
+		/* the topics and Home Assistant's device carry the name */
+		{ "node", "name", RELOAD_MQTT | RELOAD_DISCOVERY },
+		/* pwm and kernel fans, the device-tree model */
+		{ "thermal", "sysfs_root", RELOAD_GPIO | RELOAD_DISCOVERY },
+		/* zones: announced as the next sample finds them
+		 * (agent_zones_seen); the rest is read as the tick goes */
+		{ "thermal", NULL, 0 },
+		/* the fan entity: gpio or pwm (with a percentage), or none */
+		{ "fan", "driver", RELOAD_GPIO | RELOAD_DISCOVERY },
+		{ "fan", "on_c", 0 }, /* policy only */
+		{ "fan", "off_c", 0 },
+		{ "fan", NULL, RELOAD_GPIO },
+		{ "led", "driver", RELOAD_GPIO | RELOAD_DISCOVERY },
+		{ "led", "lines", RELOAD_GPIO | RELOAD_DISCOVERY },
+		{ "led", NULL, RELOAD_GPIO },
+		{ "gpio", NULL, RELOAD_GPIO },
+		{ "mqtt", "prefix", RELOAD_MQTT | RELOAD_DISCOVERY },
+		{ "mqtt", "discovery_prefix", RELOAD_MQTT | RELOAD_DISCOVERY },
+		{ "mqtt", NULL, RELOAD_MQTT },
+		{ "control", "socket", RELOAD_CONTROL },
+		/* the simulated node is pirack-simnode's; the agent reads
+		 * [sim] time_scale (source = sim) as the tick goes */
+		{ "sim", NULL, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)

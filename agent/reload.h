@@ -11,7 +11,6 @@ enum reload_redo {
 	RELOAD_MQTT = 1 << 1,	   /* reconnect (topics, broker, login) */
 	RELOAD_DISCOVERY = 1 << 2, /* send Home Assistant discovery again */
 	RELOAD_CONTROL = 1 << 3,   /* move the control socket */
-	RELOAD_SIM = 1 << 4,	   /* restart the simulated plant */
 };
 
 struct reload_diff {

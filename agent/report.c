@@ -108,6 +108,14 @@ cJSON *report_state(const struct report_view *v)
 	cJSON_AddBoolToObject(o, "fault", v->seq && s->fault);
 	if (v->seq && s->fault)
 		cJSON_AddStringToObject(o, "fault_msg", s->fault_msg);
+	if (v->mqtt) {
+		cJSON *t = cJSON_AddObjectToObject(o, "telemetry");
+
+		cJSON_AddNumberToObject(t, "queued", (double)v->tel_queued);
+		cJSON_AddNumberToObject(t, "dropped", (double)v->tel_dropped);
+	} else {
+		cJSON_AddNullToObject(o, "telemetry");
+	}
 	return o;
 }
 

@@ -24,12 +24,16 @@ struct report_view {
 	enum led_state led;
 	double pace;
 	const char *job;		/* last "report" JSON, "" = none */
+	bool mqtt;			/* a client exists: telemetry counts */
+	size_t tel_queued;		/* samples waiting for the broker */
+	uint64_t tel_dropped;		/* lost to a full queue, total */
 };
 
 /*
  * The state object of DESIGN.md: node, ts, seq, temp_c, zones, fan,
  * fan_mode, led, pace, throttled, cpu_freq_mhz, load1, job, fault (and
- * fault_msg while there is a fault). Caller frees.
+ * fault_msg while there is a fault), telemetry {queued, dropped} (null
+ * without MQTT). Caller frees.
  */
 cJSON *report_state(const struct report_view *v);
 

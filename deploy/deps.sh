@@ -21,6 +21,7 @@ BUILD_PKGS=(
 	libgpiod-dev         # GPIO, libgpiod v1 (Debian 12)
 	libcmocka-dev        # unit tests
 	libmpich-dev mpich   # MPI (mpicc, mpiexec)
+	libopenmpi-dev openmpi-bin  # the second MPI (make MPI=openmpi, make check)
 	libgmp-dev           # scatter demo big integers
 )
 # Running the tests and the demo.
@@ -29,6 +30,7 @@ TEST_PKGS=(
 	valgrind
 	openssl              # throw-away CA for the TLS tests
 	jq                   # reading JSON in shell tests
+	python3-jinja2       # renders Home Assistant's discovery templates
 	gnuplot-nox          # demo picture
 	iproute2 procps psmisc
 	netbase              # /etc/hosts (localhost) on bare chroots
@@ -37,10 +39,11 @@ TEST_PKGS=(
 	clang libclang-rt-14-dev  # libFuzzer targets (make fuzz, fuzz_smoke)
 	clang-format         # make format-check (kernel style)
 )
-# The real-kernel GPIO test (tests/vm/), amd64 only.
+# The real-kernel VM tests (tests/vm/: vm_gpio, vm_systemd), amd64 only.
 VM_PKGS=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	gpiod                # gpioinfo & co, in the guest
+	debootstrap e2fsprogs  # real-systemd VM test's root image (mkfs.ext4 -d)
 )
 [ "$(dpkg --print-architecture)" = amd64 ] || VM_PKGS=()
 # x86-64 hosts only: the pi kernels' arm64 bits under qemu-user
@@ -54,6 +57,7 @@ CROSS_PKGS=(
 # make bench only.
 BENCH_PKGS=(
 	collectd-core        # footprint baseline
+	stress-ng            # CPU hogs beside the simulated cluster (docs/simulation.md)
 	hyperfine
 	python3-mpi4py       # the recipe's pi program, as a baseline
 	llvm-14              # llvm-mca: the pi kernel's Cortex-A72/A76 estimate
@@ -99,8 +103,8 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
 $SUDO env DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 
-# python3-mpi4py (make bench) brings Open MPI, whose mpicc/mpirun
-# alternatives outrank MPICH's: keep MPICH as the system's MPI.
+# Open MPI (the second MPI, and python3-mpi4py's) has mpicc/mpirun
+# alternatives that outrank MPICH's: keep MPICH as the system's MPI.
 if [ -e /usr/bin/mpicc.mpich ] && command -v update-alternatives >/dev/null; then
 	$SUDO update-alternatives --quiet --set mpi /usr/bin/mpicc.mpich 2>/dev/null || true
 	$SUDO update-alternatives --quiet --set mpirun /usr/bin/mpirun.mpich 2>/dev/null || true

@@ -1,6 +1,6 @@
 #!/bin/sh
 # install.sh: installs pirack on one node: files, a safe default agent
-# config, the pirack user in group gpio, the udev rules and the unit.
+# config, the pirack user in group gpio, the udev rules and the units.
 #
 #   deploy/install.sh [--stage DIR | --build DIR] [--setup-only]
 #                     [--mpi-user USER] [--start] [--help]
@@ -122,42 +122,6 @@ then
 	say "wrote the default $conf"
 fi
 
-# Debian and Ubuntu give the GPIO chips to root only; Raspberry Pi OS
-# already gives them to group gpio. Same rule, harmless twice.
-rule=$DESTDIR/etc/udev/rules.d/60-pirack-gpio.rules
-if put_file "$rule" 0644 0 <<'RULE'
-# 60-pirack-gpio.rules: GPIO character devices for group gpio (pirackd).
-SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"
-RULE
-then
-	say "installed $rule"
-	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null &&
-	   [ -d /run/udev ]; then
-		udevadm control --reload || true
-		udevadm trigger --subsystem-match=gpio || true
-	fi
-fi
-
-# The pwm fan driver writes /sys/class/pwm/pwmchip*/export and the
-# channel's period, duty_cycle and enable, all root's on Debian and Ubuntu
-# (the unit runs as User=pirack). sysfs files take no udev GROUP=: the rule
-# gives the chip's tree to group gpio with the owner's rights. It runs on
-# the chip's add, and on the change event the kernel sends when a channel
-# is exported (EXPORT=pwmN), so the new channel's files follow.
-prule=$DESTDIR/etc/udev/rules.d/60-pirack-pwm.rules
-if put_file "$prule" 0644 0 <<'RULE'
-# 60-pirack-pwm.rules: PWM chips and exported channels for group gpio.
-SUBSYSTEM=="pwm", KERNEL=="pwmchip*", ACTION=="add|change", RUN+="/bin/sh -c 'chgrp -R gpio /sys%p && chmod -R g=u /sys%p'"
-RULE
-then
-	say "installed $prule"
-	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null &&
-	   [ -d /run/udev ]; then
-		udevadm control --reload || true
-		udevadm trigger --subsystem-match=pwm || true
-	fi
-fi
-
 # The pirack system user, in group gpio.
 if [ -z "$DESTDIR" ]; then
 	prefix_opt=
@@ -196,6 +160,71 @@ if [ "$prefix_opt" != skip ]; then
 			usermod $prefix_opt --append --groups pirack "$mpi_user"
 			say "added user $mpi_user to group pirack (the agent's socket)"
 		fi
+	fi
+fi
+
+# Debian and Ubuntu give the GPIO chips to root only; Raspberry Pi OS
+# already gives them to group gpio. Same rule, harmless twice. The rules
+# name group gpio: they come after the accounts above, or udev ignores
+# them ("Unknown group 'gpio'") until the next boot.
+rules_changed=0
+rule=$DESTDIR/etc/udev/rules.d/60-pirack-gpio.rules
+if put_file "$rule" 0644 0 <<'RULE'
+# 60-pirack-gpio.rules: GPIO character devices for group gpio (pirackd).
+SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"
+RULE
+then
+	say "installed $rule"
+	rules_changed=1
+fi
+
+# The pwm fan driver writes /sys/class/pwm/pwmchip*/export and the
+# channel's period, duty_cycle and enable, all root's on Debian and Ubuntu
+# (the unit runs as User=pirack). sysfs files take no udev GROUP=: the rule
+# gives the chip's tree to group gpio with the owner's rights. It runs on
+# the chip's add, and on the change event the kernel sends when a channel
+# is exported (EXPORT=pwmN), so the new channel's files follow.
+prule=$DESTDIR/etc/udev/rules.d/60-pirack-pwm.rules
+if put_file "$prule" 0644 0 <<'RULE'
+# 60-pirack-pwm.rules: PWM chips and exported channels for group gpio.
+SUBSYSTEM=="pwm", KERNEL=="pwmchip*", ACTION=="add|change", RUN+="/bin/sh -c 'chgrp -R gpio /sys%p && chmod -R g=u /sys%p'"
+RULE
+then
+	say "installed $prule"
+	rules_changed=1
+fi
+
+# Prints the GPIO chips and pwm chips whose group or mode is not what the
+# rules give: udev ran before the rules or the group existed (a first
+# install), or someone changed them by hand.
+nodes_wrong() {
+	for n in /dev/gpiochip*; do
+		[ -c "$n" ] || continue
+		[ "$(stat -c '%G %a' "$n")" = "gpio 660" ] || echo "$n"
+	done
+	for n in /sys/class/pwm/pwmchip*/export; do
+		[ -e "$n" ] || continue
+		[ "$(stat -c %G "$n")" = gpio ] || echo "$n"
+	done
+}
+
+# Re-applies the rules to the devices already there, whenever a rule
+# changed or a device is wrong, and waits for udev: pirackd can open the
+# chip as soon as this returns, without a reboot.
+if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null && [ -d /run/udev ]
+then
+	wrong=$(nodes_wrong)
+	if [ $rules_changed = 1 ] || [ -n "$wrong" ]; then
+		udevadm control --reload || true
+		udevadm trigger --action=change --subsystem-match=gpio \
+			--subsystem-match=pwm || true
+		udevadm settle --timeout=30 || true
+		# shellcheck disable=SC2086
+		[ -z "$wrong" ] || say "re-applied the udev rules to" $wrong
+		still=$(nodes_wrong)
+		# shellcheck disable=SC2086
+		[ -z "$still" ] || echo "install.sh: still not group gpio" \
+			"(mode 0660) after udev ran: $still" >&2
 	fi
 fi
 

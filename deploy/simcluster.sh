@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deploy/simcluster.sh: the simulated cluster behind `make demo` (a broker,
-# one simulated pirackd per node, pirack-pi over mpiexec paced and unpaced,
-# a live view, then a summary, a trace and a picture).
+# per node a simulated Pi (pirack-simnode) and its pirackd, pirack-pi over
+# mpiexec paced and unpaced, a live view, then a summary (deploy/simstats.sh),
+# a trace and a picture).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,8 +11,9 @@ usage() {
 	cat <<EOF
 Usage: deploy/simcluster.sh [OPTION]...
 Runs a simulated pirack cluster on this machine: a throw-away mosquitto on
-loopback, one pirackd per node with a simulated thermal plant ([thermal]
-source = sim) and simulated GPIO, and the MPI pi computation (pirack-pi)
+loopback, per node a simulated Pi (pirack-simnode: thermal plant, firmware,
+the sysfs tree and GPIO files a Pi shows) with an unmodified pirackd on it,
+and the MPI pi computation (pirack-pi)
 across all nodes, once paced by the agents and once unpaced for comparison.
 Each run starts from cold agents (idle temperature). Shows a live line per
 node while it runs and a summary at the end; writes OUT/trace.csv,
@@ -29,22 +31,28 @@ Ctrl-C or failure.
                         value repeating (default 46,47,48,50: a closed rack,
                         warmer towards the top)
       --time-scale X    physics runs X times faster than the clock (default 10)
-  -m, --mode MODE       pacing of the paced run: uniform (default) or node
-                        (node mode's shared work counter stalls when 16
-                        ranks share 2 cores; on real nodes it is the
-                        better mode for pi)
+      --sim-clock C     the simulated Pis' clock: wall (default; a rank
+                        waiting for one of this machine's CPUs heats as if
+                        busy) or cpu (it follows the CPU the ranks got: a
+                        loaded machine slows the Pis instead of heating
+                        them; pirack-simnode --clock)
+  -m, --mode MODE       pacing of the paced run: node (default: each node
+                        at its own pace, the work shared by a counter per
+                        node and rounds split by rate, so cool nodes do
+                        more) or uniform (every node at the hottest one's
+                        pace)
       --runs LIST       runs in order, comma list of paced (pacing by
                         --mode), unpaced, node, uniform (default
                         paced,unpaced); each is a key of summary.json
-      --target C        the agents' target_c (default 70)
+      --target C        the agents' target_c (default 77)
       --limit C         the agents' limit_c (default 80)
       --interval-ms MS  the agents' sampling period (default: one simulated
                         second, 1000 / time scale)
       --intervals N     pi intervals (default: sized by a short calibration
                         run to the time budget)
       --work F          the unpaced job's share of a run's time budget, the
-                        calibration's sizing (default 0.4; paced runs take
-                        two or three times as long)
+                        calibration's sizing (default 0.4; a paced run may
+                        take longer in a warm rack)
       --kill-agent NODE@S
                         SIGKILL NODE's agent S seconds into each paced run,
                         and not before NODE's ranks reported to it (so the
@@ -71,9 +79,9 @@ die() { echo "simcluster: $*" >&2; exit 1; }
 bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
-AMBIENT=46,47,48,50 TIME_SCALE= MODE=uniform RUNS=paced,unpaced
-TARGET=70 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
-BUILD=$TOP/build QUIET=0 NETNS=0
+AMBIENT=46,47,48,50 TIME_SCALE= MODE=node RUNS=paced,unpaced
+TARGET=77 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
+BUILD=$TOP/build QUIET=0 NETNS=0 SIM_CLOCK=wall
 
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -88,6 +96,7 @@ while [ $# -gt 0 ]; do
 	-p|--profile) need "$@"; PROFILE=$2; shift ;;
 	-a|--ambient) need "$@"; AMBIENT=$2; shift ;;
 	--time-scale) need "$@"; TIME_SCALE=$2; shift ;;
+	--sim-clock) need "$@"; SIM_CLOCK=$2; shift ;;
 	-m|--mode) need "$@"; MODE=$2; shift ;;
 	--runs) need "$@"; RUNS=$2; shift ;;
 	--target) need "$@"; TARGET=$2; shift ;;
@@ -126,6 +135,7 @@ is_num "$WORK" && awk -v w="$WORK" 'BEGIN { exit !(w > 0 && w <= 4) }' ||
 [ -z "$INTERVALS" ] || is_uint "$INTERVALS" ||
 	bad_usage "--intervals '$INTERVALS': a positive integer"
 case $MODE in node|uniform) ;; *) bad_usage "--mode '$MODE': node or uniform" ;; esac
+case $SIM_CLOCK in wall|cpu) ;; *) bad_usage "--sim-clock '$SIM_CLOCK': wall or cpu" ;; esac
 IFS=, read -r -a RUN_LIST <<<"$RUNS"
 [ ${#RUN_LIST[@]} -gt 0 ] || bad_usage "--runs: empty"
 for r in "${RUN_LIST[@]}"; do
@@ -152,7 +162,7 @@ fi
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 
-for b in pirackd pirack-pi; do
+for b in pirackd pirack-simnode pirack-pi; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b is missing: run make first"
 done
 CTL=$BUILD/tests/tools/ctl
@@ -194,7 +204,7 @@ cleanup() {
 	done
 	[ $NETNS = 1 ] && net_down
 	if [ $rc -ne 0 ]; then
-		for f in "$RUN"/*/*.log "$RUN"/*/*/agent.log; do
+		for f in "$RUN"/*/*.log "$RUN"/*/*/agent.log "$RUN"/*/*/sim.log; do
 			[ -s "$f" ] || continue
 			echo "--- ${f#"$RUN"/}" >&2
 			tail -n 15 "$f" >&2
@@ -319,8 +329,12 @@ slots = $SLOTS
 EOF
 }
 
-declare -A AGENT_PID=()
+declare -A AGENT_PID=() SIM_PID=()
 
+# Per node first its simulated Pi (it writes the sysfs tree the agent
+# reads, and finds the node's ranks by their PIRACK_SIM_NODE), then the
+# agent on the same config, as on a real Pi: it meets the simulation only
+# through sysfs and the GPIO files.
 start_agents() {	# rundir time_scale
 	local rd=$1 ts=$2 i node d
 	for ((i = 0; i < NODES; i++)); do
@@ -328,6 +342,16 @@ start_agents() {	# rundir time_scale
 		write_config "$d" "$node" "$(ambient_of $i)" "$ts"
 		"$BUILD/pirackd" --check-config -c "$d/agent.conf" >/dev/null ||
 			die "the generated config $d/agent.conf is refused"
+		bg "$d/sim.log" "$BUILD/pirack-simnode" -c "$d/agent.conf" \
+			--stats "$d/sim.json" --clock "$SIM_CLOCK"
+		SIM_PID[$node]=$BG_PID
+	done
+	for ((i = 0; i < NODES; i++)); do
+		wait_for 15 "simulated node n$i's sysfs tree" \
+			test -s "$rd/n$i/sysfs/class/thermal/thermal_zone0/temp"
+	done
+	for ((i = 0; i < NODES; i++)); do
+		node=n$i d=$rd/$node
 		if [ $NETNS = 1 ]; then
 			# in the node's PID namespace (it signals its ranks);
 			# the agent's own PID is nsenter's child
@@ -345,12 +369,16 @@ start_agents() {	# rundir time_scale
 	done
 }
 
-stop_agents() {
+stop_agents() {	# the agents, then their simulated Pis
 	local node
 	for node in "${!AGENT_PID[@]}"; do
 		stop_pid "${AGENT_PID[$node]}"
 	done
 	AGENT_PID=()
+	for node in "${!SIM_PID[@]}"; do
+		stop_pid "${SIM_PID[$node]}"
+	done
+	SIM_PID=()
 }
 
 # --- the live view and the trace -------------------------------------------
@@ -391,6 +419,7 @@ run_pace() {	# run name -> pirack-pi's --pace
 
 run_job() {	# run: paced|unpaced
 	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
+	local deadline
 	local -a cmd=("$MPIEXEC")
 	# --netns: the machinefile puts each node's ranks (in order) on its
 	# address, hydra's proxies start there through hosts_lib.sh's ssh;
@@ -405,6 +434,7 @@ run_job() {	# run: paced|unpaced
 	for ((i = 0; i < NODES; i++)); do
 		[ $i -eq 0 ] || cmd+=(:)
 		cmd+=(-n "$SLOTS" -env PIRACK_SOCKET "$rd/n$i/agent.sock"
+		      -env PIRACK_SIM_NODE "$rd/n$i/sysfs"
 		      -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$rd/n$i/sysfs"
 		      -env PIRACK_TARGET_C "$TARGET" -env PIRACK_LIMIT_C "$LIMIT"
 		      -env PIRACK_PACE_REFRESH_S "$REFRESH_S"
@@ -414,6 +444,8 @@ run_job() {	# run: paced|unpaced
 	echo "== $run run: ${cmd[*]:0:14} ..." >"$rd/events.txt"
 	[ "$QUIET" = 1 ] || echo "-- $run run: $((NODES * SLOTS)) ranks on $NODES nodes, pace $pace_mode"
 	t0=$(now)
+	deadline=$(awk -v d="$RUN_DEADLINE" -v f="$(load_factor)" \
+		'BEGIN { printf "%.0f", d * f }')
 	"${cmd[@]}" >"$rd/pi.json" 2>"$rd/mpi.log" &
 	mpi_pid=$!
 	PIDS+=("$mpi_pid")
@@ -430,8 +462,8 @@ run_job() {	# run: paced|unpaced
 			live_line "$run" "$t" "$rd/states.log"
 			next_live=$(awk -v n="$next_live" 'BEGIN { print n + 2 }')
 		fi
-		if awk -v t="$t" -v b="$RUN_DEADLINE" 'BEGIN { exit !(t > b) }'; then
-			die "the $run job did not finish within ${RUN_DEADLINE}s"
+		if awk -v t="$t" -v b="$deadline" 'BEGIN { exit !(t > b) }'; then
+			die "the $run job did not finish within ${deadline}s (load factor $(load_factor))"
 		fi
 		sleep 0.2
 	done
@@ -552,6 +584,13 @@ REFRESH_S=$(awk -v t="$TS" 'BEGIN { printf "%.3f", 1 / t }')
 [ -n "$INTERVAL_MS" ] ||
 	INTERVAL_MS=$(awk -v t="$TS" 'BEGIN { m = 1000 / t; printf "%d", m < 20 ? 20 : m }')
 RUN_DEADLINE=$(awk -v r="$RUN_S" 'BEGIN { printf "%.0f", r * 8 < 120 ? 120 : r * 8 }')
+# A busy machine (other work beside the cluster: load above its cores)
+# slows every job down: each run's deadline grows with the load average
+# per core when it starts, up to 8 times.
+load_factor() {
+	awk -v n="$(nproc 2>/dev/null || echo 1)" '{ f = $1 / n;
+		printf "%.2f", (f < 1 ? 1 : (f > 8 ? 8 : f)) }' /proc/loadavg
+}
 if [ -n "$INTERVALS" ]; then
 	JOB_INTERVALS=$INTERVALS
 else
@@ -575,138 +614,14 @@ for r in "${RUN_LIST[@]}"; do
 	run_job "$r"
 done
 
-# --- trace, summary, picture ------------------------------------------------
+# --- trace, summary (deploy/simstats.sh), picture ---------------------------
 mkdir -p "$OUT"
-TRACE=$OUT/trace.csv
-echo "time,node,temp,fan,pace,throttled,run" >"$TRACE"
-for r in "${RUN_LIST[@]}"; do
-	# JSON lines {t, node, temp, fan, pace, thr} from what MQTT carried
-	awk '{ print $1 "\t" substr($0, index($0, $3)) }' "$RUN/$r/states.log" |
-	jq -Rc --argjson t0 "$(cat "$RUN/$r/t0")" --arg run "$r" '
-		split("\t") as [$ts, $js] | ($js | try fromjson catch null) as $s
-		| select($s != null and ($s | type) == "object"
-			 and $s.temp_c != null)
-		| { t: (($ts | tonumber) - $t0), node: $s.node, temp: $s.temp_c,
-		    fan: (if ($s.fan | type) == "string" then
-			    (if $s.fan == "on" then 1 else 0 end)
-			  elif ($s.fan | type) == "number" then $s.fan / 100
-			  else 0 end),
-		    pace: ($s.pace // 1),
-		    thr: (if ($s.throttled | type) == "object" and
-			    ($s.throttled.freq_capped or $s.throttled.throttled
-			     or $s.throttled.soft_temp_limit) then 1 else 0 end),
-		    run: $run }
-		| select(.t >= 0)' >"$RUN/$r/trace.jsonl"
-	jq -r '[(.t * 1000 | round / 1000), .node, .temp, .fan, .pace, .thr,
-		.run] | @csv' "$RUN/$r/trace.jsonl" | tr -d '"' >>"$TRACE"
-done
-
-# Per node: peak, time above target, over target+2 after the first crossing
-# of target, fan-on share, mean pace, throttled share (time-weighted).
-node_stats() {	# run -> JSON array of per-node stats
-	jq -sc --argjson target "$TARGET" --argjson limit "$LIMIT" '
-		group_by(.node) | map(sort_by(.t)
-		| . as $s
-		| [range(0; length - 1) | { d: ($s[. + 1].t - $s[.].t),
-					   x: $s[.] }] as $iv
-		| ($iv | map(.d) | add // 0) as $T
-		| (map(select(.temp >= $target)) | first | .t // null) as $cross
-		| ($iv | map(select($cross != null and .x.t >= $cross))) as $after
-		| { node: .[0].node,
-		    peak_c: (map(.temp) | max),
-		    limit_c: $limit, target_c: $target,
-		    above_target_s: ($iv | map(select(.x.temp > $target) | .d)
-				     | add // 0),
-		    over_band_pct: (if ($after | length) == 0 then 0 else
-			100 * ($after | map(select(.x.temp > $target + 2) | .d)
-			       | add // 0) / ($after | map(.d) | add) end),
-		    fan_on_pct: (if $T > 0 then
-			100 * ($iv | map(.x.fan * .d) | add) / $T else 0 end),
-		    mean_pace: (if $T > 0 then
-			($iv | map(.x.pace * .d) | add) / $T else 1 end),
-		    min_pace: (map(.pace) | min),
-		    throttled_pct: (if $T > 0 then
-			100 * ($iv | map(.x.thr * .d) | add) / $T else 0 end),
-		    samples: length })' "$1"
-}
-
 SUMMARY=$OUT/summary.json
-{
-	echo '{'
-	first=1
-	for r in "${RUN_LIST[@]}"; do
-		[ $first = 1 ] || echo ','
-		first=0
-		rd=$RUN/$r
-		stats=$(node_stats "$rd/trace.jsonl")
-		events=$(tail -n +2 "$rd/events.txt" | jq -Rsc 'split("\n") | map(select(length > 0))')
-		jq -c --arg run "$r" --argjson stats "$stats" \
-			--argjson wall "$(cat "$rd/wall")" --argjson ts "$TS" \
-			--argjson events "$events" --arg amb "$AMB_TEXT" \
-			--argjson links "$(cat "$rd/link_bytes")" '
-			# the per-node shares of pirack-pi, whatever it calls them
-			def shares: [ (.nodes // [])[]
-				| { key: (.node // .name // ""),
-				    value: (.work_share // .share // null) } ]
-				| from_entries;
-			shares as $sh
-			| { ($run): {
-				pi: .pi, error: .error,
-				seconds: (.seconds // $wall), wall_s: $wall,
-				simulated_s: ($wall * $ts),
-				intervals: .intervals, ranks: .ranks,
-				pace_mode: (.pace_mode // null),
-				mean_pace: (.mean_pace // null),
-				events: $events,
-				link_bytes: $links,
-				nodes: [ $stats[] | . + { work_share: $sh[.node] } ]
-			} }' "$rd/pi.json" | sed -e 's/^{//' -e 's/}$//'
-	done
-	echo '}'
-} | jq --arg profile "$PROFILE" --arg amb "$AMB_TEXT" --argjson ts "$TS" \
-	--argjson nodes "$NODES" --argjson slots "$SLOTS" \
-	--argjson netns "$NETNS" --arg tag "$NET_TAG" \
-	'. + { config: { profile: $profile, ambient_c: ($amb | split(",") |
-		map(tonumber)), time_scale: $ts, nodes: $nodes,
-		slots: $slots, netns: (if $netns == 1 then $tag else null end)
-	} }' >"$SUMMARY.tmp"
-mv "$SUMMARY.tmp" "$SUMMARY"
-
-# --- the printed summary -----------------------------------------------------
-print_summary() {
-	jq -r --arg mode "$MODE" '
-		def f(n): if . == null then "-" else
-			(. * pow(10; n) | round / pow(10; n) | tostring) end;
-		def pct: if . == null then "-" else (round | tostring) + "%" end;
-		def pad(n): tostring | . + " " * ([n - length, 0] | max);
-		to_entries | map(select(.key != "config")) | .[]
-		| .key as $run | .value
-		| "\n\($run)\(if $run == "paced" then " (\($mode))" else "" end): " +
-		  "pi = \(.pi | tostring)  error \(.error | tostring)  " +
-		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated)" +
-		  (if .mean_pace != null and .pace_mode != "off" then
-		   ", job pace \(.mean_pace | f(2))" else "" end),
-		  "  " + ("node" | pad(6)) + ("peak/limit C" | pad(14)) +
-		  (">target" | pad(9)) + ("fan on" | pad(8)) +
-		  ("pace" | pad(6)) + ("share" | pad(7)) + "throttled",
-		  (.nodes[] | "  " + (.node | pad(6)) +
-		   ("\(.peak_c | f(1))/\(.limit_c)" +
-		    (if .peak_c > .limit_c then " !" else "" end) | pad(14)) +
-		   ("\(.above_target_s | f(1))s" | pad(9)) +
-		   (.fan_on_pct | pct | pad(8)) + (.mean_pace | f(2) | pad(6)) +
-		   (if .work_share == null then "-" else
-		    (.work_share * 100 | pct) end | pad(7)) +
-		   (.throttled_pct | pct)),
-		  (.events[] | "  event: \(.)")' "$SUMMARY"
-}
-print_summary
-echo
-echo "peak: highest temperature (! above the limit); >target: time above"
-echo "target_c; pace: the agent's advised pace (the unpaced job ignores it);"
-echo "share: the node's part of the work; throttled: time the firmware throttled."
-echo
-echo "trace:   $TRACE"
-echo "summary: $SUMMARY"
+bash "$TOP/deploy/simstats.sh" --run-dir "$RUN" --out "$OUT" --runs "$RUNS" \
+	--mode "$MODE" --target "$TARGET" --limit "$LIMIT" --time-scale "$TS" \
+	--profile "$PROFILE" --ambient "$AMB_TEXT" --nodes "$NODES" \
+	--slots "$SLOTS" --netns "$([ $NETNS = 1 ] && echo "$NET_TAG")" ||
+	die "the statistics failed (deploy/simstats.sh)"
 
 # --- the picture ---------------------------------------------------------------
 plot() {

@@ -17,12 +17,12 @@
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
 /*
- * The names of agent/simplant.c's profiles, kept here so that config.o
+ * The names of sim/simplant.c's profiles, kept here so that config.o
  * links alone (the pirack tool uses it); test_sim checks the two agree.
  */
 #define SIM_PROFILE_NAMES \
 	"pi4-bare, pi4-heatsink-fan, pi5-bare, pi5-active-cooler"
-static const char *const sim_profiles[] = {
+static const char *const profile_words[] = {
 	"pi4-bare", "pi4-heatsink-fan", "pi5-bare", "pi5-active-cooler", NULL
 };
 
@@ -45,7 +45,7 @@ static const char *const backend_words[] = { "gpiod", "sim", NULL };
 #define GPIO_LINE_MAX 1023
 
 const struct config_key config_keys[] = {
-	{ "node", "name", K_STR, F(node.name), .kind = S_NAME },
+	{ "node", "name", K_STR, F(node.name), .kind = S_NODE },
 	{ "thermal", "source", K_ENUM, F(thermal.source),
 	  .words = source_words },
 	{ "thermal", "sysfs_root", K_STR, F(thermal.sysfs_root),
@@ -85,6 +85,7 @@ const struct config_key config_keys[] = {
 	{ "mqtt", "discovery_prefix", K_STR, F(mqtt.discovery_prefix),
 	  .kind = S_TOPIC },
 	{ "mqtt", "keepalive_s", K_INT, F(mqtt.keepalive_s), R(5, 3600) },
+	{ "mqtt", "queue_kib", K_INT, F(mqtt.queue_kib), R(16, 262144) },
 	{ "control", "socket", K_STR, F(control.socket), .kind = S_SOCKET },
 	{ "sim", "ambient_c", K_DOUBLE, F(sim.ambient_c), R(-40, 60) },
 	{ "sim", "time_scale", K_DOUBLE, F(sim.time_scale), R(0.001, 10000) },
@@ -183,6 +184,11 @@ static void config_hostname(char *buf, size_t len)
 	snprintf(buf, len, "%s", host);
 }
 
+double config_time_scale(const struct config *c)
+{
+	return c->thermal.source == THERMAL_SIM ? c->sim.time_scale : 1;
+}
+
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -191,7 +197,7 @@ void config_defaults(struct config *c)
 	strcpy(c->thermal.sysfs_root, "/sys");
 	strcpy(c->thermal.zones, "all");
 	c->thermal.interval_ms = 1000;
-	c->thermal.target_c = 70;
+	c->thermal.target_c = 77;
 	c->thermal.limit_c = 80;
 	c->thermal.plausible_min_c = SENSORS_MIN_C_DEFAULT;
 	c->thermal.plausible_max_c = SENSORS_MAX_C_DEFAULT;
@@ -218,6 +224,7 @@ void config_defaults(struct config *c)
 	strcpy(c->mqtt.prefix, "pirack");
 	strcpy(c->mqtt.discovery_prefix, "homeassistant");
 	c->mqtt.keepalive_s = 30;
+	c->mqtt.queue_kib = 8192;	/* ~16,000 samples of ~0.5 KB */
 	strcpy(c->control.socket, "/run/pirack/agent.sock");
 	strcpy(c->sim.profile, "pi4-bare");
 	c->sim.ambient_c = 25;
@@ -249,6 +256,16 @@ static const char *config_check_str(enum str_kind kind, const char *v)
 	case S_NAME:
 		return config_namechars(v) ? NULL :
 		       "must be letters, digits, '.', '_' or '-'";
+	case S_NODE:
+		/*
+		 * The name is the node's id as it is in MQTT topics, the ACL's
+		 * %u and Home Assistant's node_id and unique_ids, which allow
+		 * no '.': mapping it to '_' would make two nodes one.
+		 */
+		return config_namechars(v) && !strchr(v, '.') ? NULL :
+		       "must be letters, digits, '_' or '-' (it is the "
+		       "node's id in MQTT topics and Home Assistant, which "
+		       "has no '.')";
 	case S_TOPIC:
 		if (!*v)
 			return "must not be empty";
@@ -620,7 +637,7 @@ int config_validate(const struct config *c, struct config_keyref keys[2],
 				     "keyfile", err, errlen,
 				     "[mqtt] certfile and keyfile go together: "
 				     "set both or neither");
-	if (!config_word_in(c->sim.profile, sim_profiles))
+	if (!config_word_in(c->sim.profile, profile_words))
 		return config_refuse(keys, "sim", "profile", "sim", "profile",
 				     err, errlen, "[sim] profile '%s' is "
 				     "unknown: one of %s", c->sim.profile,

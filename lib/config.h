@@ -15,7 +15,8 @@ enum thermal_source { THERMAL_SYSFS, THERMAL_SIM };
 enum fan_driver { FAN_DRIVER_GPIO, FAN_DRIVER_PWM, FAN_DRIVER_KERNEL,
 		  FAN_DRIVER_NONE };
 enum led_driver { LED_DRIVER_GPIO, LED_DRIVER_NONE };
-enum gpio_backend { GPIO_BACKEND_GPIOD, GPIO_BACKEND_SIM };
+/* [gpio] backend = gpiod | sim; "sim" is the file backend (agent/gpio_file.c) */
+enum gpio_backend { GPIO_BACKEND_GPIOD, GPIO_BACKEND_FILE };
 
 /*
  * Immutable after config_load(); a reload builds a new one and swaps it in
@@ -42,7 +43,7 @@ struct config {
 		char sysfs_root[CONFIG_PATH_MAX];	/* default /sys */
 		char zones[CONFIG_PATH_MAX];	/* "all" or comma list */
 		int interval_ms;			/* default 1000 */
-		double target_c;			/* default 70 */
+		double target_c;			/* default 77 */
 		double limit_c;				/* default 80 */
 		double plausible_min_c;			/* default -20 */
 		double plausible_max_c;			/* default 125 */
@@ -83,6 +84,7 @@ struct config {
 		char prefix[CONFIG_NAME_MAX];
 		char discovery_prefix[CONFIG_NAME_MAX];
 		int keepalive_s;
+		int queue_kib;		/* telemetry kept in an outage */
 	} mqtt;
 
 	struct {
@@ -99,6 +101,14 @@ struct config {
 
 /* Fills every key with its documented default. */
 void config_defaults(struct config *c);
+
+/*
+ * How many seconds of the node's physics pass per second of wall clock:
+ * [sim] time_scale for a simulated node (source = sim, whose plant
+ * pirack-simnode runs that much faster), else 1. The pacing controller's
+ * time constants are physical seconds, so the agent scales its dt by it.
+ */
+double config_time_scale(const struct config *c);
 
 /*
  * Parses and validates FILE into *c (defaults first). On error returns -1

@@ -14,7 +14,8 @@ enum key_type { K_ENUM, K_STR, K_INT, K_UINT, K_DOUBLE, K_BOOL, K_LINES };
 enum str_kind {
 	S_ANY,		/* anything, may be empty (username, files) */
 	S_PATH,		/* non-empty */
-	S_NAME,		/* [A-Za-z0-9._-]+: node, chip, client id */
+	S_NAME,		/* [A-Za-z0-9._-]+: chip, sim profile */
+	S_NODE,		/* [A-Za-z0-9_-]+: the node, its id in MQTT and HA */
 	S_TOPIC,	/* MQTT topic prefix: no wildcards, no edge '/' */
 	S_PWM,		/* pwmchipN/pwmM */
 	S_ZONES,	/* "all" or comma list of names */

@@ -16,7 +16,8 @@ static struct {
 	bool verbose;
 	bool syslog;
 	bool journal;	/* stderr is the systemd journal: prefix <N> */
-} log_conf;
+	const char *name;	/* the program, before each line */
+} log_conf = { .name = "pirackd" };
 
 /* True when stderr is the stream systemd passed in JOURNAL_STREAM. */
 static bool log_stderr_is_journal(void)
@@ -38,7 +39,12 @@ void log_init(bool verbose, bool to_syslog)
 	log_conf.syslog = to_syslog;
 	log_conf.journal = !to_syslog && log_stderr_is_journal();
 	if (to_syslog)
-		openlog("pirackd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(log_conf.name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_set_name(const char *name)
+{
+	log_conf.name = name;
 }
 
 void log_set_verbose(bool verbose)
@@ -61,7 +67,7 @@ static void log_vlog(int pri, const char *fmt, va_list ap, int errnum)
 	else if (log_conf.journal)
 		fprintf(stderr, "<%d>%s\n", pri, msg);
 	else
-		fprintf(stderr, "pirackd: %s\n", msg);
+		fprintf(stderr, "%s: %s\n", log_conf.name, msg);
 }
 
 void log_warn(const char *fmt, ...)

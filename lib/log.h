@@ -11,6 +11,8 @@
  */
 void log_init(bool verbose, bool to_syslog);
 void log_set_verbose(bool verbose);
+/* The program name each line starts with (default "pirackd"); a literal. */
+void log_set_name(const char *name);
 
 /* log_warn appends ": strerror(errno)"; the *x variants do not. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

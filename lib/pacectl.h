@@ -7,6 +7,10 @@
 struct pacectl {
 	double pace;		/* last output, [0, 1] */
 	double integ;		/* controller memory */
+	double last_c;		/* previous temperature */
+	double rate;		/* filtered dT/dt, K per plant second */
+	double predicted_c;	/* where the node is heading (last update) */
+	bool fan_was_on;
 	bool started;
 };
 
@@ -16,6 +20,19 @@ void pacectl_init(struct pacectl *pc);
  * Advances the controller by dt_s seconds with the node at temp_c and
  * returns the pace: 1 well below target_c, falling smoothly so the node
  * settles at target_c, 0 at or above limit_c.
+ *
+ * Feed-forward: the proportional part acts on the predicted temperature,
+ * temp_c plus the filtered rate of rise (a fall counts as 0) times the
+ * die's time constant
+ * (for a first-order response that is where the temperature settles
+ * under the present load), so a load step (a job starting) or a fan
+ * switching off cuts the pace within a sample, before the node gets
+ * there, not after; the pace is cut to 0 when the prediction reaches
+ * limit_c; and when the fan stops, the integral (the pace the node
+ * sustains) halves at once. The proportional band is limit_c - target_c,
+ * but at least 15 K: a target a few kelvin under the limit keeps the
+ * loop as calm as a wide band does, even when the pace reaches the ranks
+ * several samples late (a loaded host).
  *
  * dt_s is time as the thermal plant sees it: the sampling period in real
  * use, the period times time_scale for the simulated plant (which runs

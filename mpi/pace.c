@@ -10,7 +10,9 @@
 #include <cjson/cJSON.h>
 #include "clock.h"
 #include "pace.h"
+#include "pace_nap.h"
 #include "pace_nodes.h"
+#include "pace_share.h"
 #include "pace_source.h"
 
 #define PACE_JOB_MAX 64
@@ -20,10 +22,6 @@
 #define PACE_CREDIT_MAX_S 0.01
 /* Slice of a sleep between calls of the progress hook. */
 #define PACE_PROGRESS_SLICE_S 0.001
-/* pace_wait(): spin this long, then nap between tests, within bounds. */
-#define PACE_SPIN_S 0.0002
-#define PACE_NAP_MIN_S 0.0001
-#define PACE_NAP_MAX_S 0.005
 
 struct pace {
 	MPI_Comm comm;
@@ -32,6 +30,10 @@ struct pace {
 	double refresh_s, min_pace;
 	void (*progress)(void *arg);
 	void *progress_arg;
+	void (*share_hook)(void *arg); /* pace_share's exchange */
+	void *share_arg;
+	void (*on_wait)(void *arg, double waited_s);
+	void *on_wait_arg;
 	bool quiet, no_report;
 	char job_name[PACE_JOB_MAX];
 	char job_id[PACE_JOB_MAX];
@@ -177,8 +179,10 @@ static void pace_sleep(struct pace *p, double secs)
 	double end = clock_s() + secs, left, slice;
 	struct timespec ts;
 
+	bool hooked = p->progress || p->share_hook;
+
 	while ((left = end - clock_s()) > 0) {
-		slice = p->progress && left > PACE_PROGRESS_SLICE_S
+		slice = hooked && left > PACE_PROGRESS_SLICE_S
 			    ? PACE_PROGRESS_SLICE_S
 			    : left;
 		ts.tv_sec = (time_t)slice;
@@ -186,6 +190,8 @@ static void pace_sleep(struct pace *p, double secs)
 		nanosleep(&ts, NULL);
 		if (p->progress)
 			p->progress(p->progress_arg);
+		if (p->share_hook)
+			p->share_hook(p->share_arg);
 	}
 }
 
@@ -219,6 +225,8 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
 	p->min_pace = o->min_pace > 0 ? o->min_pace : 0.05;
 	p->progress = o->progress;
 	p->progress_arg = o->progress_arg;
+	p->on_wait = o->on_wait;
+	p->on_wait_arg = o->on_wait_arg;
 	p->quiet = o->quiet;
 	p->no_report = o->no_report;
 	snprintf(p->job_name, sizeof(p->job_name), "%s",
@@ -234,7 +242,7 @@ static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
 	target = o->target_c;
 	limit = o->limit_c;
 	if ((!target &&
-	     pace_env_num("PIRACK_TARGET_C", 70, &target, err, errlen) < 0) ||
+	     pace_env_num("PIRACK_TARGET_C", 77, &target, err, errlen) < 0) ||
 	    (!limit &&
 	     pace_env_num("PIRACK_LIMIT_C", 80, &limit, err, errlen) < 0))
 		return -1;
@@ -255,6 +263,7 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 	struct pace_opts dflt;
 	struct pace *p = calloc(1, sizeof(*p));
 	char host[64] = "", err[160] = "out of memory";
+	MPI_Request req;
 	int ok, mine;
 
 	if (!opts) {
@@ -265,7 +274,8 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 		p->src.agent.fd = -1;
 	ok = mine = p && pace_setup(p, comm, opts, err, sizeof(err)) == 0;
 	/* Every rank decides alike, or the collectives below would hang. */
-	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm);
+	MPI_Iallreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm, &req);
+	pace_nap_wait(&req);
 	if (!ok) {
 		/* Said once, by the lowest rank that failed. */
 		int rank, first;
@@ -296,11 +306,14 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 		snprintf(p->job_id, sizeof(p->job_id), "%s:%ld", host,
 			 (long)getpid());
 	}
-	MPI_Bcast(p->job_id, sizeof(p->job_id), MPI_CHAR, 0, comm);
+	MPI_Ibcast(p->job_id, sizeof(p->job_id), MPI_CHAR, 0, comm, &req);
+	pace_nap_wait(&req);
 	p->job_pace = p->reading.pace;
-	if (p->mode == PACE_MODE_UNIFORM)
-		MPI_Allreduce(MPI_IN_PLACE, &p->job_pace, 1, MPI_DOUBLE,
-			      MPI_MIN, comm);
+	if (p->mode == PACE_MODE_UNIFORM) {
+		MPI_Iallreduce(MPI_IN_PLACE, &p->job_pace, 1, MPI_DOUBLE,
+			       MPI_MIN, comm, &req);
+		pace_nap_wait(&req);
+	}
 	pace_warn_pending(p);
 	pace_report(p, p->read_at, false);
 	p->last = clock_s();
@@ -378,33 +391,40 @@ double pace_sync(struct pace *p)
 
 void pace_wait(struct pace *p, MPI_Request *req)
 {
-	double t0 = clock_s(), now = t0, nap;
-	struct timespec ts;
-	int done = 0;
+	p->st.sync_s += pace_nap_wait_hook(req, p->on_wait, p->on_wait_arg);
+}
 
-	/*
-	 * MPICH's blocking calls poll at full speed: a rank waiting for a
-	 * slower one would heat its node as if it computed. Spin briefly
-	 * (a balanced round costs no latency), then test between naps that
-	 * grow with the wait, an eighth of it at most: a long wait costs at
-	 * most 1/8 more, and the CPU sleeps through it.
-	 */
-	for (;;) {
-		MPI_Test(req, &done, MPI_STATUS_IGNORE);
-		if (done)
-			break;
-		if (now - t0 > PACE_SPIN_S) {
-			nap = (now - t0) / 8;
-			nap = nap < PACE_NAP_MIN_S   ? PACE_NAP_MIN_S
-			      : nap > PACE_NAP_MAX_S ? PACE_NAP_MAX_S
-						     : nap;
-			ts.tv_sec = 0;
-			ts.tv_nsec = (long)(nap * 1e9);
-			nanosleep(&ts, NULL);
-		}
-		now = clock_s();
-	}
-	p->st.sync_s += clock_s() - t0;
+void pace_set_share_hook(struct pace *p, void (*fn)(void *), void *arg)
+{
+	p->share_hook = fn;
+	p->share_arg = arg;
+}
+
+MPI_Comm pace_comm(const struct pace *p)
+{
+	return p->comm;
+}
+
+const char *pace_job_id(const struct pace *p)
+{
+	return p->job_id;
+}
+
+double pace_current(const struct pace *p)
+{
+	return pace_applied(p);
+}
+
+double pace_busy_s(const struct pace *p)
+{
+	return p->st.busy_s;
+}
+
+void pace_idle(struct pace *p, double secs)
+{
+	/* The wait is over now: the next busy stretch starts here. */
+	p->st.sync_s += secs > 0 ? secs : 0;
+	p->last = clock_s();
 }
 
 void pace_progress(struct pace *p, uint64_t done, uint64_t total)

@@ -34,7 +34,7 @@ struct pace_opts {
 	const char *job_name;	/* reported to the agent; NULL: "mpi" */
 	/*
 	 * Controller band without an agent; 0: $PIRACK_TARGET_C and
-	 * $PIRACK_LIMIT_C, else the agent's defaults 70 and 80.
+	 * $PIRACK_LIMIT_C, else the agent's defaults 77 and 80.
 	 */
 	double target_c, limit_c;
 	/*
@@ -50,6 +50,13 @@ struct pace_opts {
 	 */
 	void (*progress)(void *arg);
 	void *progress_arg;
+	/*
+	 * Called between tests while pace_wait() (or pace_sync()) waits,
+	 * with the seconds waited so far: a watchdog that says who a
+	 * stalled job waits for (mpi/stall.c). May be NULL.
+	 */
+	void (*on_wait)(void *arg, double waited_s);
+	void *on_wait_arg;
 	bool quiet;	/* no warnings on stderr (errors still) */
 	bool no_report; /* a monitor, not a job: no "report" */
 };
@@ -110,6 +117,26 @@ double pace_sync(struct pace *p);
  * MPI progress (e.g. for a window this rank is the target of).
  */
 void pace_wait(struct pace *p, MPI_Request *req);
+
+/*
+ * Node mode's work sharing (libpirackpace(3), WORK SHARING): items 0 to
+ * n - 1, each handed to exactly one rank, cooler and faster nodes taking
+ * more, no rank ever waiting for another one's progress. The node's ranks
+ * take items from a counter in shared memory; the nodes split the items
+ * in rounds by their measured rates.
+ *
+ * pace_share_init: collective over the pace's communicator; 0, or -1 (out
+ * of memory, the same on every rank). pace_share_next: local; the next
+ * item of this rank, or -1 when there is none left (then call
+ * pace_share_end); call pace_step() after each item as usual. The time
+ * between two calls counts as this rank working on its item.
+ * pace_share_end: collective; waits for the others without heating the
+ * node (pace_wait), frees s.
+ */
+struct pace_share;
+int pace_share_init(struct pace_share **s, struct pace *p, uint64_t n);
+int64_t pace_share_next(struct pace_share *s);
+void pace_share_end(struct pace_share *s);
 
 /* Application progress in the job report: done of total units. */
 void pace_progress(struct pace *p, uint64_t done, uint64_t total);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pace_nap.h"
 #include "pace_nodes.h"
 
 void pace_nodes_name(const char *agent_node, char *name, size_t len)
@@ -36,6 +37,7 @@ int pace_nodes_build(struct pace_nodes *n, MPI_Comm comm, const char *mine)
 {
 	char me[PACE_NODE_MAX] = "";
 	char(*all)[PACE_NODE_MAX];
+	MPI_Request req;
 	int size, rank, i, first = -1, ok;
 
 	memset(n, 0, sizeof(*n));
@@ -45,13 +47,15 @@ int pace_nodes_build(struct pace_nodes *n, MPI_Comm comm, const char *mine)
 	all = calloc(size, sizeof(*all));
 	ok = all != NULL;
 	/* Every rank must take part in the gather, so agree on memory first. */
-	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm);
+	MPI_Iallreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm, &req);
+	pace_nap_wait(&req);
 	if (!ok) {
 		free(all);
 		return -1;
 	}
-	MPI_Allgather(me, PACE_NODE_MAX, MPI_CHAR, all, PACE_NODE_MAX, MPI_CHAR,
-		      comm);
+	MPI_Iallgather(me, PACE_NODE_MAX, MPI_CHAR, all, PACE_NODE_MAX,
+		       MPI_CHAR, comm, &req);
+	pace_nap_wait(&req);
 	for (i = 0; i < size; i++) {
 		if (strcmp(all[i], me) == 0) {
 			n->ranks++;

@@ -6,6 +6,7 @@
 #include "pi_kernel.h"
 #include "pi_report.h"
 #include "pi_work.h"
+#include "stall.h"
 
 int main(int argc, char *argv[])
 {
@@ -17,8 +18,10 @@ int main(int argc, char *argv[])
 	const struct pi_kernel *kernel;
 	struct pace_opts po;
 	struct pace *pace;
+	struct stall stall = {0};
 	uint64_t chunk_blocks = 1;
 	double startwtime, *sums;
+	MPI_Request req;
 	int rank, size, rc;
 	bool done;
 
@@ -36,11 +39,17 @@ int main(int argc, char *argv[])
 	pace_opts_default(&po);
 	po.mode = args.pace;
 	po.job_name = "pirack-pi";
-	if (rank == 0) { /* it serves the work counter while it sleeps */
-		po.progress = pi_work_poll;
-		po.progress_arg = &comm;
+	/* A stalled job says who it waits for; a chunk at the lowest pace
+	 * (20 chunk times) is no stall. */
+	if (stall_init(&stall, comm, "pirack-pi", args.stall_s,
+		       20 * args.chunk_ms / 1000) < 0) {
+		MPI_Finalize();
+		return 1;
 	}
+	po.on_wait = stall_on_wait;
+	po.on_wait_arg = &stall;
 	if (pace_init(&pace, comm, &po) < 0) { /* it said why */
+		stall_free(&stall);
 		MPI_Finalize();
 		return 1;
 	}
@@ -50,7 +59,10 @@ int main(int argc, char *argv[])
 	if (rank == 0)
 		chunk_blocks =
 		    pi_plan_calibrate(&plan, kernel, args.chunk_ms / 1000);
-	MPI_Bcast(&chunk_blocks, 1, MPI_UINT64_T, 0, comm);
+	/* Nonblocking, waited for napping (MPICH's blocking calls spin)
+	 * and watched: a stalled rank 0 is named. */
+	MPI_Ibcast(&chunk_blocks, 1, MPI_UINT64_T, 0, comm, &req);
+	stall_wait(&stall, pace, &req, 0, "the chunk size");
 	pi_plan_set_chunk(&plan, chunk_blocks);
 
 	sums = calloc(2 * plan.nblocks, sizeof(*sums));
@@ -60,13 +72,20 @@ int main(int argc, char *argv[])
 		MPI_Abort(comm, 1);
 	}
 	if (args.pace == PACE_MODE_UNIFORM)
-		pi_work_rounds(&plan, kernel, pace, comm, sums, &tally);
+		rc = pi_work_rounds(&plan, kernel, pace, &stall, comm, sums,
+				    &tally);
 	else
-		pi_work_shared(&plan, kernel, pace, comm, sums, &tally);
+		rc = pi_work_shared(&plan, kernel, pace, &stall, comm, sums,
+				    &tally);
+	if (rc < 0) {
+		fprintf(stderr, "pirack-pi: out of memory sharing the work\n");
+		MPI_Abort(comm, 1);
+	}
 
 	/* Each block was computed once; the others add exact zeros. */
-	MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * plan.nblocks,
-		   MPI_DOUBLE, MPI_SUM, 0, comm);
+	MPI_Ireduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * plan.nblocks,
+		    MPI_DOUBLE, MPI_SUM, 0, comm, &req);
+	stall_wait(&stall, pace, &req, STALL_ANY, "the final sum");
 	if (rank == 0)
 		res.pi = pi_plan_result(&plan, sums);
 	res.seconds = MPI_Wtime() - startwtime;
@@ -74,6 +93,7 @@ int main(int argc, char *argv[])
 
 	rc = pi_report(&args, &plan, &res, &tally, pace, comm) < 0;
 	free(sums);
+	stall_free(&stall);
 	pace_finalize(pace);
 	MPI_Finalize();
 	return rc;

@@ -26,6 +26,10 @@ static const char pi_usage[] =
     "  -k, --kernel NAME    auto (default)";
 /* The kernels this build and CPU run are listed between the two parts. */
 static const char pi_usage_tail[] =
+    "  -s, --stall-s S      a rank that sees no progress for a while says\n"
+    "                       which rank and node it waits for; after S\n"
+    "                       seconds the job ends with an error (default 60,\n"
+    "                       $PIRACK_STALL_S; 0: wait forever)\n"
     "  -j, --json           one JSON object instead of the text report\n"
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
@@ -75,6 +79,22 @@ int pi_args_intervals(const char *s, uint64_t *out)
 	return 0;
 }
 
+int pi_args_stall(const char *s, double *out)
+{
+	char *end;
+	double d;
+
+	/* Digits and a point only: no sign, hex, inf or exponent. */
+	if (!s || !*s || s[strspn(s, "0123456789.")] != '\0')
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || *end || !(d == 0 || (d >= 0.1 && d <= 86400)))
+		return -1;
+	*out = d;
+	return 0;
+}
+
 static int pi_args_bad(const char *fmt, const char *what)
 {
 	if (cli_first_rank()) {
@@ -92,11 +112,13 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 	    {"pace", required_argument, NULL, 'p'},
 	    {"chunk-ms", required_argument, NULL, 'c'},
 	    {"kernel", required_argument, NULL, 'k'},
+	    {"stall-s", required_argument, NULL, 's'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *env;
 	char *end;
 	int c;
 
@@ -106,8 +128,14 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 	a->chunk_ms = 10;
 	a->json = false;
 	a->kernel = NULL;
+	a->stall_s = 60;
+	env = getenv("PIRACK_STALL_S");
+	if (env && *env && pi_args_stall(env, &a->stall_s) < 0)
+		return pi_args_bad("bad PIRACK_STALL_S '%s': want seconds, "
+				   "0 (wait forever) or 0.1 to 86400",
+				   env);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:c:k:jhV", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":i:p:c:k:s:jhV", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'i':
@@ -139,6 +167,13 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 				return pi_args_bad("bad --kernel '%s': unknown "
 						   "or not supported by this "
 						   "CPU",
+						   optarg);
+			break;
+		case 's':
+			if (pi_args_stall(optarg, &a->stall_s) < 0)
+				return pi_args_bad("bad --stall-s '%s': want "
+						   "seconds, 0 (wait forever) "
+						   "or 0.1 to 86400",
 						   optarg);
 			break;
 		case 'j':

@@ -135,6 +135,7 @@ int pi_report(const struct pi_args *a, const struct pi_plan *pl,
 	uint64_t cmine[PC_N], *c = NULL;
 	struct pi_node *nodes = NULL, all = {0};
 	struct pace_stats st;
+	MPI_Request req;
 	int rank, size, nnodes = pace_node_count(pace), ok = 1, i;
 	cJSON *o;
 	char *s;
@@ -157,13 +158,21 @@ int pi_report(const struct pi_args *a, const struct pi_plan *pl,
 		nodes = calloc(nnodes, sizeof(*nodes));
 		ok = v && c && nodes;
 	}
-	/* Gathers need a buffer at the root; without one, skip them all. */
-	MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
+	/*
+	 * Gathers need a buffer at the root; without one, skip them all.
+	 * Nonblocking, waited for napping: MPICH's blocking calls spin, and
+	 * with more ranks than cores the ranks done first would heat their
+	 * node at the end of the job.
+	 */
+	MPI_Ibcast(&ok, 1, MPI_INT, 0, comm, &req);
+	pace_wait(pace, &req);
 	if (ok) {
-		MPI_Gather(mine, PR_N, MPI_DOUBLE, v, PR_N, MPI_DOUBLE, 0,
-			   comm);
-		MPI_Gather(cmine, PC_N, MPI_UINT64_T, c, PC_N, MPI_UINT64_T, 0,
-			   comm);
+		MPI_Igather(mine, PR_N, MPI_DOUBLE, v, PR_N, MPI_DOUBLE, 0,
+			    comm, &req);
+		pace_wait(pace, &req);
+		MPI_Igather(cmine, PC_N, MPI_UINT64_T, c, PC_N, MPI_UINT64_T,
+			    0, comm, &req);
+		pace_wait(pace, &req);
 	}
 	if (rank == 0 && ok) {
 		for (i = 0; i < size; i++) {

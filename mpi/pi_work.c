@@ -5,8 +5,6 @@
 /* Block-count bounds: the final reduce moves 16 bytes per block. */
 #define PI_BLOCK_MIN 16384
 #define PI_BLOCKS_MAX 16384
-/* A rank serving the counter polls MPI's progress this often, in blocks. */
-#define PI_POLL_BLOCKS 2
 
 void pi_plan_init(struct pi_plan *pl, uint64_t n)
 {
@@ -57,76 +55,46 @@ uint64_t pi_plan_calibrate(const struct pi_plan *pl, const struct pi_kernel *k,
 }
 
 static void pi_chunk(const struct pi_plan *pl, const struct pi_kernel *k,
-		     uint64_t c, double *sums, struct pi_tally *t,
-		     MPI_Comm poll_comm)
+		     uint64_t c, double *sums, struct pi_tally *t)
 {
 	uint64_t b = c * pl->chunk, end = b + pl->chunk;
-	int flag;
 
 	if (end > pl->nblocks)
 		end = pl->nblocks;
-	for (; b < end; b++) {
+	for (; b < end; b++)
 		pi_block(pl, k, b, sums, t);
-		/*
-		 * MPICH serves passive-target atomics at rank 0 only when
-		 * rank 0 enters MPI: poll between blocks so the other ranks'
-		 * MPI_Fetch_and_op never wait for a whole chunk.
-		 */
-		if (poll_comm != MPI_COMM_NULL && b % PI_POLL_BLOCKS == 0)
-			MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, poll_comm,
-				   &flag, MPI_STATUS_IGNORE);
-	}
 	t->chunks++;
 }
 
-void pi_work_poll(void *arg)
-{
-	int flag;
-
-	MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, *(MPI_Comm *)arg, &flag,
-		   MPI_STATUS_IGNORE);
-}
-
 int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t)
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t)
 {
-	int64_t *next = NULL, one = 1, got = 0;
-	MPI_Comm poll_comm = MPI_COMM_NULL;
-	MPI_Request req;
-	MPI_Win win;
-	int rank;
+	struct pace_share *share;
+	int64_t c;
 
-	MPI_Comm_rank(comm, &rank);
-	MPI_Win_allocate(rank == 0 ? sizeof(*next) : 0, sizeof(*next),
-			 MPI_INFO_NULL, comm, &next, &win);
-	if (rank == 0) {
-		*next = 0;
-		poll_comm = comm;
-	}
-	/* The counter is initialised before anyone takes from it. */
-	MPI_Barrier(comm);
-	MPI_Win_lock_all(0, win);
-	for (;;) {
-		MPI_Fetch_and_op(&one, &got, MPI_INT64_T, 0, 0, MPI_SUM, win);
-		MPI_Win_flush(0, win);
-		if (got < 0 || (uint64_t)got >= pl->nchunks)
-			break;
-		pace_progress(pace, (uint64_t)got, pl->nchunks);
-		pi_chunk(pl, k, (uint64_t)got, sums, t, poll_comm);
+	(void)comm; /* the pace's own communicator */
+	/* Every rank is here (or named) before the collective set-up. */
+	stall_barrier(st, pace, "the start of the work");
+	if (pace_share_init(&share, pace, pl->nchunks) < 0)
+		return -1;
+	while ((c = pace_share_next(share)) >= 0) {
+		pace_progress(pace, (uint64_t)c, pl->nchunks);
+		pi_chunk(pl, k, (uint64_t)c, sums, t);
 		pace_step(pace);
 	}
-	/* Done early: wait for the others without heating the node. */
-	MPI_Ibarrier(comm, &req);
-	pace_wait(pace, &req);
-	MPI_Win_unlock_all(win);
-	MPI_Win_free(&win);
+	/*
+	 * Done early: pace_share_end waits for the others napping (through
+	 * pace_wait, so the stall watch sees the wait and names a rank that
+	 * never comes) and keeps the leaders' exchange going meanwhile.
+	 */
+	pace_share_end(share);
 	return 0;
 }
 
 int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t)
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t)
 {
 	uint64_t r, c, rounds;
 	int rank, size;
@@ -138,10 +106,12 @@ int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
 		c = r * size + rank;
 		if (c < pl->nchunks) {
 			pace_progress(pace, c, pl->nchunks);
-			pi_chunk(pl, k, c, sums, t, MPI_COMM_NULL);
+			pi_chunk(pl, k, c, sums, t);
 			pace_step(pace);
 		}
+		stall_expect(st, STALL_ANY, "the round's pace sync");
 		pace_sync(pace);
+		stall_done(st);
 	}
 	return 0;
 }

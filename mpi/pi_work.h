@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "pace.h"
 #include "pi_kernel.h"
+#include "stall.h"
 
 /*
  * The intervals split into fixed blocks that depend on n alone; a block's
@@ -39,23 +40,21 @@ void pi_plan_set_chunk(struct pi_plan *pl, uint64_t blocks);
 /*
  * Computes this rank's chunks into sums[2 * block] (s, c pairs; the
  * others stay 0), calling pace_step() after each chunk.
- * pi_work_shared: chunks taken from an MPI-3 atomic counter at rank 0, so
- * a cooler, faster node takes more (node and off modes). pi_work_rounds:
- * round r gives chunk r * size + rank to each rank, then pace_sync()
- * (uniform mode). Both collective over comm.
+ * pi_work_shared: chunks handed out by libpirackpace's work sharing
+ * (pace_share_next: a counter per node in shared memory, rounds split
+ * between nodes by rate), so a cooler, faster node takes more and no
+ * rank waits for another (node and off modes); comm must be the pace's.
+ * pi_work_rounds: round r gives chunk r * size + rank to each rank, then
+ * pace_sync() (uniform mode). Both collective over comm; their waits are
+ * watched by st (who a stalled rank waits for, and the limit). 0, or -1
+ * out of memory (on every rank).
  */
 int pi_work_shared(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t);
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t);
 int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
-		   struct pace *pace, MPI_Comm comm, double *sums,
-		   struct pi_tally *t);
-
-/*
- * MPI progress for a rank sleeping in pace_step() while it serves the
- * counter: a pace_opts.progress hook, arg a pointer to the communicator.
- */
-void pi_work_poll(void *arg);
+		   struct pace *pace, struct stall *st, MPI_Comm comm,
+		   double *sums, struct pi_tally *t);
 
 /* Rank 0, after the reduce: the blocks' sums in block order, times h. */
 double pi_plan_result(const struct pi_plan *pl, const double *sums);

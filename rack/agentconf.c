@@ -42,6 +42,7 @@ static const struct agentconf_name agentconf_names[] = {
 	{ "mqtt_keyfile", "mqtt", "keyfile" },
 	{ "mqtt_discovery_prefix", "mqtt", "discovery_prefix" },
 	{ "mqtt_keepalive_s", "mqtt", "keepalive_s" },
+	{ "mqtt_queue_kib", "mqtt", "queue_kib" },
 	{ "control_socket", "control", "socket" },
 	{ "sim_ambient_c", "sim", "ambient_c" },
 	{ "sim_time_scale", "sim", "time_scale" },

@@ -22,15 +22,17 @@ $(RACK_TEST_SRCS:%.c=$(O)/%.o): EXTRA_CFLAGS += $(RACK_CFLAGS)
 $(O)/tests/unit/test_rack_%: $(O)/tests/unit/test_rack_%.o $(RACK_LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RACK_LIBS) $(CMOCKA_LIBS)
 
-# The unit runs $(SBINDIR)/pirackd; install.sh and the sample rack file go
+# The units run $(SBINDIR)/pirackd; install.sh and the sample rack file go
 # to share/pirack for cluster.sh to push to the nodes.
 install:: $(O)/pirack
 	install -D -m 0755 $(O)/pirack $(DESTDIR)$(BINDIR)/pirack
 	install -D -m 0644 rack/pirack.1 $(DESTDIR)$(MANDIR)/man1/pirack.1
 	install -d $(DESTDIR)$(LIBDIR)/systemd/system
-	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' deploy/pirackd.service \
-		>$(DESTDIR)$(LIBDIR)/systemd/system/pirackd.service
-	chmod 0644 $(DESTDIR)$(LIBDIR)/systemd/system/pirackd.service
+	for u in pirackd.service pirackd-failsafe.service; do \
+		sed 's|/usr/local/sbin/|$(SBINDIR)/|g' deploy/$$u \
+			>$(DESTDIR)$(LIBDIR)/systemd/system/$$u && \
+		chmod 0644 $(DESTDIR)$(LIBDIR)/systemd/system/$$u || exit 1; \
+	done
 	install -D -m 0755 deploy/install.sh \
 		$(DESTDIR)$(PREFIX)/share/pirack/install.sh
 	install -D -m 0644 config/rack.conf \

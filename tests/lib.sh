@@ -14,7 +14,8 @@
 #   fail MSG / skip MSG    end the test (exit 1 / 77)
 #   need_netns             skip unless network namespaces work here
 #   t_variants V... [-- WHY]  skip unless $PIRACK_VARIANT is one of V...
-#   mpi_init               $MPIEXEC (MPICH's), ASan/LSan set up for MPICH
+#   mpi_init               $MPIEXEC and $MPI_NAME (the build's MPI, from
+#                          $BIN/mpi.env), ASan/LSan set up for it
 #   t_install VAR=VAL...   'make install' from the built tree under test,
 #                          copying only (fails if it would have to build)
 #
@@ -100,14 +101,43 @@ t_variants() {
 	skip "${why:-nothing new to test in variant $v (runs in: ${ok[*]})}"
 }
 
-# MPICH's hydra by its own name: Open MPI (pulled in by python3-mpi4py)
-# may own the "mpiexec" alternative, and -env is hydra's syntax. ASan
-# builds: MPICH 4.0.2's MPI_Init leaks inside hwloc plugins that are
+# The build's own MPI launcher, by its own name ($BIN/mpi.env, written by
+# make: MPI=mpich or openmpi, MPIEXEC=mpiexec.mpich...): the plain
+# "mpiexec" is a Debian alternative that belongs to whichever MPI was
+# installed last. Tests use only what both launchers take: -n, MPMD ':'
+# and per-rank environments through env(1) (not hydra's -env).
+# Open MPI: as root only when told so, more ranks than cores, no binding
+# (two tests share the cores), session files under $T.
+# ASan builds: MPICH 4.0.2's MPI_Init leaks inside hwloc plugins that are
 # unloaded before exit; LeakSanitizer needs the slow unwinder to see past
 # them to the suppressed frames. Our own leaks are still reported.
 mpi_init() {
-	MPIEXEC=$(command -v mpiexec.mpich || command -v mpiexec) ||
+	local key val launcher=mpiexec.mpich
+	MPI_NAME=mpich
+	if [ -f "$BIN/mpi.env" ]; then
+		while IFS== read -r key val; do
+			case $key in
+			MPI) MPI_NAME=$val ;;
+			MPIEXEC) launcher=$val ;;
+			esac
+		done <"$BIN/mpi.env"
+	fi
+	MPIEXEC=$(command -v "$launcher" || command -v mpiexec) ||
 		skip "mpiexec not installed"
+	if [ "$MPI_NAME" = openmpi ]; then
+		if [ "$(id -u)" = 0 ]; then
+			export OMPI_ALLOW_RUN_AS_ROOT=1
+			export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+		fi
+		export OMPI_MCA_rmaps_base_oversubscribe=1
+		export OMPI_MCA_hwloc_base_binding_policy=none
+		[ -n "${T:-}" ] && export OMPI_MCA_orte_tmpdir_base=$T
+	fi
+	# One host: UCX may use loopback only. Tests beside this one add and
+	# remove veth links (tests/hosts_lib.sh), and UCX fails its start-up
+	# ("init_worker No such device") when a link it listed is gone a
+	# moment later. Shared memory is not a network device: unaffected.
+	export UCX_NET_DEVICES=${UCX_NET_DEVICES:-lo}
 	export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 	export LSAN_OPTIONS=suppressions=$TOP/tests/integration/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 }

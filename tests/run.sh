@@ -3,11 +3,14 @@
 #   tests/run.sh BUILD_DIR [BUILD_DIR...]
 # Unit tests are $BUILD/tests/unit/test_*; integration tests are
 # tests/integration/*.sh, run with PIRACK_BUILD=$BUILD and PIRACK_VARIANT
-# (plain, asan or the build dir's last component, e.g. gpiod2); a test may
-# skip itself in variants it has nothing to prove in. Exit status 77 means
+# (plain, asan or the build dir's last component, e.g. gpiod2, openmpi) and
+# PIRACK_PLAIN_BUILD (the first, plain build); a test may skip itself in
+# variants it has nothing to prove in. Exit status 77 means
 # skipped. Two at a time; each
 # test's output goes to $BUILD/test-logs/ and is shown when it fails.
 # PIRACK_TESTS=GLOB runs only the tests whose path matches (e.g. '*mqtt*').
+# Each test gets PIRACK_TEST_TIMEOUT seconds (300); a test that boots an
+# emulated machine may ask for more with a line "# run.sh timeout: SECS".
 # Ends with the line "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
@@ -18,9 +21,11 @@ failures=()
 
 run_one() {	# build variant name cmd...
 	local build=$1 variant=$2 name=$3; shift 3
-	local log="$build/test-logs/${name//\//_}.log"
+	local log="$build/test-logs/${name//\//_}.log" secs
+	secs=$(sed -n '1,20s/^# run\.sh timeout: \([0-9][0-9]*\)$/\1/p' \
+		"${@: -1}" 2>/dev/null | head -n 1)
 	PIRACK_BUILD=$build PIRACK_VARIANT=$variant \
-		timeout -k 5 "$TIMEOUT" "$@" >"$log" 2>&1
+		timeout -k 5 "${secs:-$TIMEOUT}" "$@" >"$log" 2>&1
 	echo $? >"$log.rc"
 }
 
@@ -49,7 +54,14 @@ drain() {	# wait for jobs until fewer than $1 run
 	done
 }
 
+# Whether BUILD's MPI (its mpi.env, written by make) differs from the
+# first build's.
+mpi_of() { sed -n 's/^MPI=//p' "$1/mpi.env" 2>/dev/null; }
+mpi_variant() { [ "$(mpi_of "$1")" != "$(mpi_of "$first")" ]; }
+
 first=${1%/}
+# Tests may compare a variant's results with the plain build's.
+export PIRACK_PLAIN_BUILD=$first
 for build in "$@"; do
 	build=${build%/}
 	variant=${build##*/}
@@ -68,10 +80,16 @@ for build in "$@"; do
 		# A variant build that swaps one backend (gpiod2: libgpiod v2)
 		# differs from the plain build only there: its unit tests and
 		# the integration tests named after that backend run on it.
+		# A variant built on another MPI (openmpi, 'make mpi') builds
+		# and runs only the MPI programs' tests.
 		case $variant in
 		plain|asan) ;;
-		*) [[ $t == *.sh && $t != *"$variant"* && \
-		      $t != *gpiod* ]] && continue ;;
+		*) if mpi_variant "$build"; then
+			[[ $t == *.sh && $t != */mpi_* ]] && continue
+		   else
+			[[ $t == *.sh && $t != *"$variant"* && \
+			   $t != *gpiod* ]] && continue
+		   fi ;;
 		esac
 		drain "$JOBS"
 		name="$build:${t#"$build"/}"

@@ -48,7 +48,7 @@ FUZZ_MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags mpich 2>/dev/null) -Impi -Ilib
 $(FUZZ_O)/obj/mpi/%.o: EXTRA_FUZZ_CFLAGS := -Wno-error $(FUZZ_MPI_CFLAGS)
 # pirack-pi's command line: pi_args.c and what it calls (pace.c is MPI's).
 FUZZ_PI_OBJS := $(addprefix $(FUZZ_O)/obj/mpi/,pi_args.o cli.o pi_kernel.o \
-		pace.o pace_source.o pace_nodes.o)
+		pace.o pace_source.o pace_nodes.o pace_nap.o)
 $(FUZZ_O)/obj/tests/fuzz/fuzz_pi_args.o: EXTRA_FUZZ_CFLAGS := \
 	$(FUZZ_MPI_CFLAGS)
 $(FUZZ_O)/fuzz_pi_args: $(FUZZ_PI_OBJS)

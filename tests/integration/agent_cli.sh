@@ -32,7 +32,7 @@ printf '[fan]\nline = 17\n' >"$T/clash.conf"
 expect 2 "clash.conf:2: line 17 of gpiochip0 is used by both \[fan\] line and \[led\] lines" \
 	"$P" -c "$T/clash.conf" --check-config
 printf '[thermal]\nlimit_c = 60\n' >"$T/limit.conf"
-expect 2 "limit.conf:2: \[thermal\] limit_c \(60\) must be above target_c \(70\)" \
+expect 2 "limit.conf:2: \[thermal\] limit_c \(60\) must be above target_c \(77\)" \
 	"$P" -c "$T/limit.conf" --check-config
 # Starting (not only checking) a bad file is refused the same way.
 expect 2 "bad.conf:4:" "$P" -f -c "$T/bad.conf"

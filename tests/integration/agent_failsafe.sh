@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # pirackd --failsafe with a bad config: the fan is still switched on (the
 # [fan] and [gpio] keys that parsed are used), the error is reported with
-# FILE:LINE, and the exit status (2) says the config was bad.
+# FILE:LINE, and the exit status (2) says the config was bad. --hold
+# keeps the fan on until SIGTERM as a Type=notify service (READY=1, a
+# STATUS= that says why, the config's error included) and exits 0.
 source "$(dirname "$0")/../lib.sh"
 t_init
 GPIO=$T/gpio CONF=$T/agent.conf
@@ -59,3 +61,29 @@ rc=0
 "$BIN/pirackd" -c "$CONF" --check-config 2>/dev/null || rc=$?
 [ $rc = 2 ] || fail "--check-config on a bad config exited $rc, want 2"
 exit 0
+
+# --failsafe --hold: READY=1 once the fan is on, held until SIGTERM
+sed -i 's/^interval_msx/interval_ms/' "$CONF"
+echo "bogus = 1" >>"$CONF"
+echo 0 >"$GPIO/gpiochip3/7"
+t_bg sdnotify "$BIN/tests/tools/sdnotify" "$T/notify.sock"
+wait_for 10 test -S "$T/notify.sock"
+NOTIFY_SOCKET=$T/notify.sock t_bg hold "$BIN/pirackd" -c "$CONF" --failsafe --hold
+hold=$LAST_PID
+wait_for 10 grep -q "^READY=1" "$T/sdnotify.log" ||
+	fail "--hold sent no READY=1: $(cat "$T/hold.log")"
+grep -q "^STATUS=fan held on: pirackd is not running; bad config: $CONF:[0-9]*: .*bogus" \
+	"$T/sdnotify.log" || fail "--hold STATUS: $(cat "$T/sdnotify.log")"
+[ "$(cat "$GPIO/gpiochip3/7")" = 1 ] || fail "--hold: fan line not on"
+kill -HUP "$hold"	# ignored: still holding
+kill -0 "$hold" || fail "--hold exited on SIGHUP"
+kill -TERM "$hold"
+rc=0
+wait "$hold" || rc=$?
+[ $rc = 0 ] || fail "--hold exited $rc on SIGTERM: $(cat "$T/hold.log")"
+grep -q "^STOPPING=1" "$T/sdnotify.log" || fail "--hold: no STOPPING=1"
+grep -q "lines released" "$T/hold.log" || fail "--hold: $(cat "$T/hold.log")"
+rc=0
+"$BIN/pirackd" -c "$CONF" --hold 2>"$T/err" || rc=$?
+[ $rc = 2 ] && grep -q "goes with --failsafe" "$T/err" ||
+	fail "--hold alone: $rc $(cat "$T/err")"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # systemd's notify protocol, against a stand-in NOTIFY_SOCKET: READY=1 after
 # the first sample, STATUS= with temperature and fan, WATCHDOG=1 pings from
-# the loop (also between long sample periods), RELOADING=1, STOPPING=1.
+# the loop (also between long sample periods), RELOADING=1, STOPPING=1;
+# a refused reload stays in STATUS= until one succeeds, and
+# pirackd --reload PID (ExecReload=) exits 1 on a refusal, 0 on success.
 source "$(dirname "$0")/../lib.sh"
 t_init
 source "$TOP/tests/agent_lib.sh"
@@ -26,5 +28,28 @@ ctl "fan on" >/dev/null
 wait_for 10 grep -q "^STATUS=40.0 °C, fan on (manual)" "$N"
 kill -HUP "$AGENT_PID"
 wait_for 10 grep -q "^RELOADING=1" "$N"
+
+# a broken file: --reload says so and fails, STATUS= keeps saying it
+cp "$CONF" "$T/good.conf"
+echo "bogus_key = 1" >>"$CONF"
+rc=0
+"$BIN/pirackd" -c "$CONF" --reload "$AGENT_PID" >"$T/reload.out" 2>&1 || rc=$?
+[ $rc = 1 ] || fail "--reload of a broken file exited $rc, want 1: $(cat "$T/reload.out")"
+grep -q "refused the reload.*$CONF:[0-9]*: .*bogus_key" "$T/reload.out" ||
+	fail "--reload did not say why: $(cat "$T/reload.out")"
+wait_for 10 grep -q "^STATUS=.*; reload refused: $CONF:[0-9]*: .*bogus_key" "$N" ||
+	fail "no refused reload in STATUS: $(tail -n 3 "$N")"
+ctl "fan off" >/dev/null	# a new STATUS= from the tick keeps the note
+wait_for 10 grep -q "^STATUS=40.0 °C, fan off (manual), pace 1.00; reload refused" "$N" ||
+	fail "the note did not stay in STATUS: $(tail -n 3 "$N")"
+cp "$T/good.conf" "$CONF"
+"$BIN/pirackd" -c "$CONF" --reload "$AGENT_PID" >"$T/reload.out" 2>&1 ||
+	fail "--reload of a good file failed: $(cat "$T/reload.out")"
+[ "$(tail -n 1 "$N" | grep -c 'reload refused')" = 0 ] ||
+	fail "a good reload left the note: $(tail -n 1 "$N")"
+rc=0
+"$BIN/pirackd" --reload 999999999 >"$T/reload.out" 2>&1 || rc=$?
+[ $rc = 1 ] && grep -q "pid 999999999" "$T/reload.out" ||
+	fail "--reload of no process: $rc $(cat "$T/reload.out")"
 kill -TERM "$AGENT_PID"
 wait_for 10 grep -q "^STOPPING=1" "$N"

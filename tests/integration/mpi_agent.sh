@@ -5,6 +5,7 @@
 # the same bits, pacing from sysfs.
 source "$(dirname "$0")/../lib.sh"
 t_init
+t_variants plain asan -- "the agent link is the same under any MPI"
 mpi_init
 [ -x "$BIN/pirackd" ] || skip "pirackd not built"
 [ -f "$TOP/tests/agent_lib.sh" ] || skip "tests/agent_lib.sh missing"
@@ -25,9 +26,11 @@ jq -e '.nodes | length == 1 and .[0].node == "testnode" and
        .[0].source == "agent"' <<<"$ref" >/dev/null ||
 	fail "ranks not grouped by the agent's node name: $ref"
 
-# A hot node: the agent's controller gives about 0.5 at 65 C.
+# A hot node: the agent's controller gives about 0.3 to 0.5 at 65 C, once
+# the jump from 40 C (which it reads as a node heading far past its limit:
+# pace 0) is a few seconds old.
 set_temp 65000
-wait_for 10 status_until '.temp_c == 65 and .pace < 0.8'
+wait_for 20 status_until '.temp_c == 65 and .pace < 0.8 and .pace > 0.25'
 out=$(run_pi -i 2e8 --chunk-ms 5) || fail "paced pirack-pi failed"
 echo "with the agent: $out"
 jq -e '.nodes[0].source == "agent" and .mean_pace < 0.8 and
@@ -47,10 +50,13 @@ echo 50005 >"$SYS/devices/platform/soc/soc:firmware/get_throttled"
 wait_for 10 status_until '.throttled.raw == 327685'
 out=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --json 2>>"$T/ranks.log") ||
 	fail "pirack-temps failed"
-jq -e '.nodes == [.nodes[0]] and .nodes[0].node == "testnode" and
+# (the agent's pace, 65 C being under target, is climbing towards 1)
+jq -e --argjson p "$(ctl status | jq .pace)" '.nodes == [.nodes[0]] and
+       .nodes[0].node == "testnode" and
        .nodes[0].ranks == 2 and .nodes[0].temp_c == 65 and
        .nodes[0].source == "agent" and .nodes[0].fan == "on" and
-       .nodes[0].pace < 0.8 and .nodes[0].get_throttled == "0x50005" and
+       (.nodes[0].pace - $p | fabs) < 0.2 and
+       .nodes[0].get_throttled == "0x50005" and
        .nodes[0].throttled' <<<"$out" >/dev/null ||
 	fail "pirack-temps with the agent: $out"
 # ... and is no job: the agent still shows pirack-pi's report.
@@ -58,7 +64,7 @@ ctl status | jq -e '.job.job == "pirack-pi"' >/dev/null ||
 	fail "pirack-temps replaced the job: $(ctl status)"
 
 # Killed mid-run: hotter, so the run lasts; kill once the job shows up.
-set_temp 68000
+set_temp 75000
 wait_for 10 status_until '.pace < 0.4'
 ctl 'report {"job":"none"}' >/dev/null	# forget the finished job
 # Refresh every 50 ms (not 1 s): the warning must not depend on the job

@@ -8,7 +8,9 @@ t_init
 mpi_init
 [ -x "$BIN/pirack-pi" ] || fail "$BIN/pirack-pi not built"
 export PIRACK_SOCKET=$T/none.sock
-# The agent's defaults: target 70, limit 80. At 65 C the controller starts
+# A 10 K band (the agent's defaults are target 77, limit 80):
+export PIRACK_TARGET_C=70 PIRACK_LIMIT_C=80
+# Target 70, limit 80. At 65 C the controller starts
 # at pace 0.5 (half a band below target) and rises slowly; at 40 C it is 1.
 fake_zone "$T/hot" thermal_zone0 65000
 fake_zone "$T/cool" thermal_zone0 40000
@@ -27,9 +29,9 @@ one() {	# ROOT MODE -> $OUT; both ranks on one node
 
 two() {	# MODE -> $OUT; node "hot" and node "cool", one rank each
 	OUT=$(timeout 120 "$MPIEXEC" \
-		-n 1 -env PIRACK_NODE hot -env PIRACK_SYSFS_ROOT "$T/hotter" \
+		-n 1 env PIRACK_NODE=hot PIRACK_SYSFS_ROOT="$T/hotter" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 : \
-		-n 1 -env PIRACK_NODE cool -env PIRACK_SYSFS_ROOT "$T/cool" \
+		-n 1 env PIRACK_NODE=cool PIRACK_SYSFS_ROOT="$T/cool" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 \
 		2>>"$T/stderr.log") || fail "pirack-pi hot+cool --pace $1 failed"
 }

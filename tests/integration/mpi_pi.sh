@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pirack-pi: correct, and the same bits for -n 1,2,3,4,8, every pace mode
-# and every kernel (real mpiexec, MPICH hydra, no agent).
+# and every kernel (real mpiexec of the build's MPI, no agent); a build on
+# another MPI gives the plain build's bits.
 source "$(dirname "$0")/../lib.sh"
 t_init
 mpi_init
@@ -35,6 +36,18 @@ for mode in off node uniform; do
 	done
 done
 echo "pi $ref, identical for -n 1,2,3,4,8 x off,node,uniform"
+
+# A build on another MPI (the openmpi variant) prints the plain build's
+# bits; that one runs as an MPI singleton, without a launcher.
+plain=${PIRACK_PLAIN_BUILD:-}
+case "$plain" in ''|/*) ;; *) plain=$TOP/$plain ;; esac
+if [ -n "$plain" ] && [ "$plain" != "$BIN" ] && [ -x "$plain/pirack-pi" ]; then
+	other=$("$plain/pirack-pi" --json --intervals 3e7 --pace off \
+		2>>"$T/stderr.log") || fail "$plain/pirack-pi failed"
+	[ "$(pi_field pi "$other")" = "$ref" ] ||
+		fail "$MPI_NAME build: pi $ref, plain build: $(pi_field pi "$other")"
+	echo "same bits as $plain/pirack-pi"
+fi
 
 # Another chunk size changes who computes what, not the bits.
 run_pi 3 --intervals 3e7 --chunk-ms 0.2

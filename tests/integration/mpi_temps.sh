@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # pirack-temps: one row per node (ranks merged), sorted, then max/min/mean;
-# per-rank fake sysfs roots through MPMD -env, no agent.
+# per-rank fake sysfs roots through MPMD and env(1), no agent.
 source "$(dirname "$0")/../lib.sh"
 t_init
 mpi_init
 export PIRACK_SOCKET=$T/none.sock
+# A 10 K band (the defaults are target 77, limit 80): n1 at 67.5 C is paced.
+export PIRACK_TARGET_C=70 PIRACK_LIMIT_C=80
 fake_zone "$T/n0" thermal_zone0 45000
 fake_zone "$T/n1" thermal_zone0 61000
 fake_zone "$T/n1" thermal_zone1 67500 gpu-thermal	# the hotter zone counts
@@ -15,9 +17,9 @@ echo 40004 >"$T/n1/devices/platform/soc/soc:firmware/get_throttled"
 
 temps() {
 	timeout 120 "$MPIEXEC" \
-		-n 2 -env PIRACK_NODE n1 -env PIRACK_SYSFS_ROOT "$T/n1" "$BIN/pirack-temps" "$@" : \
-		-n 1 -env PIRACK_NODE n2 -env PIRACK_SYSFS_ROOT "$T/n2" "$BIN/pirack-temps" "$@" : \
-		-n 3 -env PIRACK_NODE n0 -env PIRACK_SYSFS_ROOT "$T/n0" "$BIN/pirack-temps" "$@"
+		-n 2 env PIRACK_NODE=n1 PIRACK_SYSFS_ROOT="$T/n1" "$BIN/pirack-temps" "$@" : \
+		-n 1 env PIRACK_NODE=n2 PIRACK_SYSFS_ROOT="$T/n2" "$BIN/pirack-temps" "$@" : \
+		-n 3 env PIRACK_NODE=n0 PIRACK_SYSFS_ROOT="$T/n0" "$BIN/pirack-temps" "$@"
 }
 
 out=$(temps 2>"$T/err.log") || fail "pirack-temps failed"

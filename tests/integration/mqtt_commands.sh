@@ -24,21 +24,28 @@ pub() { mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -t "pirack/n1/$1" "${@:2}";
 rejections() { grep -c 'rejected payload' "$T/agent.log" || true; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# garbage first: each is rejected and logged, the fan stays in auto/off
+# garbage first: each is rejected and logged, the fan stays in auto/off.
+# Commands of one topic coalesce (the last word wins, issue 14), so each
+# piece waits for the one before it to be refused: none is replaced.
+bad() {
+	local n; n=$(rejections)
+	pub "$@"
+	wait_for 10 bash -c "[ \$(grep -c 'rejected payload' '$T/agent.log' || true) -gt $n ]"
+}
 printf 'O\0N' >"$T/nul.bin"
 head -c 300 /dev/zero | tr '\0' 'A' >"$T/long.txt"
-pub fan/set -n
-pub fan/set -m 'ONN'
-pub fan/set -m 'ON '
-pub fan/set -m 'on; reboot'
-pub fan/set -m '{"state":"ON"}'
-pub fan/set -m '150'
-pub fan/set -m '-1'
-pub fan/set -m '50'		# a number needs a pwm fan; this one is gpio
-pub fan/set -f "$T/nul.bin"
-pub fan/set -f "$T/long.txt"
-pub led/set -m 'BLINK'
-pub led/set -m 'ÍDENTIFY'
+bad fan/set -n
+bad fan/set -m 'ONN'
+bad fan/set -m 'ON '
+bad fan/set -m 'on; reboot'
+bad fan/set -m '{"state":"ON"}'
+bad fan/set -m '150'
+bad fan/set -m '-1'
+bad fan/set -m '50'		# a number needs a pwm fan; this one is gpio
+bad fan/set -f "$T/nul.bin"
+bad fan/set -f "$T/long.txt"
+bad led/set -m 'BLINK'
+bad led/set -m 'ÍDENTIFY'
 wait_for 10 bash -c "[ \$(grep -c 'rejected payload' '$T/agent.log') -ge 12 ]"
 kill -0 "$AGENT" || fail "agent died on garbage"
 line_is 14 0 || fail "garbage turned the fan on"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# rack_deploy.sh: the systemd unit passes systemd-analyze verify as
-# installed (ExecStart pointing at the installed pirackd); install.sh into
+# rack_deploy.sh: the systemd units (pirackd, pirackd-failsafe) pass
+# systemd-analyze verify as installed (ExecStart pointing at the installed
+# pirackd), wired so that the holder keeps the fan on while the agent is
+# not running; install.sh into
 # a DESTDIR installs the files, a default agent.conf (fan on GPIO 14), the
 # udev rule and the pirack user in group gpio, and changes nothing the
 # second time.
@@ -13,26 +15,42 @@ t_variants plain -- "deploy files do not depend on the build variant"
 t_install PREFIX="$T/prefix" SYSCONFDIR="$T/prefix/etc" \
 	>"$T/make.log" 2>&1 || fail "make install failed: $(tail -n 3 "$T/make.log")"
 unit=$T/prefix/lib/systemd/system/pirackd.service
+hold=$T/prefix/lib/systemd/system/pirackd-failsafe.service
 [ -f "$unit" ] || fail "make install did not install the unit"
+[ -f "$hold" ] || fail "make install did not install pirackd-failsafe.service"
 grep -qx "ExecStart=$T/prefix/sbin/pirackd -f" "$unit" ||
 	fail "the installed unit does not run \$SBINDIR/pirackd"
 [ -x "$T/prefix/sbin/pirackd" ] || fail "make install installed no pirackd"
 if command -v systemd-analyze >/dev/null; then
-	systemd-analyze verify --man=no "$unit" >"$T/verify.log" 2>&1 ||
-		{ cat "$T/verify.log"; fail "systemd-analyze verify failed"; }
-	# any complaint at all counts: verify exits 0 on some warnings
-	[ ! -s "$T/verify.log" ] ||
-		{ cat "$T/verify.log"; fail "systemd-analyze verify complained"; }
+	for u in "$unit" "$hold"; do
+		systemd-analyze verify --man=no "$u" >"$T/verify.log" 2>&1 ||
+			{ cat "$T/verify.log"; fail "$u: systemd-analyze verify failed"; }
+		# any complaint at all counts: verify exits 0 on some warnings
+		[ ! -s "$T/verify.log" ] ||
+			{ cat "$T/verify.log"; fail "$u: systemd-analyze verify complained"; }
+	done
 	for k in Type=notify WatchdogSec= Restart=always User=pirack \
 		SupplementaryGroups=gpio RuntimeDirectory=pirack \
 		NoNewPrivileges=yes ProtectSystem=strict DevicePolicy=closed \
 		"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"; do
 		grep -q "^$k" "$unit" || fail "unit lacks $k"
 	done
-	grep -qx "ExecStopPost=$T/prefix/sbin/pirackd --failsafe" "$unit" ||
-		fail "unit lacks ExecStopPost=pirackd --failsafe"
-	systemd-analyze security --offline=yes "$unit" 2>/dev/null |
-		tail -n 1 | sed 's/^/security: /' || true
+	# the holder: started when the agent stops, stopped before it starts
+	grep -qx "ExecStopPost=-+/bin/systemctl start --no-block pirackd-failsafe.service" "$unit" ||
+		fail "unit does not start the holder when the agent stops"
+	grep -qx "ExecStartPre=-+/bin/systemctl stop pirackd-failsafe.service" "$unit" ||
+		fail "unit does not stop the holder before the agent starts"
+	grep -qx "ExecReload=$T/prefix/sbin/pirackd --reload \$MAINPID" "$unit" ||
+		fail "unit's reload does not wait for the agent's answer"
+	grep -q "^StartLimitBurst=" "$unit" || fail "unit lacks StartLimitBurst="
+	grep -qx "ExecStart=$T/prefix/sbin/pirackd --failsafe --hold" "$hold" ||
+		fail "pirackd-failsafe.service does not run pirackd --failsafe --hold"
+	! grep -q '^\[Install\]' "$hold" ||
+		fail "pirackd-failsafe.service must not be enabled on its own"
+	for u in "$unit" "$hold"; do
+		systemd-analyze security --offline=yes "$u" 2>/dev/null |
+			tail -n 1 | sed 's/^/security: /' || true
+	done
 else
 	echo "NOTE: systemd-analyze is not installed: unit not verified"
 fi

@@ -23,6 +23,7 @@ refused "unknown option '--bogus'" --bogus
 refused "option --ambient needs a value" --ambient
 refused "--ambient: 'warm' is not" -a 40,warm
 refused "--work '0'" --work 0
+refused "--sim-clock 'fast': wall or cpu" --sim-clock fast
 [ ! -e "$T/out" ] || fail "a refused run wrote $T/out"
 
 bash "$SC" --help | grep -q -- "--kill-agent NODE@S" || fail "--help lacks --kill-agent"

@@ -114,7 +114,7 @@ static void test_full(void **state)
 	assert_int_equal(c.led.lines[0], 5);
 	assert_int_equal(c.led.lines[1], 6);
 	assert_int_equal(c.led.lines[2], 13);
-	assert_int_equal(c.gpio.backend, GPIO_BACKEND_SIM);
+	assert_int_equal(c.gpio.backend, GPIO_BACKEND_FILE);
 	assert_string_equal(c.gpio.sim_dir, "/tmp/gpio");
 	assert_false(c.mqtt.enabled);
 	assert_string_equal(c.mqtt.host, "broker.lan");
@@ -163,7 +163,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.thermal.sysfs_root, "/sys");
 	assert_string_equal(c.thermal.zones, "all");
 	assert_int_equal(c.thermal.interval_ms, 1000);
-	assert_true(c.thermal.target_c == 70 && c.thermal.limit_c == 80);
+	assert_true(c.thermal.target_c == 77 && c.thermal.limit_c == 80);
 	assert_int_equal(c.fan.driver, FAN_DRIVER_GPIO);
 	assert_string_equal(c.fan.chip, "gpiochip0");
 	assert_int_equal(c.fan.line, 14);
@@ -284,8 +284,16 @@ static void test_bad_values(void **state)
 	refused("[led]\nlines = 1,x,3\n", "2: [led] lines must be line numbers "
 		"0-1023, e.g. 17,27,22");
 	refused("[node]\nname = my node\n", "2: [node] name 'my node' must be "
-		"letters, digits, '.', '_' or '-'");
+		"letters, digits, '_' or '-' (it is the node's id in MQTT "
+		"topics and Home Assistant, which has no '.')");
+	/* rpi.4 would be rpi_4 in Home Assistant: two nodes, one device */
+	refused("[node]\nname = rpi.4\n", "2: [node] name 'rpi.4' must be "
+		"letters, digits, '_' or '-' (it is the node's id in MQTT "
+		"topics and Home Assistant, which has no '.')");
 	refused("[node]\nname = rpi/0\n", "2: [node] name 'rpi/0' must be "
+		"letters, digits, '_' or '-' (it is the node's id in MQTT "
+		"topics and Home Assistant, which has no '.')");
+	refused("[fan]\nchip = gpio/0\n", "2: [fan] chip 'gpio/0' must be "
 		"letters, digits, '.', '_' or '-'");
 	refused("[mqtt]\nprefix = a/#\n", "2: [mqtt] prefix 'a/#' must not "
 		"contain MQTT wildcards '+' or '#'");
@@ -324,9 +332,10 @@ static void test_bad_combinations(void **state)
 	refused("[thermal]\nlimit_c = 75\ntarget_c = 75\n", "3: [thermal] "
 		"limit_c (75) must be above target_c (75)");
 	refused("[thermal]\nlimit_c = 60\n", "2: [thermal] limit_c (60) must "
-		"be above target_c (70)");
-	refused("[thermal]\nlimit_c = 75\n[fan]\non_c = 76\noff_c = 50\n",
-		"4: [fan] on_c (76) is above [thermal] limit_c (75): the fan "
+		"be above target_c (77)");
+	refused("[thermal]\ntarget_c = 70\nlimit_c = 75\n[fan]\non_c = 76\n"
+		"off_c = 50\n",
+		"5: [fan] on_c (76) is above [thermal] limit_c (75): the fan "
 		"would start too late");
 	refused("[fan]\ndriver = pwm\noff_c = 59\n[thermal]\ntarget_c = 50\n"
 		"limit_c = 58\n", "6: [fan] off_c (59) must be below "
@@ -466,7 +475,7 @@ static void test_refused_keeps_parsed_keys(void **state)
 	assert_non_null(strstr(err, ":2: [thermal] has no key 'bogus'"));
 	assert_string_equal(c.fan.chip, "chip3");
 	assert_int_equal(c.fan.line, 14);	/* the bad value: default */
-	assert_int_equal(c.gpio.backend, GPIO_BACKEND_SIM);
+	assert_int_equal(c.gpio.backend, GPIO_BACKEND_FILE);
 	assert_true(c.fan.on_c == 40);
 }
 

@@ -114,7 +114,7 @@ static void test_pace_reply(void **state)
 	(void)state;
 	a->pace.pace = 0.7312;
 	reply(a, "pace", "{\"node\":\"rpi-0\",\"pace\":0.731,\"temp_c\":71.2,"
-	      "\"target_c\":70,\"limit_c\":80,\"fan\":\"on\",\"fault\":false,"
+	      "\"target_c\":77,\"limit_c\":80,\"fan\":\"on\",\"fault\":false,"
 	      "\"throttled\":false,\"ts\":1700000000}");
 	free(a);
 }

@@ -116,9 +116,10 @@ static void test_every_entity_is_whole(void **state)
 
 	(void)state;
 	n = disc(a, model_path, collect, &g);
-	/* temp + 2 zones + cpu_freq + load + pace, 4 flags, fan, button */
-	assert_int_equal(n, 12);
-	assert_int_equal(g.n, 12);
+	/* temp + 2 zones + cpu_freq + load + pace + telemetry queued and
+	 * dropped, 4 flags, fan, light, button */
+	assert_int_equal(n, 15);
+	assert_int_equal(g.n, 15);
 	for (int i = 0; i < g.n; i++) {
 		const cJSON *e = g.json[i], *dev, *ids;
 
@@ -206,21 +207,23 @@ static void test_variants(void **state)
 	(void)state;
 	a->cfg.fan.driver = FAN_DRIVER_PWM;
 	a->cfg.led.driver = LED_DRIVER_NONE;
-	strcpy(a->cfg.node.name, "odd.name");
+	/* every name config.c takes is its own id: rpi_4 is not rpi.4 */
+	strcpy(a->cfg.node.name, "odd_Name-4");
 	/* an unsafe zone name is left out, not pasted into a template */
 	strcpy(a->sample.zones[1].name, "zone'}}");
 	assert_int_equal(disc(a, "/nonexistent/model", collect, &g),
-			 10);
-	e = got_find(&g, "homeassistant/fan/odd_name/fan/config");
+			 12);
+	e = got_find(&g, "homeassistant/fan/odd_Name-4/fan/config");
 	assert_non_null(e);
 	assert_string_equal(str(e, "percentage_command_topic"),
-			    "pirack/odd.name/fan/set");
-	assert_string_equal(str(e, "unique_id"), "pirack_odd_name_fan");
+			    "pirack/odd_Name-4/fan/set");
+	assert_string_equal(str(e, "unique_id"), "pirack_odd_Name-4_fan");
 	/* no model file: no model key */
 	assert_null(
 	    str(cJSON_GetObjectItemCaseSensitive(e, "device"), "model"));
 	assert_null(
-	    got_find(&g, "homeassistant/button/odd_name/identify/config"));
+	    got_find(&g, "homeassistant/button/odd_Name-4/identify/config"));
+	assert_null(got_find(&g, "homeassistant/light/odd_Name-4/led/config"));
 	free(a);
 	got_free(&g);
 }
@@ -233,10 +236,66 @@ static void test_no_sample_yet(void **state)
 	(void)state;
 	/* a node blind from the start still gets its device, fan, button */
 	a->have_sample = false;
-	assert_int_equal(disc(a, model_path, collect, &g), 10);
+	assert_int_equal(disc(a, model_path, collect, &g), 13);
 	assert_null(got_find(
 	    &g, "homeassistant/sensor/rpi-1/zone_thermal_zone0/config"));
 	assert_non_null(got_find(&g, "homeassistant/fan/rpi-1/fan/config"));
+	free(a);
+	got_free(&g);
+}
+
+static const char *category(struct got *g, const char *topic)
+{
+	const cJSON *e = got_find(g, topic);
+
+	assert_non_null(e);
+	return str(e, "entity_category");
+}
+
+static void test_categories_and_light(void **state)
+{
+	static const char *const diagnostic[] = {
+	    "sensor/rpi-1/cpu_freq",	  "sensor/rpi-1/load",
+	    "sensor/rpi-1/pace",	  "binary_sensor/rpi-1/under_voltage",
+	    "binary_sensor/rpi-1/throttled",
+	};
+	struct node *a = node_new();
+	struct got g = {0};
+	char topic[128];
+	const cJSON *e, *fx;
+
+	(void)state;
+	a->cfg.led.nlines = 3;
+	assert_true(disc(a, model_path, collect, &g) > 0);
+	for (size_t i = 0; i < sizeof(diagnostic) / sizeof(*diagnostic); i++) {
+		snprintf(topic, sizeof(topic), "homeassistant/%s/config",
+			 diagnostic[i]);
+		assert_string_equal(category(&g, topic), "diagnostic");
+	}
+	/* what the node is for stays a main entity */
+	assert_null(category(&g, "homeassistant/sensor/rpi-1/temp/config"));
+	assert_null(category(&g, "homeassistant/fan/rpi-1/fan/config"));
+
+	e = got_find(&g, "homeassistant/light/rpi-1/led/config");
+	assert_non_null(e);
+	assert_string_equal(str(e, "schema"), "template");
+	assert_string_equal(str(e, "command_topic"), "pirack/rpi-1/led/set");
+	assert_string_equal(str(e, "state_topic"), "pirack/rpi-1/state");
+	assert_string_equal(str(e, "command_off_template"), "AUTO");
+	assert_non_null(strstr(str(e, "command_on_template"), "IDENTIFY"));
+	fx = cJSON_GetObjectItemCaseSensitive(e, "effect_list");
+	assert_int_equal(cJSON_GetArraySize(fx), 2);
+	assert_non_null(str(e, "red_template"));
+	assert_non_null(str(e, "blue_template"));
+	got_free(&g);
+
+	/* one LED: on and identify, no colour */
+	memset(&g, 0, sizeof(g));
+	a->cfg.led.nlines = 1;
+	assert_true(disc(a, model_path, collect, &g) > 0);
+	e = got_find(&g, "homeassistant/light/rpi-1/led/config");
+	assert_non_null(e);
+	assert_null(str(e, "red_template"));
 	free(a);
 	got_free(&g);
 }
@@ -265,6 +324,7 @@ int main(void)
 	    cmocka_unit_test(test_sensors_and_fan),
 	    cmocka_unit_test(test_variants),
 	    cmocka_unit_test(test_no_sample_yet),
+	    cmocka_unit_test(test_categories_and_light),
 	    cmocka_unit_test(test_emit_failure),
 	};
 

@@ -45,7 +45,7 @@ static int setup(void **state)
 	f->c.fan.on_c = 60;
 	f->c.fan.off_c = 50;
 	snprintf(f->c.fan.pwm, sizeof(f->c.fan.pwm), "pwmchip0/pwm0");
-	f->c.gpio.backend = GPIO_BACKEND_SIM;
+	f->c.gpio.backend = GPIO_BACKEND_FILE;
 	snprintf(f->c.gpio.sim_dir, sizeof(f->c.gpio.sim_dir), "%s/gpio",
 		 f->root);
 	*state = f;
@@ -78,7 +78,7 @@ static void test_pwm(void **state)
 
 	pwm_tree(f);
 	f->c.fan.driver = FAN_DRIVER_PWM;
-	struct fan_dev *d = fan_open(&f->c, &gpio_sim_ops, err, sizeof(err));
+	struct fan_dev *d = fan_open(&f->c, &gpio_file_ops, err, sizeof(err));
 	assert_non_null(d);
 	assert_string_equal(get(f, PWM0 "period"), "40000\n");
 	assert_string_equal(get(f, PWM0 "enable"), "1\n");
@@ -111,7 +111,7 @@ static void test_pwm_policy_to_file(void **state)
 
 	pwm_tree(f);
 	f->c.fan.driver = FAN_DRIVER_PWM;
-	struct fan_dev *d = fan_open(&f->c, &gpio_sim_ops, err, sizeof(err));
+	struct fan_dev *d = fan_open(&f->c, &gpio_file_ops, err, sizeof(err));
 	assert_non_null(d);
 	memset(&s, 0, sizeof(s));
 	s.temp_c = 65;
@@ -128,7 +128,7 @@ static void test_pwm_unchanged_is_not_rewritten(void **state)
 
 	pwm_tree(f);
 	f->c.fan.driver = FAN_DRIVER_PWM;
-	struct fan_dev *d = fan_open(&f->c, &gpio_sim_ops, err, sizeof(err));
+	struct fan_dev *d = fan_open(&f->c, &gpio_file_ops, err, sizeof(err));
 	assert_int_equal(fan_apply(d, 60), 0);
 	put(f, PWM0 "duty_cycle", "marker\n");
 	assert_int_equal(fan_apply(d, 60), 0);
@@ -147,7 +147,7 @@ static void test_pwm_export(void **state)
 	f->c.fan.driver = FAN_DRIVER_PWM;
 	snprintf(f->c.fan.pwm, sizeof(f->c.fan.pwm), "pwmchip0/pwm1");
 	/* a fake tree has no kernel to create pwm1: the export is seen */
-	assert_null(fan_open(&f->c, &gpio_sim_ops, err, sizeof(err)));
+	assert_null(fan_open(&f->c, &gpio_file_ops, err, sizeof(err)));
 	assert_string_equal(get(f, "sys/class/pwm/pwmchip0/export"), "1\n");
 	assert_non_null(strstr(err, "pwm1: missing after export"));
 }
@@ -162,12 +162,12 @@ static void test_pwm_errors(void **state)
 	f->c.fan.driver = FAN_DRIVER_PWM;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(f->c.fan.pwm, sizeof(f->c.fan.pwm), "%s", bad[i]);
-		assert_null(fan_open(&f->c, &gpio_sim_ops, err, sizeof(err)));
+		assert_null(fan_open(&f->c, &gpio_file_ops, err, sizeof(err)));
 		assert_non_null(strstr(err, "want pwmchipN/pwmM"));
 	}
 	/* no such chip */
 	snprintf(f->c.fan.pwm, sizeof(f->c.fan.pwm), "pwmchip3/pwm0");
-	assert_null(fan_open(&f->c, &gpio_sim_ops, err, sizeof(err)));
+	assert_null(fan_open(&f->c, &gpio_file_ops, err, sizeof(err)));
 	assert_non_null(strstr(err, "pwmchip3/export"));
 	assert_non_null(strstr(err, "No such file"));
 	/*
@@ -176,7 +176,7 @@ static void test_pwm_errors(void **state)
 	 */
 	pwm_tree(f);
 	snprintf(f->c.fan.pwm, sizeof(f->c.fan.pwm), "pwmchip0/pwm0");
-	struct fan_dev *d = fan_open(&f->c, &gpio_sim_ops, err, sizeof(err));
+	struct fan_dev *d = fan_open(&f->c, &gpio_file_ops, err, sizeof(err));
 	assert_non_null(d);
 	char path[256];
 	snprintf(path, sizeof(path), "%s/" PWM0 "duty_cycle", f->root);
@@ -185,18 +185,18 @@ static void test_pwm_errors(void **state)
 	fan_close(d);
 	/* a write the device refuses is an error naming the attribute */
 	assert_int_equal(symlink("/dev/full", path), 0);
-	assert_null(fan_open(&f->c, &gpio_sim_ops, err, sizeof(err)));
+	assert_null(fan_open(&f->c, &gpio_file_ops, err, sizeof(err)));
 	assert_non_null(strstr(err, "duty_cycle"));
 	assert_non_null(strstr(err, "No space left"));
 }
 
-static void test_gpio_sim_fan(void **state)
+static void test_gpio_file_fan(void **state)
 {
 	struct fx *f = *state;
 	char err[256];
 
 	f->c.fan.driver = FAN_DRIVER_GPIO;
-	struct fan_dev *d = fan_open(&f->c, &gpio_sim_ops, err, sizeof(err));
+	struct fan_dev *d = fan_open(&f->c, &gpio_file_ops, err, sizeof(err));
 	assert_non_null(d);
 	/* requested ON: fail-safe until the first reading */
 	assert_string_equal(get(f, "gpio/gpiochip0/14"), "1\n");
@@ -208,7 +208,7 @@ static void test_gpio_sim_fan(void **state)
 	assert_string_equal(get(f, "gpio/gpiochip0/14"), "1\n");
 
 	f->c.fan.active_low = true;
-	d = fan_open(&f->c, &gpio_sim_ops, err, sizeof(err));
+	d = fan_open(&f->c, &gpio_file_ops, err, sizeof(err));
 	assert_non_null(d);
 	assert_string_equal(get(f, "gpio/gpiochip0/14"), "0\n");
 	assert_int_equal(fan_apply(d, 0), 0);
@@ -224,13 +224,13 @@ static void test_kernel_fan(void **state)
 	f->c.fan.driver = FAN_DRIVER_KERNEL;
 	put(f, "sys/class/thermal/cooling_device0/type", "Processor\n");
 	put(f, "sys/class/thermal/cooling_device0/max_state", "3\n");
-	assert_null(fan_open(&f->c, &gpio_sim_ops, err, sizeof(err)));
+	assert_null(fan_open(&f->c, &gpio_file_ops, err, sizeof(err)));
 	assert_non_null(strstr(err, "no fan cooling device"));
 
 	put(f, "sys/class/thermal/cooling_device1/type", "pwm-fan\n");
 	put(f, "sys/class/thermal/cooling_device1/max_state", "4\n");
 	put(f, "sys/class/thermal/cooling_device1/cur_state", "2\n");
-	struct fan_dev *d = fan_open(&f->c, &gpio_sim_ops, err, sizeof(err));
+	struct fan_dev *d = fan_open(&f->c, &gpio_file_ops, err, sizeof(err));
 	assert_non_null(d);
 	assert_int_equal(fan_read_kernel(d), 50);
 	put(f, "sys/class/thermal/cooling_device1/cur_state", "4\n");
@@ -252,7 +252,7 @@ static void test_none(void **state)
 	char err[256];
 
 	f->c.fan.driver = FAN_DRIVER_NONE;
-	struct fan_dev *d = fan_open(&f->c, &gpio_sim_ops, err, sizeof(err));
+	struct fan_dev *d = fan_open(&f->c, &gpio_file_ops, err, sizeof(err));
 	assert_non_null(d);
 	assert_int_equal(fan_apply(d, 100), 0);
 	assert_int_equal(fan_read_kernel(d), -1);
@@ -269,7 +269,7 @@ int main(void)
 		T(test_pwm_unchanged_is_not_rewritten),
 		T(test_pwm_export),
 		T(test_pwm_errors),
-		T(test_gpio_sim_fan),
+		T(test_gpio_file_fan),
 		T(test_kernel_fan),
 		T(test_none),
 	};

@@ -150,7 +150,7 @@ static int stop_left(void **state)
 /* Waits (poll, with a deadline) for fd to become readable. */
 static bool readable(int fd, int ms)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
 }
@@ -310,15 +310,16 @@ static void test_timeouts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_config, base_conf, stop_left),
-	    cmocka_unit_test_setup_teardown(test_tick_timer, base_conf,
-					    stop_left),
-	    cmocka_unit_test_setup_teardown(test_sighup_reload, base_conf,
-					    stop_left),
-	    cmocka_unit_test_setup_teardown(test_sigterm_stops, base_conf,
-					    stop_left),
-	    cmocka_unit_test_setup_teardown(test_timeouts, base_conf,
-					    stop_left),
+		cmocka_unit_test_setup_teardown(test_config, base_conf,
+						stop_left),
+		cmocka_unit_test_setup_teardown(test_tick_timer, base_conf,
+						stop_left),
+		cmocka_unit_test_setup_teardown(test_sighup_reload, base_conf,
+						stop_left),
+		cmocka_unit_test_setup_teardown(test_sigterm_stops, base_conf,
+						stop_left),
+		cmocka_unit_test_setup_teardown(test_timeouts, base_conf,
+						stop_left),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

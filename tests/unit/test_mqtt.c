@@ -34,7 +34,7 @@ static pid_t broker;
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 static int free_port(void)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -48,8 +48,8 @@ static int free_port(void)
 
 static bool port_open(void)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	bool ok;
 
@@ -121,6 +121,7 @@ struct owner {
 	enum mqtt_cmd which;
 	char word[32];
 	const char *node; /* for the discovery message it emits */
+	int extra;	  /* entities besides temp: sensor/<node>/eN */
 };
 
 static int hook_command(void *ctx, enum mqtt_cmd which, const char *word,
@@ -143,7 +144,15 @@ static int hook_discovery(void *ctx, discovery_emit_fn emit, void *ectx)
 	o->discoveries++;
 	snprintf(topic, sizeof(topic), "homeassistant/sensor/%s/temp/config",
 		 o->node);
-	return emit(ectx, topic, "{\"name\":\"Temperature\"}") == 0 ? 1 : -1;
+	if (emit(ectx, topic, "{\"name\":\"Temperature\"}"))
+		return -1;
+	for (int i = 0; i < o->extra; i++) {
+		snprintf(topic, sizeof(topic),
+			 "homeassistant/sensor/%s/e%d/config", o->node, i);
+		if (emit(ectx, topic, "{\"name\":\"Extra\"}"))
+			return -1;
+	}
+	return 1 + o->extra;
 }
 
 /* Everything the watching client received, in order. */
@@ -222,7 +231,7 @@ static bool pump_ms(struct mqtt *m, struct watch *w, cond_fn cond,
 	uint64_t end = clock_ms() + (uint64_t)ms;
 
 	while (!cond(arg)) {
-		struct pollfd p = {.fd = -1};
+		struct pollfd p = { .fd = -1 };
 		int n = m ? mqtt_pollfd(m, &p) : 0;
 		int t = m ? mqtt_timeout_ms(m) : 10;
 
@@ -277,8 +286,9 @@ static bool cond_int(const void *arg)
 static struct mqtt *client_open(const char *node, struct owner *o)
 {
 	struct config c;
-	struct mqtt_hooks h = {
-	    .ctx = o, .command = hook_command, .discovery = hook_discovery};
+	struct mqtt_hooks h = { .ctx = o,
+				.command = hook_command,
+				.discovery = hook_discovery };
 
 	config_defaults(&c);
 	c.mqtt.enabled = true;
@@ -317,7 +327,7 @@ static bool retained(struct mqtt *m, const char *topic, const char *want)
 
 	while (!ok && clock_ms() < end) {
 		struct watch w;
-		struct kept k = {&w, want};
+		struct kept k = { &w, want };
 
 		watch_open(&w, topic);
 		ok = pump_ms(m, &w, cond_kept, &k, 500);
@@ -340,7 +350,7 @@ static void test_greeting(void **state)
 	assert_false(mqtt_connected(m));
 	/* before the connection: kept, and published at the greeting */
 	mqtt_publish_state(m, "{\"seq\":1}", 1, false);
-	s = (struct seen){&w, "pirack/g1/state", "{\"seq\":1}"};
+	s = (struct seen){ &w, "pirack/g1/state", "{\"seq\":1}" };
 	assert_true(pump(m, &w, cond_seen, &s));
 	assert_true(mqtt_connected(m));
 	assert_string_equal(watch_last(&w, "pirack/g1/availability"), "online");
@@ -369,10 +379,10 @@ static void test_commands(void **state)
 	assert_int_equal(mosquitto_publish(w.mosq, NULL, "pirack/c1/fan/set", 2,
 					   "ON", 1, true),
 			 MOSQ_ERR_SUCCESS);
-	s = (struct seen){&w, "pirack/c1/fan/set", "ON"};
+	s = (struct seen){ &w, "pirack/c1/fan/set", "ON" };
 	assert_true(pump(NULL, &w, cond_seen, &s)); /* the broker has it */
 	m = client_open("c1", &o);
-	s = (struct seen){&w, "pirack/c1/availability", "online"};
+	s = (struct seen){ &w, "pirack/c1/availability", "online" };
 	assert_true(pump(m, &w, cond_seen, &s));
 
 	assert_int_equal(mosquitto_publish(w.mosq, NULL, "pirack/c1/led/set", 8,
@@ -409,7 +419,7 @@ static void test_birth_and_rediscover(void **state)
 	(void)state;
 	watch_open(&w, "#");
 	m = client_open("b1", &o);
-	s = (struct seen){&w, "pirack/b1/availability", "online"};
+	s = (struct seen){ &w, "pirack/b1/availability", "online" };
 	assert_true(pump(m, &w, cond_seen, &s));
 	assert_int_equal(o.discoveries, 1);
 
@@ -458,7 +468,7 @@ static void test_telemetry_in_order(void **state)
 		snprintf(json, sizeof(json), "{\"seq\":%d}", seq);
 		mqtt_publish_state(m, json, (uint64_t)seq, true);
 	}
-	c = (struct count){&w, "pirack/t1/telemetry", 5};
+	c = (struct count){ &w, "pirack/t1/telemetry", 5 };
 	assert_true(pump(m, &w, cond_count, &c));
 	for (size_t i = 0; i < w.n; i++) {
 		snprintf(json, sizeof(json), "{\"seq\":%zu}", ++k);
@@ -491,14 +501,60 @@ static void test_broker_restart(void **state)
 	mqtt_close(m);
 }
 
+static void test_entities_follow(void **state)
+{
+	const char *e0 = "homeassistant/sensor/e1/e0/config";
+	const char *e1 = "homeassistant/sensor/e1/e1/config";
+	const char *stray = "homeassistant/switch/e1/old/config";
+	const char *other = "homeassistant/sensor/e10/e0/config";
+	struct owner o;
+	struct watch w;
+	struct mqtt *m;
+	struct seen s;
+
+	(void)state;
+	watch_open(&w, "homeassistant/#");
+	/* left by an earlier run, and another node's */
+	mosquitto_publish(w.mosq, NULL, stray, 2, "{}", 1, true);
+	mosquitto_publish(w.mosq, NULL, other, 2, "{}", 1, true);
+	s = (struct seen){ &w, other, "{}" };
+	assert_true(pump(NULL, &w, cond_seen, &s));
+
+	m = client_open("e1", &o);
+	o.extra = 2;
+	/* at connect: the earlier run's entity is cleared */
+	s = (struct seen){ &w, stray, "" };
+	assert_true(pump(m, &w, cond_seen, &s));
+	assert_true(retained(m, e0, "{\"name\":\"Extra\"}"));
+	assert_true(retained(m, e1, "{\"name\":\"Extra\"}"));
+
+	/* one entity fewer: it goes, the rest stay */
+	o.extra = 1;
+	mqtt_rediscover(m);
+	s = (struct seen){ &w, e1, "" };
+	assert_true(pump(m, &w, cond_seen, &s));
+	assert_true(retained(m, e0, "{\"name\":\"Extra\"}"));
+	assert_true(retained(m, other, "{}"));
+
+	/* retracted (a rename): all of them go, flushed by close */
+	mqtt_retract(m);
+	mqtt_close(m);
+	s = (struct seen){ &w, e0, "" };
+	assert_true(pump(NULL, &w, cond_seen, &s));
+	assert_true(retained(NULL, other, "{}"));
+	mosquitto_publish(w.mosq, NULL, other, 0, NULL, 1, true);
+	watch_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_greeting),
-	    cmocka_unit_test(test_commands),
-	    cmocka_unit_test(test_birth_and_rediscover),
-	    cmocka_unit_test(test_telemetry_in_order),
-	    cmocka_unit_test(test_broker_restart),
+		cmocka_unit_test(test_greeting),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_birth_and_rediscover),
+		cmocka_unit_test(test_telemetry_in_order),
+		cmocka_unit_test(test_broker_restart),
+		cmocka_unit_test(test_entities_follow),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -183,6 +183,22 @@ static void ready_status(int abstract)
 
 	notify_reloading(&n);
 	sink_expect(&k, "RELOADING=1");
+	/* a refused reload: every STATUS= ends with it until cleared */
+	notify_note(&n, "reload refused: a.conf:3: bad");
+	notify_ready(&n, view(a));
+	sink_expect(&k,
+		    "READY=1\nSTATUS=sensor fault, fan on: "
+		    "thermal_zone0: missing; reload refused: a.conf:3: bad");
+	a->sample.fault = false;
+	notify_tick(&n, view(a), 5000);
+	sink_expect(&k, "STATUS=51.2 °C, fan 40% (manual), pace 0.50; "
+			"reload refused: a.conf:3: bad");
+	notify_note(&n, "");
+	notify_tick(&n, view(a), 6000);
+	sink_expect(&k, "STATUS=51.2 °C, fan 40% (manual), pace 0.50");
+	/* --failsafe --hold's own status line */
+	notify_ready_status(&n, "fan held on: pirackd is not running");
+	sink_expect(&k, "READY=1\nSTATUS=fan held on: pirackd is not running");
 	notify_stopping(&n);
 	sink_expect(&k, "STOPPING=1");
 	sink_expect_none(&k);

@@ -304,6 +304,138 @@ static void test_memory_across_jobs(void **state)
 	assert_true(t_max < TARGET + 3);
 }
 
+/*
+ * Close to the limit (the defaults: target 77, limit 80) with the pace
+ * reaching the ranks `delay` samples late (the agent's tick, the ranks'
+ * refresh period and their chunk on a loaded host, up to 10 s in the
+ * simulated cluster): a job starting on a
+ * node idling at ambient, run for total_s; the fan off from fan_off_at
+ * on (a fan switching off under load); the peak over the run.
+ */
+struct close_run {
+	double peak, late_mean, late_pace;
+};
+
+static struct close_run simulate_close(struct plant *p, double total_s,
+				       int delay, double fan_off_at)
+{
+	struct pacectl pc;
+	struct close_run r = { .peak = -1e9 };
+	double q[16], pace, t, sum = 0, psum = 0;
+	const double h = 0.01;
+	long n = 0;
+	int i, k;
+
+	pacectl_init(&pc);
+	/* a minute of idle: the controller has its memory, pace 1 */
+	for (t = 0; t < 60; t += 1.0) {
+		pacectl_update(&pc, 77, 80, plant_read(p), 1.0, true);
+		for (k = 0; k < 100; k++)
+			plant_step(p, 0, true, h);
+	}
+	for (i = 0; i < delay; i++)
+		q[i] = pc.pace;
+	for (t = 0; t < total_s; t += 1.0) {
+		bool fan = !(fan_off_at >= 0 && t >= fan_off_at);
+
+		pace = q[0];
+		for (i = 0; i + 1 < delay; i++)
+			q[i] = q[i + 1];
+		for (k = 0; k < 100; k++) {
+			plant_step(p, pace, fan, h);
+			if (p->t_die > r.peak)
+				r.peak = p->t_die;
+		}
+		q[delay - 1] = pacectl_update(&pc, 77, 80, plant_read(p), 1.0,
+					      fan);
+		if (t >= total_s * 0.75) {
+			sum += p->t_die;
+			psum += pace;
+			n++;
+		}
+	}
+	r.late_mean = sum / n;
+	r.late_pace = psum / n;
+	print_message("close: peak %.2f late mean %.2f pace %.3f\n", r.peak,
+		      r.late_mean, r.late_pace);
+	return r;
+}
+
+/* A hot rack: idle at 68 C with the fan, full load would reach ~95 C. */
+static struct plant pi4_hot_rack(void)
+{
+	struct plant p = pi4();
+
+	p.ambient = p.t_die = p.t_sink = 50;
+	p.r_sa_on = 3.0;
+	return p;
+}
+
+/* The job's start is a load step: the pace falls before the limit. */
+static void test_close_job_start(void **state)
+{
+	(void)state;
+	for (int delay = 1; delay <= 10; delay++) {
+		struct plant p = pi4_hot_rack();
+		struct close_run r = simulate_close(&p, 1200, delay, -1);
+
+		assert_true(r.peak < 80);
+		assert_true(fabs(r.late_mean - 77) <= 1.0);
+	}
+}
+
+/* The fan stops under load: the rise is seen and the pace cut in time. */
+static void test_close_fan_switch(void **state)
+{
+	(void)state;
+	for (int delay = 1; delay <= 4; delay++) {
+		struct plant p = pi4();
+
+		p.ambient = p.t_die = p.t_sink = 40;
+		struct close_run r = simulate_close(&p, 1800, delay, 600);
+		assert_true(r.peak < 80);
+		assert_true(fabs(r.late_mean - 77) <= 1.0);
+	}
+}
+
+/* A Pi-like sensor (0.5 K steps, noise) so close to the limit. */
+static void test_close_noisy(void **state)
+{
+	struct plant p = pi4_hot_rack();
+	(void)state;
+	p.quant = 0.5;
+	p.noise = 0.3;
+	struct close_run r = simulate_close(&p, 1200, 2, -1);
+	assert_true(r.peak < 80);
+	assert_true(fabs(r.late_mean - 77) <= 1.5);
+}
+
+/* Feed-forward: at the same temperature, rising fast means less pace. */
+static void test_prediction(void **state)
+{
+	struct pacectl still, rising;
+	double a = 0, b = 0;
+	(void)state;
+
+	pacectl_init(&still);
+	pacectl_init(&rising);
+	/* long enough for the integral to settle at pace 1 */
+	for (int i = 0; i < 200; i++) {
+		a = pacectl_update(&still, 77, 80, 70, 1.0, true);
+		b = pacectl_update(&rising, 77, 80, i < 190 ? 60 : i - 120,
+				   1.0, true);
+	}
+	/* both at 70 C, 7 K under target; one rising 1 K/s */
+	assert_true(a == 1.0);
+	assert_true(b < 0.9);
+	assert_true(rising.predicted_c > 72);
+	/* headed past the limit: stop now, below the limit */
+	for (int i = 0; i < 3; i++)
+		b = pacectl_update(&rising, 77, 80, 74 + 2 * i, 1.0, true);
+	assert_true(rising.predicted_c >= 80);
+	assert_true(b == 0.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +452,10 @@ int main(void)
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_limit_and_blind),
 		cmocka_unit_test(test_memory_across_jobs),
+		cmocka_unit_test(test_close_job_start),
+		cmocka_unit_test(test_close_fan_switch),
+		cmocka_unit_test(test_close_noisy),
+		cmocka_unit_test(test_prediction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

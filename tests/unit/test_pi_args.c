@@ -113,6 +113,38 @@ static void test_defaults(void **state)
 	assert_true(a.chunk_ms == 10);
 	assert_false(a.json);
 	assert_null(a.kernel);
+	assert_true(a.stall_s == 60);
+}
+
+/* --stall-s: seconds, 0 for never; PIRACK_STALL_S is its default. */
+static void test_stall(void **state)
+{
+	struct pi_args a;
+	bool done;
+	char out[256];
+	(void)state;
+
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "0",
+			       NULL), 0);
+	assert_true(a.stall_s == 0);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out),
+			       "--stall-s=2.5", NULL), 0);
+	assert_true(a.stall_s == 2.5);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "--stall-s",
+			       "86400", NULL), 0);
+	assert_true(a.stall_s == 86400);
+	setenv("PIRACK_STALL_S", "0.1", 1);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), NULL), 0);
+	assert_true(a.stall_s == 0.1);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "7",
+			       NULL), 0);
+	assert_true(a.stall_s == 7);	/* the option wins */
+	setenv("PIRACK_STALL_S", "soon", 1);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "7",
+			       NULL), 2);
+	assert_non_null(strstr(out, "bad PIRACK_STALL_S 'soon'"));
+	unsetenv("PIRACK_STALL_S");
+	assert_non_null(strstr(out, "Try 'pirack-pi --help'."));
 }
 
 static void test_options(void **state)
@@ -241,6 +273,15 @@ static void test_refused(void **state)
 	bad("unknown option '-x'", "-x", NULL);
 	bad("unknown option '--frobnicate'", "--frobnicate", NULL);
 	bad("unexpected argument 'extra'", "-j", "extra");
+	bad("bad --stall-s '-1': want seconds, 0 (wait forever) or 0.1 to "
+	    "86400", "-s", "-1");
+	bad("bad --stall-s '0.05'", "--stall-s", "0.05");
+	bad("bad --stall-s '86401'", "--stall-s", "86401");
+	bad("bad --stall-s '1e3'", "-s", "1e3");
+	bad("bad --stall-s 'inf'", "-s", "inf");
+	bad("bad --stall-s ''", "-s", "");
+	bad("bad --stall-s '.'", "-s", ".");
+	bad("option '--stall-s' needs an argument", "--stall-s", NULL);
 }
 
 /* Only the job's rank 0 prints: not once per rank. */
@@ -273,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_intervals_bad),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_stall),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_quiet_rank),

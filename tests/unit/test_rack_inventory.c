@@ -218,7 +218,7 @@ static void test_bad_values(void **state)
 	expect_error(*state,
 		     "[rack]\nlimit_c = 60\n\n[a]\naddress = 10.0.0.1\n",
 		     "2: node a: [thermal] limit_c (60) must be above "
-		     "target_c (70)");
+		     "target_c (77)");
 	/* the node's override is the line that made it inconsistent */
 	expect_error(*state,
 		     "[rack]\nlimit_c = 90\n\n[a]\naddress = 10.0.0.1\n"

@@ -230,7 +230,7 @@ static void test_agentconf_layers(void **state)
 	assert_int_equal(c.fan.line, 18); /* node override */
 	assert_int_equal(c.led.nlines, 1);
 	assert_int_equal(c.led.lines[0], 6);
-	assert_int_equal(c.gpio.backend, GPIO_BACKEND_SIM);
+	assert_int_equal(c.gpio.backend, GPIO_BACKEND_FILE);
 	assert_true(c.thermal.target_c == 65); /* rack-wide */
 }
 

@@ -88,19 +88,18 @@ static void limit(struct config *c)
 static void test_what_each_key_redoes(void **state)
 {
 	static const struct change changes[] = {
-	    {on_c, "[fan] on_c", 0},
-	    {limit, "[thermal] limit_c", 0},
-	    {zones, "[thermal] zones", 0},
-	    {fan_line, "[fan] line", RELOAD_GPIO},
-	    {fan_none, "[fan] driver", RELOAD_GPIO | RELOAD_DISCOVERY},
-	    {led_lines, "[led] lines", RELOAD_GPIO | RELOAD_DISCOVERY},
-	    {host, "[mqtt] host", RELOAD_MQTT},
-	    {name, "[node] name", RELOAD_MQTT | RELOAD_DISCOVERY},
-	    {dprefix, "[mqtt] discovery_prefix",
-	     RELOAD_MQTT | RELOAD_DISCOVERY},
-	    {sysfs, "[thermal] sysfs_root",
-	     RELOAD_GPIO | RELOAD_DISCOVERY | RELOAD_SIM},
-	    {sock, "[control] socket", RELOAD_CONTROL},
+		{ on_c, "[fan] on_c", 0 },
+		{ limit, "[thermal] limit_c", 0 },
+		{ zones, "[thermal] zones", 0 },
+		{ fan_line, "[fan] line", RELOAD_GPIO },
+		{ fan_none, "[fan] driver", RELOAD_GPIO | RELOAD_DISCOVERY },
+		{ led_lines, "[led] lines", RELOAD_GPIO | RELOAD_DISCOVERY },
+		{ host, "[mqtt] host", RELOAD_MQTT },
+		{ name, "[node] name", RELOAD_MQTT | RELOAD_DISCOVERY },
+		{ dprefix, "[mqtt] discovery_prefix",
+		  RELOAD_MQTT | RELOAD_DISCOVERY },
+		{ sysfs, "[thermal] sysfs_root", RELOAD_GPIO | RELOAD_DISCOVERY },
+		{ sock, "[control] socket", RELOAD_CONTROL },
 	};
 	struct config x, y;
 	struct reload_diff d;
@@ -145,9 +144,9 @@ static void test_many_changes_cut(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_equal_despite_bytes),
-	    cmocka_unit_test(test_what_each_key_redoes),
-	    cmocka_unit_test(test_many_changes_cut),
+		cmocka_unit_test(test_equal_despite_bytes),
+		cmocka_unit_test(test_what_each_key_redoes),
+		cmocka_unit_test(test_many_changes_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,9 +74,33 @@ static void test_state(void **state)
 		"\"under_voltage_seen\":true,\"freq_capped_seen\":false,"
 		"\"throttled_seen\":true,\"soft_temp_limit_seen\":false},"
 		"\"cpu_freq_mhz\":1500,\"load1\":3.5,\"job\":{\"done\":1},"
-		"\"fault\":false}");
+		"\"fault\":false,\"telemetry\":null}");
 	free(s);
 	free(a);
+}
+
+/* With MQTT: what waits for the broker and what a full queue lost. */
+static void test_state_telemetry(void **state)
+{
+	struct report_view v = { 0 };
+	struct config c;
+	struct sample smp = { 0 };
+	cJSON *o, *t;
+
+	(void)state;
+	config_defaults(&c);
+	v.cfg = &c;
+	v.sample = &smp;
+	v.job = "";
+	v.mqtt = true;
+	v.tel_queued = 17;
+	v.tel_dropped = 1399;
+	o = report_state(&v);
+	t = cJSON_GetObjectItem(o, "telemetry");
+	assert_non_null(t);
+	assert_int_equal(cJSON_GetObjectItem(t, "queued")->valuedouble, 17);
+	assert_int_equal(cJSON_GetObjectItem(t, "dropped")->valuedouble, 1399);
+	cJSON_Delete(o);
 }
 
 /* Unknowns are null, never made-up numbers; a fault says why. */
@@ -155,6 +179,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state),
+		cmocka_unit_test(test_state_telemetry),
 		cmocka_unit_test(test_state_unknowns),
 		cmocka_unit_test(test_fan_values),
 		cmocka_unit_test(test_before_first_reading),

@@ -1,4 +1,5 @@
 /* test_sim.c: unit tests of the simulated node (real files, real ranks). */
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "agent/agent.h"
-#include "agent/sim.h"
-#include "agent/simplant.h"
+#include "config.h"
+#include "sim/sim.h"
+#include "sim/simplant.h"
 #include "fixture.h"
 
 static char dir[FIXTURE_PATH_MAX];
@@ -32,25 +33,23 @@ static int teardown(void **state)
 	return fixture_rm(dir);
 }
 
-/* The fields sim reads, set by hand: the unit test needs no config file. */
-static void agent_setup(struct agent *a, const char *profile, double ambient,
-			double time_scale)
+/* The keys sim reads, set by hand: the unit test needs no config file. */
+static void cfg_setup(struct config *c, const char *profile, double ambient,
+		      double time_scale)
 {
-	memset(a, 0, sizeof(*a));
-	a->cfg.thermal.source = THERMAL_SIM;
-	snprintf(a->cfg.thermal.sysfs_root, sizeof(a->cfg.thermal.sysfs_root),
+	config_defaults(c);
+	c->thermal.source = THERMAL_SIM;
+	snprintf(c->thermal.sysfs_root, sizeof(c->thermal.sysfs_root),
 		 "%s/sysfs", dir);
-	a->cfg.fan.driver = FAN_DRIVER_GPIO;
-	strcpy(a->cfg.fan.chip, "gpiochip0");
-	a->cfg.fan.line = 14;
-	a->cfg.gpio.backend = GPIO_BACKEND_SIM;
-	snprintf(a->cfg.gpio.sim_dir, sizeof(a->cfg.gpio.sim_dir), "%s/gpio",
-		 dir);
-	snprintf(a->cfg.sim.profile, sizeof(a->cfg.sim.profile), "%s",
-		 profile);
-	a->cfg.sim.ambient_c = ambient;
-	a->cfg.sim.time_scale = time_scale;
-	a->cfg.sim.slots = 1;
+	c->fan.driver = FAN_DRIVER_GPIO;
+	strcpy(c->fan.chip, "gpiochip0");
+	c->fan.line = 14;
+	c->gpio.backend = GPIO_BACKEND_FILE;
+	snprintf(c->gpio.sim_dir, sizeof(c->gpio.sim_dir), "%s/gpio", dir);
+	snprintf(c->sim.profile, sizeof(c->sim.profile), "%s", profile);
+	c->sim.ambient_c = ambient;
+	c->sim.time_scale = time_scale;
+	c->sim.slots = 1;
 }
 
 static long read_long(const char *rel, int base)
@@ -79,60 +78,68 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Refuses the real /sys and unknown profiles; touches nothing then. */
+/* Refuses the real /sys and unknown profiles, saying why. */
 static void test_refuses(void **state)
 {
-	struct agent a;
+	struct config c;
+	char err[256];
 
 	(void)state;
-	agent_setup(&a, "pi4-bare", 25, 1);
-	strcpy(a.cfg.thermal.sysfs_root, "/sys");
-	assert_int_equal(sim_init(&a), -1);
-	assert_null(a.sim);
-	agent_setup(&a, "pi3-bare", 25, 1);
-	assert_int_equal(sim_init(&a), -1);
-	assert_null(a.sim);
-	sim_free(&a);			/* harmless without init */
+	cfg_setup(&c, "pi4-bare", 25, 1);
+	strcpy(c.thermal.sysfs_root, "/sys");
+	assert_null(sim_open(&c, "/proc", err, sizeof(err)));
+	assert_non_null(strstr(err, "not '/sys'"));
+	cfg_setup(&c, "pi3-bare", 25, 1);
+	assert_null(sim_open(&c, "/proc", err, sizeof(err)));
+	assert_non_null(strstr(err, "[sim] profile 'pi3-bare' is unknown"));
+	sim_close(NULL); /* harmless */
 }
 
 /* The fake tree a Pi's kernel would show, at the idle temperature. */
 static void test_tree(void **state)
 {
-	struct agent a;
-	char path[256], type[64] = "";
+	struct config c;
+	struct sim *s;
+	char path[256], type[64] = "", err[256];
 	FILE *f;
 
 	(void)state;
-	agent_setup(&a, "pi4-bare", 25, 1);
-	assert_int_equal(sim_init(&a), 0);
-	assert_int_equal(read_long(TEMP, 10), 45000);	/* 25 + 20 idle */
+	cfg_setup(&c, "pi4-bare", 25, 1);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(read_long(TEMP, 10), 45000); /* 25 + 20 idle */
 	assert_int_equal(read_long(THROTTLED, 16), 0);
 	assert_int_equal(read_long(FREQ, 10), 1500000);
 	assert_int_equal(read_long("devices/system/cpu/cpu3/cpufreq/"
-				   "scaling_cur_freq", 10), 1500000);
-	snprintf(path, sizeof(path), "%s/sysfs/class/thermal/thermal_zone0/"
-		 "type", dir);
+				   "scaling_cur_freq",
+				   10),
+			 1500000);
+	snprintf(path, sizeof(path),
+		 "%s/sysfs/class/thermal/thermal_zone0/"
+		 "type",
+		 dir);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(type, sizeof(type), f));
 	fclose(f);
 	assert_string_equal(type, "cpu-thermal\n");
-	sim_free(&a);
-	assert_null(a.sim);
+	sim_close(s);
 }
 
 /* The fan line read from the sim GPIO file cools the idle board. */
 static void test_fan_line(void **state)
 {
-	struct agent a;
-	char path[256];
+	struct config c;
+	struct sim *s;
+	char path[256], err[256];
 	FILE *f;
 	long t = 0;
 
 	(void)state;
-	agent_setup(&a, "pi4-heatsink-fan", 25, 1000);
-	assert_int_equal(sim_init(&a), 0);
-	assert_int_equal(read_long(TEMP, 10), 39000);	/* 25 + 14 */
+	cfg_setup(&c, "pi4-heatsink-fan", 25, 1000);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(read_long(TEMP, 10), 39000); /* 25 + 14 */
 	snprintf(path, sizeof(path), "%s/gpio", dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/gpio/gpiochip0", dir);
@@ -145,13 +152,13 @@ static void test_fan_line(void **state)
 	/* idle with the fan on settles at 25 + 5 */
 	for (int i = 0; i < 500; i++) {
 		nap_ms(10);
-		sim_step(&a);
+		sim_step(s, NULL, 0);
 		t = read_long(TEMP, 10);
 		if (t < 31000)
 			break;
 	}
 	assert_true(t < 31000 && t >= 30000);
-	sim_free(&a);
+	sim_close(s);
 }
 
 /*
@@ -161,7 +168,9 @@ static void test_fan_line(void **state)
  */
 static void test_busy_rank_throttles(void **state)
 {
-	struct agent a;
+	struct config c;
+	struct sim *s;
+	char err[256];
 	pid_t rank;
 	bool stopped = false, hot = false;
 
@@ -173,13 +182,12 @@ static void test_busy_rank_throttles(void **state)
 		for (;;)
 			;
 	}
-	agent_setup(&a, "pi4-bare", 50, 200);
-	assert_int_equal(sim_init(&a), 0);
-	a.job_pids[0] = rank;
-	a.njob_pids = 1;
+	cfg_setup(&c, "pi4-bare", 50, 200);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
 	for (int i = 0; i < 1000 && !(hot && stopped); i++) {
 		nap_ms(10);
-		sim_step(&a);
+		sim_step(s, &rank, 1);
 		hot |= read_long(TEMP, 10) > 80000 &&
 		       (read_long(THROTTLED, 16) & 0x8000a) &&
 		       read_long(FREQ, 10) < 1500000;
@@ -187,10 +195,122 @@ static void test_busy_rank_throttles(void **state)
 	}
 	assert_true(hot);
 	assert_true(stopped);
-	sim_free(&a);
+	sim_close(s);
 	assert_true(fixture_proc_state(rank) != 'T');
 	kill(rank, SIGKILL);
 	waitpid(rank, NULL, 0);
+}
+
+static void write_text(const char *rel, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sysfs/%s", dir, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+#define CPUFREQ(n, f) "devices/system/cpu/cpu" #n "/cpufreq/" f
+
+/*
+ * The cpufreq limits a Pi shows; a scaling_max_freq the agent lowers caps
+ * the clock of every core (within the board's range) without any
+ * firmware flag, and a busy rank then runs only part of the time; the
+ * energy is the idle power over the simulated time when nothing runs.
+ */
+static void test_cpufreq_cap(void **state)
+{
+	struct config c;
+	struct sim_state st;
+	struct sim *s;
+	char err[256];
+	pid_t rank;
+	bool stopped = false;
+
+	(void)state;
+	/* before sim_open: a fork after it would hold the duty socket */
+	rank = fork();
+	assert_true(rank >= 0);
+	if (rank == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			;
+	}
+	cfg_setup(&c, "pi4-bare", 25, 1);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(read_long(CPUFREQ(0, "cpuinfo_max_freq"), 10),
+			 1500000);
+	assert_int_equal(read_long(CPUFREQ(3, "scaling_max_freq"), 10),
+			 1500000);
+	assert_int_equal(read_long(CPUFREQ(2, "cpuinfo_min_freq"), 10), 600000);
+	nap_ms(50);
+	sim_step(s, NULL, 0);
+	sim_state(s, &st);
+	assert_true(st.sim_s > 0);
+	assert_true(fabs(st.energy_j / st.sim_s - 2.7) < 1e-6);
+	assert_true(st.job_energy_j == 0);
+
+	write_text(CPUFREQ(0, "scaling_max_freq"), "1000000\n");
+	sim_step(s, NULL, 0);
+	assert_int_equal(read_long(FREQ, 10), 1000000);
+	assert_int_equal(read_long(CPUFREQ(3, "scaling_cur_freq"), 10),
+			 1000000);
+	assert_int_equal(read_long(THROTTLED, 16), 0);
+	write_text(CPUFREQ(0, "scaling_max_freq"), "100000\n");
+	sim_step(s, NULL, 0);
+	assert_int_equal(read_long(FREQ, 10), 600000);
+
+	for (int i = 0; i < 500 && !stopped; i++) {
+		nap_ms(10);
+		sim_step(s, &rank, 1);
+		stopped = fixture_proc_state(rank) == 'T';
+	}
+	assert_true(stopped);
+	sim_state(s, &st);
+	assert_true(st.job_energy_j > 0);
+	assert_int_equal(read_long(THROTTLED, 16), 0);
+	sim_close(s);
+	assert_true(fixture_proc_state(rank) != 'T');
+	kill(rank, SIGKILL);
+	waitpid(rank, NULL, 0);
+}
+
+/*
+ * The node's time and load: the wall clock counts waiting for a CPU as
+ * busy; the CPU clock takes the wait out of the time and counts only the
+ * CPU the ranks got. Without waits the two agree.
+ */
+static void test_node_time(void **state)
+{
+	/* 2 ranks, each ran 0.1 s and waited 0.9 s of a 1 s step */
+	struct simload_delta starved = { 200000000, 1800000000, 2 };
+	/* 2 ranks, each ran 0.5 s and never waited */
+	struct simload_delta fair = { 1000000000, 0, 2 };
+	struct simload_delta none = { 0, 0, 0 };
+	double load;
+
+	(void)state;
+	assert_true(sim_node_time(1, &starved, 2, false, &load) == 1);
+	assert_true(fabs(load - 1) < 1e-9);
+	assert_true(fabs(sim_node_time(1, &starved, 2, true, &load) - 0.1) <
+		    1e-9);
+	assert_true(fabs(load - 1) < 1e-9);
+	assert_true(sim_node_time(1, &fair, 2, false, &load) == 1);
+	assert_true(fabs(load - 0.5) < 1e-9);
+	assert_true(sim_node_time(1, &fair, 2, true, &load) == 1);
+	assert_true(fabs(load - 0.5) < 1e-9);
+	/* idle: the wall clock's time either way */
+	assert_true(sim_node_time(0.5, &none, 2, true, &load) == 0.5);
+	assert_true(load == 0);
+	/* a host that never runs them: the clock slows to its floor */
+	starved.run_ns = 0;
+	starved.wait_ns = 2000000000;
+	assert_true(sim_node_time(1, &starved, 2, true, &load) > 0);
+	assert_true(load == 0);
 }
 
 /* The [sim] keys: profile and slots, with FILE:LINE errors. */
@@ -220,11 +340,14 @@ static void test_config_keys(void **state)
 	assert_string_equal(c.sim.profile, "pi4-bare");
 	assert_int_equal(c.sim.slots, 4);
 	assert_int_equal(load("[sim]\nprofile = pi5-active-cooler\n"
-			      "slots = 2\n", &c, err, sizeof(err)), 0);
+			      "slots = 2\n",
+			      &c, err, sizeof(err)),
+			 0);
 	assert_string_equal(c.sim.profile, "pi5-active-cooler");
 	assert_int_equal(c.sim.slots, 2);
-	assert_int_equal(load("[sim]\nslots = 1\nprofile = pi3\n", &c, err,
-			      sizeof(err)), -1);
+	assert_int_equal(
+	    load("[sim]\nslots = 1\nprofile = pi3\n", &c, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "agent.conf:3: [sim] profile 'pi3' is "
 				    "unknown: one of pi4-bare, "));
 	assert_int_equal(load("[sim]\n\nslots = 0\n", &c, err, sizeof(err)),
@@ -248,7 +371,7 @@ static void test_config_knows_every_profile(void **state)
 			 -1);
 	simplant_profile_names(names, sizeof(names));
 	assert_non_null(strstr(err, names));
-	assert_string_equal(strstr(err, names), names);	/* nothing more */
+	assert_string_equal(strstr(err, names), names); /* nothing more */
 }
 
 int main(void)
@@ -258,6 +381,8 @@ int main(void)
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_fan_line),
 		cmocka_unit_test(test_busy_rank_throttles),
+		cmocka_unit_test(test_cpufreq_cap),
+		cmocka_unit_test(test_node_time),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_knows_every_profile),
 	};

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "agent/simduty.h"
+#include "sim/simduty.h"
 #include "fixture.h"
 
 static pid_t spawn_sleeper(void)

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include "agent/simfw.h"
+#include "sim/simfw.h"
 
 /* Cool: full clock, no bits. */
 static void test_cool(void **state)

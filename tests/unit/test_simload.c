@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "agent/simload.h"
+#include "sim/simload.h"
 #include "fixture.h"
 
 static char root[FIXTURE_PATH_MAX];
@@ -83,7 +83,7 @@ static void test_sample(void **state)
 	assert_true(simload_sample(&l, pids, 3) == 1000 + 500);
 	/* 301 reused (counter went back): new baseline, no negative */
 	put(301, "schedstat", "10 0 1\n");
-	put(300, "schedstat", "3000 0 3\n");
+	put(300, "schedstat", "2600 400 3\n");
 	assert_true(simload_sample(&l, pids, 2) == 1000);
 	assert_int_equal(l.n, 2);
 	/* 300 no longer listed: forgotten, counts from scratch later */
@@ -91,6 +91,28 @@ static void test_sample(void **state)
 	assert_int_equal(l.n, 1);
 	put(300, "schedstat", "9000 0 3\n");
 	assert_true(simload_sample(&l, pids, 2) == 0);
+}
+
+/* Run and wait apart, over the ranks measured across the whole interval. */
+static void test_sample_split(void **state)
+{
+	struct simload l;
+	struct simload_delta d;
+	pid_t pids[] = { 400, 401, 402 };
+
+	(void)state;
+	simload_init(&l, root);
+	put(400, "schedstat", "1000 100 1\n");
+	put(401, "schedstat", "2000 200 1\n");
+	simload_sample_split(&l, pids, 2, &d);
+	assert_int_equal(d.n, 0);
+	put(400, "schedstat", "1500 900 2\n");
+	put(401, "schedstat", "2100 200 2\n");
+	put(402, "schedstat", "7000 7000 2\n");	/* new: baseline only */
+	simload_sample_split(&l, pids, 3, &d);
+	assert_int_equal(d.n, 2);
+	assert_true(d.run_ns == 500 + 100);
+	assert_true(d.wait_ns == 800);
 }
 
 /* The real /proc: this process has run a little. */
@@ -109,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_stat_fallback),
 		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_sample_split),
 		cmocka_unit_test(test_real_proc),
 	};
 

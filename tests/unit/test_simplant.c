@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
-#include "agent/simplant.h"
+#include "sim/simplant.h"
 
 /* Runs the plant long enough to settle (many board time constants). */
 static double settle(struct simplant *s, double load, double fan)

@@ -10,11 +10,11 @@
 
 struct simload_pid {
 	pid_t pid;
-	uint64_t busy_ns;	/* counter at the previous sample */
+	uint64_t run_ns, wait_ns; /* counters at the previous sample */
 };
 
 struct simload {
-	const char *proc_root;	/* "/proc"; tests point it at a fake tree */
+	const char *proc_root; /* "/proc"; tests point it at a fake tree */
 	struct simload_pid pids[SIMLOAD_MAX_PIDS];
 	size_t n;
 };
@@ -30,6 +30,19 @@ void simload_init(struct simload *l, const char *proc_root);
  * the kernel has no schedstat. 0, or -1 when the process is gone.
  */
 int simload_busy_ns(const char *proc_root, pid_t pid, uint64_t *ns);
+/*
+ * The two parts apart: the CPU time the process got (run) and the time it
+ * was runnable but waited for a CPU (wait; 0 without schedstat).
+ */
+int simload_cpu_ns(const char *proc_root, pid_t pid, uint64_t *run_ns,
+		   uint64_t *wait_ns);
+
+/* What the ranks did between two samples. */
+struct simload_delta {
+	uint64_t run_ns;  /* CPU time they got, summed */
+	uint64_t wait_ns; /* time they waited for a CPU, summed */
+	size_t n;	  /* ranks measured over the whole interval */
+};
 
 /*
  * The busy time the pids accumulated since the previous call, in ns (a
@@ -37,5 +50,8 @@ int simload_busy_ns(const char *proc_root, pid_t pid, uint64_t *ns);
  * longer listed.
  */
 uint64_t simload_sample(struct simload *l, const pid_t *pids, size_t n);
+/* The same, run and wait apart, into d. */
+void simload_sample_split(struct simload *l, const pid_t *pids, size_t n,
+			  struct simload_delta *d);
 
 #endif

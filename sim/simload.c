@@ -36,14 +36,17 @@ static int simload_stat_ns(const char *proc_root, pid_t pid, uint64_t *ns)
 		return -1;
 	p = strrchr(buf, ')');
 	if (!p || hz <= 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
-			  "%llu", &ut, &st) != 2)
+	    sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+		   "%llu",
+		   &ut, &st) != 2)
 		return -1;
 	*ns = (uint64_t)(ut + st) * (1000000000ull / (uint64_t)hz);
 	return 0;
 }
 
-int simload_busy_ns(const char *proc_root, pid_t pid, uint64_t *ns)
+int simload_cpu_ns(const char *proc_root, pid_t pid, uint64_t *run_ns,
+		   uint64_t *wait_ns)
 {
 	char path[512], buf[256];
 	unsigned long long run, wait;
@@ -51,10 +54,22 @@ int simload_busy_ns(const char *proc_root, pid_t pid, uint64_t *ns)
 	snprintf(path, sizeof(path), "%s/%d/schedstat", proc_root, (int)pid);
 	if (simload_read(path, buf, sizeof(buf)) == 0 &&
 	    sscanf(buf, "%llu %llu", &run, &wait) == 2) {
-		*ns = run + wait;
+		*run_ns = run;
+		*wait_ns = wait;
 		return 0;
 	}
-	return simload_stat_ns(proc_root, pid, ns);
+	*wait_ns = 0;
+	return simload_stat_ns(proc_root, pid, run_ns);
+}
+
+int simload_busy_ns(const char *proc_root, pid_t pid, uint64_t *ns)
+{
+	uint64_t run, wait;
+
+	if (simload_cpu_ns(proc_root, pid, &run, &wait) < 0)
+		return -1;
+	*ns = run + wait;
+	return 0;
 }
 
 static struct simload_pid *simload_find(struct simload *l, pid_t pid)
@@ -65,29 +80,43 @@ static struct simload_pid *simload_find(struct simload *l, pid_t pid)
 	return NULL;
 }
 
-uint64_t simload_sample(struct simload *l, const pid_t *pids, size_t n)
+void simload_sample_split(struct simload *l, const pid_t *pids, size_t n,
+			  struct simload_delta *d)
 {
 	struct simload_pid next[SIMLOAD_MAX_PIDS];
 	size_t nnext = 0;
-	uint64_t sum = 0;
 
+	memset(d, 0, sizeof(*d));
 	for (size_t i = 0; i < n && nnext < SIMLOAD_MAX_PIDS; i++) {
 		struct simload_pid *old = simload_find(l, pids[i]);
-		uint64_t ns;
+		uint64_t run, wait;
 		bool dup = false;
 
 		for (size_t j = 0; j < nnext; j++)
 			dup |= next[j].pid == pids[i];
-		if (dup || simload_busy_ns(l->proc_root, pids[i], &ns) < 0)
+		if (dup ||
+		    simload_cpu_ns(l->proc_root, pids[i], &run, &wait) < 0)
 			continue;
-		/* a counter that went backwards is a reused pid: new baseline */
-		if (old && ns >= old->busy_ns)
-			sum += ns - old->busy_ns;
+		/* a counter that went backwards is a reused pid: new baseline
+		 */
+		if (old && run >= old->run_ns && wait >= old->wait_ns) {
+			d->run_ns += run - old->run_ns;
+			d->wait_ns += wait - old->wait_ns;
+			d->n++;
+		}
 		next[nnext].pid = pids[i];
-		next[nnext].busy_ns = ns;
+		next[nnext].run_ns = run;
+		next[nnext].wait_ns = wait;
 		nnext++;
 	}
 	memcpy(l->pids, next, nnext * sizeof(next[0]));
 	l->n = nnext;
-	return sum;
+}
+
+uint64_t simload_sample(struct simload *l, const pid_t *pids, size_t n)
+{
+	struct simload_delta d;
+
+	simload_sample_split(l, pids, n, &d);
+	return d.run_ns + d.wait_ns;
 }

@@ -1,4 +1,4 @@
-/* gpio_sim.c: the sim GPIO backend, one file per line under sim_dir. */
+/* gpio_file.c: GPIO lines as files, DIR/<chip>/<line> ([gpio] backend = sim). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,17 +9,17 @@
 #include "fsutil.h"
 #include "gpio.h"
 
-#define GPIO_SIM_PATH_MAX 512
+#define GPIO_FILE_PATH_MAX 512
 
 /*
  * Mirrors the kernel gpio-sim layout: DIR/<chip>/<line> holds the wire
  * value, so a test reads exactly what a meter on the pin would show.
  */
 struct gpio_req {
-	char dir[GPIO_SIM_PATH_MAX];	/* DIR/<chip> */
+	char dir[GPIO_FILE_PATH_MAX];	/* DIR/<chip> */
 	bool active_low;
 	size_t n;
-	int *fds;		/* each line's file, held: see gpio_sim_set */
+	int *fds;		/* each line's file, held: see gpio_file_set */
 	unsigned lines[];
 };
 
@@ -27,9 +27,9 @@ struct gpio_req {
  * Writes "0\n" or "1\n" through a temp file and rename(), so a reader
  * never sees an empty or half-written file.
  */
-static int gpio_sim_write(const struct gpio_req *r, size_t idx, int wire)
+static int gpio_file_write(const struct gpio_req *r, size_t idx, int wire)
 {
-	char path[GPIO_SIM_PATH_MAX + 16], tmp[GPIO_SIM_PATH_MAX + 40];
+	char path[GPIO_FILE_PATH_MAX + 16], tmp[GPIO_FILE_PATH_MAX + 40];
 	char val[2] = { wire ? '1' : '0', '\n' };
 	int fd, e;
 
@@ -55,9 +55,9 @@ static int gpio_sim_write(const struct gpio_req *r, size_t idx, int wire)
 	return 0;
 }
 
-static void gpio_sim_release(struct gpio_req *r);
+static void gpio_file_release(struct gpio_req *r);
 
-static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
+static struct gpio_req *gpio_file_request(const char *dir, const char *chip,
 					 const unsigned *lines, size_t n,
 					 bool active_low, int init, char *err,
 					 size_t errlen)
@@ -94,15 +94,15 @@ static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
 	for (size_t i = 0; r->fds && i < n; i++)
 		r->fds[i] = -1;
 	for (size_t i = 0; i < n; i++) {
-		char path[GPIO_SIM_PATH_MAX + 16];
+		char path[GPIO_FILE_PATH_MAX + 16];
 
 		snprintf(path, sizeof(path), "%s/%u", r->dir, lines[i]);
 		if (!r->fds ||
-		    gpio_sim_write(r, i, (init != 0) != active_low) < 0 ||
+		    gpio_file_write(r, i, (init != 0) != active_low) < 0 ||
 		    (r->fds[i] = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
 			snprintf(err, errlen, "sim gpio %s line %u: %s", chip,
 				 lines[i], strerror(errno));
-			gpio_sim_release(r);
+			gpio_file_release(r);
 			return NULL;
 		}
 	}
@@ -114,7 +114,7 @@ static struct gpio_req *gpio_sim_request(const char *dir, const char *chip,
  * descriptor held since the request: a reader never sees half a value,
  * and a line is driven even when the process has no descriptor left.
  */
-static int gpio_sim_set(struct gpio_req *r, size_t idx, int v)
+static int gpio_file_set(struct gpio_req *r, size_t idx, int v)
 {
 	char c;
 
@@ -127,7 +127,7 @@ static int gpio_sim_set(struct gpio_req *r, size_t idx, int v)
 }
 
 /* The files stay: like the kernel, the last value outlives the holder. */
-static void gpio_sim_release(struct gpio_req *r)
+static void gpio_file_release(struct gpio_req *r)
 {
 	for (size_t i = 0; r && r->fds && i < r->n; i++)
 		if (r->fds[i] >= 0)
@@ -137,9 +137,9 @@ static void gpio_sim_release(struct gpio_req *r)
 	free(r);
 }
 
-const struct gpio_ops gpio_sim_ops = {
+const struct gpio_ops gpio_file_ops = {
 	.name = "sim",
-	.request = gpio_sim_request,
-	.set = gpio_sim_set,
-	.release = gpio_sim_release,
+	.request = gpio_file_request,
+	.set = gpio_file_set,
+	.release = gpio_file_release,
 };

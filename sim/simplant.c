@@ -37,6 +37,7 @@
  * official Active Cooler it stays in the low 60s (pi5-active-cooler, fan
  * on rise 14.5 K, fan off 35.9 K).
  */
+/* clang-format off: a profile reads as a table, a pair a line */
 const struct simplant_profile simplant_profiles[] = {
 	{
 		.name = "pi4-bare",
@@ -45,7 +46,8 @@ const struct simplant_profile simplant_profiles[] = {
 		.r_ba_off = 4.1, .r_ba_on = 3.0,
 		.c_b_off = 25, .c_b_on = 25,
 		.idle_off_c = 20, .idle_on_c = 17,
-		.p_load_w = 3.5, .cores = 4, .fw = &simfw_pi4,
+		.p_idle_w = 2.7, .p_load_w = 3.5, .cores = 4,
+		.fw = &simfw_pi4, .vf = &simpower_bcm2711,
 	},
 	{
 		.name = "pi4-heatsink-fan",
@@ -54,7 +56,8 @@ const struct simplant_profile simplant_profiles[] = {
 		.r_ba_off = 5.0, .r_ba_on = 0.8,
 		.c_b_off = 81, .c_b_on = 100,
 		.idle_off_c = 14, .idle_on_c = 5,
-		.p_load_w = 3.5, .cores = 4, .fw = &simfw_pi4,
+		.p_idle_w = 2.7, .p_load_w = 3.5, .cores = 4,
+		.fw = &simfw_pi4, .vf = &simpower_bcm2711,
 	},
 	{
 		.name = "pi5-bare",
@@ -63,7 +66,8 @@ const struct simplant_profile simplant_profiles[] = {
 		.r_ba_off = 5.5, .r_ba_on = 3.5,
 		.c_b_off = 30, .c_b_on = 30,
 		.idle_off_c = 26, .idle_on_c = 19,
-		.p_load_w = 6.9, .cores = 4, .fw = &simfw_pi5,
+		.p_idle_w = 2.8, .p_load_w = 6.9, .cores = 4,
+		.fw = &simfw_pi5, .vf = &simpower_bcm2712,
 	},
 	{
 		.name = "pi5-active-cooler",
@@ -72,10 +76,12 @@ const struct simplant_profile simplant_profiles[] = {
 		.r_ba_off = 4.0, .r_ba_on = 0.9,
 		.c_b_off = 60, .c_b_on = 70,
 		.idle_off_c = 18, .idle_on_c = 8,
-		.p_load_w = 6.9, .cores = 4, .fw = &simfw_pi5,
+		.p_idle_w = 2.8, .p_load_w = 6.9, .cores = 4,
+		.fw = &simfw_pi5, .vf = &simpower_bcm2712,
 	},
 	{ .name = NULL },
 };
+/* clang-format on */
 
 const struct simplant_profile *simplant_profile_find(const char *name)
 {
@@ -147,6 +153,12 @@ static void simplant_deriv(const struct simplant_in *in, double tj, double tb,
 
 void simplant_step(struct simplant *s, double load, double fan, double dt_s)
 {
+	simplant_step_w(s, s->p->p_load_w * simplant_clamp01(load), fan, dt_s);
+}
+
+void simplant_step_w(struct simplant *s, double power_w, double fan,
+		     double dt_s)
+{
 	const struct simplant_profile *p = s->p;
 	struct simplant_in in;
 	double h_max, h, tau_j, tau_b;
@@ -155,7 +167,7 @@ void simplant_step(struct simplant *s, double load, double fan, double dt_s)
 	if (!(dt_s > 0))
 		return;
 	fan = simplant_clamp01(fan);
-	in.power = p->p_load_w * simplant_clamp01(load);
+	in.power = power_w > 0 ? power_w : 0;
 	in.tref = s->ambient_c + simplant_lerp(p->idle_off_c, p->idle_on_c,
 					       fan);
 	in.r_jb = p->r_jb;

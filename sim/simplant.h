@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include "simfw.h"
+#include "simpower.h"
 
 /*
  * One board type with its cooling. The die (junction, C_j) is coupled to
@@ -22,9 +23,11 @@ struct simplant_profile {
 	double r_ba_off, r_ba_on;	/* K/W */
 	double c_b_off, c_b_on;		/* J/K */
 	double idle_off_c, idle_on_c;	/* idle rise above ambient, K */
-	double p_load_w;		/* W from idle to full load */
+	double p_idle_w;		/* W the board draws idle */
+	double p_load_w;		/* W from idle to full load, full clock */
 	int cores;			/* slots of the real board */
 	const struct simfw_model *fw;	/* its firmware's clock steps */
+	const struct simpower_vf *vf;	/* its SoC's voltage per clock */
 };
 
 /* The named profiles; NULL-terminated by a zero entry (name NULL). */
@@ -50,6 +53,9 @@ void simplant_init(struct simplant *s, const struct simplant_profile *p,
  * dt_s: it integrates in small internal steps.
  */
 void simplant_step(struct simplant *s, double load, double fan, double dt_s);
+/* The same with the power above idle given in W (see simpower.h). */
+void simplant_step_w(struct simplant *s, double power_w, double fan,
+		     double dt_s);
 /* The junction temperature the model settles at for a constant input. */
 double simplant_steady_c(const struct simplant_profile *p, double ambient_c,
 			 double load, double fan);

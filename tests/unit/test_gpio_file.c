@@ -1,4 +1,4 @@
-/* test_gpio_sim.c: the sim GPIO backend's files, polarity and atomicity. */
+/* test_gpio_file.c: the file GPIO backend's files, polarity and atomicity. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -18,7 +18,7 @@ static int setup(void **state)
 {
 	char *dir = malloc(FIXTURE_PATH_MAX);
 
-	if (!dir || fixture_mkdtemp(dir, FIXTURE_PATH_MAX, "gpiosim") < 0) {
+	if (!dir || fixture_mkdtemp(dir, FIXTURE_PATH_MAX, "gpiofile") < 0) {
 		free(dir);
 		return -1;
 	}
@@ -59,25 +59,25 @@ static void test_request_set_release(void **state)
 
 	/* nested, not yet existing directories are created */
 	snprintf(dir, sizeof(dir), "%s/run/pirack/gpio", base);
-	struct gpio_req *r = gpio_sim_ops.request(dir, "gpiochip0", lines, 3,
+	struct gpio_req *r = gpio_file_ops.request(dir, "gpiochip0", lines, 3,
 						  false, 0, err, sizeof(err));
 	assert_non_null(r);
 	for (int i = 0; i < 3; i++)
 		assert_string_equal(wire(dir, "gpiochip0", lines[i]), "0\n");
-	assert_int_equal(gpio_sim_ops.set(r, 1, 1), 0);
+	assert_int_equal(gpio_file_ops.set(r, 1, 1), 0);
 	assert_string_equal(wire(dir, "gpiochip0", 27), "1\n");
 	assert_string_equal(wire(dir, "gpiochip0", 17), "0\n");
-	assert_int_equal(gpio_sim_ops.set(r, 1, 0), 0);
+	assert_int_equal(gpio_file_ops.set(r, 1, 0), 0);
 	assert_string_equal(wire(dir, "gpiochip0", 27), "0\n");
 	/* any non-zero is 1 */
-	assert_int_equal(gpio_sim_ops.set(r, 2, 42), 0);
+	assert_int_equal(gpio_file_ops.set(r, 2, 42), 0);
 	assert_string_equal(wire(dir, "gpiochip0", 22), "1\n");
 	/* out of range */
-	assert_int_equal(gpio_sim_ops.set(r, 3, 1), -1);
+	assert_int_equal(gpio_file_ops.set(r, 3, 1), -1);
 	/* the last value outlives the holder */
-	gpio_sim_ops.release(r);
+	gpio_file_ops.release(r);
 	assert_string_equal(wire(dir, "gpiochip0", 22), "1\n");
-	assert_string_equal(gpio_sim_ops.name, "sim");
+	assert_string_equal(gpio_file_ops.name, "sim");
 }
 
 static void test_init_value(void **state)
@@ -86,11 +86,11 @@ static void test_init_value(void **state)
 	char err[256];
 	unsigned line = 14;
 
-	struct gpio_req *r = gpio_sim_ops.request(dir, "gpiochip1", &line, 1,
+	struct gpio_req *r = gpio_file_ops.request(dir, "gpiochip1", &line, 1,
 						  false, 1, err, sizeof(err));
 	assert_non_null(r);
 	assert_string_equal(wire(dir, "gpiochip1", 14), "1\n");
-	gpio_sim_ops.release(r);
+	gpio_file_ops.release(r);
 }
 
 /* active_low: the file holds the wire value, the inverse of logical. */
@@ -100,15 +100,15 @@ static void test_active_low(void **state)
 	char err[256];
 	unsigned line = 14;
 
-	struct gpio_req *r = gpio_sim_ops.request(dir, "gpiochip0", &line, 1,
+	struct gpio_req *r = gpio_file_ops.request(dir, "gpiochip0", &line, 1,
 						  true, 1, err, sizeof(err));
 	assert_non_null(r);
 	assert_string_equal(wire(dir, "gpiochip0", 14), "0\n");
-	gpio_sim_ops.set(r, 0, 0);
+	gpio_file_ops.set(r, 0, 0);
 	assert_string_equal(wire(dir, "gpiochip0", 14), "1\n");
-	gpio_sim_ops.set(r, 0, 1);
+	gpio_file_ops.set(r, 0, 1);
 	assert_string_equal(wire(dir, "gpiochip0", 14), "0\n");
-	gpio_sim_ops.release(r);
+	gpio_file_ops.release(r);
 }
 
 static void test_errors(void **state)
@@ -121,23 +121,23 @@ static void test_errors(void **state)
 	snprintf(path, sizeof(path), "%s/gpiochip9", dir);
 	fclose(fopen(path, "w"));
 	err[0] = '\0';
-	assert_null(gpio_sim_ops.request(dir, "gpiochip9", &line, 1, false, 0,
+	assert_null(gpio_file_ops.request(dir, "gpiochip9", &line, 1, false, 0,
 					 err, sizeof(err)));
 	assert_non_null(strstr(err, "gpiochip9"));
 	assert_non_null(strstr(err, "Not a directory"));
 	/* chip names cannot escape the directory */
-	assert_null(gpio_sim_ops.request(dir, "../x", &line, 1, false, 0, err,
+	assert_null(gpio_file_ops.request(dir, "../x", &line, 1, false, 0, err,
 					 sizeof(err)));
-	assert_null(gpio_sim_ops.request("", "gpiochip0", &line, 1, false, 0,
+	assert_null(gpio_file_ops.request("", "gpiochip0", &line, 1, false, 0,
 					 err, sizeof(err)));
-	assert_null(gpio_sim_ops.request(dir, "gpiochip0", &line, 0, false, 0,
+	assert_null(gpio_file_ops.request(dir, "gpiochip0", &line, 0, false, 0,
 					 err, sizeof(err)));
 	/* a line whose file is a directory: the write fails, named */
 	snprintf(path, sizeof(path), "%s/gpiochip2", dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/gpiochip2/14", dir);
 	mkdir(path, 0755);
-	assert_null(gpio_sim_ops.request(dir, "gpiochip2", &line, 1, false, 0,
+	assert_null(gpio_file_ops.request(dir, "gpiochip2", &line, 1, false, 0,
 					 err, sizeof(err)));
 	assert_non_null(strstr(err, "gpiochip2 line 14"));
 }
@@ -153,7 +153,7 @@ static void test_atomic_writes(void **state)
 	unsigned line = 5;
 	int status;
 
-	struct gpio_req *r = gpio_sim_ops.request(dir, "gpiochip0", &line, 1,
+	struct gpio_req *r = gpio_file_ops.request(dir, "gpiochip0", &line, 1,
 						  false, 0, err, sizeof(err));
 	assert_non_null(r);
 	pid_t pid = fork();
@@ -167,11 +167,11 @@ static void test_atomic_writes(void **state)
 		_exit(0);
 	}
 	for (int i = 0; i < 2000; i++)
-		assert_int_equal(gpio_sim_ops.set(r, 0, i & 1), 0);
+		assert_int_equal(gpio_file_ops.set(r, 0, i & 1), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	gpio_sim_ops.release(r);
+	gpio_file_ops.release(r);
 
 	/* and no temp files are left behind */
 	char path[FIXTURE_PATH_MAX + 64];

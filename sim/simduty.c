@@ -19,7 +19,7 @@ struct simduty_child {
 	double speed;
 	pid_t pids[SIMDUTY_MAX_PIDS];
 	size_t n;
-	int running;		/* 1 continued, 0 stopped, -1 unknown */
+	int running; /* 1 continued, 0 stopped, -1 unknown */
 };
 
 static void simduty_signal(struct simduty_child *c, int sig)
@@ -93,7 +93,7 @@ static void __attribute__((noreturn)) simduty_main(int fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break;		/* the agent is gone */
+			break; /* the simnode is gone */
 		len += (size_t)n;
 		buf[len] = '\0';
 		char *nl;
@@ -104,7 +104,7 @@ static void __attribute__((noreturn)) simduty_main(int fd)
 			memmove(buf, nl + 1, len + 1);
 		}
 		if (len == sizeof(buf) - 1)
-			len = 0;	/* garbage without newline: drop */
+			len = 0; /* garbage without newline: drop */
 	}
 	c.running = -1;
 	simduty_apply(&c, 1);
@@ -121,7 +121,7 @@ int simduty_start(struct simduty *d)
 	d->speed = 1;
 	d->n = 0;
 	/* a socket, not a pipe: send() with MSG_NOSIGNAL never raises SIGPIPE
-	 * in the agent should the child be gone; non-blocking, never waits */
+	 * in the simnode should the child be gone; non-blocking, never waits */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -1;
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
@@ -137,8 +137,8 @@ int simduty_start(struct simduty *d)
 	if (pid == 0) {
 		/*
 		 * Keep only our socket end: an inherited listening socket would
-		 * outlive a dead agent and hang its clients. Ignore the
-		 * signals meant for the agent; only end of file ends us.
+		 * outlive a dead parent and hang its clients. Ignore the
+		 * signals meant for the simnode; only end of file ends us.
 		 */
 		int fd = p[0];
 
@@ -159,8 +159,7 @@ int simduty_start(struct simduty *d)
 	return 0;
 }
 
-void simduty_set(struct simduty *d, double speed, const pid_t *pids,
-		 size_t n)
+void simduty_set(struct simduty *d, double speed, const pid_t *pids, size_t n)
 {
 	char line[SIMDUTY_MAX_PIDS * 12 + 32];
 	size_t off;
@@ -168,8 +167,10 @@ void simduty_set(struct simduty *d, double speed, const pid_t *pids,
 
 	if (n > SIMDUTY_MAX_PIDS)
 		n = SIMDUTY_MAX_PIDS;
-	if (d->fd < 0 || (speed == d->speed && n == d->n &&
-			  memcmp(pids, d->pids, n * sizeof(*pids)) == 0))
+	/* n == 0 may come with pids NULL, which memcmp must not see */
+	if (d->fd < 0 ||
+	    (speed == d->speed && n == d->n &&
+	     (n == 0 || memcmp(pids, d->pids, n * sizeof(*pids)) == 0)))
 		return;
 	len = snprintf(line, sizeof(line), "%.3f", speed);
 	off = (size_t)len;
@@ -183,7 +184,8 @@ void simduty_set(struct simduty *d, double speed, const pid_t *pids,
 	if (send(d->fd, line, off, MSG_NOSIGNAL) != (ssize_t)off)
 		return;
 	d->speed = speed;
-	memcpy(d->pids, pids, n * sizeof(*pids));
+	if (n)
+		memcpy(d->pids, pids, n * sizeof(*pids));
 	d->n = n;
 }
 

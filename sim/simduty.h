@@ -12,16 +12,16 @@
  * A throttled Pi computes at clock/max_clock of its speed. The sim gets
  * the same effect by stopping the node's ranks (SIGSTOP) for the lost
  * fraction of every SIMDUTY_PERIOD_MS and continuing them (SIGCONT) for
- * the rest. The agent's loop ticks far too slowly for that (interval_ms),
- * so a small child process of the agent does the cycling; the agent sends
- * it "speed pid..." lines when they change. When the agent goes away for
- * any reason (even SIGKILL) the child sees end of file on its socket,
+ * the rest. The simnode's loop ticks too slowly for that, so a small
+ * child process of it does the cycling; the simnode sends it "speed
+ * pid..." lines when they change. When the simnode goes away for any
+ * reason (even SIGKILL) the child sees end of file on its socket,
  * continues every rank and exits, so no rank is ever left stopped.
  */
 struct simduty {
-	pid_t child;		/* -1 when not running */
-	int fd;			/* the agent's socket end, -1 when closed */
-	double speed;		/* last sent */
+	pid_t child;  /* -1 when not running */
+	int fd;	      /* the simnode's socket end, -1 when closed */
+	double speed; /* last sent */
 	pid_t pids[SIMDUTY_MAX_PIDS];
 	size_t n;
 };
@@ -29,8 +29,7 @@ struct simduty {
 /* Forks the cycler. 0, or -1 (errno set). */
 int simduty_start(struct simduty *d);
 /* speed in (0, 1]: the fraction of the time the pids may run. */
-void simduty_set(struct simduty *d, double speed, const pid_t *pids,
-		 size_t n);
+void simduty_set(struct simduty *d, double speed, const pid_t *pids, size_t n);
 /* Continues every rank, ends the cycler and waits for it. */
 void simduty_stop(struct simduty *d);
 
