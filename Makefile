@@ -36,6 +36,38 @@ endif
 ALL_CFLAGS  = $(WFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
+# make, make check, demo, bench, tests and fuzz first install the Debian
+# packages they need (deploy/deps.sh; make and make tests only the build
+# ones) and then run again in a sub-make with PIRACK_DEPS_DONE=1: the
+# fragments ask pkg-config (and make check fetches libgpiod v2) while make
+# reads them, which must come after the packages are there. Other goals
+# (install, clean, a single file) and make -q read the fragments at once.
+DEPS_GOALS := all tests check demo bench fuzz fuzz-build
+GOALS := $(or $(MAKECMDGOALS),all)
+ifeq ($(PIRACK_DEPS_DONE)$(filter $(DEPS_GOALS),$(GOALS)),)
+PIRACK_DEPS_DONE := 1
+endif
+ifneq ($(findstring q,$(firstword -$(MAKEFLAGS))),)
+PIRACK_DEPS_DONE := 1
+endif
+ifndef PIRACK_DEPS_DONE
+DEPS_ARGS := --quiet $(if $(filter bench,$(GOALS)),--bench, \
+	$(if $(filter check demo fuzz fuzz-build,$(GOALS)),,--build))
+.DEFAULT_GOAL := all
+.PHONY: $(GOALS) deps-then-make
+$(GOALS): deps-then-make
+	@:
+deps-then-make:
+	@bash deploy/deps.sh $(DEPS_ARGS)
+	@$(MAKE) --no-print-directory PIRACK_DEPS_DONE=1 $(MAKECMDGOALS)
+else
+ifeq ($(shell command -v $(PKG_CONFIG)),)
+ifneq ($(filter-out clean deps format format-check,$(GOALS)),)
+$(error $(PKG_CONFIG) not found: run 'bash deploy/deps.sh --build' (or \
+	'make', which does) to install the build packages)
+endif
+endif
+
 BINS      :=
 LIBS      :=
 TEST_BINS :=
@@ -110,3 +142,5 @@ clean:
 	rm -rf $(O)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+endif # PIRACK_DEPS_DONE

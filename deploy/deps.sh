@@ -2,9 +2,14 @@
 # Installs pirack's build, test and demo dependencies from Debian's archive:
 # idempotent, only what is missing, as root or through sudo.
 #
-#   deploy/deps.sh [--quiet] [--bench] [--list]
+#   deploy/deps.sh [--quiet] [--build] [--bench] [--list]
 #
-# Every package the project uses is named here (and in README.md).
+# --build: only what `make` needs to build (BUILD_PKGS). Every package the
+# project uses is named here (and in README.md). The VM test's packages are
+# installed on amd64 only (it boots an amd64 kernel under qemu-system-x86).
+# mosquitto and openssh-server start their services when installed (as any
+# Debian package does); the tests run their own on loopback and in
+# namespaces: `systemctl disable --now mosquitto ssh` if they are not wanted.
 set -euo pipefail
 
 # Building pirackd, pirack, the MPI programs and the unit tests.
@@ -22,7 +27,6 @@ BUILD_PKGS=(
 # Running the tests and the demo.
 TEST_PKGS=(
 	mosquitto mosquitto-clients  # real broker on loopback
-	gpiod                # gpioinfo & co (VM test)
 	valgrind
 	openssl              # throw-away CA for the TLS tests
 	jq                   # reading JSON in shell tests
@@ -31,12 +35,17 @@ TEST_PKGS=(
 	iproute2 procps psmisc
 	netbase              # /etc/hosts (localhost) on bare chroots
 	openssh-server openssh-client  # cluster.sh end-to-end test
-	qemu-system-x86 busybox-static cpio kmod xz-utils  # real-kernel GPIO test
-	debootstrap e2fsprogs  # real-systemd VM test's root image (mkfs.ext4 -d)
 	systemd              # systemd-analyze verify of the unit
 	clang libclang-rt-14-dev  # libFuzzer targets (make fuzz, fuzz_smoke)
 	clang-format         # make format-check (kernel style)
 )
+# The real-kernel VM tests (tests/vm/: vm_gpio, vm_systemd), amd64 only.
+VM_PKGS=(
+	qemu-system-x86 busybox-static cpio kmod xz-utils
+	gpiod                # gpioinfo & co, in the guest
+	debootstrap e2fsprogs  # real-systemd VM test's root image (mkfs.ext4 -d)
+)
+[ "$(dpkg --print-architecture)" = amd64 ] || VM_PKGS=()
 # x86-64 hosts only: the pi kernels' arm64 bits under qemu-user
 # (tests/integration/mpi_arm64_bits.sh) and the arm64 assembly that
 # make bench's llvm-mca estimate reads (tests/bench/pi_mca.bench.sh).
@@ -44,6 +53,7 @@ CROSS_PKGS=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # arm64 cross compiler
 	qemu-user            # qemu-aarch64
 )
+[ "$(uname -m)" = x86_64 ] || CROSS_PKGS=()
 # make bench only.
 BENCH_PKGS=(
 	collectd-core        # footprint baseline
@@ -53,18 +63,21 @@ BENCH_PKGS=(
 	llvm-14              # llvm-mca: the pi kernel's Cortex-A72/A76 estimate
 )
 
-quiet=0
-want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
-[ "$(uname -m)" = x86_64 ] && want+=("${CROSS_PKGS[@]}")
+quiet=0 build=0 bench=0
 for arg in "$@"; do
 	case "$arg" in
 	--quiet) quiet=1 ;;
-	--bench) want+=("${BENCH_PKGS[@]}") ;;
-	--list) printf '%s\n' "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${CROSS_PKGS[@]}" "${BENCH_PKGS[@]}"; exit 0 ;;
-	-h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+	--build) build=1 ;;
+	--bench) bench=1 ;;
+	--list) printf '%s\n' "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" \
+		"${VM_PKGS[@]}" "${CROSS_PKGS[@]}" "${BENCH_PKGS[@]}"; exit 0 ;;
+	-h|--help) sed -n '2,13p' "$0"; exit 0 ;;
 	*) echo "deps.sh: unknown option '$arg'" >&2; exit 2 ;;
 	esac
 done
+want=("${BUILD_PKGS[@]}")
+[ $build = 1 ] || want+=("${TEST_PKGS[@]}" "${VM_PKGS[@]}" "${CROSS_PKGS[@]}")
+[ $bench = 0 ] || want+=("${BENCH_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do
@@ -85,9 +98,10 @@ if [ "$(id -u)" != 0 ]; then
 	}
 	SUDO=sudo
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# through env: sudo drops the caller's environment (no debconf questions)
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+$SUDO env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 # Open MPI (the second MPI, and python3-mpi4py's) has mpicc/mpirun
 # alternatives that outrank MPICH's: keep MPICH as the system's MPI.

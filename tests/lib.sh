@@ -12,6 +12,7 @@
 #   broker_up NAME         (re)starts mosquitto on that conf as NAME
 #   fake_zone ROOT ZONE MILLIDEG [TYPE]   write a fake sysfs thermal zone
 #   fail MSG / skip MSG    end the test (exit 1 / 77)
+#   need_netns             skip unless network namespaces work here
 #   t_variants V... [-- WHY]  skip unless $PIRACK_VARIANT is one of V...
 #   mpi_init               $MPIEXEC and $MPI_NAME (the build's MPI, from
 #                          $BIN/mpi.env), ASan/LSan set up for it
@@ -27,6 +28,21 @@ T_PIDS=()
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
+
+# need_netns: a throw-away namespace is made, entered and removed, or the
+# test skips with the cause. A chroot whose / is no mount point has ip but
+# refuses "ip netns exec" ("mount --make-rslave /" failed: Invalid argument).
+need_netns() {
+	local ns=prkprobe$$r$RANDOM err
+	[ "$(id -u)" = 0 ] || skip "network namespaces need root"
+	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+	if ! err=$( { ip netns add "$ns" && ip netns exec "$ns" true &&
+		      unshare -m --propagation private true; } 2>&1); then
+		ip netns del "$ns" 2>/dev/null || true
+		skip "network or mount namespaces are not usable here: ${err//$'\n'/; }"
+	fi
+	ip netns del "$ns"
+}
 
 t_cleanup() {
 	local rc=$? pid

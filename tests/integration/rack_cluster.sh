@@ -14,7 +14,7 @@ t_init
 t_variants plain -- "cluster.sh runs no compiled code of this variant but pirack"
 [ -x /usr/sbin/sshd ] || fail "openssh-server is not installed (deploy/deps.sh)"
 command -v ssh-copy-id >/dev/null || fail "openssh-client is not installed"
-ip netns list >/dev/null 2>&1 || skip "ip netns is not usable here"
+need_netns	# and a private mount namespace per sshd
 
 N=3
 NS=prk$$r$RANDOM		# unique per run: parallel runs don't collide

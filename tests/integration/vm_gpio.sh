@@ -10,6 +10,9 @@ source "$(dirname "$0")/../lib.sh"
 t_init
 
 t_variants plain -- "vm_gpio: runs in the plain variant only; it boots the kernel once for the v1 and v2 builds, the ${PIRACK_VARIANT:-plain} build adds nothing"
+# The guest is Debian's amd64 kernel with x86_64 libraries (tests/vm/)
+[ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] ||
+	skip "vm_gpio: amd64 only (the guest is Debian's amd64 kernel under qemu-system-x86_64 with this machine's x86_64 agent builds); this is $(dpkg --print-architecture 2>/dev/null || uname -m)"
 command -v qemu-system-x86_64 >/dev/null ||
 	skip "vm_gpio: qemu-system-x86_64 is not installed (deploy/deps.sh installs qemu-system-x86)"
 
