@@ -16,9 +16,9 @@ void agent_init(struct agent *a, const struct config *cfg)
 	memset(a, 0, sizeof(*a));
 	a->cfg = *cfg;
 	a->fan_state.mode = FAN_MODE_AUTO;
-	a->fan_state.duty = 100;	/* fail-safe until the first reading */
+	a->fan_state.duty = 100; /* fail-safe until the first reading */
 	a->led_state = LED_OK;
-	a->led_bits = ~0u;		/* nothing written yet */
+	a->led_bits = ~0u; /* nothing written yet */
 	a->led_next_ms = UINT64_MAX;
 	pacectl_init(&a->pace);
 	a->rank_pace = 1;
@@ -30,8 +30,7 @@ void agent_cpufreq_open(struct agent *a)
 
 	if (a->cpufreq || a->cfg.thermal.lever != LEVER_CPUFREQ)
 		return;
-	a->cpufreq = cpufreq_open(a->cfg.thermal.sysfs_root, err,
-				  sizeof(err));
+	a->cpufreq = cpufreq_open(a->cfg.thermal.sysfs_root, err, sizeof(err));
 	/* A node paced by sleeping beats an agent that does not run. */
 	if (!a->cpufreq)
 		log_warnx("[thermal] lever = cpufreq: %s; pacing by sleeping",
@@ -69,8 +68,8 @@ void agent_view(const struct agent *a, struct report_view *v)
 
 static const struct gpio_ops *agent_gpio_ops(const struct config *c)
 {
-	return c->gpio.backend == GPIO_BACKEND_FILE ? &gpio_file_ops :
-	       &gpio_gpiod_ops;
+	return c->gpio.backend == GPIO_BACKEND_FILE ? &gpio_file_ops
+						    : &gpio_gpiod_ops;
 }
 
 /* Fan and LED lines; on failure nothing stays open. */
@@ -89,9 +88,9 @@ static int agent_open_hw(struct agent *a, char *err, size_t errlen)
 			log_warnx("fan: cannot set it on at start-up");
 	}
 	if (c->led.driver == LED_DRIVER_GPIO) {
-		a->led = a->gpio->request(c->gpio.sim_dir, c->led.chip,
-					  c->led.lines, c->led.nlines, false, 0,
-					  err, errlen);
+		a->led =
+		    a->gpio->request(c->gpio.sim_dir, c->led.chip, c->led.lines,
+				     c->led.nlines, false, 0, err, errlen);
 		if (!a->led) {
 			if (a->fan)
 				fan_close(a->fan);
@@ -125,8 +124,8 @@ int agent_start(struct agent *a, char *err, size_t errlen)
 	 * answers on, so a second agent stops before touching the plant or
 	 * the lines the first one drives.
 	 */
-	a->control = control_open(a->cfg.control.socket, agent_request, a,
-				  err, errlen);
+	a->control =
+	    control_open(a->cfg.control.socket, agent_request, a, err, errlen);
 	if (!a->control)
 		return -1;
 	if (agent_open_hw(a, err, errlen) < 0) {
@@ -162,11 +161,12 @@ static void agent_reload_log(const struct reload_diff *d)
 		return;
 	}
 	log_info("reload: changed %s%s%s%s%s%s", d->changed,
-		 d->redo & RELOAD_GPIO ? "; re-requesting the fan/LED lines" :
-		 "",
+		 d->redo & RELOAD_GPIO ? "; re-requesting the fan/LED lines"
+				       : "",
 		 d->redo & RELOAD_MQTT ? "; reconnecting to the broker" : "",
-		 d->redo & RELOAD_DISCOVERY && !(d->redo & RELOAD_MQTT) ?
-		 "; sending discovery again" : "",
+		 d->redo & RELOAD_DISCOVERY && !(d->redo & RELOAD_MQTT)
+		     ? "; sending discovery again"
+		     : "",
 		 d->redo & RELOAD_CONTROL ? "; moving the control socket" : "",
 		 d->redo & RELOAD_CPUFREQ ? "; reopening the clock cap" : "");
 }
@@ -194,7 +194,8 @@ int agent_reload(struct agent *a, const struct config *next, char *err,
 			a->cfg = old;
 			if (agent_open_hw(a, err2, sizeof(err2)) < 0)
 				log_warnx("reload: the old fan/LED did not "
-					  "reopen either: %s", err2);
+					  "reopen either: %s",
+					  err2);
 			control_close(ctl);
 			return -1;
 		}
@@ -254,7 +255,7 @@ int agent_failsafe_hold(const struct config *cfg, struct agent_hold *h,
 	h->led = agent_failsafe_led(cfg);
 	if (cfg->fan.driver == FAN_DRIVER_NONE ||
 	    cfg->fan.driver == FAN_DRIVER_KERNEL)
-		return 0;	/* nothing of ours to switch on */
+		return 0; /* nothing of ours to switch on */
 	/* fan_open drives it full on: the same fail-safe as at start-up. */
 	h->fan = fan_open(cfg, h->gpio, err, errlen);
 	if (!h->fan)

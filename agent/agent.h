@@ -13,17 +13,17 @@
 #include "report.h"
 #include "sample.h"
 
-struct control;		/* control.c */
-struct mqtt;		/* mqtt.c */
-struct reader;		/* reader.c */
-struct cpufreq;		/* cpufreq.c */
+struct control; /* control.c */
+struct mqtt;	/* mqtt.c */
+struct reader;	/* reader.c */
+struct cpufreq; /* cpufreq.c */
 struct gpio_req;
 
 #define AGENT_JOB_MAX 1024
 #define AGENT_MAX_PIDS 64
 
 struct agent {
-	struct config cfg;		/* swapped whole on SIGHUP */
+	struct config cfg; /* swapped whole on SIGHUP */
 	bool verbose;
 
 	/* backends */
@@ -32,8 +32,8 @@ struct agent {
 	struct gpio_req *led;
 
 	/* readings and decisions */
-	struct sample sample;		/* last sample */
-	bool have_sample;		/* a valid reading was taken */
+	struct sample sample; /* last sample */
+	bool have_sample;     /* a valid reading was taken */
 	/*
 	 * The zones of the last good sample, as Home Assistant discovery
 	 * announces them: a change sends discovery again, a fault does not.
@@ -42,11 +42,11 @@ struct agent {
 	uint64_t seq;
 	struct fan_state fan_state;
 	enum led_state led_state;
-	uint64_t identify_until_ms;	/* monotonic; 0 = not identifying */
-	unsigned led_bits;		/* last written to the LED lines */
-	uint64_t led_next_ms;		/* next pattern change, or UINT64_MAX */
-	uint64_t last_tick_ms;		/* monotonic: the controller's dt */
-	bool apply_failed;		/* fan/LED writes fail: logged once */
+	uint64_t identify_until_ms; /* monotonic; 0 = not identifying */
+	unsigned led_bits;	    /* last written to the LED lines */
+	uint64_t led_next_ms;	    /* next pattern change, or UINT64_MAX */
+	uint64_t last_tick_ms;	    /* monotonic: the controller's dt */
+	bool apply_failed;	    /* fan/LED writes fail: logged once */
 	struct pacectl pace;
 	/*
 	 * [thermal] lever = cpufreq: the clock cap (NULL when the lever is
@@ -55,7 +55,7 @@ struct agent {
 	 */
 	struct cpufreq *cpufreq;
 	double rank_pace;
-	char job[AGENT_JOB_MAX];	/* last "report" JSON, "" = none */
+	char job[AGENT_JOB_MAX]; /* last "report" JSON, "" = none */
 	/*
 	 * Processes attached to this node's job: the peers (SO_PEERCRED) of
 	 * "pace" and "report" requests, dead ones pruned each tick.
@@ -66,9 +66,8 @@ struct agent {
 	/* clients */
 	struct control *control;
 	struct mqtt *mqtt;
-	struct reader *reader;		/* sensor reads, off the loop */
+	struct reader *reader; /* sensor reads, off the loop */
 };
-
 
 /*
  * Commands shared by the control socket and MQTT: apply at once, re-drive
@@ -124,8 +123,8 @@ int agent_failsafe(const struct config *cfg, char *err, size_t errlen);
 /* What --failsafe --hold keeps requested until it is told to stop. */
 struct agent_hold {
 	const struct gpio_ops *gpio;
-	struct fan_dev *fan;	/* NULL: no fan of ours (none, kernel) */
-	struct gpio_req *led;	/* NULL: no LED or it failed (logged) */
+	struct fan_dev *fan;  /* NULL: no fan of ours (none, kernel) */
+	struct gpio_req *led; /* NULL: no LED or it failed (logged) */
 };
 
 /*

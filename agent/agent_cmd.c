@@ -22,9 +22,10 @@ static int agent_fan_off_refused(const struct agent *a, char *err,
 		return -1;
 	}
 	if (a->sample.temp_c >= c->thermal.limit_c) {
-		snprintf(err, errlen, "fan off refused: node at %.1f °C, at or "
-			 "above limit_c %g °C", a->sample.temp_c,
-			 c->thermal.limit_c);
+		snprintf(err, errlen,
+			 "fan off refused: node at %.1f °C, at or "
+			 "above limit_c %g °C",
+			 a->sample.temp_c, c->thermal.limit_c);
 		return -1;
 	}
 	return 0;
@@ -37,10 +38,11 @@ int agent_fan_command(struct agent *a, const char *word, char *err,
 
 	if (a->cfg.fan.driver == FAN_DRIVER_NONE ||
 	    a->cfg.fan.driver == FAN_DRIVER_KERNEL) {
-		snprintf(err, errlen, "[fan] driver = %s: the agent does not "
+		snprintf(err, errlen,
+			 "[fan] driver = %s: the agent does not "
 			 "drive this fan",
-			 a->cfg.fan.driver == FAN_DRIVER_NONE ? "none" :
-			 "kernel");
+			 a->cfg.fan.driver == FAN_DRIVER_NONE ? "none"
+							      : "kernel");
 		return -1;
 	}
 	if (fan_command(&a->cfg, word, &st, err, errlen) < 0)
@@ -63,8 +65,10 @@ int agent_led_command(struct agent *a, const char *word, char *err,
 	} else if (!strcasecmp(word, "auto")) {
 		a->identify_until_ms = 0;
 	} else {
-		snprintf(err, errlen, "unknown LED command '%.32s': use "
-			 "identify or auto", word);
+		snprintf(err, errlen,
+			 "unknown LED command '%.32s': use "
+			 "identify or auto",
+			 word);
 		return -1;
 	}
 	agent_led_update(a);

@@ -31,8 +31,9 @@ void agent_led_update(struct agent *a)
 		.fault = a->seq && a->sample.fault,
 		.hot = agent_temp_valid(a) &&
 		       a->sample.temp_c >= c->thermal.limit_c,
-		.warm = a->fan_state.duty > 0 || a->pace.pace < 0.999,
-		.identify = a->identify_until_ms > now,
+		.warm =
+		    a->fan_state.duty > 0 ||
+		    a->pace.pace<0.999, .identify = a->identify_until_ms> now,
 		.broker_down = c->mqtt.enabled && !mqtt_connected(a->mqtt),
 	};
 	unsigned bits;
@@ -68,7 +69,8 @@ void agent_actuate(struct agent *a)
 	fan_decide(c, a->seq ? &a->sample : NULL, &a->fan_state);
 	if (was == FAN_MODE_MANUAL && a->fan_state.mode == FAN_MODE_AUTO)
 		log_warnx("fan: manual mode ended at %.1f °C (limit_c %g): "
-			  "back to auto", a->sample.temp_c, c->thermal.limit_c);
+			  "back to auto",
+			  a->sample.temp_c, c->thermal.limit_c);
 	if (c->fan.driver == FAN_DRIVER_KERNEL && a->fan) {
 		int d = fan_read_kernel(a->fan);
 
@@ -91,7 +93,8 @@ static void agent_read_sensors(struct agent *a, struct sample *s)
 {
 	const struct config *c = &a->cfg;
 	struct sensors_opts o = {
-		.sysfs_root = c->thermal.sysfs_root, .zones = c->thermal.zones,
+		.sysfs_root = c->thermal.sysfs_root,
+		.zones = c->thermal.zones,
 		.min_c = c->thermal.plausible_min_c,
 		.max_c = c->thermal.plausible_max_c,
 	};
@@ -111,8 +114,8 @@ void agent_tick(struct agent *a)
 	struct sample s = { 0 };
 	double dt;
 
-	dt = a->last_tick_ms ? (now - a->last_tick_ms) / 1000.0 :
-			       c->thermal.interval_ms / 1000.0;
+	dt = a->last_tick_ms ? (now - a->last_tick_ms) / 1000.0
+			     : c->thermal.interval_ms / 1000.0;
 	a->last_tick_ms = now;
 	agent_read_sensors(a, &s);
 	s.seq = ++a->seq;
@@ -132,8 +135,8 @@ void agent_tick(struct agent *a)
 	pacectl_update(&a->pace, c->thermal.target_c, c->thermal.limit_c,
 		       s.fault ? NAN : s.temp_c, dt, a->fan_state.duty > 0);
 	/* The clock takes the pace first; the ranks sleep for the rest. */
-	a->rank_pace = a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) :
-				    a->pace.pace;
+	a->rank_pace =
+	    a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) : a->pace.pace;
 	agent_prune_pids(a);
 	control_expire(a->control, now);
 	agent_actuate(a);

@@ -19,20 +19,20 @@
 
 struct control_client {
 	int fd;
-	pid_t pid;		/* SO_PEERCRED, 0 if unknown */
-	uint64_t last_ms;	/* last progress either way */
-	uint64_t line_ms;	/* when the unfinished request began, or 0 */
-	bool eof;		/* peer shut its side: close once flushed */
-	bool discarding;	/* skipping the rest of an over-long line */
+	pid_t pid;	  /* SO_PEERCRED, 0 if unknown */
+	uint64_t last_ms; /* last progress either way */
+	uint64_t line_ms; /* when the unfinished request began, or 0 */
+	bool eof;	  /* peer shut its side: close once flushed */
+	bool discarding;  /* skipping the rest of an over-long line */
 	size_t inlen, outlen, outcap;
 	char *out;
-	char in[CONTROL_LINE_MAX + 1];	/* + a NUL for a last line at EOF */
+	char in[CONTROL_LINE_MAX + 1]; /* + a NUL for a last line at EOF */
 };
 
 struct control {
 	int fd;
-	uint64_t paused_until_ms;	/* accept failed (no fds): rest */
-	long fd_cap;			/* client fds stay below this */
+	uint64_t paused_until_ms; /* accept failed (no fds): rest */
+	long fd_cap;		  /* client fds stay below this */
 	bool pause_logged;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
@@ -119,8 +119,8 @@ struct control *control_open(const char *path, control_request_fn answer,
 				 strerror(errno));
 		goto fail;
 	}
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
+	ctl->fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		goto fail;
@@ -210,7 +210,7 @@ size_t control_pollfds(const struct control *ctl, struct pollfd *pfd,
 
 static int control_queue(struct control_client *cl, const char *s)
 {
-	size_t len = strlen(s) + 1;	/* with the newline */
+	size_t len = strlen(s) + 1; /* with the newline */
 
 	if (cl->outlen + len > cl->outcap) {
 		size_t cap = cl->outcap ? cl->outcap : 1024;
@@ -258,24 +258,24 @@ static int control_lines(struct control *ctl, struct control_client *cl)
 		if (!nl && !cl->eof)
 			break;
 		if (!nl)
-			nl = end;	/* in[] has room for this NUL */
+			nl = end; /* in[] has room for this NUL */
 		*nl = '\0';
 		if (cl->discarding)
 			cl->discarding = false;
 		else if (strlen(start) != (size_t)(nl - start)) {
 			if (control_queue(cl, "{\"error\":\"request contains "
-					  "a NUL byte\"}") < 0)
+					      "a NUL byte\"}") < 0)
 				return -1;
 		} else if (!utf8_valid(start, nl - start)) {
 			/* it would reach status and MQTT as invalid JSON */
 			if (control_queue(cl, "{\"error\":\"request is not "
-					  "valid UTF-8\"}") < 0)
+					      "valid UTF-8\"}") < 0)
 				return -1;
 		} else if (control_reply(ctl, cl, start) < 0)
 			return -1;
 		start = nl < end ? nl + 1 : end;
 	}
-	if (start != cl->in)	/* a line was done: the next one starts now */
+	if (start != cl->in) /* a line was done: the next one starts now */
 		cl->line_ms = end > start ? clock_ms() : 0;
 	cl->inlen = end - start;
 	memmove(cl->in, start, cl->inlen);
@@ -295,22 +295,22 @@ static int control_read(struct control *ctl, struct control_client *cl)
 	ssize_t n;
 
 	if (cl->inlen == CONTROL_LINE_MAX)
-		return 0;	/* lines wait for the client to read replies */
+		return 0; /* lines wait for the client to read replies */
 	n = read(cl->fd, cl->in + cl->inlen, CONTROL_LINE_MAX - cl->inlen);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		cl->eof = true;
 	if (n > 0 && !cl->inlen)
-		cl->line_ms = clock_ms();	/* a request begins */
+		cl->line_ms = clock_ms(); /* a request begins */
 	cl->inlen += n;
 	return control_lines(ctl, cl);
 }
 
 static int control_write(struct control_client *cl)
 {
-	ssize_t n = send(cl->fd, cl->out, cl->outlen,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n =
+	    send(cl->fd, cl->out, cl->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
@@ -351,8 +351,8 @@ static void control_pause(struct control *ctl)
 	ctl->paused_until_ms = clock_ms() + CONTROL_PAUSE_MS;
 	if (!ctl->pause_logged)
 		log_warn("control: cannot accept on %s (pausing it for %d ms "
-			 "at a time; the fan is driven regardless)", ctl->path,
-			 CONTROL_PAUSE_MS);
+			 "at a time; the fan is driven regardless)",
+			 ctl->path, CONTROL_PAUSE_MS);
 	ctl->pause_logged = true;
 }
 
@@ -366,8 +366,7 @@ static void control_accept(struct control *ctl)
 
 	/* Bounded so a flood of connections cannot starve the tick. */
 	for (int round = 0; round < 16; round++) {
-		fd = accept4(ctl->fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM)
@@ -430,7 +429,7 @@ void control_service(struct control *ctl, const struct pollfd *pfd, size_t n)
 		if (!pfd[k].revents)
 			continue;
 		if (pfd[k].fd == ctl->fd) {
-			listener = true;	/* served last, see below */
+			listener = true; /* served last, see below */
 			continue;
 		}
 		cl = control_find(ctl, pfd[k].fd, &i);
@@ -481,7 +480,8 @@ void control_expire(struct control *ctl, uint64_t now_ms)
 		/* A request must be whole within its deadline, however
 		 * slowly it trickles in (each byte is progress). */
 		if (quiet > CONTROL_IDLE_MS ||
-		    (cl->line_ms && now_ms - cl->line_ms > CONTROL_REQUEST_MS) ||
+		    (cl->line_ms &&
+		     now_ms - cl->line_ms > CONTROL_REQUEST_MS) ||
 		    ((cl->outlen || cl->inlen) && quiet > CONTROL_STUCK_MS)) {
 			log_debug("control: dropping stuck client (pid %d)",
 				  cl->pid);

@@ -10,15 +10,17 @@
 struct control;
 
 #define CONTROL_MAX_CLIENTS 32
-#define CONTROL_LINE_MAX 2048		/* a request, newline included */
-#define CONTROL_OUT_MAX (64 * 1024)	/* unread replies before we stop
-					 * reading that client */
-#define CONTROL_STUCK_MS 10000		/* no progress, work pending */
-#define CONTROL_IDLE_MS 120000		/* nothing at all */
-#define CONTROL_REQUEST_MS 2000		/* a request line, from its first
-					 * byte to its newline */
-#define CONTROL_PAUSE_MS 1000		/* no descriptor to accept with */
-#define CONTROL_FD_RESERVE 4		/* kept for the sensor reads */
+#define CONTROL_LINE_MAX 2048 /* a request, newline included */
+#define CONTROL_OUT_MAX                                                        \
+	(64 * 1024)	       /* unread replies before we stop                \
+				* reading that client */
+#define CONTROL_STUCK_MS 10000 /* no progress, work pending */
+#define CONTROL_IDLE_MS 120000 /* nothing at all */
+#define CONTROL_REQUEST_MS                                                     \
+	2000		      /* a request line, from its first                \
+			       * byte to its newline */
+#define CONTROL_PAUSE_MS 1000 /* no descriptor to accept with */
+#define CONTROL_FD_RESERVE 4  /* kept for the sensor reads */
 
 /*
  * Answers one request line (no newline; may be modified) from process
@@ -46,12 +48,17 @@ void control_service(struct control *ctl, const struct pollfd *pfd, size_t n);
 void control_expire(struct control *ctl, uint64_t now_ms);
 size_t control_nclients(const struct control *ctl);
 
-enum control_op { CONTROL_STATUS, CONTROL_PACE, CONTROL_FAN, CONTROL_LED,
-		  CONTROL_REPORT };
+enum control_op {
+	CONTROL_STATUS,
+	CONTROL_PACE,
+	CONTROL_FAN,
+	CONTROL_LED,
+	CONTROL_REPORT
+};
 
 struct control_req {
 	enum control_op op;
-	const char *arg;	/* into the line; "" when none */
+	const char *arg; /* into the line; "" when none */
 };
 
 /*

@@ -10,10 +10,8 @@ static const struct {
 	enum control_op op;
 	bool takes_arg;
 } control_ops[] = {
-	{ "status", CONTROL_STATUS, false },
-	{ "pace", CONTROL_PACE, false },
-	{ "fan", CONTROL_FAN, true },
-	{ "led", CONTROL_LED, true },
+	{ "status", CONTROL_STATUS, false }, { "pace", CONTROL_PACE, false },
+	{ "fan", CONTROL_FAN, true },	     { "led", CONTROL_LED, true },
 	{ "report", CONTROL_REPORT, true },
 };
 
@@ -27,8 +25,7 @@ static void control_quote(char *dst, size_t len, const char *src)
 	dst[i] = '\0';
 }
 
-int control_parse(char *line, struct control_req *req, char *err,
-		  size_t errlen)
+int control_parse(char *line, struct control_req *req, char *err, size_t errlen)
 {
 	char *verb, *arg, *end, q[40];
 	size_t n = strlen(line);
@@ -38,7 +35,8 @@ int control_parse(char *line, struct control_req *req, char *err,
 	for (verb = line; isspace((unsigned char)*verb); verb++)
 		;
 	if (!*verb) {
-		snprintf(err, errlen, "empty request; try status, pace, fan, "
+		snprintf(err, errlen,
+			 "empty request; try status, pace, fan, "
 			 "led or report");
 		return -1;
 	}
@@ -57,10 +55,11 @@ int control_parse(char *line, struct control_req *req, char *err,
 		if (control_ops[i].takes_arg && !*arg) {
 			snprintf(err, errlen, "'%s' needs an argument: %s",
 				 verb,
-				 control_ops[i].op == CONTROL_FAN ?
-				 "fan on|off|auto|0-100" :
-				 control_ops[i].op == CONTROL_LED ?
-				 "led identify|auto" : "report {json}");
+				 control_ops[i].op == CONTROL_FAN
+				     ? "fan on|off|auto|0-100"
+				 : control_ops[i].op == CONTROL_LED
+				     ? "led identify|auto"
+				     : "report {json}");
 			return -1;
 		}
 		if (!control_ops[i].takes_arg && *arg) {
@@ -72,7 +71,9 @@ int control_parse(char *line, struct control_req *req, char *err,
 		return 0;
 	}
 	control_quote(q, sizeof(q), verb);
-	snprintf(err, errlen, "unknown request '%s'; try status, pace, fan, "
-		 "led or report", q);
+	snprintf(err, errlen,
+		 "unknown request '%s'; try status, pace, fan, "
+		 "led or report",
+		 q);
 	return -1;
 }

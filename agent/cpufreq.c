@@ -18,15 +18,15 @@
 struct cpufreq_policy {
 	char dir[CPUFREQ_PATH_MAX];
 	struct cpufreq_range range;
-	int fd;				/* scaling_max_freq, held open */
-	long applied;			/* last cap written, kHz; 0 = none */
+	int fd;	      /* scaling_max_freq, held open */
+	long applied; /* last cap written, kHz; 0 = none */
 };
 
 struct cpufreq {
 	struct cpufreq_policy pol[CPUFREQ_MAX_POLICIES];
 	size_t npol;
-	double rank_pace;		/* of the caps in force */
-	bool write_failed;		/* logged once */
+	double rank_pace;  /* of the caps in force */
+	bool write_failed; /* logged once */
 };
 
 void cpufreq_split(double pace, const struct cpufreq_range *r, long *khz,
@@ -35,7 +35,7 @@ void cpufreq_split(double pace, const struct cpufreq_range *r, long *khz,
 	double floor_ratio, ratio;
 	long k;
 
-	if (!(pace > 0))	/* NaN too: nothing may run */
+	if (!(pace > 0)) /* NaN too: nothing may run */
 		pace = 0;
 	if (pace > 1)
 		pace = 1;
@@ -44,8 +44,8 @@ void cpufreq_split(double pace, const struct cpufreq_range *r, long *khz,
 		*rank_pace = pace;
 		return;
 	}
-	floor_ratio = r->fmin > 0 && r->fmin < r->fmax ?
-		      (double)r->fmin / r->fmax : 1;
+	floor_ratio =
+	    r->fmin > 0 && r->fmin < r->fmax ? (double)r->fmin / r->fmax : 1;
 	ratio = pace > floor_ratio ? pace : floor_ratio;
 	k = (long)floor(ratio * r->fmax + 1e-6);
 	if (r->navail) {
@@ -150,8 +150,10 @@ static int cpufreq_policy_open(struct cpufreq_policy *p, const char *dir,
 	p->range.fmax = cpufreq_read_long(dir, "cpuinfo_max_freq");
 	if (p->range.fmin < 0 || p->range.fmax < 0 ||
 	    p->range.fmin > p->range.fmax) {
-		snprintf(err, errlen, "%s: cpuinfo_min_freq/cpuinfo_max_freq "
-			 "missing or garbled", dir);
+		snprintf(err, errlen,
+			 "%s: cpuinfo_min_freq/cpuinfo_max_freq "
+			 "missing or garbled",
+			 dir);
 		return -1;
 	}
 	cpufreq_read_avail(dir, &p->range);
@@ -179,16 +181,15 @@ static int cpufreq_find(const char *root, glob_t *g)
 	if (glob(pat, GLOB_ONLYDIR, NULL, g) == 0)
 		return 0;
 	globfree(g);
-	snprintf(pat, sizeof(pat),
-		 "%s/devices/system/cpu/cpu[0-9]*/cpufreq", root);
+	snprintf(pat, sizeof(pat), "%s/devices/system/cpu/cpu[0-9]*/cpufreq",
+		 root);
 	if (glob(pat, GLOB_ONLYDIR, NULL, g) == 0)
 		return 0;
 	globfree(g);
 	return -1;
 }
 
-struct cpufreq *cpufreq_open(const char *sysfs_root, char *err,
-			     size_t errlen)
+struct cpufreq *cpufreq_open(const char *sysfs_root, char *err, size_t errlen)
 {
 	struct cpufreq *f;
 	glob_t g;
@@ -196,8 +197,10 @@ struct cpufreq *cpufreq_open(const char *sysfs_root, char *err,
 	if (!sysfs_root || !*sysfs_root)
 		sysfs_root = "/sys";
 	if (cpufreq_find(sysfs_root, &g) < 0) {
-		snprintf(err, errlen, "%s/devices/system/cpu: no cpufreq "
-			 "policy", sysfs_root);
+		snprintf(err, errlen,
+			 "%s/devices/system/cpu: no cpufreq "
+			 "policy",
+			 sysfs_root);
 		return NULL;
 	}
 	f = calloc(1, sizeof(*f));
@@ -236,7 +239,8 @@ double cpufreq_apply(struct cpufreq *f, double pace)
 			if (!f->write_failed)
 				log_warnx("cpufreq: %s/scaling_max_freq: %s; "
 					  "the ranks sleep for the whole pace "
-					  "(retrying each tick)", p->dir,
+					  "(retrying each tick)",
+					  p->dir,
 					  strerror(errno ? errno : EIO));
 			failed = true;
 			p->applied = 0;
@@ -282,7 +286,8 @@ void cpufreq_close(struct cpufreq *f)
 		if (p->applied != p->range.fmax &&
 		    cpufreq_write(p, p->range.fmax) < 0)
 			log_warn("cpufreq: %s/scaling_max_freq: cannot restore "
-				 "%ld kHz", p->dir, p->range.fmax);
+				 "%ld kHz",
+				 p->dir, p->range.fmax);
 		close(p->fd);
 	}
 	free(f);

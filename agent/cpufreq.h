@@ -9,7 +9,7 @@
 /* What one cpufreq policy allows, in kHz (cpuinfo_*_freq). */
 struct cpufreq_range {
 	long fmin, fmax;
-	long avail[CPUFREQ_MAX_FREQS];	/* ascending; 0 entries: any kHz */
+	long avail[CPUFREQ_MAX_FREQS]; /* ascending; 0 entries: any kHz */
 	size_t navail;
 };
 
@@ -29,8 +29,7 @@ struct cpufreq;
  * scaling_max_freq open for writing. NULL + err when there is none or one
  * cannot be opened for writing.
  */
-struct cpufreq *cpufreq_open(const char *sysfs_root, char *err,
-			     size_t errlen);
+struct cpufreq *cpufreq_open(const char *sysfs_root, char *err, size_t errlen);
 /*
  * Caps the clock for pace; returns the ranks' share (cpufreq_split),
  * the rank pace for every policy's cap (the lowest). Writes only on a

@@ -15,7 +15,7 @@
 /* What every entity of the node shares: topics and the device block. */
 struct disc {
 	const struct config *c;
-	const struct sample *zones;	/* NULL: none to announce */
+	const struct sample *zones; /* NULL: none to announce */
 	char node_id[CONFIG_NAME_MAX];
 	char base[DISC_BASE_MAX];
 	char avail[DISC_BASE_MAX + 16];
@@ -103,8 +103,7 @@ static int disc_send(struct disc *d, const char *component, const char *object,
 	int rc;
 
 	snprintf(topic, sizeof(topic), "%s/%s/%s/%s/config",
-		 d->c->mqtt.discovery_prefix, component, d->node_id,
-		 object);
+		 d->c->mqtt.discovery_prefix, component, d->node_id, object);
 	json = cJSON_PrintUnformatted(e);
 	cJSON_Delete(e);
 	if (!json)
@@ -124,7 +123,7 @@ static int disc_send(struct disc *d, const char *component, const char *object,
 struct disc_sensor {
 	const char *object, *name, *tmpl;
 	const char *device_class, *unit, *icon;
-	const char *state_class;	/* NULL: measurement */
+	const char *state_class; /* NULL: measurement */
 	bool diagnostic;
 };
 
@@ -136,8 +135,9 @@ static int disc_sensor(struct disc *d, const struct disc_sensor *ds)
 	cJSON_AddStringToObject(e, "value_template", ds->tmpl);
 	if (ds->device_class)
 		cJSON_AddStringToObject(e, "device_class", ds->device_class);
-	cJSON_AddStringToObject(e, "state_class", ds->state_class ?
-				ds->state_class : "measurement");
+	cJSON_AddStringToObject(e, "state_class",
+				ds->state_class ? ds->state_class
+						: "measurement");
 	if (ds->unit)
 		cJSON_AddStringToObject(e, "unit_of_measurement", ds->unit);
 	if (ds->icon)
@@ -150,46 +150,46 @@ static int disc_sensor(struct disc *d, const struct disc_sensor *ds)
 static int disc_temp_sensor(struct disc *d, const char *object,
 			    const char *name, const char *tmpl)
 {
-	const struct disc_sensor ds = {.object = object,
-				       .name = name,
-				       .tmpl = tmpl,
-				       .device_class = "temperature",
-				       .unit = "°C"};
+	const struct disc_sensor ds = { .object = object,
+					.name = name,
+					.tmpl = tmpl,
+					.device_class = "temperature",
+					.unit = "°C" };
 
 	return disc_sensor(d, &ds);
 }
 
 static const struct disc_sensor disc_other[] = {
-    {.object = "cpu_freq",
-     .name = "CPU frequency",
-     .tmpl = "{{ value_json.cpu_freq_mhz }}",
-     .device_class = "frequency",
-     .unit = "MHz",
-     .diagnostic = true},
-    {.object = "load",
-     .name = "Load (1 min)",
-     .tmpl = "{{ value_json.load1 }}",
-     .icon = "mdi:chip",
-     .diagnostic = true},
-    /* pace is a fraction; people read percentages */
-    {.object = "pace",
-     .name = "Pace",
-     .tmpl = "{{ (value_json.pace * 100) | round(0) }}",
-     .unit = "%",
-     .icon = "mdi:speedometer",
-     .diagnostic = true},
-    /* what an outage cost: samples waiting, samples lost (oldest first) */
-    {.object = "tel_queued",
-     .name = "Telemetry queued",
-     .tmpl = "{{ value_json.telemetry.queued }}",
-     .icon = "mdi:tray-full",
-     .diagnostic = true},
-    {.object = "tel_dropped",
-     .name = "Telemetry dropped",
-     .tmpl = "{{ value_json.telemetry.dropped }}",
-     .icon = "mdi:tray-remove",
-     .state_class = "total_increasing",
-     .diagnostic = true},
+	{ .object = "cpu_freq",
+	  .name = "CPU frequency",
+	  .tmpl = "{{ value_json.cpu_freq_mhz }}",
+	  .device_class = "frequency",
+	  .unit = "MHz",
+	  .diagnostic = true },
+	{ .object = "load",
+	  .name = "Load (1 min)",
+	  .tmpl = "{{ value_json.load1 }}",
+	  .icon = "mdi:chip",
+	  .diagnostic = true },
+	/* pace is a fraction; people read percentages */
+	{ .object = "pace",
+	  .name = "Pace",
+	  .tmpl = "{{ (value_json.pace * 100) | round(0) }}",
+	  .unit = "%",
+	  .icon = "mdi:speedometer",
+	  .diagnostic = true },
+	/* what an outage cost: samples waiting, samples lost (oldest first) */
+	{ .object = "tel_queued",
+	  .name = "Telemetry queued",
+	  .tmpl = "{{ value_json.telemetry.queued }}",
+	  .icon = "mdi:tray-full",
+	  .diagnostic = true },
+	{ .object = "tel_dropped",
+	  .name = "Telemetry dropped",
+	  .tmpl = "{{ value_json.telemetry.dropped }}",
+	  .icon = "mdi:tray-remove",
+	  .state_class = "total_increasing",
+	  .diagnostic = true },
 };
 
 static int disc_sensors(struct disc *d)
@@ -229,10 +229,10 @@ static int disc_binary_sensors(struct disc *d)
 	static const struct {
 		const char *key, *name;
 	} flags[] = {
-	    {"under_voltage", "Under-voltage"},
-	    {"freq_capped", "Frequency capped"},
-	    {"throttled", "Throttled"},
-	    {"soft_temp_limit", "Soft temperature limit"},
+		{ "under_voltage", "Under-voltage" },
+		{ "freq_capped", "Frequency capped" },
+		{ "throttled", "Throttled" },
+		{ "soft_temp_limit", "Soft temperature limit" },
 	};
 	size_t i;
 
@@ -317,12 +317,12 @@ static int disc_button(struct disc *d)
 static int disc_light(struct disc *d)
 {
 	static const char *const rgb[][2] = {
-	    {"red_template", "{{ 255 if value_json.led in "
-			     "['warm', 'hot', 'fault'] else 0 }}"},
-	    {"green_template", "{{ 255 if value_json.led in "
-			       "['ok', 'no_broker', 'warm'] else 0 }}"},
-	    {"blue_template",
-	     "{{ 255 if value_json.led == 'identify' else 0 }}"},
+		{ "red_template", "{{ 255 if value_json.led in "
+				  "['warm', 'hot', 'fault'] else 0 }}" },
+		{ "green_template", "{{ 255 if value_json.led in "
+				    "['ok', 'no_broker', 'warm'] else 0 }}" },
+		{ "blue_template",
+		  "{{ 255 if value_json.led == 'identify' else 0 }}" },
 	};
 	char cmd[DISC_BASE_MAX + 16];
 	cJSON *e, *effects;
@@ -355,11 +355,10 @@ static int disc_light(struct disc *d)
 int discovery_build(const struct config *c, const struct sample *zones,
 		    const char *model_path, discovery_emit_fn emit, void *ctx)
 {
-	struct disc d = {.c = c, .zones = zones, .emit = emit, .ctx = ctx};
+	struct disc d = { .c = c, .zones = zones, .emit = emit, .ctx = ctx };
 
 	discovery_node_id(c->node.name, d.node_id, sizeof(d.node_id));
-	snprintf(d.base, sizeof(d.base), "%s/%s", c->mqtt.prefix,
-		 c->node.name);
+	snprintf(d.base, sizeof(d.base), "%s/%s", c->mqtt.prefix, c->node.name);
 	snprintf(d.avail, sizeof(d.avail), "%s/availability", d.base);
 	snprintf(d.state, sizeof(d.state), "%s/state", d.base);
 	disc_read_model(model_path, d.model, sizeof(d.model));

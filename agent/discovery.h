@@ -18,8 +18,7 @@ typedef int (*discovery_emit_fn)(void *ctx, const char *topic,
  * messages, or -1 when building or an emit failed.
  */
 int discovery_build(const struct config *c, const struct sample *zones,
-		    const char *model_path, discovery_emit_fn emit,
-		    void *ctx);
+		    const char *model_path, discovery_emit_fn emit, void *ctx);
 
 /*
  * The id used in topics and unique_ids ([A-Za-z0-9_-], others as '_').

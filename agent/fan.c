@@ -69,7 +69,7 @@ void fan_decide(const struct config *c, const struct sample *s,
 		st->overridden = true;
 	}
 	if (blind) {
-		st->duty = 100;	/* fail-safe */
+		st->duty = 100; /* fail-safe */
 		return;
 	}
 	if (st->mode == FAN_MODE_MANUAL) {
@@ -99,8 +99,10 @@ int fan_command(const struct config *c, const char *word, struct fan_state *st,
 	while (len > 0 && isspace((unsigned char)word[len - 1]))
 		len--;
 	if (len == 0 || len >= sizeof(w)) {
-		snprintf(err, errlen, "fan: unknown command '%.*s' (want on, "
-			 "off or auto%s)", (int)(len < 32 ? len : 32), word,
+		snprintf(err, errlen,
+			 "fan: unknown command '%.*s' (want on, "
+			 "off or auto%s)",
+			 (int)(len < 32 ? len : 32), word,
 			 c->fan.driver == FAN_DRIVER_PWM ? " or 0-100" : "");
 		return -1;
 	}
@@ -128,15 +130,19 @@ int fan_command(const struct config *c, const char *word, struct fan_state *st,
 		v = strtol(w, &end, 10);
 		if (errno || end == w || *end || w[0] == '+' || w[0] == '-' ||
 		    v < 0 || v > 100) {
-			snprintf(err, errlen, "fan: unknown command '%s' "
-				 "(want on, off or auto%s)", w,
-				 c->fan.driver == FAN_DRIVER_PWM ?
-					 " or 0-100" : "");
+			snprintf(err, errlen,
+				 "fan: unknown command '%s' "
+				 "(want on, off or auto%s)",
+				 w,
+				 c->fan.driver == FAN_DRIVER_PWM ? " or 0-100"
+								 : "");
 			return -1;
 		}
 		if (c->fan.driver != FAN_DRIVER_PWM) {
-			snprintf(err, errlen, "fan: '%s': a gpio fan is only "
-				 "on or off", w);
+			snprintf(err, errlen,
+				 "fan: '%s': a gpio fan is only "
+				 "on or off",
+				 w);
 			return -1;
 		}
 		st->mode = FAN_MODE_MANUAL;

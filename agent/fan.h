@@ -11,9 +11,9 @@ enum fan_mode { FAN_MODE_AUTO, FAN_MODE_MANUAL };
 
 struct fan_state {
 	enum fan_mode mode;
-	int manual_duty;	/* manual: 0 = OFF, 100 = ON, else pwm % */
-	int duty;		/* decided output, 0..100 (gpio: 0 or 100) */
-	bool overridden;	/* safety ended a manual OFF */
+	int manual_duty; /* manual: 0 = OFF, 100 = ON, else pwm % */
+	int duty;	 /* decided output, 0..100 (gpio: 0 or 100) */
+	bool overridden; /* safety ended a manual OFF */
 };
 
 /*

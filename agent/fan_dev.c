@@ -17,11 +17,11 @@ struct fan_dev {
 	enum fan_driver driver;
 	const struct gpio_ops *gpio;
 	struct gpio_req *req;
-	char path[FAN_PATH_MAX];	/* pwm: the pwmN dir; kernel: device */
-	long max_state;			/* kernel */
-	int duty_fd;			/* pwm: duty_cycle, held open */
-	int applied;			/* last duty driven, -1 = none yet */
-	char err[FAN_PATH_MAX + 64];	/* why the last fan_apply failed */
+	char path[FAN_PATH_MAX];     /* pwm: the pwmN dir; kernel: device */
+	long max_state;		     /* kernel */
+	int duty_fd;		     /* pwm: duty_cycle, held open */
+	int applied;		     /* last duty driven, -1 = none yet */
+	char err[FAN_PATH_MAX + 64]; /* why the last fan_apply failed */
 };
 
 static int fan_write(const char *dir, const char *attr, long v, char *err,
@@ -83,8 +83,9 @@ static int fan_pwm_open(struct fan_dev *f, const struct config *c, char *err,
 	char extra;
 	struct stat st;
 
-	if (!slash || slash == c->fan.pwm || (size_t)(slash - c->fan.pwm) >=
-	    sizeof(chip) || sscanf(slash + 1, "pwm%u%c", &chan, &extra) != 1) {
+	if (!slash || slash == c->fan.pwm ||
+	    (size_t)(slash - c->fan.pwm) >= sizeof(chip) ||
+	    sscanf(slash + 1, "pwm%u%c", &chan, &extra) != 1) {
 		snprintf(err, errlen, "fan pwm '%s': want pwmchipN/pwmM",
 			 c->fan.pwm);
 		return -1;
@@ -149,8 +150,8 @@ static int fan_cdev_filter(const struct dirent *d)
 }
 
 /* The first cooling device whose type names a fan (pwm-fan, gpio-fan). */
-static int fan_kernel_open(struct fan_dev *f, const struct config *c,
-			   char *err, size_t errlen)
+static int fan_kernel_open(struct fan_dev *f, const struct config *c, char *err,
+			   size_t errlen)
 {
 	char dir[FAN_PATH_MAX], path[FAN_PATH_MAX + 300], type[64];
 	struct dirent **list;
@@ -179,8 +180,10 @@ static int fan_kernel_open(struct fan_dev *f, const struct config *c,
 	}
 	free(list);
 	if (!found) {
-		snprintf(err, errlen, "fan kernel: no fan cooling device "
-			 "(type *fan*) under %s", dir);
+		snprintf(err, errlen,
+			 "fan kernel: no fan cooling device "
+			 "(type *fan*) under %s",
+			 dir);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/max_state", f->path);
@@ -209,9 +212,8 @@ struct fan_dev *fan_open(const struct config *c, const struct gpio_ops *g,
 	switch (c->fan.driver) {
 	case FAN_DRIVER_GPIO:
 		/* Requested ON: the fan runs until a first valid reading. */
-		f->req = g->request(c->gpio.sim_dir, c->fan.chip,
-				    &c->fan.line, 1, c->fan.active_low, 1,
-				    err, errlen);
+		f->req = g->request(c->gpio.sim_dir, c->fan.chip, &c->fan.line,
+				    1, c->fan.active_low, 1, err, errlen);
 		if (f->req)
 			f->applied = 100;
 		rc = f->req ? 0 : -1;

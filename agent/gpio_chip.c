@@ -20,8 +20,7 @@ void gpio_chip_open_error(const char *chip, int e, char *err, size_t errlen)
 		snprintf(path, sizeof(path), "/dev/%s", chip);
 	exists = stat(path, &st) == 0;
 	if (e == EACCES || e == EPERM)
-		snprintf(err, errlen, "%s: cannot open: %s", chip,
-			 strerror(e));
+		snprintf(err, errlen, "%s: cannot open: %s", chip, strerror(e));
 	else if (exists && (e == ENOTTY || e == ENODEV || e == EINVAL))
 		snprintf(err, errlen, "%s: not a GPIO chip (%s)", chip, path);
 	else

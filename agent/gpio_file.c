@@ -1,4 +1,5 @@
-/* gpio_file.c: GPIO lines as files, DIR/<chip>/<line> ([gpio] backend = sim). */
+/* gpio_file.c: GPIO lines as files, DIR/<chip>/<line> ([gpio] backend = sim).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,10 +17,10 @@
  * value, so a test reads exactly what a meter on the pin would show.
  */
 struct gpio_req {
-	char dir[GPIO_FILE_PATH_MAX];	/* DIR/<chip> */
+	char dir[GPIO_FILE_PATH_MAX]; /* DIR/<chip> */
 	bool active_low;
 	size_t n;
-	int *fds;		/* each line's file, held: see gpio_file_set */
+	int *fds; /* each line's file, held: see gpio_file_set */
 	unsigned lines[];
 };
 
@@ -58,15 +59,15 @@ static int gpio_file_write(const struct gpio_req *r, size_t idx, int wire)
 static void gpio_file_release(struct gpio_req *r);
 
 static struct gpio_req *gpio_file_request(const char *dir, const char *chip,
-					 const unsigned *lines, size_t n,
-					 bool active_low, int init, char *err,
-					 size_t errlen)
+					  const unsigned *lines, size_t n,
+					  bool active_low, int init, char *err,
+					  size_t errlen)
 {
 	struct gpio_req *r;
 
-	if (!dir || !*dir || !chip || !*chip || strchr(chip, '/') ||
-	    n == 0) {
-		snprintf(err, errlen, "sim gpio: need a sim_dir, a chip name "
+	if (!dir || !*dir || !chip || !*chip || strchr(chip, '/') || n == 0) {
+		snprintf(err, errlen,
+			 "sim gpio: need a sim_dir, a chip name "
 			 "without '/' and at least one line");
 		return NULL;
 	}

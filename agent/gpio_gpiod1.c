@@ -7,7 +7,6 @@
 #include "gpio.h"
 #include "gpio_chip.h"
 
-
 struct gpio_req {
 	struct gpiod_chip *chip;
 	struct gpiod_line_bulk bulk;
@@ -32,8 +31,10 @@ static void gpio_gpiod1_explain(struct gpiod_chip *chip, const char *name,
 		struct gpiod_line *l = gpiod_chip_get_line(chip, lines[i]);
 
 		if (!l) {
-			snprintf(err, errlen, "%s line %u: %s (the chip has "
-				 "%u lines)", name, lines[i], strerror(errno),
+			snprintf(err, errlen,
+				 "%s line %u: %s (the chip has "
+				 "%u lines)",
+				 name, lines[i], strerror(errno),
 				 gpiod_chip_num_lines(chip));
 			return;
 		}
@@ -45,8 +46,7 @@ static void gpio_gpiod1_explain(struct gpiod_chip *chip, const char *name,
 			return;
 		}
 	}
-	snprintf(err, errlen, "%s line %u: %s", name, lines[0],
-		 strerror(e));
+	snprintf(err, errlen, "%s line %u: %s", name, lines[0], strerror(e));
 }
 
 static struct gpio_req *gpio_gpiod1_request(const char *dir, const char *chip,
@@ -75,8 +75,8 @@ static struct gpio_req *gpio_gpiod1_request(const char *dir, const char *chip,
 		free(r);
 		return NULL;
 	}
-	if (gpiod_chip_get_lines(r->chip, (unsigned int *)lines, n,
-				 &r->bulk) < 0) {
+	if (gpiod_chip_get_lines(r->chip, (unsigned int *)lines, n, &r->bulk) <
+	    0) {
 		gpio_gpiod1_explain(r->chip, chip, lines, n, errno, err,
 				    errlen);
 		goto fail;
@@ -84,9 +84,9 @@ static struct gpio_req *gpio_gpiod1_request(const char *dir, const char *chip,
 	for (size_t i = 0; i < n; i++)
 		vals[i] = init != 0;
 	if (gpiod_line_request_bulk_output_flags(
-		    &r->bulk, GPIO_CONSUMER,
-		    active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0,
-		    vals) < 0) {
+		&r->bulk, GPIO_CONSUMER,
+		active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0,
+		vals) < 0) {
 		e = errno;
 		gpio_gpiod1_explain(r->chip, chip, lines, n, e, err, errlen);
 		goto fail;

@@ -48,7 +48,7 @@ static struct gpiod_chip *gpio_gpiod2_open(const char *chip)
 		if (!c && gpiod_is_gpiochip_device(path)) {
 			struct gpiod_chip *t = gpiod_chip_open(path);
 			struct gpiod_chip_info *info =
-				t ? gpiod_chip_get_info(t) : NULL;
+			    t ? gpiod_chip_get_info(t) : NULL;
 
 			if (info &&
 			    strcmp(gpiod_chip_info_get_label(info), chip) == 0)
@@ -81,8 +81,10 @@ static void gpio_gpiod2_explain(struct gpiod_chip *c, const char *chip,
 		struct gpiod_line_info *li;
 
 		if (ci && lines[i] >= nlines) {
-			snprintf(err, errlen, "%s line %u: no such line (the "
-				 "chip has %zu lines)", chip, lines[i], nlines);
+			snprintf(err, errlen,
+				 "%s line %u: no such line (the "
+				 "chip has %zu lines)",
+				 chip, lines[i], nlines);
 			return;
 		}
 		li = gpiod_chip_get_line_info(c, lines[i]);
@@ -135,9 +137,8 @@ static struct gpio_req *gpio_gpiod2_request(const char *dir, const char *chip,
 	memcpy(r->offsets, lines, n * sizeof(lines[0]));
 	gpiod_line_settings_set_direction(ls, GPIOD_LINE_DIRECTION_OUTPUT);
 	gpiod_line_settings_set_active_low(ls, active_low);
-	gpiod_line_settings_set_output_value(ls, init ?
-					     GPIOD_LINE_VALUE_ACTIVE :
-					     GPIOD_LINE_VALUE_INACTIVE);
+	gpiod_line_settings_set_output_value(
+	    ls, init ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE);
 	gpiod_request_config_set_consumer(rc, GPIO_CONSUMER);
 	if (gpiod_line_config_add_line_settings(lc, r->offsets, n, ls) < 0) {
 		gpio_gpiod2_explain(c, chip, lines, n, errno, err, errlen);
@@ -174,8 +175,8 @@ static int gpio_gpiod2_set(struct gpio_req *r, size_t idx, int v)
 		return -1;
 	}
 	return gpiod_line_request_set_value(r->req, r->offsets[idx],
-					    v ? GPIOD_LINE_VALUE_ACTIVE :
-						GPIOD_LINE_VALUE_INACTIVE);
+					    v ? GPIOD_LINE_VALUE_ACTIVE
+					      : GPIOD_LINE_VALUE_INACTIVE);
 }
 
 static void gpio_gpiod2_release(struct gpio_req *r)

@@ -7,12 +7,12 @@
 #include <stddef.h>
 
 enum led_state {
-	LED_OK,		/* green */
-	LED_NO_BROKER,	/* green slow blink: ok, but MQTT is down */
-	LED_WARM,	/* yellow: fan on or paced */
-	LED_HOT,	/* red: at or above limit_c */
-	LED_FAULT,	/* red blinking: sensor fault */
-	LED_IDENTIFY,	/* blue blinking, 30 s on request */
+	LED_OK,	       /* green */
+	LED_NO_BROKER, /* green slow blink: ok, but MQTT is down */
+	LED_WARM,      /* yellow: fan on or paced */
+	LED_HOT,       /* red: at or above limit_c */
+	LED_FAULT,     /* red blinking: sensor fault */
+	LED_IDENTIFY,  /* blue blinking, 30 s on request */
 };
 
 struct led_inputs {

@@ -12,20 +12,17 @@
 #include "mqtt.h"
 #include "reloadctl.h"
 
-int loop_config(const char *file, struct config *c, char *err,
-		size_t errlen)
+int loop_config(const char *file, struct config *c, char *err, size_t errlen)
 {
 	/* Without -c a missing default file means "all defaults". */
-	if (!file && access(CONFIG_DEFAULT_PATH, F_OK) < 0 &&
-	    errno == ENOENT) {
+	if (!file && access(CONFIG_DEFAULT_PATH, F_OK) < 0 && errno == ENOENT) {
 		config_defaults(c);
 		return 0;
 	}
 	return config_load(file ? file : CONFIG_DEFAULT_PATH, c, err, errlen);
 }
 
-int loop_init(struct loop *l, const char *config_file, char *err,
-	      size_t errlen)
+int loop_init(struct loop *l, const char *config_file, char *err, size_t errlen)
 {
 	sigset_t set;
 
@@ -99,8 +96,7 @@ void loop_drain(int fd)
 {
 	uint64_t expirations;
 
-	if (read(fd, &expirations, sizeof(expirations)) < 0 &&
-	    errno != EAGAIN)
+	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn("timerfd read");
 }
 
@@ -120,7 +116,8 @@ static bool loop_reload(struct loop *l, struct agent *a)
 	    config_reload_check(&a->cfg, &next, err, sizeof(err)) < 0 ||
 	    agent_reload(a, &next, err, sizeof(err)) < 0) {
 		log_warnx("reload refused: %s; keeping the running "
-			  "configuration", err);
+			  "configuration",
+			  err);
 		snprintf(note, sizeof(note), "reload refused: %.170s", err);
 		notify_note(&l->notify, note);
 	} else {

@@ -10,13 +10,13 @@
 struct agent;
 
 struct loop {
-	const char *config_file;	/* -c, or NULL: the default path */
-	int sig_fd;		/* signalfd: TERM, INT, HUP */
-	int tick_fd;		/* timerfd, every interval_ms */
-	int blink_fd;		/* timerfd: the LED pattern's next change */
-	int interval_ms;	/* tick_fd is armed with */
-	uint64_t blink_ms;	/* blink_fd is armed for; 0 = disarmed */
-	uint64_t mqtt_due_ms;	/* mqtt_service() wanted by; UINT64_MAX */
+	const char *config_file; /* -c, or NULL: the default path */
+	int sig_fd;		 /* signalfd: TERM, INT, HUP */
+	int tick_fd;		 /* timerfd, every interval_ms */
+	int blink_fd;		 /* timerfd: the LED pattern's next change */
+	int interval_ms;	 /* tick_fd is armed with */
+	uint64_t blink_ms;	 /* blink_fd is armed for; 0 = disarmed */
+	uint64_t mqtt_due_ms;	 /* mqtt_service() wanted by; UINT64_MAX */
 	struct notify notify;
 };
 
@@ -24,8 +24,7 @@ struct loop {
  * Loads file, or without one the default path, or when that does not
  * exist the built-in defaults. 0, or -1 with "FILE:LINE: message".
  */
-int loop_config(const char *file, struct config *c, char *err,
-		size_t errlen);
+int loop_config(const char *file, struct config *c, char *err, size_t errlen);
 /* Blocks the signals it takes over and creates the fds. */
 int loop_init(struct loop *l, const char *config_file, char *err,
 	      size_t errlen);

@@ -270,7 +270,7 @@ static int mqtt_emit(void *ctx, const char *topic, const char *payload)
  */
 static void mqtt_discovery(struct mqtt *m)
 {
-	struct mqtt_ents next = {0};
+	struct mqtt_ents next = { 0 };
 	int rc;
 
 	m->discovery_due = false;
@@ -334,7 +334,7 @@ int mqtt_pollfd(struct mqtt *m, struct pollfd *pfd)
 	if (!m || m->link == MQTT_DOWN)
 		return 0;
 	if (m->link == MQTT_RESOLVING) {
-		*pfd = (struct pollfd){resolve_fd(m->res), POLLIN, 0};
+		*pfd = (struct pollfd){ resolve_fd(m->res), POLLIN, 0 };
 		return 1;
 	}
 	fd = mosquitto_socket(m->mosq);

@@ -53,7 +53,7 @@ void mqtt_rediscover(struct mqtt *m);
 /* Telemetry waiting for the broker, and dropped from a full queue. */
 struct mqtt_stats {
 	size_t queued;
-	uint64_t dropped;	/* since start, oldest first */
+	uint64_t dropped; /* since start, oldest first */
 };
 /* m's counts (all 0 for NULL: no client). */
 void mqtt_stats(const struct mqtt *m, struct mqtt_stats *st);

@@ -24,7 +24,7 @@ enum mqtt_link { MQTT_DOWN, MQTT_RESOLVING, MQTT_CONNECTING, MQTT_UP };
 struct mqtt_cmd_wait {
 	bool pending;
 	char word[MQTTCMD_MAX];
-	char shown[80];		/* the payload as received, for a refusal */
+	char shown[80]; /* the payload as received, for a refusal */
 };
 
 struct mqtt {
@@ -68,9 +68,9 @@ struct mqtt {
 	 * applied at most every MQTT_CMD_MS, so a flood of commands cannot
 	 * starve the loop (each applied one re-drives and republishes).
 	 */
-	struct mqtt_cmd_wait cmd[2];	/* by enum mqtt_cmd */
+	struct mqtt_cmd_wait cmd[2]; /* by enum mqtt_cmd */
 	uint64_t cmd_next_ms;
-	unsigned long cmd_coalesced;	/* replaced before applied */
+	unsigned long cmd_coalesced; /* replaced before applied */
 };
 
 /* DOWN, from mqtt_init: the first attempt at the next service. */

@@ -10,7 +10,7 @@ void mqtt_tel_init(struct mqtt_tel *t, int interval_ms, int queue_kib)
 	size_t cap = (size_t)MQTT_TEL_QUEUE_S * 1000 /
 		     (size_t)(interval_ms > 0 ? interval_ms : 1000);
 
-	*t = (struct mqtt_tel){0};
+	*t = (struct mqtt_tel){ 0 };
 	telq_init(&t->q, cap ? cap : 1, (size_t)queue_kib * 1024);
 }
 

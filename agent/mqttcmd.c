@@ -35,8 +35,8 @@ void mqttcmd_escape(const void *payload, int len, char *out, size_t outlen)
 	if (!outlen)
 		return;
 	for (i = 0; s && i < len; i++) {
-		int plain = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
-			    s[i] != '\\';
+		int plain =
+		    s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\';
 		/* room for this byte, and for the "..." if more follow */
 		size_t need = (plain ? 1 : 4) + (i + 1 < len ? 3 : 0);
 

@@ -44,7 +44,7 @@ void notify_init(struct notify *n)
 	if (usec)
 		n->watchdog_ms = usec / 2000 ? usec / 2000 : 1;
 	if (!path || (path[0] != '/' && path[0] != '@')) {
-		n->watchdog_ms = 0;	/* nobody to ping */
+		n->watchdog_ms = 0; /* nobody to ping */
 		return;
 	}
 	len = strlen(path);
@@ -56,7 +56,7 @@ void notify_init(struct notify *n)
 	n->addr.sun_family = AF_UNIX;
 	memcpy(n->addr.sun_path, path, len);
 	if (path[0] == '@')
-		n->addr.sun_path[0] = '\0';	/* abstract namespace */
+		n->addr.sun_path[0] = '\0'; /* abstract namespace */
 	n->addrlen = offsetof(struct sockaddr_un, sun_path) + len;
 	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (n->fd < 0) {
@@ -90,8 +90,7 @@ static void notify_format(const struct notify *n, const struct report_view *v,
 			  char *buf, size_t len)
 {
 	const char *fan = v->fan.duty > 0 ? "on" : "off";
-	const char *mode = v->fan.mode == FAN_MODE_MANUAL ? "manual" :
-				  "auto";
+	const char *mode = v->fan.mode == FAN_MODE_MANUAL ? "manual" : "auto";
 	size_t used;
 
 	if (!v->seq)
@@ -101,8 +100,7 @@ static void notify_format(const struct notify *n, const struct report_view *v,
 			 v->sample->fault_msg);
 	else if (v->cfg->fan.driver == FAN_DRIVER_PWM)
 		snprintf(buf, len, "%.1f °C, fan %d%% (%s), pace %.2f",
-			 v->sample->temp_c, v->fan.duty, mode,
-			 v->pace);
+			 v->sample->temp_c, v->fan.duty, mode, v->pace);
 	else
 		snprintf(buf, len, "%.1f °C, fan %s (%s), pace %.2f",
 			 v->sample->temp_c, fan, mode, v->pace);
@@ -144,8 +142,7 @@ void notify_stopping(struct notify *n)
 	notify_send(n, "STOPPING=1");
 }
 
-void notify_tick(struct notify *n, const struct report_view *v,
-		 uint64_t now_ms)
+void notify_tick(struct notify *n, const struct report_view *v, uint64_t now_ms)
 {
 	char status[sizeof(n->status)];
 

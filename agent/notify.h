@@ -9,13 +9,13 @@
 struct report_view;
 
 struct notify {
-	int fd;			/* datagram socket to NOTIFY_SOCKET, or -1 */
+	int fd; /* datagram socket to NOTIFY_SOCKET, or -1 */
 	struct sockaddr_un addr;
 	socklen_t addrlen;
-	uint64_t watchdog_ms;	/* ping period; 0 = no watchdog */
+	uint64_t watchdog_ms; /* ping period; 0 = no watchdog */
 	uint64_t last_ping_ms;
-	char status[320];	/* last STATUS= sent */
-	char note[200];		/* appended to STATUS=: a refused reload */
+	char status[320]; /* last STATUS= sent */
+	char note[200];	  /* appended to STATUS=: a refused reload */
 };
 
 /*

@@ -24,37 +24,52 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: pirackd [OPTION]...\n"
-"The pirack node agent: reads the temperatures, drives the fan and status\n"
-"LED, reports over MQTT and paces MPI jobs through a local socket.\n"
-"\n"
-"  -c, --config=FILE   configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-"  -f, --foreground    stay in the foreground, log to stderr (for systemd)\n"
-"  -v, --verbose       log debug messages too\n"
-"      --check-config  validate the configuration and exit: 0 valid, 2 not;\n"
-"                      touches no hardware, socket or broker\n"
-"      --failsafe      switch the fan on (LED red) and exit (for systemd's\n"
-"                      ExecStopPost, so a dead agent leaves the fan running);\n"
-"                      a bad config is reported, the keys that parse used,\n"
-"                      the fan still switched on and the exit status 2\n"
-"      --hold          with --failsafe: keep the fan on (LED red) until\n"
-"                      SIGTERM (pirackd-failsafe.service), whatever the\n"
-"                      kernel does with a released line\n"
-"      --reload=PID    ask the agent PID to reload (SIGHUP) and wait for\n"
-"                      its answer (for ExecReload=): 0 reloaded, 1 refused\n"
-"  -V, --version       print the version and exit\n"
-"  -h, --help          print this help and exit\n"
-"\n"
-"Signals: SIGTERM/SIGINT stop (fan left on), SIGHUP reloads the file (a bad\n"
-"file is refused and the running configuration kept).\n"
-"Exit status: 0 stopped cleanly, 1 start-up failed, 2 bad configuration or\n"
-"usage. See pirackd(8) and pirackd.conf(5).\n");
+		"Usage: pirackd [OPTION]...\n"
+		"The pirack node agent: reads the temperatures, drives the fan "
+		"and status\n"
+		"LED, reports over MQTT and paces MPI jobs through a local "
+		"socket.\n"
+		"\n"
+		"  -c, --config=FILE   configuration file "
+		"(default " CONFIG_DEFAULT_PATH ")\n"
+		"  -f, --foreground    stay in the foreground, log to stderr "
+		"(for systemd)\n"
+		"  -v, --verbose       log debug messages too\n"
+		"      --check-config  validate the configuration and exit: 0 "
+		"valid, 2 not;\n"
+		"                      touches no hardware, socket or broker\n"
+		"      --failsafe      switch the fan on (LED red) and exit "
+		"(for systemd's\n"
+		"                      ExecStopPost, so a dead agent leaves "
+		"the fan running);\n"
+		"                      a bad config is reported, the keys that "
+		"parse used,\n"
+		"                      the fan still switched on and the exit "
+		"status 2\n"
+		"      --hold          with --failsafe: keep the fan on (LED "
+		"red) until\n"
+		"                      SIGTERM (pirackd-failsafe.service), "
+		"whatever the\n"
+		"                      kernel does with a released line\n"
+		"      --reload=PID    ask the agent PID to reload (SIGHUP) "
+		"and wait for\n"
+		"                      its answer (for ExecReload=): 0 "
+		"reloaded, 1 refused\n"
+		"  -V, --version       print the version and exit\n"
+		"  -h, --help          print this help and exit\n"
+		"\n"
+		"Signals: SIGTERM/SIGINT stop (fan left on), SIGHUP reloads "
+		"the file (a bad\n"
+		"file is refused and the running configuration kept).\n"
+		"Exit status: 0 stopped cleanly, 1 start-up failed, 2 bad "
+		"configuration or\n"
+		"usage. See pirackd(8) and pirackd.conf(5).\n");
 }
 
 struct opts {
 	const char *config;
 	bool foreground, verbose, check, failsafe, hold;
-	long reload_pid;	/* --reload PID, or 0 */
+	long reload_pid; /* --reload PID, or 0 */
 };
 
 static void opts_parse(int argc, char **argv, struct opts *o)
@@ -100,8 +115,10 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 			o->reload_pid = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg ||
 			    o->reload_pid <= 0 || o->reload_pid > INT_MAX) {
-				fprintf(stderr, "pirackd: --reload: '%s' is "
-					"not a process id\n", optarg);
+				fprintf(stderr,
+					"pirackd: --reload: '%s' is "
+					"not a process id\n",
+					optarg);
 				exit(2);
 			}
 			break;
@@ -118,12 +135,14 @@ static void opts_parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->hold && !o->failsafe) {
 		fprintf(stderr, "pirackd: --hold goes with --failsafe\n"
-			"Try 'pirackd --help'.\n");
+				"Try 'pirackd --help'.\n");
 		exit(2);
 	}
 	if (optind < argc) {
-		fprintf(stderr, "pirackd: unexpected argument '%s'\n"
-			"Try 'pirackd --help'.\n", argv[optind]);
+		fprintf(stderr,
+			"pirackd: unexpected argument '%s'\n"
+			"Try 'pirackd --help'.\n",
+			argv[optind]);
 		exit(2);
 	}
 }
@@ -215,11 +234,11 @@ int main(int argc, char **argv)
 			fatal("daemon");
 		log_init(o.verbose, true);
 	}
-	agent_tick(&a);	/* the fan is on until this reads */
+	agent_tick(&a); /* the fan is on until this reads */
 	agent_view(&a, &view);
 	notify_ready(&l.notify, &view);
-	log_info("running as %s from %s, sampling every %d ms",
-		 a.cfg.node.name, a.cfg.path[0] ? a.cfg.path : "defaults",
+	log_info("running as %s from %s, sampling every %d ms", a.cfg.node.name,
+		 a.cfg.path[0] ? a.cfg.path : "defaults",
 		 a.cfg.thermal.interval_ms);
 	rc = pirackd_run(&l, &a);
 	notify_stopping(&l.notify);

@@ -20,15 +20,15 @@
 struct reader {
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
 	reader_fn *fn;
 	bool stop;
-	bool abandoned;		/* stopped mid-read: the thread frees it */
+	bool abandoned; /* stopped mid-read: the thread frees it */
 	unsigned long seq_req, seq_done;
-	uint64_t asked_ms;		/* when the pending request went in */
+	uint64_t asked_ms; /* when the pending request went in */
 	struct sensors_opts opts;
 	char sysfs_root[CONFIG_PATH_MAX], proc_root[CONFIG_PATH_MAX],
-	     zones[CONFIG_PATH_MAX];
+	    zones[CONFIG_PATH_MAX];
 	struct sample result;
 	int rc;
 };
@@ -52,7 +52,7 @@ static void *reader_main(void *arg)
 		pthread_mutex_unlock(&r->mu);
 
 		memset(&s, 0, sizeof(s));
-		rc = r->fn(&o, &s);	/* may block: nothing is held */
+		rc = r->fn(&o, &s); /* may block: nothing is held */
 
 		pthread_mutex_lock(&r->mu);
 		r->result = s;
@@ -94,8 +94,10 @@ struct reader *reader_start(reader_fn *fn, char *err, size_t errlen)
 	rc = pthread_create(&r->thread, NULL, reader_main, r);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		snprintf(err, errlen, "sensor reader: cannot start a thread: "
-			 "%s", strerror(rc));
+		snprintf(err, errlen,
+			 "sensor reader: cannot start a thread: "
+			 "%s",
+			 strerror(rc));
 		pthread_cond_destroy(&r->cond);
 		pthread_mutex_destroy(&r->mu);
 		free(r);
@@ -134,8 +136,10 @@ int reader_read(struct reader *r, const struct sensors_opts *o,
 		double secs = (now - r->asked_ms) / 1000.0;
 
 		pthread_mutex_unlock(&r->mu);
-		return reader_fault(s, "sensor read blocked for %.1f s (a hung "
-				    "sysfs attribute?)", secs);
+		return reader_fault(s,
+				    "sensor read blocked for %.1f s (a hung "
+				    "sysfs attribute?)",
+				    secs);
 	}
 	reader_copy(r->sysfs_root, o->sysfs_root);
 	reader_copy(r->proc_root, o->proc_root);
@@ -152,7 +156,8 @@ int reader_read(struct reader *r, const struct sensors_opts *o,
 			break;
 	if (r->seq_done != seq) {
 		pthread_mutex_unlock(&r->mu);
-		return reader_fault(s, "sensor read did not finish within "
+		return reader_fault(s,
+				    "sensor read did not finish within "
 				    "%.3f s (a hung sysfs attribute?)",
 				    deadline_ms / 1000.0);
 	}

@@ -37,8 +37,7 @@ static double report_pace_value(const struct report_view *v)
 /* The ranks sleep only for what a clock cap could not take. */
 static double report_rank_pace_value(const struct report_view *v)
 {
-	return report_round_pace(v->cpu_cap_mhz > 0 ? v->rank_pace :
-				 v->pace);
+	return report_round_pace(v->cpu_cap_mhz > 0 ? v->rank_pace : v->pace);
 }
 
 static void report_add_cap(cJSON *o, const struct report_view *v)
@@ -54,8 +53,7 @@ cJSON *report_fan(const struct report_view *v)
 {
 	switch (v->cfg->fan.driver) {
 	case FAN_DRIVER_GPIO:
-		return cJSON_CreateString(v->fan.duty > 0 ? "on" :
-					  "off");
+		return cJSON_CreateString(v->fan.duty > 0 ? "on" : "off");
 	case FAN_DRIVER_PWM:
 	case FAN_DRIVER_KERNEL:
 		return cJSON_CreateNumber(v->fan.duty);
@@ -93,8 +91,8 @@ static cJSON *report_throttle(const struct throttle *t)
 /* The firmware slows the CPU now (the states that cost speed). */
 static bool report_throttled_now(const struct throttle *t)
 {
-	return t->valid && (t->throttled || t->freq_capped ||
-			    t->soft_temp_limit);
+	return t->valid &&
+	       (t->throttled || t->freq_capped || t->soft_temp_limit);
 }
 
 cJSON *report_state(const struct report_view *v)
@@ -151,8 +149,7 @@ cJSON *report_pace(const struct report_view *v)
 	report_add_temp(o, "temp_c", v);
 	cJSON_AddNumberToObject(o, "target_c", v->cfg->thermal.target_c);
 	cJSON_AddNumberToObject(o, "limit_c", v->cfg->thermal.limit_c);
-	cJSON_AddStringToObject(o, "fan", v->fan.duty > 0 ? "on" :
-				"off");
+	cJSON_AddStringToObject(o, "fan", v->fan.duty > 0 ? "on" : "off");
 	cJSON_AddBoolToObject(o, "fault", v->seq && v->sample->fault);
 	cJSON_AddBoolToObject(o, "throttled",
 			      report_throttled_now(&v->sample->throttle));

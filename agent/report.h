@@ -17,22 +17,22 @@
  */
 struct report_view {
 	const struct config *cfg;
-	const struct sample *sample;	/* the last sample */
-	uint64_t seq;			/* samples taken; 0 = none yet */
-	bool have_sample;		/* a good reading was ever taken */
+	const struct sample *sample; /* the last sample */
+	uint64_t seq;		     /* samples taken; 0 = none yet */
+	bool have_sample;	     /* a good reading was ever taken */
 	struct fan_state fan;
 	enum led_state led;
-	double pace;			/* the node's controller */
+	double pace; /* the node's controller */
 	/*
 	 * The clock lever: the cap in force (0: the lever is sleep, or no
 	 * cap yet) and the ranks' share of pace under it.
 	 */
 	double cpu_cap_mhz;
 	double rank_pace;
-	const char *job;		/* last "report" JSON, "" = none */
-	bool mqtt;			/* a client exists: telemetry counts */
-	size_t tel_queued;		/* samples waiting for the broker */
-	uint64_t tel_dropped;		/* lost to a full queue, total */
+	const char *job;      /* last "report" JSON, "" = none */
+	bool mqtt;	      /* a client exists: telemetry counts */
+	size_t tel_queued;    /* samples waiting for the broker */
+	uint64_t tel_dropped; /* lost to a full queue, total */
 };
 
 /*

@@ -62,8 +62,8 @@ static void resolve_ntop(const struct addrinfo *res, char *out, size_t len)
  */
 static void resolve_child(const char *host, int fd)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_STREAM},
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM },
 			*res = NULL, *ai;
 	char line[512] = "ok", addr[INET6_ADDRSTRLEN];
 	unsigned n = 0;

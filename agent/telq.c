@@ -8,7 +8,7 @@
 
 int telq_init(struct telq *q, size_t max_items, size_t max_bytes)
 {
-	*q = (struct telq){.max_items = max_items, .max_bytes = max_bytes};
+	*q = (struct telq){ .max_items = max_items, .max_bytes = max_bytes };
 	return max_items && max_bytes ? 0 : -1;
 }
 
@@ -76,7 +76,7 @@ int telq_push(struct telq *q, uint64_t seq, char *payload)
 	}
 	struct telq_item *it = &q->items[(q->head + q->len) % q->cap];
 
-	*it = (struct telq_item){.seq = seq, .payload = payload, .len = n};
+	*it = (struct telq_item){ .seq = seq, .payload = payload, .len = n };
 	q->len++;
 	q->bytes += n;
 	return dropped;
@@ -96,7 +96,7 @@ void telq_pop(struct telq *q)
 	it = &q->items[q->head];
 	q->bytes -= it->len;
 	free(it->payload);
-	*it = (struct telq_item){0};
+	*it = (struct telq_item){ 0 };
 	q->head = (q->head + 1) % q->cap;
 	q->len--;
 	/*

@@ -21,11 +21,11 @@ static const char *const lever_words[] = { "sleep", "cpufreq", NULL };
  * The names of sim/simplant.c's profiles, kept here so that config.o
  * links alone (the pirack tool uses it); test_sim checks the two agree.
  */
-#define SIM_PROFILE_NAMES \
+#define SIM_PROFILE_NAMES                                                      \
 	"pi4-bare, pi4-heatsink-fan, pi5-bare, pi5-active-cooler"
-static const char *const profile_words[] = {
-	"pi4-bare", "pi4-heatsink-fan", "pi5-bare", "pi5-active-cooler", NULL
-};
+static const char *const profile_words[] = { "pi4-bare", "pi4-heatsink-fan",
+					     "pi5-bare", "pi5-active-cooler",
+					     NULL };
 
 static bool config_word_in(const char *w, const char *const *list)
 {
@@ -39,8 +39,8 @@ static const char *const fan_words[] = { "gpio", "pwm", "kernel", "none",
 static const char *const led_words[] = { "gpio", "none", NULL };
 static const char *const backend_words[] = { "gpiod", "sim", NULL };
 
-#define F(f)                                                                 \
-	.off = offsetof(struct config, f),                                   \
+#define F(f)                                                                   \
+	.off = offsetof(struct config, f),                                     \
 	.size = sizeof(((struct config *)0)->f)
 #define R(lo, hi) .min = (lo), .max = (hi)
 #define GPIO_LINE_MAX 1023
@@ -100,16 +100,15 @@ const struct config_key config_keys[] = {
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 const size_t config_nkeys = NKEYS;
 
-static const char *const config_sections[] = {
-	"node", "thermal", "fan", "led", "gpio", "mqtt", "control", "sim",
-	NULL
-};
+static const char *const config_sections[] = { "node",	  "thermal", "fan",
+					       "led",	  "gpio",    "mqtt",
+					       "control", "sim",     NULL };
 
 struct config_parse {
 	struct config *c;
 	const char *file;
-	struct iniread rd;	/* rd.line: the line inih is on */
-	int keyline[NKEYS];	/* where each key was set, 0 = default */
+	struct iniread rd;  /* rd.line: the line inih is on */
+	int keyline[NKEYS]; /* where each key was set, 0 = default */
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -144,15 +143,14 @@ bool config_writable(const struct config_key *k, const char *v)
 	/* Only '\n' ends a line for the reader: a '\r' inside reads back. */
 	if (strchr(v, '\n') || strstr(v, " ;") || strstr(v, "\t;"))
 		return false;
-	if (n && (isspace((unsigned char)v[0]) ||
-		  isspace((unsigned char)v[n - 1])))
+	if (n &&
+	    (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1])))
 		return false;
 	return n <= config_value_max(k);
 }
 
 /* Records the first error only: later ones are often its echoes. */
-static void config_error(struct config_parse *p, int line, const char *fmt,
-			 ...)
+static void config_error(struct config_parse *p, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -178,7 +176,7 @@ static void config_hostname(char *buf, size_t len)
 
 	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
 		strcpy(host, "pirack");
-	host[strcspn(host, ".")] = '\0';	/* the short name */
+	host[strcspn(host, ".")] = '\0'; /* the short name */
 	for (i = 0; host[i]; i++)
 		if (!isalnum((unsigned char)host[i]) && host[i] != '-' &&
 		    host[i] != '_')
@@ -227,7 +225,7 @@ void config_defaults(struct config *c)
 	strcpy(c->mqtt.prefix, "pirack");
 	strcpy(c->mqtt.discovery_prefix, "homeassistant");
 	c->mqtt.keepalive_s = 30;
-	c->mqtt.queue_kib = 8192;	/* ~16,000 samples of ~0.5 KB */
+	c->mqtt.queue_kib = 8192; /* ~16,000 samples of ~0.5 KB */
 	strcpy(c->control.socket, "/run/pirack/agent.sock");
 	strcpy(c->sim.profile, "pi4-bare");
 	c->sim.ambient_c = 25;
@@ -257,18 +255,21 @@ static const char *config_check_str(enum str_kind kind, const char *v)
 	case S_PATH:
 		return *v ? NULL : "must not be empty";
 	case S_NAME:
-		return config_namechars(v) ? NULL :
-		       "must be letters, digits, '.', '_' or '-'";
+		return config_namechars(v)
+			   ? NULL
+			   : "must be letters, digits, '.', '_' or '-'";
 	case S_NODE:
 		/*
 		 * The name is the node's id as it is in MQTT topics, the ACL's
 		 * %u and Home Assistant's node_id and unique_ids, which allow
 		 * no '.': mapping it to '_' would make two nodes one.
 		 */
-		return config_namechars(v) && !strchr(v, '.') ? NULL :
-		       "must be letters, digits, '_' or '-' (it is the "
-		       "node's id in MQTT topics and Home Assistant, which "
-		       "has no '.')";
+		return config_namechars(v) && !strchr(v, '.')
+			   ? NULL
+			   : "must be letters, digits, '_' or '-' (it is the "
+			     "node's id in MQTT topics and Home Assistant, "
+			     "which "
+			     "has no '.')";
 	case S_TOPIC:
 		if (!*v)
 			return "must not be empty";
@@ -334,8 +335,8 @@ static int config_parse_bool(const char *v, bool *out)
 #define LED_LINES_MSG "must be 1 line (single LED) or 3 (red,green,blue)"
 
 /* "17,27,22" or "5": 1 or 3 distinct line numbers. */
-static const char *config_parse_lines(const char *v, unsigned *lines,
-				      size_t *n, double max)
+static const char *config_parse_lines(const char *v, unsigned *lines, size_t *n,
+				      double max)
 {
 	char buf[CONFIG_LINE_MAX], *tok, *save;
 	long l;
@@ -369,9 +370,8 @@ static const char *config_parse_lines(const char *v, unsigned *lines,
  * Parses v into key k of c; NULL or why it is refused (into msg), with c
  * untouched.
  */
-static const char *config_set_key(struct config *c,
-				  const struct config_key *k, const char *v,
-				  char *msg, size_t msglen)
+static const char *config_set_key(struct config *c, const struct config_key *k,
+				  const char *v, char *msg, size_t msglen)
 {
 	void *f = config_field(c, k);
 	unsigned lines[LED_MAX_LINES];
@@ -406,8 +406,10 @@ static const char *config_set_key(struct config *c,
 			return NULL;
 		}
 		if (strlen(v) > config_value_max(k)) {
-			snprintf(msg, msglen, "is too long (at most %zu "
-				 "characters)", config_value_max(k));
+			snprintf(msg, msglen,
+				 "is too long (at most %zu "
+				 "characters)",
+				 config_value_max(k));
 			return msg;
 		}
 		if ((why = config_check_str(k->kind, v))) {
@@ -423,11 +425,13 @@ static const char *config_set_key(struct config *c,
 	case K_INT:
 	case K_UINT:
 		if (!*v)
-			return k->type == K_UINT ? "missing line number" :
-			       "missing value";
+			return k->type == K_UINT ? "missing line number"
+						 : "missing value";
 		if (config_parse_long(v, &l) < 0 || l < k->min || l > k->max) {
-			snprintf(msg, msglen, "'%s' is not a whole number "
-				 "from %.0f to %.0f", v, k->min, k->max);
+			snprintf(msg, msglen,
+				 "'%s' is not a whole number "
+				 "from %.0f to %.0f",
+				 v, k->min, k->max);
 			return msg;
 		}
 		if (k->type == K_INT)
@@ -440,8 +444,10 @@ static const char *config_set_key(struct config *c,
 		d = strtod(v, &end);
 		if (!*v || errno || *end || !isfinite(d) || d < k->min ||
 		    d > k->max) {
-			snprintf(msg, msglen, "'%s' is not a number from %g "
-				 "to %g", v, k->min, k->max);
+			snprintf(msg, msglen,
+				 "'%s' is not a number from %g "
+				 "to %g",
+				 v, k->min, k->max);
 			return msg;
 		}
 		*(double *)f = d;
@@ -506,28 +512,31 @@ static int config_handler(void *user, const char *section, const char *name,
 	int i;
 
 	if (!*section) {
-		config_error(p, (int)p->rd.line, "'%s' is outside any [section]",
-			     name);
+		config_error(p, (int)p->rd.line,
+			     "'%s' is outside any [section]", name);
 		return 0;
 	}
 	if (!config_section_known(section))
-		return 0;	/* the reader reported the section line */
+		return 0; /* the reader reported the section line */
 	i = config_key_index(section, name);
 	if (i < 0) {
-		config_error(p, (int)p->rd.line, "[%s] has no key '%s'", section,
-			     name);
+		config_error(p, (int)p->rd.line, "[%s] has no key '%s'",
+			     section, name);
 		return 0;
 	}
 	if (p->keyline[i]) {
-		config_error(p, (int)p->rd.line, "[%s] %s is given twice (first on "
-			     "line %d)", section, name, p->keyline[i]);
+		config_error(p, (int)p->rd.line,
+			     "[%s] %s is given twice (first on "
+			     "line %d)",
+			     section, name, p->keyline[i]);
 		return 0;
 	}
 	p->keyline[i] = (int)p->rd.line;
 	p->c->file_keys++;
 	why = config_set_key(p->c, &config_keys[i], value, msg, sizeof(msg));
 	if (why) {
-		config_error(p, (int)p->rd.line, "[%s] %s %s", section, name, why);
+		config_error(p, (int)p->rd.line, "[%s] %s %s", section, name,
+			     why);
 		return 0;
 	}
 	return 1;
@@ -548,9 +557,11 @@ static void config_read_section(void *user, const char *name)
 		if (!strcmp(config_sections[i], name))
 			p->c->file_sections |= 1u << i;
 	if (!config_section_known(name))
-		config_error(p, (int)p->rd.line, "unknown section [%s]; known: "
+		config_error(p, (int)p->rd.line,
+			     "unknown section [%s]; known: "
 			     "node, thermal, fan, led, gpio, mqtt, control, "
-			     "sim", name);
+			     "sim",
+			     name);
 }
 
 static int config_line(const struct config_parse *p, const char *section,
@@ -594,35 +605,38 @@ int config_validate(const struct config *c, struct config_keyref keys[2],
 				     "thermal", "plausible_max_c", err, errlen,
 				     "[thermal] plausible_min_c (%g) and "
 				     "plausible_max_c (%g) must bracket "
-				     "limit_c (%g)", c->thermal.plausible_min_c,
+				     "limit_c (%g)",
+				     c->thermal.plausible_min_c,
 				     c->thermal.plausible_max_c,
 				     c->thermal.limit_c);
 	if (c->thermal.limit_c <= c->thermal.target_c)
 		return config_refuse(keys, "thermal", "target_c", "thermal",
 				     "limit_c", err, errlen,
 				     "[thermal] limit_c (%g) must be above "
-				     "target_c (%g)", c->thermal.limit_c,
-				     c->thermal.target_c);
+				     "target_c (%g)",
+				     c->thermal.limit_c, c->thermal.target_c);
 	if (c->fan.off_c >= c->fan.on_c)
 		return config_refuse(keys, "fan", "on_c", "fan", "off_c", err,
-				     errlen, "[fan] off_c (%g) must be below "
+				     errlen,
+				     "[fan] off_c (%g) must be below "
 				     "on_c (%g): the hysteresis needs a gap",
 				     c->fan.off_c, c->fan.on_c);
 	if (c->fan.driver == FAN_DRIVER_GPIO &&
 	    c->fan.on_c > c->thermal.limit_c)
 		return config_refuse(keys, "fan", "on_c", "thermal", "limit_c",
-				     err, errlen, "[fan] on_c (%g) is above "
+				     err, errlen,
+				     "[fan] on_c (%g) is above "
 				     "[thermal] limit_c (%g): the fan would "
-				     "start too late", c->fan.on_c,
-				     c->thermal.limit_c);
+				     "start too late",
+				     c->fan.on_c, c->thermal.limit_c);
 	if (c->fan.driver == FAN_DRIVER_PWM &&
 	    c->fan.off_c >= c->thermal.limit_c)
-		return config_refuse(keys, "fan", "off_c", "thermal",
-				     "limit_c", err, errlen,
+		return config_refuse(keys, "fan", "off_c", "thermal", "limit_c",
+				     err, errlen,
 				     "[fan] off_c (%g) must be below [thermal] "
 				     "limit_c (%g): the pwm curve runs from "
-				     "one to the other", c->fan.off_c,
-				     c->thermal.limit_c);
+				     "one to the other",
+				     c->fan.off_c, c->thermal.limit_c);
 	if (c->fan.driver == FAN_DRIVER_GPIO &&
 	    c->led.driver == LED_DRIVER_GPIO &&
 	    !strcmp(c->fan.chip, c->led.chip)) {
@@ -632,8 +646,8 @@ int config_validate(const struct config *c, struct config_keyref keys[2],
 						     "lines", err, errlen,
 						     "line %u of %s is used by "
 						     "both [fan] line and "
-						     "[led] lines", c->fan.line,
-						     c->fan.chip);
+						     "[led] lines",
+						     c->fan.line, c->fan.chip);
 	}
 	if (!c->mqtt.certfile[0] != !c->mqtt.keyfile[0])
 		return config_refuse(keys, "mqtt", "certfile", "mqtt",
@@ -642,9 +656,10 @@ int config_validate(const struct config *c, struct config_keyref keys[2],
 				     "set both or neither");
 	if (!config_word_in(c->sim.profile, profile_words))
 		return config_refuse(keys, "sim", "profile", "sim", "profile",
-				     err, errlen, "[sim] profile '%s' is "
-				     "unknown: one of %s", c->sim.profile,
-				     SIM_PROFILE_NAMES);
+				     err, errlen,
+				     "[sim] profile '%s' is "
+				     "unknown: one of %s",
+				     c->sim.profile, SIM_PROFILE_NAMES);
 	if (c->thermal.source == THERMAL_SIM &&
 	    !strcmp(c->thermal.sysfs_root, "/sys"))
 		return config_refuse(keys, "thermal", "source", "thermal",
@@ -670,8 +685,12 @@ static int config_load_fp(const char *file, FILE *fp, struct config *c,
 			  char *err, size_t errlen)
 {
 	struct config_parse p = {
-		.c = c, .file = file, .err = err, .errlen = errlen,
-		.rd = { .fp = fp, .error = config_read_error,
+		.c = c,
+		.file = file,
+		.err = err,
+		.errlen = errlen,
+		.rd = { .fp = fp,
+			.error = config_read_error,
 			.section = config_read_section },
 	};
 	int rc;
@@ -693,8 +712,8 @@ static int config_load_fp(const char *file, FILE *fp, struct config *c,
 		config_error(&p, 0, "cannot parse (out of memory)");
 	/* Empty or unset: derived from the node name, which may be set
 	 * after it in the file. */
-	if (!p.failed && (!c->mqtt.client_id[0] ||
-			  !config_line(&p, "mqtt", "client_id")))
+	if (!p.failed &&
+	    (!c->mqtt.client_id[0] || !config_line(&p, "mqtt", "client_id")))
 		snprintf(c->mqtt.client_id, sizeof(c->mqtt.client_id),
 			 "pirack-%.56s", c->node.name);
 	if (!p.failed)
@@ -736,28 +755,33 @@ int config_load_string(const char *name, const char *text, size_t len,
 	return rc;
 }
 
-
-int config_reload_check(const struct config *running,
-			const struct config *next, char *err, size_t errlen)
+int config_reload_check(const struct config *running, const struct config *next,
+			char *err, size_t errlen)
 {
 	unsigned lost = running->file_sections & ~next->file_sections;
 
 	if (!next->file_sections && !next->file_keys) {
-		snprintf(err, errlen, "%s: empty (no section, no key): cut "
-			 "short or being written?", next->path);
+		snprintf(err, errlen,
+			 "%s: empty (no section, no key): cut "
+			 "short or being written?",
+			 next->path);
 		return -1;
 	}
 	if (!next->file_ends_newline) {
-		snprintf(err, errlen, "%s: the last line has no newline: cut "
-			 "short or being written?", next->path);
+		snprintf(err, errlen,
+			 "%s: the last line has no newline: cut "
+			 "short or being written?",
+			 next->path);
 		return -1;
 	}
 	for (int i = 0; config_sections[i]; i++) {
 		if (!(lost & (1u << i)))
 			continue;
-		snprintf(err, errlen, "%s: [%s] is missing but the running "
+		snprintf(err, errlen,
+			 "%s: [%s] is missing but the running "
 			 "file has it: cut short? (to drop its keys, keep the "
-			 "header)", next->path, config_sections[i]);
+			 "header)",
+			 next->path, config_sections[i]);
 		return -1;
 	}
 	return 0;

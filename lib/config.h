@@ -14,10 +14,15 @@
 enum thermal_source { THERMAL_SYSFS, THERMAL_SIM };
 /* How the node is paced: ranks sleep, or the clock is capped first. */
 enum thermal_lever { LEVER_SLEEP, LEVER_CPUFREQ };
-enum fan_driver { FAN_DRIVER_GPIO, FAN_DRIVER_PWM, FAN_DRIVER_KERNEL,
-		  FAN_DRIVER_NONE };
+enum fan_driver {
+	FAN_DRIVER_GPIO,
+	FAN_DRIVER_PWM,
+	FAN_DRIVER_KERNEL,
+	FAN_DRIVER_NONE
+};
 enum led_driver { LED_DRIVER_GPIO, LED_DRIVER_NONE };
-/* [gpio] backend = gpiod | sim; "sim" is the file backend (agent/gpio_file.c) */
+/* [gpio] backend = gpiod | sim; "sim" is the file backend (agent/gpio_file.c)
+ */
 enum gpio_backend { GPIO_BACKEND_GPIOD, GPIO_BACKEND_FILE };
 
 /*
@@ -26,7 +31,7 @@ enum gpio_backend { GPIO_BACKEND_GPIOD, GPIO_BACKEND_FILE };
  * plain value: copied, compared and freed with the struct.
  */
 struct config {
-	char path[CONFIG_PATH_MAX];		/* file it came from, or "" */
+	char path[CONFIG_PATH_MAX]; /* file it came from, or "" */
 	/*
 	 * What the file itself looked like, for config_reload_check(): a
 	 * bit per section header it holds (config_section_names order),
@@ -37,48 +42,48 @@ struct config {
 	bool file_ends_newline;
 
 	struct {
-		char name[CONFIG_NAME_MAX];	/* default: host name */
+		char name[CONFIG_NAME_MAX]; /* default: host name */
 	} node;
 
 	struct {
 		enum thermal_source source;
-		char sysfs_root[CONFIG_PATH_MAX];	/* default /sys */
-		char zones[CONFIG_PATH_MAX];	/* "all" or comma list */
-		int interval_ms;			/* default 1000 */
-		double target_c;			/* default 77 */
-		double limit_c;				/* default 80 */
-		double plausible_min_c;			/* default -20 */
-		double plausible_max_c;			/* default 125 */
-		enum thermal_lever lever;		/* default sleep */
+		char sysfs_root[CONFIG_PATH_MAX]; /* default /sys */
+		char zones[CONFIG_PATH_MAX];	  /* "all" or comma list */
+		int interval_ms;		  /* default 1000 */
+		double target_c;		  /* default 77 */
+		double limit_c;			  /* default 80 */
+		double plausible_min_c;		  /* default -20 */
+		double plausible_max_c;		  /* default 125 */
+		enum thermal_lever lever;	  /* default sleep */
 	} thermal;
 
 	struct {
-		enum fan_driver driver;		/* default gpio */
-		char chip[CONFIG_NAME_MAX];	/* default gpiochip0 */
-		unsigned line;			/* default 14 */
+		enum fan_driver driver;	    /* default gpio */
+		char chip[CONFIG_NAME_MAX]; /* default gpiochip0 */
+		unsigned line;		    /* default 14 */
 		bool active_low;
-		double on_c;			/* default 60 */
-		double off_c;			/* default 50 */
-		char pwm[CONFIG_NAME_MAX];	/* default pwmchip0/pwm0 */
+		double on_c;		   /* default 60 */
+		double off_c;		   /* default 50 */
+		char pwm[CONFIG_NAME_MAX]; /* default pwmchip0/pwm0 */
 	} fan;
 
 	struct {
-		enum led_driver driver;		/* default gpio */
+		enum led_driver driver; /* default gpio */
 		char chip[CONFIG_NAME_MAX];
-		unsigned lines[LED_MAX_LINES];	/* red,green,blue or one */
-		size_t nlines;			/* 1 or 3 */
+		unsigned lines[LED_MAX_LINES]; /* red,green,blue or one */
+		size_t nlines;		       /* 1 or 3 */
 	} led;
 
 	struct {
-		enum gpio_backend backend;	/* default gpiod */
-		char sim_dir[CONFIG_PATH_MAX];	/* default /run/pirack/gpio */
+		enum gpio_backend backend;     /* default gpiod */
+		char sim_dir[CONFIG_PATH_MAX]; /* default /run/pirack/gpio */
 	} gpio;
 
 	struct {
 		bool enabled;
 		char host[CONFIG_NAME_MAX];
 		int port;
-		char client_id[CONFIG_NAME_MAX];	/* default pirack-<node> */
+		char client_id[CONFIG_NAME_MAX]; /* default pirack-<node> */
 		char username[CONFIG_NAME_MAX];
 		char password_file[CONFIG_PATH_MAX];
 		char cafile[CONFIG_PATH_MAX];
@@ -87,18 +92,18 @@ struct config {
 		char prefix[CONFIG_NAME_MAX];
 		char discovery_prefix[CONFIG_NAME_MAX];
 		int keepalive_s;
-		int queue_kib;		/* telemetry kept in an outage */
+		int queue_kib; /* telemetry kept in an outage */
 	} mqtt;
 
 	struct {
-		char socket[CONFIG_PATH_MAX];	/* /run/pirack/agent.sock */
+		char socket[CONFIG_PATH_MAX]; /* /run/pirack/agent.sock */
 	} control;
 
 	struct {
-		char profile[CONFIG_NAME_MAX];	/* default pi4-bare */
-		double ambient_c;		/* default 25 */
-		double time_scale;		/* default 1 */
-		int slots;			/* default 4: busy ranks = full */
+		char profile[CONFIG_NAME_MAX]; /* default pi4-bare */
+		double ambient_c;	       /* default 25 */
+		double time_scale;	       /* default 1 */
+		int slots; /* default 4: busy ranks = full */
 	} sim;
 };
 
@@ -160,8 +165,8 @@ int config_validate(const struct config *c, struct config_keyref keys[2],
  * drop a section's keys on purpose, keep its header). 0, or -1 with why
  * in err ("FILE: ...").
  */
-int config_reload_check(const struct config *running,
-			const struct config *next, char *err, size_t errlen);
+int config_reload_check(const struct config *running, const struct config *next,
+			char *err, size_t errlen);
 
 /*
  * Writes the config back out as INI, every key, in a form config_load()

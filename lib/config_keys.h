@@ -12,14 +12,14 @@
  */
 enum key_type { K_ENUM, K_STR, K_INT, K_UINT, K_DOUBLE, K_BOOL, K_LINES };
 enum str_kind {
-	S_ANY,		/* anything, may be empty (username, files) */
-	S_PATH,		/* non-empty */
-	S_NAME,		/* [A-Za-z0-9._-]+: chip, sim profile */
-	S_NODE,		/* [A-Za-z0-9_-]+: the node, its id in MQTT and HA */
-	S_TOPIC,	/* MQTT topic prefix: no wildcards, no edge '/' */
-	S_PWM,		/* pwmchipN/pwmM */
-	S_ZONES,	/* "all" or comma list of names */
-	S_SOCKET,	/* non-empty, fits sockaddr_un */
+	S_ANY,	  /* anything, may be empty (username, files) */
+	S_PATH,	  /* non-empty */
+	S_NAME,	  /* [A-Za-z0-9._-]+: chip, sim profile */
+	S_NODE,	  /* [A-Za-z0-9_-]+: the node, its id in MQTT and HA */
+	S_TOPIC,  /* MQTT topic prefix: no wildcards, no edge '/' */
+	S_PWM,	  /* pwmchipN/pwmM */
+	S_ZONES,  /* "all" or comma list of names */
+	S_SOCKET, /* non-empty, fits sockaddr_un */
 };
 
 struct config_key {
@@ -27,9 +27,9 @@ struct config_key {
 	const char *name;
 	enum key_type type;
 	size_t off, size;
-	double min, max;		/* K_INT, K_UINT, K_DOUBLE */
-	const char *const *words;	/* K_ENUM, index = enum value */
-	enum str_kind kind;		/* K_STR */
+	double min, max;	  /* K_INT, K_UINT, K_DOUBLE */
+	const char *const *words; /* K_ENUM, index = enum value */
+	enum str_kind kind;	  /* K_STR */
 };
 
 /* inih's line buffer; longer lines are refused, not split. */

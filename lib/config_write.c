@@ -28,7 +28,7 @@ int config_write(const struct config *c, FILE *out)
 	char val[CONFIG_LINE_MAX];
 
 	fprintf(out, "; pirackd configuration: every key; see "
-		"pirackd.conf(5)\n");
+		     "pirackd.conf(5)\n");
 	for (size_t i = 0; i < config_nkeys; i++) {
 		const struct config_key *k = &config_keys[i];
 		const void *f = config_cfield(c, k);
@@ -52,8 +52,7 @@ int config_write(const struct config *c, FILE *out)
 			snprintf(val, sizeof(val), "%u", *(const unsigned *)f);
 			break;
 		case K_DOUBLE:
-			config_fmt_double(val, sizeof(val),
-					  *(const double *)f);
+			config_fmt_double(val, sizeof(val), *(const double *)f);
 			break;
 		case K_BOOL:
 			snprintf(val, sizeof(val), "%s",

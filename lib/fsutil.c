@@ -61,9 +61,9 @@ int fs_mkdirs_parent(const char *path, mode_t mode)
 	strcpy(buf, path);
 	slash = strrchr(buf, '/');
 	if (!slash)
-		return 0;		/* relative name: the cwd exists */
+		return 0; /* relative name: the cwd exists */
 	if (slash == buf)
-		return 0;		/* "/x": the root exists */
+		return 0; /* "/x": the root exists */
 	*slash = '\0';
 	return fs_mkdirs(buf, mode);
 }

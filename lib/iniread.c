@@ -5,11 +5,11 @@
 #include "iniread.h"
 
 static void iniread_refuse(struct iniread *r, char *str, int num,
-		       const char *msg)
+			   const char *msg)
 {
 	if (r->error)
 		r->error(r->user, r->line, msg);
-	snprintf(str, num, ";\n");	/* a comment: inih sees nothing */
+	snprintf(str, num, ";\n"); /* a comment: inih sees nothing */
 }
 
 char *iniread_gets(char *str, int num, void *stream)
@@ -42,7 +42,7 @@ char *iniread_gets(char *str, int num, void *stream)
 	}
 	if (strlen(str) != len) {
 		iniread_refuse(r, str, num,
-			   "line contains a NUL byte (not a text file?)");
+			       "line contains a NUL byte (not a text file?)");
 		return str;
 	}
 	s = str;
@@ -52,11 +52,11 @@ char *iniread_gets(char *str, int num, void *stream)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (*s != '[' || !(end = strchr(s, ']')))
-		return str;	/* not a header, or inih reports the syntax */
+		return str; /* not a header, or inih reports the syntax */
 	if ((size_t)(end - s - 1) >= sizeof(name)) {
 		if (r->error)
 			r->error(r->user, r->line, "section name too long");
-		if (r->section)	/* keys below it belong to no section */
+		if (r->section) /* keys below it belong to no section */
 			r->section(r->user, "");
 		return str;
 	}

@@ -16,9 +16,9 @@
  */
 struct iniread {
 	FILE *fp;
-	unsigned line;		/* of the line inih is handling */
-	bool indented;		/* that line starts with blanks */
-	bool ended_newline;	/* the last line read ends with '\n' */
+	unsigned line;	    /* of the line inih is handling */
+	bool indented;	    /* that line starts with blanks */
+	bool ended_newline; /* the last line read ends with '\n' */
 	/* a line's own trouble: too long, a NUL byte, a section name too
 	 * long (then section("") follows) */
 	void (*error)(void *user, unsigned line, const char *msg);

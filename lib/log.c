@@ -15,8 +15,8 @@
 static struct {
 	bool verbose;
 	bool syslog;
-	bool journal;	/* stderr is the systemd journal: prefix <N> */
-	const char *name;	/* the program, before each line */
+	bool journal;	  /* stderr is the systemd journal: prefix <N> */
+	const char *name; /* the program, before each line */
 } log_conf = { .name = "pirackd" };
 
 /* True when stderr is the stream systemd passed in JOURNAL_STREAM. */

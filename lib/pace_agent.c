@@ -60,7 +60,7 @@ static int pace_agent_fail(struct pace_agent *ag, double now, const char *fmt,
  */
 static int pace_agent_connect(struct pace_agent *ag, double now)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	if (strlen(ag->path) >= sizeof(sa.sun_path))
 		return pace_agent_fail(ag, now, "socket path too long");
@@ -75,7 +75,7 @@ static int pace_agent_connect(struct pace_agent *ag, double now)
 
 static int pace_agent_wait(int fd, short events, double deadline)
 {
-	struct pollfd pfd = {.fd = fd, .events = events};
+	struct pollfd pfd = { .fd = fd, .events = events };
 	int ms, rc;
 
 	for (;;) {

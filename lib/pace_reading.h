@@ -1,4 +1,5 @@
-/* pace_reading.h: one reading of a node's pace, as its agent or sysfs gave it. */
+/* pace_reading.h: one reading of a node's pace, as its agent or sysfs gave it.
+ */
 #ifndef PIRACK_PACE_READING_H
 #define PIRACK_PACE_READING_H
 

@@ -5,11 +5,11 @@
 #include <stdbool.h>
 
 struct pacectl {
-	double pace;		/* last output, [0, 1] */
-	double integ;		/* controller memory */
-	double last_c;		/* previous temperature */
-	double rate;		/* filtered dT/dt, K per plant second */
-	double predicted_c;	/* where the node is heading (last update) */
+	double pace;	    /* last output, [0, 1] */
+	double integ;	    /* controller memory */
+	double last_c;	    /* previous temperature */
+	double rate;	    /* filtered dT/dt, K per plant second */
+	double predicted_c; /* where the node is heading (last update) */
 	bool fan_was_on;
 	bool started;
 };

@@ -134,9 +134,9 @@ static void sensors_read_zone(const struct sensors_opts *o, const char *name,
 	rc = sensors_read_int(path, 10, &milli, text, sizeof(text));
 	if (rc == -1) {
 		sensors_fault(s, "class/thermal/%s/temp: %s", name,
-			      errno == EINVAL ? "not a regular file" :
-			      errno == EILSEQ ? "holds a NUL byte" :
-			      strerror(errno));
+			      errno == EINVAL	? "not a regular file"
+			      : errno == EILSEQ ? "holds a NUL byte"
+						: strerror(errno));
 		return;
 	}
 	if (rc == -2) {
@@ -146,15 +146,16 @@ static void sensors_read_zone(const struct sensors_opts *o, const char *name,
 	}
 	double t = milli / 1000.0;
 	if (t < o->min_c || t > o->max_c) {
-		sensors_fault(s, "class/thermal/%s/temp: implausible %.1f C "
-			      "(outside %g to %g)", name, t, o->min_c,
-			      o->max_c);
+		sensors_fault(s,
+			      "class/thermal/%s/temp: implausible %.1f C "
+			      "(outside %g to %g)",
+			      name, t, o->min_c, o->max_c);
 		return;
 	}
 	if (isnan(*max) || t > *max)
 		*max = t;
 	if (s->nzones >= SAMPLE_MAX_ZONES)
-		return;	/* counted in the max, just not listed */
+		return; /* counted in the max, just not listed */
 
 	struct zone *z = &s->zones[s->nzones++];
 	snprintf(z->name, sizeof(z->name), "%s", name);
@@ -302,7 +303,8 @@ static void sensors_read_cpufreq(const char *root, struct sample *s)
 			 root, list[i]->d_name);
 		int rc = sensors_read_int(path, 10, &khz, text, sizeof(text));
 		if (rc == -2 || (rc == 0 && (khz < 0 || khz > 100000000))) {
-			sensors_fault(s, "devices/system/cpu/%s/cpufreq/"
+			sensors_fault(s,
+				      "devices/system/cpu/%s/cpufreq/"
 				      "scaling_cur_freq: garbled",
 				      list[i]->d_name);
 		} else if (rc == 0 && khz / 1000 > s->cpu_freq_mhz) {
@@ -359,8 +361,10 @@ int sensors_read_at(const char *sysfs_root, const char *proc_root,
 		    const char *zones, struct sample *s)
 {
 	struct sensors_opts o = {
-		.sysfs_root = sysfs_root, .proc_root = proc_root,
-		.zones = zones, .min_c = SENSORS_MIN_C_DEFAULT,
+		.sysfs_root = sysfs_root,
+		.proc_root = proc_root,
+		.zones = zones,
+		.min_c = SENSORS_MIN_C_DEFAULT,
 		.max_c = SENSORS_MAX_C_DEFAULT,
 	};
 

@@ -31,10 +31,10 @@ int sensors_read_at(const char *sysfs_root, const char *proc_root,
 #define SENSORS_MAX_C_DEFAULT 125.0
 
 struct sensors_opts {
-	const char *sysfs_root;		/* NULL or "": /sys */
-	const char *proc_root;		/* NULL or "": /proc */
-	const char *zones;		/* NULL, "" or "all": every zone */
-	double min_c, max_c;		/* the plausible range */
+	const char *sysfs_root; /* NULL or "": /sys */
+	const char *proc_root;	/* NULL or "": /proc */
+	const char *zones;	/* NULL, "" or "all": every zone */
+	double min_c, max_c;	/* the plausible range */
 };
 
 /* sensors_read_at with every option spelled out (the agent's form). */

@@ -12,16 +12,16 @@ static int utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi)
 		return 2;
 	if (c >= 0xe0 && c <= 0xef) {
 		if (c == 0xe0)
-			*lo = 0xa0;	/* overlong */
+			*lo = 0xa0; /* overlong */
 		if (c == 0xed)
-			*hi = 0x9f;	/* surrogates */
+			*hi = 0x9f; /* surrogates */
 		return 3;
 	}
 	if (c >= 0xf0 && c <= 0xf4) {
 		if (c == 0xf0)
-			*lo = 0x90;	/* overlong */
+			*lo = 0x90; /* overlong */
 		if (c == 0xf4)
-			*hi = 0x8f;	/* above U+10FFFF */
+			*hi = 0x8f; /* above U+10FFFF */
 		return 4;
 	}
 	return 0;
@@ -41,7 +41,8 @@ bool utf8_valid(const char *str, size_t len)
 		for (int k = 1; k < n; k++) {
 			unsigned char c = s[i + k];
 
-			if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xbf))
+			if (k == 1 ? (c < lo || c > hi)
+				   : (c < 0x80 || c > 0xbf))
 				return false;
 		}
 		i += n;

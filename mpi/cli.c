@@ -6,8 +6,8 @@
 bool cli_first_rank(void)
 {
 	/* Hydra (MPICH), PMIx and Open MPI name the rank in the environment. */
-	static const char *const vars[] = {"PMI_RANK", "PMIX_RANK",
-					   "OMPI_COMM_WORLD_RANK"};
+	static const char *const vars[] = { "PMI_RANK", "PMIX_RANK",
+					    "OMPI_COMM_WORLD_RANK" };
 	const char *v;
 
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)

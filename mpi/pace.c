@@ -87,9 +87,9 @@ void pace_opts_default(struct pace_opts *o)
 }
 
 static const char *const pace_mode_names[] = {
-    [PACE_MODE_OFF] = "off",
-    [PACE_MODE_UNIFORM] = "uniform",
-    [PACE_MODE_NODE] = "node",
+	[PACE_MODE_OFF] = "off",
+	[PACE_MODE_UNIFORM] = "uniform",
+	[PACE_MODE_NODE] = "node",
 };
 
 int pace_mode_parse(const char *word, enum pace_mode *mode)

@@ -61,7 +61,6 @@ struct pace_opts {
 	bool no_report; /* a monitor, not a job: no "report" */
 };
 
-
 /* This rank's account since pace_init(). */
 struct pace_stats {
 	uint64_t chunks;	 /* pace_step() calls */

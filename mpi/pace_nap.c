@@ -24,7 +24,8 @@ double pace_nap_wait_hook(MPI_Request *req, void (*hook)(void *, double),
 		if (done)
 			break;
 		if (now - t0 > PACE_SPIN_S) {
-			/* A long wait costs at most 1/8 more; the CPU sleeps. */
+			/* A long wait costs at most 1/8 more; the CPU sleeps.
+			 */
 			nap = (now - t0) / 8;
 			nap = nap < PACE_NAP_MIN_S   ? PACE_NAP_MIN_S
 			      : nap > PACE_NAP_MAX_S ? PACE_NAP_MAX_S
@@ -34,7 +35,7 @@ double pace_nap_wait_hook(MPI_Request *req, void (*hook)(void *, double),
 			nanosleep(&ts, NULL);
 		}
 		now = clock_s();
-		if (hook)	/* e.g. the stall watch: who do we wait for */
+		if (hook) /* e.g. the stall watch: who do we wait for */
 			hook(arg, now - t0);
 	}
 	return clock_s() - t0;

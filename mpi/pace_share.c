@@ -59,7 +59,7 @@ struct pace_share {
 	MPI_Comm comm, xcomm; /* the job's; a private copy for exchanges */
 	struct share_shm *shm;
 	size_t shm_bytes;
-	int *leaders; /* ndom ranks of comm, one per domain, ascending */
+	int *leaders;  /* ndom ranks of comm, one per domain, ascending */
 	uint64_t *cum; /* claims before round r in this domain */
 	uint64_t *lo;  /* this domain's first item of round r */
 	uint64_t n, *start;
@@ -80,16 +80,15 @@ struct pace_share {
 
 static void share_nap(double s)
 {
-	struct timespec ts = {0, (long)(s * 1e9)};
+	struct timespec ts = { 0, (long)(s * 1e9) };
 
 	nanosleep(&ts, NULL);
 }
 
-uint32_t pace_share_rounds(uint64_t n, int ranks, uint64_t *start,
-			   uint32_t max)
+uint32_t pace_share_rounds(uint64_t n, int ranks, uint64_t *start, uint32_t max)
 {
-	uint64_t floor = (uint64_t)(ranks > 0 ? ranks : 1) *
-			 SHARE_FLOOR_PER_RANK;
+	uint64_t floor =
+	    (uint64_t)(ranks > 0 ? ranks : 1) * SHARE_FLOOR_PER_RANK;
 	uint64_t s = 0, g;
 	uint32_t r = 0;
 
@@ -107,8 +106,8 @@ uint32_t pace_share_rounds(uint64_t n, int ranks, uint64_t *start,
 	return r;
 }
 
-void pace_share_split(uint64_t lo, uint64_t hi, const double *weight,
-		      int ndom, uint64_t *first)
+void pace_share_split(uint64_t lo, uint64_t hi, const double *weight, int ndom,
+		      uint64_t *first)
 {
 	double total = 0, acc = 0, g = (double)(hi - lo), x;
 	int d;
@@ -202,8 +201,8 @@ static void share_exchange(struct pace_share *s, uint32_t r)
 		}
 		MPI_Isend(s->mine, 2, MPI_UINT64_T, s->leaders[d], tag,
 			  s->xcomm, &s->reqs[2 * d]);
-		MPI_Irecv(&s->pairs[2 * d], 2, MPI_UINT64_T, s->leaders[d],
-			  tag, s->xcomm, &s->reqs[2 * d + 1]);
+		MPI_Irecv(&s->pairs[2 * d], 2, MPI_UINT64_T, s->leaders[d], tag,
+			  s->xcomm, &s->reqs[2 * d + 1]);
 	}
 	s->pending = true;
 }
@@ -234,8 +233,7 @@ static void share_poll(void *arg)
 		s->posted++;
 	}
 	r = s->posted;
-	if (r + 1 >= s->nrounds ||
-	    atomic_load(&s->shm->claim) < s->cum[r])
+	if (r + 1 >= s->nrounds || atomic_load(&s->shm->claim) < s->cum[r])
 		return;
 	/* The domain is in round r: tell the others how fast it goes. */
 	share_weigh(s, s->mine);
@@ -267,7 +265,8 @@ static int share_domains(struct pace_share *s, int rank, int size)
 {
 	const char *how = getenv("PIRACK_SHARE_DOMAIN");
 	bool by_host = how && strcmp(how, "host") == 0;
-	struct share_who me = {.node = by_host ? 0 : pace_node_index(s->pace)},
+	struct share_who me = { .node =
+				    by_host ? 0 : pace_node_index(s->pace) },
 			 *all = calloc(size, sizeof(*all));
 	char name[MPI_MAX_PROCESSOR_NAME];
 	MPI_Request req;
@@ -291,8 +290,8 @@ static int share_domains(struct pace_share *s, int rank, int size)
 		for (j = 0; j < i && lead; j++)
 			lead = all[j].node != all[i].node ||
 			       strcmp(all[j].host, all[i].host) != 0;
-		mine = all[i].node == me.node &&
-		       strcmp(all[i].host, me.host) == 0;
+		mine =
+		    all[i].node == me.node && strcmp(all[i].host, me.host) == 0;
 		if (mine)
 			s->dom_ranks++;
 		if (!lead)
@@ -329,8 +328,7 @@ static void *share_map(struct pace_share *s, const char *name, bool create,
 		close(fd);
 		return NULL;
 	}
-	m = mmap(NULL, s->shm_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 0);
+	m = mmap(NULL, s->shm_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED) {
 		snprintf(err, len, "mmap %s: %s", name, strerror(errno));
@@ -345,8 +343,7 @@ static int share_agree(struct pace_share *s, int ok, const char *err)
 	MPI_Request req;
 	int all = ok;
 
-	MPI_Iallreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_LAND, s->comm,
-		       &req);
+	MPI_Iallreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_LAND, s->comm, &req);
 	share_wait(s, &req);
 	if (!ok)
 		fprintf(stderr, "libpirackpace: work sharing: %s\n", err);
@@ -502,8 +499,7 @@ int64_t pace_share_next(struct pace_share *s)
 	k = atomic_fetch_add(&m->claim, 1);
 	t0 = now;
 	for (;;) {
-		pub = atomic_load_explicit(&m->published,
-					   memory_order_acquire);
+		pub = atomic_load_explicit(&m->published, memory_order_acquire);
 		while (s->r < pub && k >= s->cum[s->r + 1])
 			s->r++;
 		if (s->r < pub) {

@@ -20,8 +20,8 @@ uint32_t pace_share_rounds(uint64_t n, int ranks, uint64_t *start,
  * equal parts). Domain d gets [first[d], first[d + 1]); first has ndom + 1
  * entries.
  */
-void pace_share_split(uint64_t lo, uint64_t hi, const double *weight,
-		      int ndom, uint64_t *first);
+void pace_share_split(uint64_t lo, uint64_t hi, const double *weight, int ndom,
+		      uint64_t *first);
 
 /* pace.c, for the sharing: */
 /* A hook pace_sleep() calls about every millisecond (fn NULL: none). */

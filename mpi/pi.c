@@ -13,12 +13,12 @@ int main(int argc, char *argv[])
 	MPI_Comm comm = MPI_COMM_WORLD;
 	struct pi_args args;
 	struct pi_plan plan;
-	struct pi_tally tally = {0, 0};
-	struct pi_result res = {0};
+	struct pi_tally tally = { 0, 0 };
+	struct pi_result res = { 0 };
 	const struct pi_kernel *kernel;
 	struct pace_opts po;
 	struct pace *pace;
-	struct stall stall = {0};
+	struct stall stall = { 0 };
 	uint64_t chunk_blocks = 1;
 	double startwtime, *sums;
 	MPI_Request req;

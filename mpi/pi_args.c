@@ -108,15 +108,15 @@ static int pi_args_bad(const char *fmt, const char *what)
 int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 {
 	static const struct option longopts[] = {
-	    {"intervals", required_argument, NULL, 'i'},
-	    {"pace", required_argument, NULL, 'p'},
-	    {"chunk-ms", required_argument, NULL, 'c'},
-	    {"kernel", required_argument, NULL, 'k'},
-	    {"stall-s", required_argument, NULL, 's'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+		{ "intervals", required_argument, NULL, 'i' },
+		{ "pace", required_argument, NULL, 'p' },
+		{ "chunk-ms", required_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "stall-s", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *env;
 	char *end;
@@ -135,8 +135,8 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 				   "0 (wait forever) or 0.1 to 86400",
 				   env);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:c:k:s:jhV", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, ":i:p:c:k:s:jhV", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (pi_args_intervals(optarg, &a->intervals) < 0)
@@ -194,7 +194,7 @@ int pi_args_parse(int argc, char **argv, struct pi_args *a, bool *done)
 					   argv[optind - 1]);
 		default:
 			if (optopt) {
-				char opt[3] = {'-', (char)optopt, '\0'};
+				char opt[3] = { '-', (char)optopt, '\0' };
 
 				return pi_args_bad("unknown option '%s'", opt);
 			}

@@ -16,11 +16,11 @@
  * set-up, the sums and the slow path are the shared inline functions of
  * pi_kernel.c.
  */
-PI_ATTR static void
-PI_BODY(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
+PI_ATTR static void PI_BODY(uint64_t first, uint64_t count, double h,
+			    struct pi_sum *sum)
 {
-	static const double lane[PI_LANES] = {0, 1, 2,  3,  4,  5,  6,  7,
-					      8, 9, 10, 11, 12, 13, 14, 15};
+	static const double lane[PI_LANES] = { 0, 1, 2,	 3,  4,	 5,  6,	 7,
+					       8, 9, 10, 11, 12, 13, 14, 15 };
 	/* xb + j: the term's (i + 0.5), exact below 2^52 intervals */
 	double xb = (double)first + 0.5, out[PI_LANES];
 	uint64_t seg = pi_seg_len(h), n, k, c, done;
@@ -43,7 +43,7 @@ PI_BODY(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
 			hr = PI_DUP(s.hr);
 			c2 = PI_DUP(s.c2);
 			dm = PI_DUP(s.dm);
-#define PI_S(v) jh[v] = PI_MUL(PI_LOAD(lane + (v) * PI_W), hr);
+#define PI_S(v) jh[v] = PI_MUL(PI_LOAD(lane + (v)*PI_W), hr);
 			PI_EACH(PI_S)
 #undef PI_S
 			/*
@@ -69,7 +69,7 @@ PI_BODY(uint64_t first, uint64_t count, double h, struct pi_sum *sum)
 			PI_EACH(PI_S)
 #undef PI_S
 		}
-#define PI_S(v) PI_STORE(out + (v) * PI_W, a[v]);
+#define PI_S(v) PI_STORE(out + (v)*PI_W, a[v]);
 		PI_EACH(PI_S)
 #undef PI_S
 		pi_sum_add(sum, 4.0 * pi_fold(out));

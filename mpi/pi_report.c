@@ -133,7 +133,7 @@ int pi_report(const struct pi_args *a, const struct pi_plan *pl,
 {
 	double mine[PR_N], *v = NULL;
 	uint64_t cmine[PC_N], *c = NULL;
-	struct pi_node *nodes = NULL, all = {0};
+	struct pi_node *nodes = NULL, all = { 0 };
 	struct pace_stats st;
 	MPI_Request req;
 	int rank, size, nnodes = pace_node_count(pace), ok = 1, i;
@@ -170,8 +170,8 @@ int pi_report(const struct pi_args *a, const struct pi_plan *pl,
 		MPI_Igather(mine, PR_N, MPI_DOUBLE, v, PR_N, MPI_DOUBLE, 0,
 			    comm, &req);
 		pace_wait(pace, &req);
-		MPI_Igather(cmine, PC_N, MPI_UINT64_T, c, PC_N, MPI_UINT64_T,
-			    0, comm, &req);
+		MPI_Igather(cmine, PC_N, MPI_UINT64_T, c, PC_N, MPI_UINT64_T, 0,
+			    comm, &req);
 		pace_wait(pace, &req);
 	}
 	if (rank == 0 && ok) {

@@ -31,7 +31,7 @@ static void pi_block(const struct pi_plan *pl, const struct pi_kernel *k,
 {
 	uint64_t first = b * pl->block;
 	uint64_t count = pl->n - first < pl->block ? pl->n - first : pl->block;
-	struct pi_sum s = {0, 0};
+	struct pi_sum s = { 0, 0 };
 
 	k->fn(first, count, pl->h, &s);
 	sums[2 * b] = s.s;
@@ -43,7 +43,7 @@ uint64_t pi_plan_calibrate(const struct pi_plan *pl, const struct pi_kernel *k,
 			   double chunk_s)
 {
 	double t0 = MPI_Wtime(), el, sums[2];
-	struct pi_tally t = {0, 0};
+	struct pi_tally t = { 0, 0 };
 	uint64_t done = 0;
 
 	/* Block 0 over and over for at least 2 ms: a steady clock rate. */
@@ -118,7 +118,7 @@ int pi_work_rounds(const struct pi_plan *pl, const struct pi_kernel *k,
 
 double pi_plan_result(const struct pi_plan *pl, const double *sums)
 {
-	struct pi_sum total = {0, 0};
+	struct pi_sum total = { 0, 0 };
 	uint64_t b;
 
 	for (b = 0; b < pl->nblocks; b++) {

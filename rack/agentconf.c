@@ -186,8 +186,8 @@ static int agentconf_validate(const struct inventory *inv,
 	b = agentconf_line(inv, n, keys[1].section, keys[1].key);
 	if (a < b)
 		a = b;
-	snprintf(err, errlen, "%s:%u: node %s: %s", inv->path,
-		 a ? a : n->line, n->name, why);
+	snprintf(err, errlen, "%s:%u: node %s: %s", inv->path, a ? a : n->line,
+		 n->name, why);
 	return -1;
 }
 
@@ -201,8 +201,8 @@ static int agentconf_derive(const struct inventory *inv,
 
 	if (config_set(c, section, name, value, why, sizeof(why)) == 0)
 		return 0;
-	snprintf(err, errlen, "%s:%u: node %s: [%s] %s %s", inv->path,
-		 n->line, n->name, section, name, why);
+	snprintf(err, errlen, "%s:%u: node %s: [%s] %s %s", inv->path, n->line,
+		 n->name, section, name, why);
 	return -1;
 }
 
@@ -217,10 +217,10 @@ int agentconf_build(const struct inventory *inv, const struct inv_node *n,
 	 * node would share the head's and the broker would kick them in
 	 * turn */
 	snprintf(id, sizeof(id), "pirack-%.56s", n->name);
-	if (agentconf_derive(inv, n, c, "node", "name", n->name, err,
-			     errlen) < 0 ||
-	    agentconf_derive(inv, n, c, "mqtt", "client_id", id, err,
-			     errlen) < 0 ||
+	if (agentconf_derive(inv, n, c, "node", "name", n->name, err, errlen) <
+		0 ||
+	    agentconf_derive(inv, n, c, "mqtt", "client_id", id, err, errlen) <
+		0 ||
 	    agentconf_derive(inv, n, c, "mqtt", "prefix", inv->prefix, err,
 			     errlen) < 0)
 		return -1;

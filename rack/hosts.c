@@ -119,7 +119,7 @@ static int hosts_write(const char *file, const char *data, size_t len,
 	fclose(f);
 	if (rename(tmp, file) == 0)
 		return 0;
-	saved = errno;		/* unlink() may change it */
+	saved = errno; /* unlink() may change it */
 	unlink(tmp);
 	if (saved != EBUSY && saved != EXDEV) {
 		snprintf(err, errlen, "%s: %s", file, strerror(saved));
@@ -134,8 +134,7 @@ static int hosts_write(const char *file, const char *data, size_t len,
 	if (fwrite(data, 1, len, f) != len) {
 		saved = errno;
 		fclose(f);
-		snprintf(err, errlen, "%s: writing: %s", file,
-			 strerror(saved));
+		snprintf(err, errlen, "%s: writing: %s", file, strerror(saved));
 		return -1;
 	}
 	if (fclose(f) == EOF) {

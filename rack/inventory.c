@@ -19,7 +19,7 @@
 /* What the parse has seen so far: inih gives no line numbers, we count. */
 struct inv_parse {
 	struct inventory *inv;
-	struct iniread rd;	/* rd.line: the line inih is handling */
+	struct iniread rd;		/* rd.line: the line inih is handling */
 	char section[INV_NAME_MAX + 2]; /* as our reader saw the header */
 	bool in_rack, rack_seen;
 	struct inv_node *cur; /* NULL outside a node section */
@@ -31,12 +31,12 @@ struct inv_parse {
 	unsigned errline; /* 0 = no error yet */
 };
 
-static const char *const rack_keys[] = {"name",
-					"user",
-					"broker",
-					"prefix",
-					"status_username",
-					"status_password_file"};
+static const char *const rack_keys[] = { "name",
+					 "user",
+					 "broker",
+					 "prefix",
+					 "status_username",
+					 "status_password_file" };
 
 static void inv_error(struct inv_parse *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -222,8 +222,8 @@ static void inv_setting(struct inv_parse *p, struct inv_setting *set,
 		return;
 	}
 	if (*nset == INV_SETTINGS_MAX) {
-		inv_error(p, p->rd.line, "[%s]: more than %d settings", p->section,
-			  INV_SETTINGS_MAX);
+		inv_error(p, p->rd.line, "[%s]: more than %d settings",
+			  p->section, INV_SETTINGS_MAX);
 		return;
 	}
 	snprintf(set[*nset].key, sizeof(set->key), "%s", key);
@@ -245,7 +245,8 @@ static void inv_rack_key(struct inv_parse *p, const char *key,
 		if (agentconf_known(key))
 			inv_setting(p, inv->set, &inv->nset, key, value);
 		else
-			inv_error(p, p->rd.line, "[rack]: unknown key '%s'", key);
+			inv_error(p, p->rd.line, "[rack]: unknown key '%s'",
+				  key);
 		return;
 	}
 	if (p->rack_key_line[k]) {
@@ -382,7 +383,8 @@ static void inv_node_key(struct inv_parse *p, const char *key,
 	} else if (agentconf_known(key)) {
 		inv_setting(p, n->set, &n->nset, key, value);
 	} else {
-		inv_error(p, p->rd.line, "[%s]: unknown key '%s'", n->name, key);
+		inv_error(p, p->rd.line, "[%s]: unknown key '%s'", n->name,
+			  key);
 	}
 }
 
@@ -452,10 +454,10 @@ static void inv_finish(struct inv_parse *p)
 }
 
 /* Parses the open stream f, named file in messages. */
-static int inventory_load_fp(const char *file, FILE *f,
-			     struct inventory *inv, char *err, size_t errlen)
+static int inventory_load_fp(const char *file, FILE *f, struct inventory *inv,
+			     char *err, size_t errlen)
 {
-	struct inv_parse p = {.inv = inv};
+	struct inv_parse p = { .inv = inv };
 	int rc;
 
 	memset(inv, 0, sizeof(*inv));
@@ -463,8 +465,10 @@ static int inventory_load_fp(const char *file, FILE *f,
 	strcpy(inv->name, "pirack");
 	strcpy(inv->prefix, "pirack");
 	strcpy(inv->status_username, "pirack");
-	p.rd = (struct iniread){ .fp = f, .error = inv_read_error,
-				 .section = inv_read_section, .user = &p };
+	p.rd = (struct iniread){ .fp = f,
+				 .error = inv_read_error,
+				 .section = inv_read_section,
+				 .user = &p };
 	rc = ini_parse_stream(iniread_gets, &p.rd, inv_handler, &p);
 	if (ferror(f))
 		inv_error(&p, p.rd.line + 1, "read error: %s", strerror(errno));

@@ -70,8 +70,8 @@ static const char check_usage[] =
 static int rack_help_only(int argc, char **argv, const char *text)
 {
 	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -103,9 +103,9 @@ static int rack_load(struct rack *r)
 static int cmd_hosts(struct rack *r, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"apply", required_argument, NULL, 'a'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "apply", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *apply = NULL;
 	char err[600];
@@ -234,24 +234,24 @@ static const struct {
 	const char *name;
 	int (*run)(struct rack *r, int argc, char **argv);
 } rack_cmds[] = {
-    {"hosts", cmd_hosts},
-    {"machinefile", cmd_machinefile},
-    {"agent-config", cmd_agent_config},
-    {"nodes", cmd_nodes},
-    {"check", cmd_check},
-    {"status", status_main},
-    {"run", run_main},
+	{ "hosts", cmd_hosts },
+	{ "machinefile", cmd_machinefile },
+	{ "agent-config", cmd_agent_config },
+	{ "nodes", cmd_nodes },
+	{ "check", cmd_check },
+	{ "status", status_main },
+	{ "run", run_main },
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"rack", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+		{ "rack", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct rack r = {0};
+	struct rack r = { 0 };
 	int c, rc;
 
 	r.file = getenv("PIRACK_RACK");

@@ -53,10 +53,10 @@ struct run {
 	bool verbose;
 	pid_t child;
 	struct pace_agent agent;
-	double pace;		/* last applied, 1 until the agent says */
-	double next_ask;	/* monotonic s */
+	double pace;	 /* last applied, 1 until the agent says */
+	double next_ask; /* monotonic s */
 	bool warned;
-	bool stopped;		/* the group is in SIGSTOP now */
+	bool stopped; /* the group is in SIGSTOP now */
 	uint64_t phase_end_ms;
 	uint64_t stopped_ms, start_ms, stop_since_ms;
 };
@@ -64,7 +64,7 @@ struct run {
 void run_duty(double pace, double min_pace, int period_ms, int *run_ms,
 	      int *stop_ms)
 {
-	if (!(pace >= min_pace))	/* NaN too */
+	if (!(pace >= min_pace)) /* NaN too */
 		pace = min_pace;
 	if (pace > 1)
 		pace = 1;
@@ -87,21 +87,23 @@ static int run_parse_double(const char *s, double lo, double hi, double *out)
 
 static int run_bad(const char *opt, const char *val, const char *want)
 {
-	fprintf(stderr, "pirack run: %s '%s': want %s. Try 'pirack run "
-		"--help'.\n", opt, val, want);
+	fprintf(stderr,
+		"pirack run: %s '%s': want %s. Try 'pirack run "
+		"--help'.\n",
+		opt, val, want);
 	return RACK_EXIT_USAGE;
 }
 
 static int run_options(struct run *rn, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"socket", required_argument, NULL, 's'},
-	    {"period-ms", required_argument, NULL, 'p'},
-	    {"refresh", required_argument, NULL, 'R'},
-	    {"min-pace", required_argument, NULL, 'm'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "socket", required_argument, NULL, 's' },
+		{ "period-ms", required_argument, NULL, 'p' },
+		{ "refresh", required_argument, NULL, 'R' },
+		{ "min-pace", required_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("PIRACK_PACE_REFRESH_S");
 	double d;
@@ -152,7 +154,8 @@ static int run_options(struct run *rn, int argc, char **argv)
 	}
 	if (optind >= argc) {
 		fputs("pirack run: no COMMAND given. Try 'pirack run "
-		      "--help'.\n", stderr);
+		      "--help'.\n",
+		      stderr);
 		return RACK_EXIT_USAGE;
 	}
 	if (strlen(rn->socket) >= PACE_AGENT_PATH_MAX)
@@ -187,18 +190,21 @@ static void run_ask(struct run *rn)
 	rn->next_ask = now + rn->refresh_s;
 	if (pace_agent_pace(&rn->agent, now, &r) == 0) {
 		if (rn->verbose && fabs(r.pace - rn->pace) >= 0.01)
-			fprintf(stderr, "pirack run: node %s pace %.2f "
-				"(%.1f C)\n", r.node, r.pace, r.temp_c);
+			fprintf(stderr,
+				"pirack run: node %s pace %.2f "
+				"(%.1f C)\n",
+				r.node, r.pace, r.temp_c);
 		rn->pace = r.pace;
 		rn->warned = false;
 		return;
 	}
-	if (rn->agent.retry_at == 0)	/* still connecting */
+	if (rn->agent.retry_at == 0) /* still connecting */
 		return;
 	if (!rn->warned)
-		fprintf(stderr, "pirack run: no pace from %s (%s): running "
-			"unpaced until it answers\n", rn->socket,
-			rn->agent.err);
+		fprintf(stderr,
+			"pirack run: no pace from %s (%s): running "
+			"unpaced until it answers\n",
+			rn->socket, rn->agent.err);
 	rn->warned = true;
 	rn->pace = 1;
 }
@@ -249,8 +255,8 @@ static bool run_signal(struct run *rn, int sfd, int *status)
 			continue;
 		}
 		if (waitpid(rn->child, &st, WNOHANG) == rn->child) {
-			*status = WIFEXITED(st) ? WEXITSTATUS(st) :
-				  128 + WTERMSIG(st);
+			*status = WIFEXITED(st) ? WEXITSTATUS(st)
+						: 128 + WTERMSIG(st);
 			return true;
 		}
 	}
@@ -259,8 +265,8 @@ static bool run_signal(struct run *rn, int sfd, int *status)
 
 int run_main(struct rack *r, int argc, char **argv)
 {
-	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-				   SIGUSR2, SIGCHLD };
+	static const int fwd[] = { SIGINT,  SIGTERM, SIGHUP, SIGQUIT,
+				   SIGUSR1, SIGUSR2, SIGCHLD };
 	struct run rn = { .pace = 1 };
 	sigset_t set, old;
 	int rc, sfd, status = 1;
@@ -270,7 +276,7 @@ int run_main(struct rack *r, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	pace_agent_init(&rn.agent, rn.socket);
-	rn.agent.retry_s = 1;	/* a wrapper has no other work to do */
+	rn.agent.retry_s = 1; /* a wrapper has no other work to do */
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
 		sigaddset(&set, fwd[i]);
@@ -286,7 +292,7 @@ int run_main(struct rack *r, int argc, char **argv)
 		close(sfd);
 		return 127;
 	}
-	setpgid(rn.child, rn.child);	/* either side may win the race */
+	setpgid(rn.child, rn.child); /* either side may win the race */
 	rn.start_ms = clock_ms();
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
@@ -295,11 +301,12 @@ int run_main(struct rack *r, int argc, char **argv)
 		if (poll(&pfd, 1, wait) > 0 && run_signal(&rn, sfd, &status))
 			break;
 	}
-	run_group(&rn, false);	/* what is left of the group runs on */
+	run_group(&rn, false); /* what is left of the group runs on */
 	if (rn.verbose)
 		fprintf(stderr, "pirack run: %s stopped %.0f%% of %.1f s\n",
-			argv[optind], 100.0 * rn.stopped_ms /
-			(double)(clock_ms() - rn.start_ms + 1),
+			argv[optind],
+			100.0 * rn.stopped_ms /
+			    (double)(clock_ms() - rn.start_ms + 1),
 			(clock_ms() - rn.start_ms) / 1000.0);
 	pace_agent_close(&rn.agent);
 	close(sfd);

@@ -258,17 +258,17 @@ static int status_run(struct status *st, struct mosquitto *m, const char *host,
 int status_main(struct rack *r, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"watch", no_argument, NULL, 'w'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"broker", required_argument, NULL, 'b'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"username", required_argument, NULL, 'u'},
-	    {"password-file", required_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "watch", no_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "broker", required_argument, NULL, 'b' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "username", required_argument, NULL, 'u' },
+		{ "password-file", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct status st = {.connack = -1};
+	struct status st = { .connack = -1 };
 	const char *host = NULL, *user = NULL, *pwfile = NULL;
 	double timeout_s = 2;
 	struct mosquitto *m = NULL;

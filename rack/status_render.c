@@ -3,8 +3,8 @@
 #include <string.h>
 #include "status_render.h"
 
-static const char *const status_render_names[] = {"unknown", "online", "stale",
-						  "offline"};
+static const char *const status_render_names[] = { "unknown", "online", "stale",
+						   "offline" };
 
 const char *status_render_state_name(enum status_row_state rs)
 {
@@ -69,10 +69,10 @@ static void status_render_throttle(const cJSON *state, char *buf, size_t len,
 	static const struct {
 		const char *key, *seen, *text;
 	} flags[] = {
-	    {"under_voltage", "under_voltage_seen", "under-voltage"},
-	    {"freq_capped", "freq_capped_seen", "capped"},
-	    {"throttled", "throttled_seen", "throttled"},
-	    {"soft_temp_limit", "soft_temp_limit_seen", "soft-limit"},
+		{ "under_voltage", "under_voltage_seen", "under-voltage" },
+		{ "freq_capped", "freq_capped_seen", "capped" },
+		{ "throttled", "throttled_seen", "throttled" },
+		{ "soft_temp_limit", "soft_temp_limit_seen", "soft-limit" },
 	};
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(state, "throttled");
 	size_t n = 0;

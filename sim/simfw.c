@@ -16,14 +16,20 @@ const struct simfw_model simfw_pi4 = {
 	.name = "pi4",
 	.clocks_mhz = { 1500, 1000, 750, 600 },
 	.nclocks = 4,
-	.soft_c = 80, .hard_c = 85, .hyst_c = 2, .step_s = 1,
+	.soft_c = 80,
+	.hard_c = 85,
+	.hyst_c = 2,
+	.step_s = 1,
 };
 
 const struct simfw_model simfw_pi5 = {
 	.name = "pi5",
 	.clocks_mhz = { 2400, 2000, 1800, 1500 },
 	.nclocks = 4,
-	.soft_c = 80, .hard_c = 85, .hyst_c = 2, .step_s = 1,
+	.soft_c = 80,
+	.hard_c = 85,
+	.hyst_c = 2,
+	.step_s = 1,
 };
 
 void simfw_init(struct simfw *f, const struct simfw_model *m)

@@ -37,7 +37,8 @@
  * official Active Cooler it stays in the low 60s (pi5-active-cooler, fan
  * on rise 14.5 K, fan off 35.9 K).
  */
-/* clang-format off: a profile reads as a table, a pair a line */
+/* a profile reads as a table, a pair a line (kept as written) */
+/* clang-format off */
 const struct simplant_profile simplant_profiles[] = {
 	{
 		.name = "pi4-bare",
@@ -85,8 +86,7 @@ const struct simplant_profile simplant_profiles[] = {
 
 const struct simplant_profile *simplant_profile_find(const char *name)
 {
-	for (const struct simplant_profile *p = simplant_profiles; p->name;
-	     p++)
+	for (const struct simplant_profile *p = simplant_profiles; p->name; p++)
 		if (strcmp(p->name, name) == 0)
 			return p;
 	return NULL;
@@ -101,8 +101,8 @@ void simplant_profile_names(char *buf, size_t len)
 	buf[0] = '\0';
 	for (const struct simplant_profile *p = simplant_profiles; p->name;
 	     p++) {
-		int n = snprintf(buf + off, len - off, "%s%s",
-				 off ? ", " : "", p->name);
+		int n = snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+				 p->name);
 		if (n < 0 || (size_t)n >= len - off)
 			return;
 		off += (size_t)n;
@@ -111,7 +111,7 @@ void simplant_profile_names(char *buf, size_t len)
 
 static double simplant_clamp01(double x)
 {
-	if (!(x > 0))		/* also NaN */
+	if (!(x > 0)) /* also NaN */
 		return 0;
 	return x > 1 ? 1 : x;
 }
@@ -127,7 +127,7 @@ double simplant_steady_c(const struct simplant_profile *p, double ambient_c,
 	fan = simplant_clamp01(fan);
 	return ambient_c + simplant_lerp(p->idle_off_c, p->idle_on_c, fan) +
 	       p->p_load_w * simplant_clamp01(load) *
-		       (p->r_jb + simplant_lerp(p->r_ba_off, p->r_ba_on, fan));
+		   (p->r_jb + simplant_lerp(p->r_ba_off, p->r_ba_on, fan));
 }
 
 void simplant_init(struct simplant *s, const struct simplant_profile *p,
@@ -168,8 +168,8 @@ void simplant_step_w(struct simplant *s, double power_w, double fan,
 		return;
 	fan = simplant_clamp01(fan);
 	in.power = power_w > 0 ? power_w : 0;
-	in.tref = s->ambient_c + simplant_lerp(p->idle_off_c, p->idle_on_c,
-					       fan);
+	in.tref =
+	    s->ambient_c + simplant_lerp(p->idle_off_c, p->idle_on_c, fan);
 	in.r_jb = p->r_jb;
 	in.r_ba = simplant_lerp(p->r_ba_off, p->r_ba_on, fan);
 	in.c_j = p->c_j;

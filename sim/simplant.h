@@ -17,17 +17,17 @@
  */
 struct simplant_profile {
 	const char *name;
-	const char *about;		/* one line for --help and errors */
-	double c_j;			/* J/K */
-	double r_jb;			/* K/W */
-	double r_ba_off, r_ba_on;	/* K/W */
-	double c_b_off, c_b_on;		/* J/K */
-	double idle_off_c, idle_on_c;	/* idle rise above ambient, K */
-	double p_idle_w;		/* W the board draws idle */
-	double p_load_w;		/* W from idle to full load, full clock */
-	int cores;			/* slots of the real board */
-	const struct simfw_model *fw;	/* its firmware's clock steps */
-	const struct simpower_vf *vf;	/* its SoC's voltage per clock */
+	const char *about;	      /* one line for --help and errors */
+	double c_j;		      /* J/K */
+	double r_jb;		      /* K/W */
+	double r_ba_off, r_ba_on;     /* K/W */
+	double c_b_off, c_b_on;	      /* J/K */
+	double idle_off_c, idle_on_c; /* idle rise above ambient, K */
+	double p_idle_w;	      /* W the board draws idle */
+	double p_load_w;	      /* W from idle to full load, full clock */
+	int cores;		      /* slots of the real board */
+	const struct simfw_model *fw; /* its firmware's clock steps */
+	const struct simpower_vf *vf; /* its SoC's voltage per clock */
 };
 
 /* The named profiles; NULL-terminated by a zero entry (name NULL). */
@@ -41,7 +41,7 @@ void simplant_profile_names(char *buf, size_t len);
 struct simplant {
 	const struct simplant_profile *p;
 	double ambient_c;
-	double tj, tb;			/* junction and board, degrees C */
+	double tj, tb; /* junction and board, degrees C */
 };
 
 /* Starts the plant in its idle steady state with the fan at fan (0..1). */

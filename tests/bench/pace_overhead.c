@@ -34,7 +34,7 @@ int main(int argc, char *argv[])
 	for (int c = 0; c < chunks; c++) {
 		t0 = now();
 		while (now() - t0 < chunk_s)
-			sink += 1;	/* work the optimiser cannot drop */
+			sink += 1; /* work the optimiser cannot drop */
 		(void)sink;
 		t0 = now();
 		pace_step(pace);

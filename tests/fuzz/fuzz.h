@@ -15,21 +15,22 @@
  * through the sanitizer's report fd, which libFuzzer keeps open when
  * -close_fd_mask=2 silences the agent's own logging on stderr.
  */
-#define FUZZ_CHECK(cond, ...)                                                \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			char fuzz_msg_[4096];                                \
-			int fuzz_n_ = snprintf(fuzz_msg_, sizeof(fuzz_msg_), \
-				"%s:%d: invariant broken: %s: ", __FILE__,   \
-				__LINE__, #cond);                            \
-			if (fuzz_n_ > 0 && (size_t)fuzz_n_ <                 \
-					   sizeof(fuzz_msg_))                \
-				snprintf(fuzz_msg_ + fuzz_n_,                \
-					 sizeof(fuzz_msg_) - fuzz_n_,        \
-					 __VA_ARGS__);                       \
-			__sanitizer_report_error_summary(fuzz_msg_);         \
-			abort();                                             \
-		}                                                            \
+#define FUZZ_CHECK(cond, ...)                                                  \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			char fuzz_msg_[4096];                                  \
+			int fuzz_n_ = snprintf(                                \
+			    fuzz_msg_, sizeof(fuzz_msg_),                      \
+			    "%s:%d: invariant broken: %s: ", __FILE__,         \
+			    __LINE__, #cond);                                  \
+			if (fuzz_n_ > 0 &&                                     \
+			    (size_t)fuzz_n_ < sizeof(fuzz_msg_))               \
+				snprintf(fuzz_msg_ + fuzz_n_,                  \
+					 sizeof(fuzz_msg_) - fuzz_n_,          \
+					 __VA_ARGS__);                         \
+			__sanitizer_report_error_summary(fuzz_msg_);           \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 /* Lines in the text as a reader counts them (a last one without '\n'). */
@@ -61,8 +62,10 @@ static inline void fuzz_check_file_error(const char *err, const char *name,
 	line = strtol(p, &end, 10);
 	FUZZ_CHECK(line >= 1 && line <= (nlines ? nlines : 1),
 		   "error '%s': line %ld not in 1..%ld", err, line, nlines);
-	FUZZ_CHECK(!strncmp(end, ": ", 2) && end[2], "error '%s' has no "
-		   "message after FILE:LINE", err);
+	FUZZ_CHECK(!strncmp(end, ": ", 2) && end[2],
+		   "error '%s' has no "
+		   "message after FILE:LINE",
+		   err);
 	FUZZ_CHECK(!strchr(err, '\n'), "error '%s' spans lines", err);
 }
 

@@ -26,8 +26,7 @@ static void fuzz_check_round_trip(const struct config *c)
 	FUZZ_CHECK(rc == 0, "config_write refused a config that loaded: %s",
 		   strerror(errno));
 	rc = config_load_string(FUZZ_NAME, text, len, &back, err, sizeof(err));
-	FUZZ_CHECK(rc == 0, "written config does not load: %s\n%s", err,
-		   text);
+	FUZZ_CHECK(rc == 0, "written config does not load: %s\n%s", err, text);
 	/* Both start from config_defaults' memset: padding compares too;
 	 * the shape of the file (not a setting) may differ. */
 	back.file_sections = c->file_sections;

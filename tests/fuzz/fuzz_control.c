@@ -18,7 +18,9 @@
 static void fuzz_agent(struct agent *a, uint8_t how)
 {
 	static const enum fan_driver drivers[] = {
-		FAN_DRIVER_GPIO, FAN_DRIVER_PWM, FAN_DRIVER_KERNEL,
+		FAN_DRIVER_GPIO,
+		FAN_DRIVER_PWM,
+		FAN_DRIVER_KERNEL,
 		FAN_DRIVER_NONE,
 	};
 	static const double temps[] = { 45, 85, 0, 0 };
@@ -31,7 +33,7 @@ static void fuzz_agent(struct agent *a, uint8_t how)
 	agent_init(a, &c);
 	how >>= 2;
 	if ((how & 3) == 3)
-		return;		/* no reading yet */
+		return; /* no reading yet */
 	a->seq = 1;
 	a->sample.seq = 1;
 	a->sample.ts = 1700000000;
@@ -42,7 +44,7 @@ static void fuzz_agent(struct agent *a, uint8_t how)
 	a->sample.load1 = -1;
 	if (a->sample.fault)
 		strcpy(a->sample.fault_msg, "class/thermal/thermal_zone0/temp: "
-		       "No such file or directory");
+					    "No such file or directory");
 	agent_actuate(a);
 }
 
@@ -80,7 +82,7 @@ static void fuzz_request(struct agent *a, const char *req, size_t len)
 	ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
 	if (e) {
 		FUZZ_CHECK(cJSON_IsString(e) && *e->valuestring &&
-			   cJSON_GetArraySize(o) == 1,
+			       cJSON_GetArraySize(o) == 1,
 			   "error reply not one message: %s", reply);
 		FUZZ_CHECK(!memcmp(&before.fan, &after.fan, sizeof(after.fan)),
 			   "refused request changed the fan: %s", reply);
@@ -93,8 +95,8 @@ static void fuzz_request(struct agent *a, const char *req, size_t len)
 	} else {
 		/* status and pace: data, always naming the node */
 		e = cJSON_GetObjectItemCaseSensitive(o, "node");
-		FUZZ_CHECK(cJSON_IsString(e) && !strcmp(e->valuestring,
-							 "rpi-0"),
+		FUZZ_CHECK(cJSON_IsString(e) &&
+			       !strcmp(e->valuestring, "rpi-0"),
 			   "reply neither error, ok nor data: %s", reply);
 	}
 	/* The kept job is JSON a status reply can embed. */
@@ -105,8 +107,8 @@ static void fuzz_request(struct agent *a, const char *req, size_t len)
 		cJSON_Delete(j);
 	}
 	FUZZ_CHECK(a->fan_state.manual_duty >= 0 &&
-		   a->fan_state.manual_duty <= 100 &&
-		   a->fan_state.duty >= 0 && a->fan_state.duty <= 100,
+		       a->fan_state.manual_duty <= 100 &&
+		       a->fan_state.duty >= 0 && a->fan_state.duty <= 100,
 		   "fan duty out of range after %s", reply);
 	cJSON_Delete(o);
 	free(reply);
@@ -115,7 +117,7 @@ static void fuzz_request(struct agent *a, const char *req, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct agent a;	/* large: not on the stack */
+	static struct agent a; /* large: not on the stack */
 	const char *p, *end, *nl;
 
 	if (!size)

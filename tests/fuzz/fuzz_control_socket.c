@@ -80,7 +80,7 @@ static size_t fuzz_expect(const uint8_t *data, size_t size,
 		if (i < size && data[i] != '\n')
 			continue;
 		if (i == size && i == start)
-			break;	/* nothing after the last newline */
+			break; /* nothing after the last newline */
 		if (i - start >= CONTROL_LINE_MAX)
 			want[n++] = W_LONG;
 		else if (memchr(data + start, '\0', i - start))
@@ -105,7 +105,7 @@ static void fuzz_check_reply(const char *r, enum fuzz_want want)
 		FUZZ_CHECK(e && strstr(e->valuestring, "NUL"),
 			   "line with a NUL answered %s", r);
 	FUZZ_CHECK(e || cJSON_GetObjectItemCaseSensitive(o, "ok") ||
-		   cJSON_GetObjectItemCaseSensitive(o, "node"),
+		       cJSON_GetObjectItemCaseSensitive(o, "node"),
 		   "reply neither error, ok nor data: %s", r);
 	cJSON_Delete(o);
 }
@@ -151,20 +151,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			got += r;
 	}
 	close(fd);
-	FUZZ_CHECK(eof, "the agent never closed the connection (sent %zu of "
-		   "%zu bytes, %zu bytes of replies)", sent, size, got);
+	FUZZ_CHECK(eof,
+		   "the agent never closed the connection (sent %zu of "
+		   "%zu bytes, %zu bytes of replies)",
+		   sent, size, got);
 	FUZZ_CHECK(control_nclients(fuzz_ctl) == 0, "client left open");
 	in[got] = '\0';
 	FUZZ_CHECK(!got || in[got - 1] == '\n', "last reply not a line");
 	FUZZ_CHECK(strlen(in) == got, "a NUL byte in the replies");
 	for (line = in; (nl = strchr(line, '\n')); line = nl + 1) {
 		*nl = '\0';
-		FUZZ_CHECK(nlines < nwant, "more replies than the %zu lines: "
-			   "%s", nwant, line);
+		FUZZ_CHECK(nlines < nwant,
+			   "more replies than the %zu lines: "
+			   "%s",
+			   nwant, line);
 		fuzz_check_reply(line, want[nlines++]);
 	}
-	FUZZ_CHECK(nlines == nwant, "%zu replies to %zu lines", nlines,
-		   nwant);
+	FUZZ_CHECK(nlines == nwant, "%zu replies to %zu lines", nlines, nwant);
 	free(in);
 	free(want);
 	return 0;

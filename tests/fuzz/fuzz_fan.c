@@ -41,7 +41,9 @@ static bool fuzz_is_duty(const char *w, size_t len, int *v)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum fan_driver drivers[] = {
-		FAN_DRIVER_GPIO, FAN_DRIVER_PWM, FAN_DRIVER_KERNEL,
+		FAN_DRIVER_GPIO,
+		FAN_DRIVER_PWM,
+		FAN_DRIVER_KERNEL,
 		FAN_DRIVER_NONE,
 	};
 	static struct config c;
@@ -79,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(c.fan.driver == FAN_DRIVER_GPIO ||
-		   c.fan.driver == FAN_DRIVER_PWM,
+		       c.fan.driver == FAN_DRIVER_PWM,
 		   "driver %d took a command", c.fan.driver);
 	FUZZ_CHECK(!st.overridden, "accepted '%s' left overridden", word);
 	FUZZ_CHECK(st.duty == before.duty, "a command drove the fan itself");
@@ -99,13 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Leading zeros are fine ("040"), anything else is not. */
 		bool zeros = len > 3 && strspn(w, "0") >= len - 3;
 
-		FUZZ_CHECK(c.fan.driver == FAN_DRIVER_PWM,
-			   "gpio fan took '%s'", word);
+		FUZZ_CHECK(c.fan.driver == FAN_DRIVER_PWM, "gpio fan took '%s'",
+			   word);
 		FUZZ_CHECK(fuzz_is_duty(zeros ? w + len - 3 : w,
 					zeros ? 3 : len, &duty),
 			   "accepted '%s' as a duty", word);
-		FUZZ_CHECK(st.mode == FAN_MODE_MANUAL &&
-			   st.manual_duty == duty,
+		FUZZ_CHECK(st.mode == FAN_MODE_MANUAL && st.manual_duty == duty,
 			   "'%s' gave manual %d", word, st.manual_duty);
 	}
 	return 0;

@@ -26,8 +26,10 @@ static void fuzz_check_node(const struct inventory *inv,
 	FUZZ_CHECK(n->name[0] && n->address[0] && n->slots >= 1,
 		   "node '%s' address '%s' slots %u", n->name, n->address,
 		   n->slots);
-	FUZZ_CHECK(inventory_node(inv, n->name) == n, "node '%s' not found "
-		   "by its name", n->name);
+	FUZZ_CHECK(inventory_node(inv, n->name) == n,
+		   "node '%s' not found "
+		   "by its name",
+		   n->name);
 	rc = agentconf_print(inv, n, out, err, sizeof(err));
 	fclose(out);
 	FUZZ_CHECK(rc == 0, "no agent.conf for [%s]: %s", n->name, err);

@@ -18,7 +18,9 @@
 static void fuzz_agent(struct agent *a, uint8_t how)
 {
 	static const enum fan_driver drivers[] = {
-		FAN_DRIVER_GPIO, FAN_DRIVER_PWM, FAN_DRIVER_KERNEL,
+		FAN_DRIVER_GPIO,
+		FAN_DRIVER_PWM,
+		FAN_DRIVER_KERNEL,
 		FAN_DRIVER_NONE,
 	};
 	struct config c;
@@ -29,7 +31,7 @@ static void fuzz_agent(struct agent *a, uint8_t how)
 	c.fan.driver = drivers[how & 3];
 	agent_init(a, &c);
 	if (how & 4)
-		return;		/* no reading yet */
+		return; /* no reading yet */
 	a->seq = 1;
 	a->have_sample = true;
 	a->sample.seq = 1;
@@ -41,8 +43,9 @@ static void fuzz_agent(struct agent *a, uint8_t how)
 
 static int fuzz_hex(char c)
 {
-	return isdigit((unsigned char)c) ? c - '0' :
-	       c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return isdigit((unsigned char)c) ? c - '0'
+	       : c >= 'a' && c <= 'f'	 ? c - 'a' + 10
+					 : -1;
 }
 
 /* Decodes n characters of escaped text; -1 on a malformed escape. */
@@ -60,8 +63,8 @@ static long fuzz_unescape(const char *s, size_t n, uint8_t *out)
 		if (s[i + 1] != 'x' || fuzz_hex(s[i + 2]) < 0 ||
 		    fuzz_hex(s[i + 3]) < 0)
 			return -1;
-		out[k++] = (uint8_t)(fuzz_hex(s[i + 2]) * 16 +
-				     fuzz_hex(s[i + 3]));
+		out[k++] =
+		    (uint8_t)(fuzz_hex(s[i + 2]) * 16 + fuzz_hex(s[i + 3]));
 		i += 4;
 	}
 	return (long)k;
@@ -79,7 +82,7 @@ static void fuzz_check_shown(const char *shown, size_t outlen,
 	FUZZ_CHECK(n < outlen, "escaped payload unterminated");
 	for (size_t i = 0; i < n; i++)
 		FUZZ_CHECK(shown[i] >= 0x20 && shown[i] < 0x7f &&
-			   shown[i] != '"',
+			       shown[i] != '"',
 			   "escaped payload has byte 0x%02x: %s",
 			   (unsigned char)shown[i], shown);
 	k = fuzz_unescape(shown, n, out);
@@ -140,17 +143,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fan = a.fan_state;
 	identify = a.identify_until_ms;
-	rc = is_fan ? agent_fan_command(&a, word, err, sizeof(err)) :
-		      agent_led_command(&a, word, err, sizeof(err));
+	rc = is_fan ? agent_fan_command(&a, word, err, sizeof(err))
+		    : agent_led_command(&a, word, err, sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
 	if (rc < 0) {
 		FUZZ_CHECK(err[0] && !strchr(err, '\n'), "refusal says '%s'",
 			   err);
 		FUZZ_CHECK(!memcmp(&fan, &a.fan_state, sizeof(fan)) &&
-			   identify == a.identify_until_ms,
+			       identify == a.identify_until_ms,
 			   "refused '%s' changed the state", word);
 	}
-	FUZZ_CHECK(a.fan_state.duty >= 0 && a.fan_state.duty <= 100,
-		   "duty %d", a.fan_state.duty);
+	FUZZ_CHECK(a.fan_state.duty >= 0 && a.fan_state.duty <= 100, "duty %d",
+		   a.fan_state.duty);
 	return 0;
 }

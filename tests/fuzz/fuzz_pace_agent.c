@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_mutex_unlock(&fuzz_lock);
 
 	pace_agent_init(&ag, fuzz_path);
-	ag.timeout_s = 2;	/* the fake agent always hangs up at once */
+	ag.timeout_s = 2; /* the fake agent always hangs up at once */
 	memset(&r, 0x55, sizeof(r));
 	rc = pace_agent_pace(&ag, 1000, &r);
 	FUZZ_CHECK(rc == 0 || rc == -1, "pace rc %d", rc);
@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r.source == PACE_SOURCE_AGENT, "source %d",
 			   r.source);
 		FUZZ_CHECK(memchr(r.node, '\0', sizeof(r.node)) &&
-			   memchr(r.fan, '\0', sizeof(r.fan)),
+			       memchr(r.fan, '\0', sizeof(r.fan)),
 			   "node or fan unterminated");
 		FUZZ_CHECK(isnan(r.temp_c) || isfinite(r.temp_c), "temp_c");
 		FUZZ_CHECK(!ag.err[0], "success with error '%s'", ag.err);
@@ -152,8 +152,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ag.timeout_s = 2;
 	rc = pace_agent_throttle(&ag, 1000, &raw);
 	FUZZ_CHECK(rc == 0 || rc == -1, "throttle rc %d", rc);
-	FUZZ_CHECK(raw == -1 || (raw >= 0 && raw <= 0xffffffffLL),
-		   "raw %lld", (long long)raw);
+	FUZZ_CHECK(raw == -1 || (raw >= 0 && raw <= 0xffffffffLL), "raw %lld",
+		   (long long)raw);
 	if (rc < 0)
 		fuzz_check_failed(&ag, 1000);
 	pace_agent_close(&ag);

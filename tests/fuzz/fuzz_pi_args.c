@@ -1,4 +1,5 @@
-/* fuzz_pi_args.c: pirack-pi's command line (pi_args_parse, pi_args_intervals). */
+/* fuzz_pi_args.c: pirack-pi's command line (pi_args_parse, pi_args_intervals).
+ */
 #include <getopt.h>
 #include <math.h>
 #include <stddef.h>
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 1; i < argc; i++)
 		fuzz_check_intervals(argv[i]);
 
-	optind = 0;	/* glibc: a full getopt reset for each command line */
+	optind = 0; /* glibc: a full getopt reset for each command line */
 	rc = pi_args_parse(argc, argv, &a, &done);
 	FUZZ_CHECK(rc == 0 || rc == 2, "rc %d", rc);
 	if (rc == 0 && !done) {
@@ -63,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(a.chunk_ms >= 0.01 && a.chunk_ms <= 60000,
 			   "chunk_ms %g", a.chunk_ms);
 		FUZZ_CHECK(a.pace == PACE_MODE_UNIFORM ||
-			   a.pace == PACE_MODE_NODE || a.pace == PACE_MODE_OFF,
+			       a.pace == PACE_MODE_NODE ||
+			       a.pace == PACE_MODE_OFF,
 			   "pace %d", a.pace);
 	}
 	free(buf);

@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(sys, sizeof(sys), "%s/sys", fuzz_root);
 	snprintf(proc, sizeof(proc), "%s/proc", fuzz_root);
 
-	memset(&s, 0xa5, sizeof(s));	/* nothing may be left unset */
+	memset(&s, 0xa5, sizeof(s)); /* nothing may be left unset */
 	rc = sensors_read_at(sys, proc, zones, &s);
 	FUZZ_CHECK(rc == (s.fault ? -1 : 0), "rc %d, fault %d", rc, s.fault);
 	if (s.fault)
@@ -163,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(zn->temp_c >= -100 && zn->temp_c <= 200,
 			   "zone %s at %g", zn->name, zn->temp_c);
 		FUZZ_CHECK(memchr(zn->name, '\0', sizeof(zn->name)) &&
-			   memchr(zn->type, '\0', sizeof(zn->type)),
+			       memchr(zn->type, '\0', sizeof(zn->type)),
 			   "zone name or type unterminated");
 		if (isnan(max) || zn->temp_c > max)
 			max = zn->temp_c;

@@ -19,7 +19,8 @@ static void usage(void)
 	      "           then shut down writing; print whatever comes back\n"
 	      "  -s       stall: send, then neither read nor close (a dead\n"
 	      "           client) until killed\n"
-	      "  -t SECS  give up after SECS (default 10)\n", stderr);
+	      "  -t SECS  give up after SECS (default 10)\n",
+	      stderr);
 	exit(2);
 }
 

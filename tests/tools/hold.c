@@ -16,7 +16,8 @@ static void usage(void)
 	      "silent, or with -b sending one byte of \"status\" every MS ms\n"
 	      "on each (a trickle that never finishes a line; a connection\n"
 	      "the agent closes is opened again). Prints \"ready\" once all\n"
-	      "N are connected.\n", stderr);
+	      "N are connected.\n",
+	      stderr);
 	exit(2);
 }
 
@@ -63,13 +64,13 @@ int main(int argc, char **argv)
 		struct timespec ts = { .tv_sec = every ? every / 1000 : 3600,
 				       .tv_nsec = (every % 1000) * 1000000 };
 
-		nanosleep(&ts, NULL);	/* the attack's pace, not a sync */
+		nanosleep(&ts, NULL); /* the attack's pace, not a sync */
 		for (int i = 0; every && i < n; i++) {
 			char c = "status"[k % 6];
 
 			if (send(fds[i], &c, 1, MSG_NOSIGNAL) == 1)
 				continue;
-			close(fds[i]);	/* dropped by the agent: again */
+			close(fds[i]); /* dropped by the agent: again */
 			fds[i] = hold_connect(argv[optind + 1]);
 		}
 	}

@@ -24,14 +24,14 @@ int main(int argc, char **argv)
 	static const struct {
 		uint64_t n, first, count;
 	} r[] = {
-		{1000, 0, 1000},
-		{1000000, 7, 3 * 4096 + 17},
-		{3000000, 0, 5000},
-		{10000000, 123457, 3 * 4096 + 33},
-		{100000000, 99990000, 9999},
-		{1000000000, 999987654, 12345},
-		{1000000000, 0, 2 * 4096 + 16},
-		{0, 0, 0},
+		{ 1000, 0, 1000 },
+		{ 1000000, 7, 3 * 4096 + 17 },
+		{ 3000000, 0, 5000 },
+		{ 10000000, 123457, 3 * 4096 + 33 },
+		{ 100000000, 99990000, 9999 },
+		{ 1000000000, 999987654, 12345 },
+		{ 1000000000, 0, 2 * 4096 + 16 },
+		{ 0, 0, 0 },
 	};
 	const struct pi_kernel *k;
 	uint64_t n = 30000000;
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 		for (size_t j = 0; j < sizeof(r) / sizeof(r[0]); j++) {
 			uint64_t rn = r[j].n ? r[j].n : n;
 			uint64_t count = r[j].n ? r[j].count : n;
-			struct pi_sum s = {0, 0};
+			struct pi_sum s = { 0, 0 };
 
 			k->fn(r[j].first, count, 1.0 / (double)rn, &s);
 			printf("%s %" PRIu64 " %" PRIu64 " %" PRIu64

@@ -9,7 +9,7 @@
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char buf[4096];
 	FILE *ready;
 	int fd;

@@ -36,7 +36,7 @@ void fixture_put(const char *root, const char *rel, const char *text)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		mkdir(path, 0755);	/* EEXIST is fine; fopen tells */
+		mkdir(path, 0755); /* EEXIST is fine; fopen tells */
 		*p = '/';
 	}
 	fp = fopen(path, "w");
@@ -69,8 +69,7 @@ char *fixture_read(const char *path)
 	return buf;
 }
 
-const char *fixture_get(const char *root, const char *rel, char *buf,
-			size_t n)
+const char *fixture_get(const char *root, const char *rel, char *buf, size_t n)
 {
 	char path[FIXTURE_PATH_MAX + 256];
 	char *text;
@@ -111,7 +110,8 @@ char fixture_proc_state(pid_t pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* the name in (...) may hold spaces and ')': the state follows the last */
+	/* the name in (...) may hold spaces and ')': the state follows the last
+	 */
 	p = strrchr(buf, ')');
 	return p && p[1] && p[2] ? p[2] : '?';
 }

@@ -21,8 +21,7 @@ void fixture_put(const char *root, const char *rel, const char *text);
 char *fixture_read(const char *path);
 
 /* root/rel's content into buf (n bytes, truncated), "" when missing. */
-const char *fixture_get(const char *root, const char *rel, char *buf,
-			size_t n);
+const char *fixture_get(const char *root, const char *rel, char *buf, size_t n);
 
 /*
  * rm -r: dir and everything below it (not following symlinks), so that a

@@ -44,50 +44,49 @@ static void refused(const char *text, const char *want)
 	assert_string_equal(err, full);
 }
 
-static const char full_conf[] =
-	"; every key\n"
-	"[node]\n"
-	"name = rpi-3\n"
-	"[thermal]\n"
-	"source = sysfs\n"
-	"sysfs_root = /tmp/fake   ; a comment\n"
-	"zones = thermal_zone0,thermal_zone1\n"
-	"interval_ms = 250\n"
-	"target_c = 65.5\n"
-	"limit_c = 78\n"
-	"[fan]\n"
-	"driver = gpio\n"
-	"chip = gpiochip4\n"
-	"line = 18\n"
-	"active_low = yes\n"
-	"on_c = 58\n"
-	"off_c = 48.5\n"
-	"pwm = pwmchip2/pwm1\n"
-	"[led]\n"
-	"driver = gpio\n"
-	"chip = gpiochip0\n"
-	"lines = 5, 6, 13\n"
-	"[gpio]\n"
-	"backend = sim\n"
-	"sim_dir = /tmp/gpio\n"
-	"[mqtt]\n"
-	"enabled = false\n"
-	"host = broker.lan\n"
-	"port = 8883\n"
-	"client_id = my-client\n"
-	"username = pi\n"
-	"password_file = /etc/pirack/mqtt.pass\n"
-	"cafile = /etc/ssl/ca.pem\n"
-	"certfile = /etc/ssl/c.pem\n"
-	"keyfile = /etc/ssl/c.key\n"
-	"prefix = lab/pirack\n"
-	"discovery_prefix = ha\n"
-	"keepalive_s = 60\n"
-	"[control]\n"
-	"socket = /tmp/pirack.sock\n"
-	"[sim]\n"
-	"ambient_c = 22.5\n"
-	"time_scale = 30\n";
+static const char full_conf[] = "; every key\n"
+				"[node]\n"
+				"name = rpi-3\n"
+				"[thermal]\n"
+				"source = sysfs\n"
+				"sysfs_root = /tmp/fake   ; a comment\n"
+				"zones = thermal_zone0,thermal_zone1\n"
+				"interval_ms = 250\n"
+				"target_c = 65.5\n"
+				"limit_c = 78\n"
+				"[fan]\n"
+				"driver = gpio\n"
+				"chip = gpiochip4\n"
+				"line = 18\n"
+				"active_low = yes\n"
+				"on_c = 58\n"
+				"off_c = 48.5\n"
+				"pwm = pwmchip2/pwm1\n"
+				"[led]\n"
+				"driver = gpio\n"
+				"chip = gpiochip0\n"
+				"lines = 5, 6, 13\n"
+				"[gpio]\n"
+				"backend = sim\n"
+				"sim_dir = /tmp/gpio\n"
+				"[mqtt]\n"
+				"enabled = false\n"
+				"host = broker.lan\n"
+				"port = 8883\n"
+				"client_id = my-client\n"
+				"username = pi\n"
+				"password_file = /etc/pirack/mqtt.pass\n"
+				"cafile = /etc/ssl/ca.pem\n"
+				"certfile = /etc/ssl/c.pem\n"
+				"keyfile = /etc/ssl/c.key\n"
+				"prefix = lab/pirack\n"
+				"discovery_prefix = ha\n"
+				"keepalive_s = 60\n"
+				"[control]\n"
+				"socket = /tmp/pirack.sock\n"
+				"[sim]\n"
+				"ambient_c = 22.5\n"
+				"time_scale = 30\n";
 
 static void test_full(void **state)
 {
@@ -149,8 +148,8 @@ static void test_defaults(void **state)
 	char err[512], host[256] = "", want[80];
 
 	(void)state;
-	assert_int_equal(load("; nothing but a comment\n\n", &c, err,
-			      sizeof(err)), 0);
+	assert_int_equal(
+	    load("; nothing but a comment\n\n", &c, err, sizeof(err)), 0);
 	config_defaults(&d);
 	same_file(&d, &c);
 	assert_memory_equal(&c, &d, sizeof(c));
@@ -196,10 +195,12 @@ static void test_client_id(void **state)
 
 	(void)state;
 	assert_int_equal(load("[mqtt]\nport = 1884\n[node]\nname = rpi-7\n", &c,
-			      err, sizeof(err)), 0);
+			      err, sizeof(err)),
+			 0);
 	assert_string_equal(c.mqtt.client_id, "pirack-rpi-7");
 	assert_int_equal(load("[node]\nname = rpi-7\n[mqtt]\nclient_id =\n", &c,
-			      err, sizeof(err)), 0);
+			      err, sizeof(err)),
+			 0);
 	assert_string_equal(c.mqtt.client_id, "pirack-rpi-7");
 	/* An empty name is the host name, like no name at all. */
 	assert_int_equal(load("[node]\nname =\n", &c, err, sizeof(err)), 0);
@@ -216,19 +217,22 @@ static void test_single_led_and_drivers(void **state)
 	(void)state;
 	assert_int_equal(load("[led]\nlines = 4\n[fan]\ndriver = pwm\n"
 			      "[thermal]\nsource = sim\nsysfs_root = /tmp/x\n",
-			      &c, err, sizeof(err)), 0);
+			      &c, err, sizeof(err)),
+			 0);
 	assert_int_equal(c.led.nlines, 1);
 	assert_int_equal(c.led.lines[0], 4);
 	assert_int_equal(c.fan.driver, FAN_DRIVER_PWM);
 	assert_int_equal(c.thermal.source, THERMAL_SIM);
 	/* The same line on another chip is no clash. */
-	assert_int_equal(load("[fan]\nline = 17\nchip = gpiochip1\n", &c, err,
-			      sizeof(err)), 0);
+	assert_int_equal(
+	    load("[fan]\nline = 17\nchip = gpiochip1\n", &c, err, sizeof(err)),
+	    0);
 	/* Nor with the LED off. */
 	assert_int_equal(load("[fan]\nline = 17\n[led]\ndriver = none\n", &c,
-			      err, sizeof(err)), 0);
-	assert_int_equal(load("[fan]\nactive_low = TRUE\n", &c, err,
-			      sizeof(err)), 0);
+			      err, sizeof(err)),
+			 0);
+	assert_int_equal(
+	    load("[fan]\nactive_low = TRUE\n", &c, err, sizeof(err)), 0);
 	assert_true(c.fan.active_low);
 }
 
@@ -240,7 +244,8 @@ static void test_bad_structure(void **state)
 	refused("[node]\nname = a\n[bogus]\nkey = 1\n",
 		"3: unknown section [bogus]; known: node, thermal, fan, led, "
 		"gpio, mqtt, control, sim");
-	refused("[node]\n[fans]\n", "2: unknown section [fans]; known: node, "
+	refused("[node]\n[fans]\n",
+		"2: unknown section [fans]; known: node, "
 		"thermal, fan, led, gpio, mqtt, control, sim");
 	refused("[fan]\non_c = 60\nspeed = 3\n", "3: [fan] has no key 'speed'");
 	refused("name = x\n[node]\n", "1: 'name' is outside any [section]");
@@ -258,87 +263,101 @@ static void test_bad_values(void **state)
 {
 	(void)state;
 	refused("[thermal]\nsource = proc\n", "2: [thermal] source 'proc' is "
-		"not one of sysfs or sim");
+					      "not one of sysfs or sim");
 	refused("[fan]\ndriver = fast\n", "2: [fan] driver 'fast' is not one "
-		"of gpio, pwm, kernel or none");
-	refused("[thermal]\ninterval_ms = 5\n", "2: [thermal] interval_ms '5' "
+					  "of gpio, pwm, kernel or none");
+	refused("[thermal]\ninterval_ms = 5\n",
+		"2: [thermal] interval_ms '5' "
 		"is not a whole number from 10 to 600000");
-	refused("[thermal]\ninterval_ms = 1s\n", "2: [thermal] interval_ms "
+	refused("[thermal]\ninterval_ms = 1s\n",
+		"2: [thermal] interval_ms "
 		"'1s' is not a whole number from 10 to 600000");
 	refused("[thermal]\ntarget_c = hot\n", "2: [thermal] target_c 'hot' "
-		"is not a number from 0 to 150");
+					       "is not a number from 0 to 150");
 	refused("[fan]\nactive_low = maybe\n", "2: [fan] active_low 'maybe' "
-		"is not true or false");
+					       "is not true or false");
 	refused("[fan]\nline =\n", "2: [fan] line missing line number");
 	refused("[fan]\nline = -1\n", "2: [fan] line '-1' is not a whole "
-		"number from 0 to 1023");
+				      "number from 0 to 1023");
 	refused("[led]\nlines =\n", "2: [led] lines missing line numbers");
 	refused("[led]\nlines = 1,2\n", "2: [led] lines must be 1 line "
-		"(single LED) or 3 (red,green,blue)");
-	refused("[led]\nlines = 1,2,3,4\n", "2: [led] lines must be 1 line "
+					"(single LED) or 3 (red,green,blue)");
+	refused("[led]\nlines = 1,2,3,4\n",
+		"2: [led] lines must be 1 line "
 		"(single LED) or 3 (red,green,blue)");
 	refused("[led]\nlines = 1,,3\n", "2: [led] lines has an empty line "
-		"number");
+					 "number");
 	refused("[led]\nlines = 5,6,5\n", "2: [led] lines names the same line "
-		"twice");
+					  "twice");
 	refused("[led]\nlines = 1,x,3\n", "2: [led] lines must be line numbers "
-		"0-1023, e.g. 17,27,22");
-	refused("[node]\nname = my node\n", "2: [node] name 'my node' must be "
+					  "0-1023, e.g. 17,27,22");
+	refused("[node]\nname = my node\n",
+		"2: [node] name 'my node' must be "
 		"letters, digits, '_' or '-' (it is the node's id in MQTT "
 		"topics and Home Assistant, which has no '.')");
 	/* rpi.4 would be rpi_4 in Home Assistant: two nodes, one device */
-	refused("[node]\nname = rpi.4\n", "2: [node] name 'rpi.4' must be "
+	refused("[node]\nname = rpi.4\n",
+		"2: [node] name 'rpi.4' must be "
 		"letters, digits, '_' or '-' (it is the node's id in MQTT "
 		"topics and Home Assistant, which has no '.')");
-	refused("[node]\nname = rpi/0\n", "2: [node] name 'rpi/0' must be "
+	refused("[node]\nname = rpi/0\n",
+		"2: [node] name 'rpi/0' must be "
 		"letters, digits, '_' or '-' (it is the node's id in MQTT "
 		"topics and Home Assistant, which has no '.')");
 	refused("[fan]\nchip = gpio/0\n", "2: [fan] chip 'gpio/0' must be "
-		"letters, digits, '.', '_' or '-'");
+					  "letters, digits, '.', '_' or '-'");
 	refused("[mqtt]\nprefix = a/#\n", "2: [mqtt] prefix 'a/#' must not "
-		"contain MQTT wildcards '+' or '#'");
+					  "contain MQTT wildcards '+' or '#'");
 	refused("[mqtt]\nprefix = /a\n", "2: [mqtt] prefix '/a' must not "
-		"start or end with '/'");
+					 "start or end with '/'");
 	refused("[mqtt]\nport = 70000\n", "2: [mqtt] port '70000' is not a "
-		"whole number from 1 to 65535");
+					  "whole number from 1 to 65535");
 	refused("[fan]\npwm = pwm0\n", "2: [fan] pwm 'pwm0' must be "
-		"pwmchipN/pwmM");
-	refused("[thermal]\nzones = thermal_zone0,,x\n", "2: [thermal] zones "
+				       "pwmchipN/pwmM");
+	refused("[thermal]\nzones = thermal_zone0,,x\n",
+		"2: [thermal] zones "
 		"'thermal_zone0,,x' has an empty zone name");
-	refused("[thermal]\nzones = ../etc\n", "2: [thermal] zones '../etc' "
+	refused("[thermal]\nzones = ../etc\n",
+		"2: [thermal] zones '../etc' "
 		"must be 'all' or a comma list of zone names, e.g. "
 		"thermal_zone0");
 	refused("[control]\nsocket = /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaa\n", "2: [control] socket '/tmp/aaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaa\n",
+		"2: [control] socket '/tmp/aaaaaaaaaaaaaa"
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is too long for a "
 		"Unix socket path");
 	refused("[sim]\ntime_scale = 0\n", "2: [sim] time_scale '0' is not a "
-		"number from 0.001 to 10000");
+					   "number from 0.001 to 10000");
 }
 
 /* Cross-key errors name the later of the keys involved. */
 static void test_bad_combinations(void **state)
 {
 	(void)state;
-	refused("[fan]\non_c = 55\noff_c = 55\n", "3: [fan] off_c (55) must be "
+	refused("[fan]\non_c = 55\noff_c = 55\n",
+		"3: [fan] off_c (55) must be "
 		"below on_c (55): the hysteresis needs a gap");
-	refused("[fan]\noff_c = 58\n\n\non_c = 52\n", "5: [fan] off_c (58) "
+	refused("[fan]\noff_c = 58\n\n\non_c = 52\n",
+		"5: [fan] off_c (58) "
 		"must be below on_c (52): the hysteresis needs a gap");
 	/* One key given, the other defaulted: the given one's line. */
-	refused("\n[fan]\non_c = 45\n", "3: [fan] off_c (50) must be below "
+	refused("\n[fan]\non_c = 45\n",
+		"3: [fan] off_c (50) must be below "
 		"on_c (45): the hysteresis needs a gap");
-	refused("[thermal]\nlimit_c = 75\ntarget_c = 75\n", "3: [thermal] "
+	refused("[thermal]\nlimit_c = 75\ntarget_c = 75\n",
+		"3: [thermal] "
 		"limit_c (75) must be above target_c (75)");
 	refused("[thermal]\nlimit_c = 60\n", "2: [thermal] limit_c (60) must "
-		"be above target_c (77)");
+					     "be above target_c (77)");
 	refused("[thermal]\ntarget_c = 70\nlimit_c = 75\n[fan]\non_c = 76\n"
 		"off_c = 50\n",
 		"5: [fan] on_c (76) is above [thermal] limit_c (75): the fan "
 		"would start too late");
 	refused("[fan]\ndriver = pwm\noff_c = 59\n[thermal]\ntarget_c = 50\n"
-		"limit_c = 58\n", "6: [fan] off_c (59) must be below "
+		"limit_c = 58\n",
+		"6: [fan] off_c (59) must be below "
 		"[thermal] limit_c (58): the pwm curve runs from one to the "
 		"other");
 	refused("[led]\nlines = 17,27,22\n[fan]\nline = 27\n",
@@ -347,9 +366,11 @@ static void test_bad_combinations(void **state)
 	refused("[fan]\nline = 22\n[led]\nlines = 22\n",
 		"4: line 22 of gpiochip0 is used by both [fan] line and [led] "
 		"lines");
-	refused("[mqtt]\ncertfile = /c.pem\n", "2: [mqtt] certfile and keyfile "
+	refused("[mqtt]\ncertfile = /c.pem\n",
+		"2: [mqtt] certfile and keyfile "
 		"go together: set both or neither");
-	refused("[thermal]\nsource = sim\n", "2: [thermal] source = sim writes "
+	refused("[thermal]\nsource = sim\n",
+		"2: [thermal] source = sim writes "
 		"a fake tree under sysfs_root: point sysfs_root away from "
 		"/sys");
 }
@@ -360,10 +381,10 @@ static void test_missing_file(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(config_load("/nonexistent/agent.conf", &c, err,
-				     sizeof(err)), -1);
+	assert_int_equal(
+	    config_load("/nonexistent/agent.conf", &c, err, sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/agent.conf: cannot open: No "
-			    "such file or directory");
+				 "such file or directory");
 }
 
 /* config_write's output loads back into the very same struct. */
@@ -407,7 +428,7 @@ static void test_write_refuses_unwritable(void **state)
 
 	(void)state;
 	config_defaults(&c);
-	strcpy(c.mqtt.username, "a ; b");	/* would read back as "a" */
+	strcpy(c.mqtt.username, "a ; b"); /* would read back as "a" */
 	assert_int_equal(config_write(&c, f), -1);
 	fclose(f);
 	free(buf);
@@ -424,15 +445,16 @@ static void test_set_one_key(void **state)
 	assert_int_equal(config_set(&c, "fan", "line", "7", err, sizeof(err)),
 			 0);
 	assert_int_equal(c.fan.line, 7);
-	memcpy(&before, &c, sizeof(c));	/* padding too */
-	assert_int_equal(config_set(&c, "thermal", "interval_ms", "600001",
-				    err, sizeof(err)), -1);
+	memcpy(&before, &c, sizeof(c)); /* padding too */
+	assert_int_equal(config_set(&c, "thermal", "interval_ms", "600001", err,
+				    sizeof(err)),
+			 -1);
 	assert_string_equal(err, "'600001' is not a whole number from 10 to "
-			    "600000");
-	assert_int_equal(config_set(&c, "led", "lines", "1,2,3,4", err,
-				    sizeof(err)), -1);
-	assert_int_equal(config_set(&c, "mqtt", "username", "a ; b", err,
-				    sizeof(err)), -1);
+				 "600000");
+	assert_int_equal(
+	    config_set(&c, "led", "lines", "1,2,3,4", err, sizeof(err)), -1);
+	assert_int_equal(
+	    config_set(&c, "mqtt", "username", "a ; b", err, sizeof(err)), -1);
 	assert_int_equal(config_set(&c, "fan", "lin", "7", err, sizeof(err)),
 			 -1);
 	assert_string_equal(err, "[fan] has no key 'lin'");
@@ -455,7 +477,7 @@ static void test_validate_keys(void **state)
 	assert_string_equal(keys[0].key, "on_c");
 	assert_string_equal(keys[1].key, "off_c");
 	assert_string_equal(err, "[fan] off_c (65) must be below on_c (60): "
-			    "the hysteresis needs a gap");
+				 "the hysteresis needs a gap");
 }
 
 /*
@@ -470,11 +492,12 @@ static void test_refused_keeps_parsed_keys(void **state)
 	(void)state;
 	assert_int_equal(load("[thermal]\nbogus = 1\n[fan]\nchip = chip3\n"
 			      "line = x\n[gpio]\nbackend = sim\n"
-			      "[fan]\non_c = 40\n", &c, err, sizeof(err)),
+			      "[fan]\non_c = 40\n",
+			      &c, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, ":2: [thermal] has no key 'bogus'"));
 	assert_string_equal(c.fan.chip, "chip3");
-	assert_int_equal(c.fan.line, 14);	/* the bad value: default */
+	assert_int_equal(c.fan.line, 14); /* the bad value: default */
 	assert_int_equal(c.gpio.backend, GPIO_BACKEND_FILE);
 	assert_true(c.fan.on_c == 40);
 }

@@ -55,11 +55,11 @@ static void test_parse_bad(void **state)
 	parse_bad("", "empty request; try status, pace, fan, led or report");
 	parse_bad(" \r", "empty request; try status, pace, fan, led or report");
 	parse_bad("STATUS", "unknown request 'STATUS'; try status, pace, fan, "
-		  "led or report");
+			    "led or report");
 	parse_bad("statusx", "unknown request 'statusx'; try status, pace, "
-		  "fan, led or report");
+			     "fan, led or report");
 	parse_bad("st\x01us", "unknown request 'st?us'; try status, pace, "
-		  "fan, led or report");
+			      "fan, led or report");
 	parse_bad("status now", "'status' takes no argument");
 	parse_bad("pace 1", "'pace' takes no argument");
 	parse_bad("fan", "'fan' needs an argument: fan on|off|auto|0-100");
@@ -90,7 +90,7 @@ static struct agent *agent_new(double temp, bool fault)
 	a->sample.load1 = -1;
 	if (fault)
 		strcpy(a->sample.fault_msg, "class/thermal/thermal_zone0/temp: "
-		       "No such file or directory");
+					    "No such file or directory");
 	agent_actuate(a);
 	return a;
 }
@@ -113,7 +113,8 @@ static void test_pace_reply(void **state)
 
 	(void)state;
 	a->pace.pace = 0.7312;
-	reply(a, "pace", "{\"node\":\"rpi-0\",\"pace\":0.731,"
+	reply(a, "pace",
+	      "{\"node\":\"rpi-0\",\"pace\":0.731,"
 	      "\"cpu_cap_mhz\":null,\"temp_c\":71.2,"
 	      "\"target_c\":77,\"limit_c\":80,\"fan\":\"on\",\"fault\":false,"
 	      "\"throttled\":false,\"ts\":1700000000}");
@@ -125,20 +126,26 @@ static void test_fan_requests(void **state)
 	struct agent *a = agent_new(55, false);
 
 	(void)state;
-	reply(a, "fan on", "{\"ok\":true,\"fan\":\"on\",\"fan_mode\":"
+	reply(a, "fan on",
+	      "{\"ok\":true,\"fan\":\"on\",\"fan_mode\":"
 	      "\"manual\"}");
-	reply(a, "fan off", "{\"ok\":true,\"fan\":\"off\",\"fan_mode\":"
+	reply(a, "fan off",
+	      "{\"ok\":true,\"fan\":\"off\",\"fan_mode\":"
 	      "\"manual\"}");
-	reply(a, "fan auto", "{\"ok\":true,\"fan\":\"off\",\"fan_mode\":"
+	reply(a, "fan auto",
+	      "{\"ok\":true,\"fan\":\"off\",\"fan_mode\":"
 	      "\"auto\"}");
-	reply(a, "fan 40", "{\"error\":\"fan: '40': a gpio fan is only on or "
+	reply(a, "fan 40",
+	      "{\"error\":\"fan: '40': a gpio fan is only on or "
 	      "off\"}");
-	reply(a, "fan sideways", "{\"error\":\"fan: unknown command "
+	reply(a, "fan sideways",
+	      "{\"error\":\"fan: unknown command "
 	      "'sideways' (want on, off or auto)\"}");
 	/* At limit_c OFF is refused and the fan stays on. */
 	a->sample.temp_c = 80;
 	agent_actuate(a);
-	reply(a, "fan off", "{\"error\":\"fan off refused: node at 80.0 °C, "
+	reply(a, "fan off",
+	      "{\"error\":\"fan off refused: node at 80.0 °C, "
 	      "at or above limit_c 80 °C\"}");
 	assert_int_equal(a->fan_state.duty, 100);
 	assert_int_equal(a->fan_state.mode, FAN_MODE_AUTO);
@@ -150,10 +157,12 @@ static void test_fan_off_during_fault(void **state)
 	struct agent *a = agent_new(0, true);
 
 	(void)state;
-	reply(a, "fan off", "{\"error\":\"fan off refused: sensor fault "
+	reply(a, "fan off",
+	      "{\"error\":\"fan off refused: sensor fault "
 	      "(class/thermal/thermal_zone0/temp: No such file or "
 	      "directory)\"}");
-	reply(a, "fan on", "{\"ok\":true,\"fan\":\"on\",\"fan_mode\":"
+	reply(a, "fan on",
+	      "{\"ok\":true,\"fan\":\"on\",\"fan_mode\":"
 	      "\"manual\"}");
 	free(a);
 }
@@ -165,7 +174,8 @@ static void test_pwm_duty(void **state)
 	(void)state;
 	a->cfg.fan.driver = FAN_DRIVER_PWM;
 	reply(a, "fan 40", "{\"ok\":true,\"fan\":40,\"fan_mode\":\"manual\"}");
-	reply(a, "fan 101", "{\"error\":\"fan: unknown command '101' (want "
+	reply(a, "fan 101",
+	      "{\"error\":\"fan: unknown command '101' (want "
 	      "on, off or auto or 0-100)\"}");
 	free(a);
 }
@@ -179,7 +189,8 @@ static void test_led_requests(void **state)
 	assert_true(a->identify_until_ms > clock_ms() + 29000);
 	reply(a, "led auto", "{\"ok\":true,\"led\":\"ok\"}");
 	assert_int_equal(a->identify_until_ms, 0);
-	reply(a, "led disco", "{\"error\":\"unknown LED command 'disco': use "
+	reply(a, "led disco",
+	      "{\"error\":\"unknown LED command 'disco': use "
 	      "identify or auto\"}");
 	free(a);
 }
@@ -192,9 +203,11 @@ static void test_report_request(void **state)
 	(void)state;
 	reply(a, "report {\"done\": 3, \"total\": 10}", "{\"ok\":true}");
 	assert_string_equal(a->job, "{\"done\":3,\"total\":10}");
-	reply(a, "report [1]", "{\"error\":\"report needs a JSON object, e.g. "
+	reply(a, "report [1]",
+	      "{\"error\":\"report needs a JSON object, e.g. "
 	      "report {\\\"done\\\":10,\\\"total\\\":100}\"}");
-	reply(a, "report {\"a\":", "{\"error\":\"report needs a JSON object, "
+	reply(a, "report {\"a\":",
+	      "{\"error\":\"report needs a JSON object, "
 	      "e.g. report {\\\"done\\\":10,\\\"total\\\":100}\"}");
 	/* The last good report is kept. */
 	assert_string_equal(a->job, "{\"done\":3,\"total\":10}");
@@ -223,7 +236,7 @@ static void test_job_pids(void **state)
 	assert_int_equal(a->job_pids[0], getpid());
 	strcpy(line, "status");
 	free(agent_request(a, line, getppid()));
-	assert_int_equal(a->njob_pids, 1);	/* status does not attach */
+	assert_int_equal(a->njob_pids, 1); /* status does not attach */
 	child = fork();
 	if (child == 0)
 		_exit(0);
@@ -244,8 +257,9 @@ static void test_job_pids(void **state)
 static void test_mutations(void **state)
 {
 	static const char *const seeds[] = {
-		"status", "pace", "fan on", "fan 40", "led identify",
-		"report {\"a\":[1,{\"b\":null}],\"c\":\"d\"}",
+		"status",	"pace",
+		"fan on",	"fan 40",
+		"led identify", "report {\"a\":[1,{\"b\":null}],\"c\":\"d\"}",
 	};
 	struct agent *a = agent_new(50, false);
 	char line[256], *r;
@@ -257,9 +271,9 @@ static void test_mutations(void **state)
 	for (int round = 0; round < 20000; round++) {
 		size_t len;
 
-		snprintf(line, sizeof(line), "%s",
-			 seeds[rand_r(&seed) % (sizeof(seeds) /
-						sizeof(seeds[0]))]);
+		snprintf(
+		    line, sizeof(line), "%s",
+		    seeds[rand_r(&seed) % (sizeof(seeds) / sizeof(seeds[0]))]);
 		len = strlen(line);
 		for (int e = rand_r(&seed) % 4; e >= 0 && len; e--) {
 			size_t at = rand_r(&seed) % len;

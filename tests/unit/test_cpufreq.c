@@ -35,7 +35,7 @@ static void test_clock_takes_the_pace_first(void **state)
 	cpufreq_split(0.6, &pi4, &khz, &rp);
 	assert_int_equal(khz, 900000);
 	assert_float_equal(rp, 1, 1e-9);
-	cpufreq_split(0.4, &pi4, &khz, &rp);	/* exactly fmin */
+	cpufreq_split(0.4, &pi4, &khz, &rp); /* exactly fmin */
 	assert_int_equal(khz, 600000);
 	assert_float_equal(rp, 1, 1e-9);
 }
@@ -49,7 +49,7 @@ static void test_ranks_get_the_rest(void **state)
 	(void)state;
 	cpufreq_split(0.2, &pi4, &khz, &rp);
 	assert_int_equal(khz, 600000);
-	assert_float_equal(rp, 0.5, 1e-9);	/* 0.2 / 0.4 */
+	assert_float_equal(rp, 0.5, 1e-9); /* 0.2 / 0.4 */
 	cpufreq_split(0, &pi4, &khz, &rp);
 	assert_int_equal(khz, 600000);
 	assert_float_equal(rp, 0, 1e-9);
@@ -63,7 +63,7 @@ static void test_out_of_range_paces(void **state)
 	(void)state;
 	cpufreq_split(-1, &pi4, &khz, &rp);
 	assert_float_equal(rp, 0, 1e-9);
-	cpufreq_split(NAN, &pi4, &khz, &rp);	/* blind: stop */
+	cpufreq_split(NAN, &pi4, &khz, &rp); /* blind: stop */
 	assert_int_equal(khz, 600000);
 	assert_float_equal(rp, 0, 1e-9);
 	cpufreq_split(7, &pi4, &khz, &rp);
@@ -75,16 +75,18 @@ static void test_out_of_range_paces(void **state)
 static void test_available_frequencies_round_down(void **state)
 {
 	struct cpufreq_range r = {
-		.fmin = 600000, .fmax = 1500000, .navail = 4,
+		.fmin = 600000,
+		.fmax = 1500000,
+		.navail = 4,
 		.avail = { 600000, 1000000, 1200000, 1500000 },
 	};
 	long khz;
 	double rp;
 
 	(void)state;
-	cpufreq_split(0.75, &r, &khz, &rp);	/* 1125 MHz asked */
+	cpufreq_split(0.75, &r, &khz, &rp); /* 1125 MHz asked */
 	assert_int_equal(khz, 1000000);
-	assert_float_equal(rp, 1, 1e-9);	/* 0.75 / 0.667 > 1 */
+	assert_float_equal(rp, 1, 1e-9); /* 0.75 / 0.667 > 1 */
 	cpufreq_split(0.8, &r, &khz, &rp);
 	assert_int_equal(khz, 1200000);
 	cpufreq_split(0.3, &r, &khz, &rp);
@@ -135,8 +137,7 @@ static void test_apply_and_close_restore(void **state)
 	assert_non_null(c);
 	rp = cpufreq_apply(c, 0.6);
 	assert_float_equal(rp, 1, 1e-9);
-	assert_string_equal(fixture_get(root, f, buf, sizeof(buf)),
-			    "900000\n");
+	assert_string_equal(fixture_get(root, f, buf, sizeof(buf)), "900000\n");
 	assert_float_equal(cpufreq_cap_mhz(c), 900, 1e-9);
 	/* unchanged: no write (the file, edited behind its back, stays) */
 	fixture_put(root, f, "123\n");
@@ -144,8 +145,7 @@ static void test_apply_and_close_restore(void **state)
 	assert_string_equal(fixture_get(root, f, buf, sizeof(buf)), "123\n");
 	rp = cpufreq_apply(c, 0.1);
 	assert_float_equal(rp, 0.25, 1e-9);
-	assert_string_equal(fixture_get(root, f, buf, sizeof(buf)),
-			    "600000\n");
+	assert_string_equal(fixture_get(root, f, buf, sizeof(buf)), "600000\n");
 	cpufreq_close(c);
 	assert_string_equal(fixture_get(root, f, buf, sizeof(buf)),
 			    "1500000\n");

@@ -77,8 +77,8 @@ static struct node *node_new(void)
 	return a;
 }
 
-static int disc(const struct node *a, const char *model,
-		discovery_emit_fn emit, void *ctx)
+static int disc(const struct node *a, const char *model, discovery_emit_fn emit,
+		void *ctx)
 {
 	return discovery_build(&a->cfg, a->have_sample ? &a->sample : NULL,
 			       model, emit, ctx);
@@ -91,8 +91,8 @@ static int setup(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(fixture_mkdtemp(model_dir, sizeof(model_dir),
-					 "model"), 0);
+	assert_int_equal(fixture_mkdtemp(model_dir, sizeof(model_dir), "model"),
+			 0);
 	snprintf(model_path, sizeof(model_path), "%s/model", model_dir);
 	f = fopen(model_path, "w");
 	assert_non_null(f);
@@ -111,7 +111,7 @@ static int teardown(void **state)
 static void test_every_entity_is_whole(void **state)
 {
 	struct node *a = node_new();
-	struct got g = {0};
+	struct got g = { 0 };
 	int n;
 
 	(void)state;
@@ -149,7 +149,7 @@ static void test_every_entity_is_whole(void **state)
 static void test_sensors_and_fan(void **state)
 {
 	struct node *a = node_new();
-	struct got g = {0};
+	struct got g = { 0 };
 	const cJSON *e, *modes;
 
 	(void)state;
@@ -201,7 +201,7 @@ static void test_sensors_and_fan(void **state)
 static void test_variants(void **state)
 {
 	struct node *a = node_new();
-	struct got g = {0};
+	struct got g = { 0 };
 	const cJSON *e;
 
 	(void)state;
@@ -211,8 +211,7 @@ static void test_variants(void **state)
 	strcpy(a->cfg.node.name, "odd_Name-4");
 	/* an unsafe zone name is left out, not pasted into a template */
 	strcpy(a->sample.zones[1].name, "zone'}}");
-	assert_int_equal(disc(a, "/nonexistent/model", collect, &g),
-			 12);
+	assert_int_equal(disc(a, "/nonexistent/model", collect, &g), 12);
 	e = got_find(&g, "homeassistant/fan/odd_Name-4/fan/config");
 	assert_non_null(e);
 	assert_string_equal(str(e, "percentage_command_topic"),
@@ -231,7 +230,7 @@ static void test_variants(void **state)
 static void test_no_sample_yet(void **state)
 {
 	struct node *a = node_new();
-	struct got g = {0};
+	struct got g = { 0 };
 
 	(void)state;
 	/* a node blind from the start still gets its device, fan, button */
@@ -255,12 +254,14 @@ static const char *category(struct got *g, const char *topic)
 static void test_categories_and_light(void **state)
 {
 	static const char *const diagnostic[] = {
-	    "sensor/rpi-1/cpu_freq",	  "sensor/rpi-1/load",
-	    "sensor/rpi-1/pace",	  "binary_sensor/rpi-1/under_voltage",
-	    "binary_sensor/rpi-1/throttled",
+		"sensor/rpi-1/cpu_freq",
+		"sensor/rpi-1/load",
+		"sensor/rpi-1/pace",
+		"binary_sensor/rpi-1/under_voltage",
+		"binary_sensor/rpi-1/throttled",
 	};
 	struct node *a = node_new();
-	struct got g = {0};
+	struct got g = { 0 };
 	char topic[128];
 	const cJSON *e, *fx;
 
@@ -320,12 +321,12 @@ static void test_emit_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_entity_is_whole),
-	    cmocka_unit_test(test_sensors_and_fan),
-	    cmocka_unit_test(test_variants),
-	    cmocka_unit_test(test_no_sample_yet),
-	    cmocka_unit_test(test_categories_and_light),
-	    cmocka_unit_test(test_emit_failure),
+		cmocka_unit_test(test_every_entity_is_whole),
+		cmocka_unit_test(test_sensors_and_fan),
+		cmocka_unit_test(test_variants),
+		cmocka_unit_test(test_no_sample_yet),
+		cmocka_unit_test(test_categories_and_light),
+		cmocka_unit_test(test_emit_failure),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

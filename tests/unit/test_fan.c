@@ -47,11 +47,11 @@ static void test_gpio_hysteresis(void **state)
 
 	assert_int_equal(step(&c, &st, 40), 0);
 	assert_int_equal(step(&c, &st, 59.9), 0);
-	assert_int_equal(step(&c, &st, 60), 100);	/* on at on_c */
-	assert_int_equal(step(&c, &st, 55), 100);	/* held */
+	assert_int_equal(step(&c, &st, 60), 100); /* on at on_c */
+	assert_int_equal(step(&c, &st, 55), 100); /* held */
 	assert_int_equal(step(&c, &st, 50.1), 100);
-	assert_int_equal(step(&c, &st, 50), 0);		/* off at off_c */
-	assert_int_equal(step(&c, &st, 55), 0);		/* held off */
+	assert_int_equal(step(&c, &st, 50), 0); /* off at off_c */
+	assert_int_equal(step(&c, &st, 55), 0); /* held off */
 	assert_int_equal(step(&c, &st, 85), 100);
 	assert_int_equal(st.mode, FAN_MODE_AUTO);
 	assert_false(st.overridden);
@@ -96,11 +96,10 @@ static void test_manual_modes(void **state)
 	assert_int_equal(st.mode, FAN_MODE_MANUAL);
 	assert_int_equal(step(&c, &st, 30), 100);
 	assert_int_equal(fan_command(&c, "OFF", &st, err, sizeof(err)), 0);
-	assert_int_equal(step(&c, &st, 65), 0);	/* above on_c: still off */
+	assert_int_equal(step(&c, &st, 65), 0); /* above on_c: still off */
 	assert_int_equal(step(&c, &st, 79.9), 0);
 	assert_int_equal(st.mode, FAN_MODE_MANUAL);
-	assert_int_equal(fan_command(&c, " Auto\n", &st, err, sizeof(err)),
-			 0);
+	assert_int_equal(fan_command(&c, " Auto\n", &st, err, sizeof(err)), 0);
 	assert_int_equal(st.mode, FAN_MODE_AUTO);
 	assert_int_equal(step(&c, &st, 65), 100);
 }
@@ -114,7 +113,7 @@ static void test_safety_ends_manual_off(void **state)
 
 	fan_command(&c, "off", &st, err, sizeof(err));
 	assert_int_equal(step(&c, &st, 70), 0);
-	assert_int_equal(step(&c, &st, 80), 100);	/* limit_c reached */
+	assert_int_equal(step(&c, &st, 80), 100); /* limit_c reached */
 	assert_int_equal(st.mode, FAN_MODE_AUTO);
 	assert_true(st.overridden);
 	/* and it stays ended: cooling does not bring the OFF back */
@@ -148,11 +147,11 @@ static void test_pwm_curve(void **state)
 	assert_int_equal(step(&c, &st, 50), 0);
 	/* below the spin-up minimum a stopped fan stays stopped */
 	assert_int_equal(step(&c, &st, 52), 0);
-	assert_int_equal(step(&c, &st, 57), 0);	/* 23 %: still 0 */
-	assert_int_equal(step(&c, &st, 57.5), 25);	/* 25 %: starts */
-	assert_int_equal(step(&c, &st, 65), 50);	/* linear */
+	assert_int_equal(step(&c, &st, 57), 0);	   /* 23 %: still 0 */
+	assert_int_equal(step(&c, &st, 57.5), 25); /* 25 %: starts */
+	assert_int_equal(step(&c, &st, 65), 50);   /* linear */
 	assert_int_equal(step(&c, &st, 74), 80);
-	assert_int_equal(step(&c, &st, 80), 100);	/* limit_c */
+	assert_int_equal(step(&c, &st, 80), 100); /* limit_c */
 	assert_int_equal(step(&c, &st, 95), 100);
 	/* turning: never below the minimum until off_c */
 	assert_int_equal(step(&c, &st, 53), 25);
@@ -170,7 +169,7 @@ static void test_pwm_manual(void **state)
 	assert_int_equal(fan_command(&c, "40", &st, err, sizeof(err)), 0);
 	assert_int_equal(step(&c, &st, 30), 40);
 	assert_int_equal(step(&c, &st, 79), 40);
-	assert_int_equal(step(&c, &st, 80), 100);	/* safety */
+	assert_int_equal(step(&c, &st, 80), 100); /* safety */
 	assert_true(st.overridden);
 	assert_int_equal(fan_command(&c, "100", &st, err, sizeof(err)), 0);
 	assert_int_equal(step(&c, &st, 30), 100);
@@ -180,9 +179,10 @@ static void test_pwm_manual(void **state)
 
 static void test_commands_junk(void **state)
 {
-	static const char *junk[] = { "", "  ", "onn", "of", "101", "-1",
-				      "+5", "5%", "0x10", "1e2", "auto on",
-				      "a very long word indeed" };
+	static const char *junk[] = {
+		"",   "  ", "onn",  "of",  "101",     "-1",
+		"+5", "5%", "0x10", "1e2", "auto on", "a very long word indeed"
+	};
 	struct config c = cfg(FAN_DRIVER_PWM);
 	struct fan_state st = { .mode = FAN_MODE_AUTO, .duty = 33 };
 	char err[128];
@@ -190,8 +190,8 @@ static void test_commands_junk(void **state)
 
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
 		err[0] = '\0';
-		assert_int_equal(fan_command(&c, junk[i], &st, err,
-					     sizeof(err)), -1);
+		assert_int_equal(
+		    fan_command(&c, junk[i], &st, err, sizeof(err)), -1);
 		assert_non_null(strstr(err, "fan"));
 		/* nothing changed */
 		assert_int_equal(st.mode, FAN_MODE_AUTO);

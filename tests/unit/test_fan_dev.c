@@ -92,7 +92,7 @@ static void test_pwm(void **state)
 	assert_string_equal(get(f, PWM0 "duty_cycle"), "10000\n");
 	assert_int_equal(fan_apply(d, 0), 0);
 	assert_string_equal(get(f, PWM0 "duty_cycle"), "0\n");
-	assert_int_equal(fan_apply(d, 250), 0);	/* clamped */
+	assert_int_equal(fan_apply(d, 250), 0); /* clamped */
 	assert_string_equal(get(f, PWM0 "duty_cycle"), "40000\n");
 	assert_int_equal(fan_read_kernel(d), -1);
 	fan_close(d);
@@ -202,7 +202,7 @@ static void test_gpio_file_fan(void **state)
 	assert_string_equal(get(f, "gpio/gpiochip0/14"), "1\n");
 	assert_int_equal(fan_apply(d, 0), 0);
 	assert_string_equal(get(f, "gpio/gpiochip0/14"), "0\n");
-	assert_int_equal(fan_apply(d, 30), 0);	/* any duty is on */
+	assert_int_equal(fan_apply(d, 30), 0); /* any duty is on */
 	assert_string_equal(get(f, "gpio/gpiochip0/14"), "1\n");
 	fan_close(d);
 	assert_string_equal(get(f, "gpio/gpiochip0/14"), "1\n");
@@ -242,7 +242,8 @@ static void test_kernel_fan(void **state)
 	/* the kernel drives it, not us */
 	assert_int_equal(fan_apply(d, 100), 0);
 	assert_string_equal(get(f, "sys/class/thermal/cooling_device1/"
-				"cur_state"), "x\n");
+				   "cur_state"),
+			    "x\n");
 	fan_close(d);
 }
 

@@ -40,14 +40,14 @@ static void test_versions(void **state)
 		const char *ver, *dev;
 		int want;
 	} cases[] = {
-	    {"3.3.2", "ch4:ucx", 0}, /* before 3.4: not recognised */
-	    {"3.4", "ch4:ucx", 1},	 {"3.4.3", "ch4:ucx", 1},
-	    {"4.0", "ch4:ucx", 1},	 {"4.0.2", "ch4:ucx", 1},
-	    {"4.1rc1", "ch4:ucx", 1},	 {"4.1.3", "ch4:ucx", 1},
-	    {"4.2.0", "ch4:ucx", 0},	 {"4.2.0b1", "ch4:ucx", 0},
-	    {"4.2.1", "ch4:ucx", 0},	 {"4.3.0", "ch4:ucx", 0},
-	    {"10.0", "ch4:ucx", 0},	 {"4.0.2", "ch4:ofi", 0},
-	    {"4.0.2", "ch3:nemesis", 0}, {"4.0.2", "ch4:ucx:gpu", 1},
+		{ "3.3.2", "ch4:ucx", 0 }, /* before 3.4: not recognised */
+		{ "3.4", "ch4:ucx", 1 },       { "3.4.3", "ch4:ucx", 1 },
+		{ "4.0", "ch4:ucx", 1 },       { "4.0.2", "ch4:ucx", 1 },
+		{ "4.1rc1", "ch4:ucx", 1 },    { "4.1.3", "ch4:ucx", 1 },
+		{ "4.2.0", "ch4:ucx", 0 },     { "4.2.0b1", "ch4:ucx", 0 },
+		{ "4.2.1", "ch4:ucx", 0 },     { "4.3.0", "ch4:ucx", 0 },
+		{ "10.0", "ch4:ucx", 0 },      { "4.0.2", "ch4:ofi", 0 },
+		{ "4.0.2", "ch3:nemesis", 0 }, { "4.0.2", "ch4:ucx:gpu", 1 },
 	};
 	char why[200];
 	(void)state;
@@ -108,11 +108,11 @@ static void test_mode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_debian12),
-	    cmocka_unit_test(test_versions),
-	    cmocka_unit_test(test_not_mpich),
-	    cmocka_unit_test(test_why_truncates),
-	    cmocka_unit_test(test_mode),
+		cmocka_unit_test(test_debian12),
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_not_mpich),
+		cmocka_unit_test(test_why_truncates),
+		cmocka_unit_test(test_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,7 +40,7 @@ static void test_mkdirs_deep_and_again(void **state)
 	snprintf(path, sizeof(path), "%s/a/b/c", (char *)*state);
 	assert_int_equal(fs_mkdirs(path, 0755), 0);
 	assert_true(is_dir(path));
-	assert_int_equal(fs_mkdirs(path, 0755), 0);	/* exists: fine */
+	assert_int_equal(fs_mkdirs(path, 0755), 0); /* exists: fine */
 }
 
 static void test_mkdirs_file_in_the_way(void **state)

@@ -60,7 +60,7 @@ static void test_request_set_release(void **state)
 	/* nested, not yet existing directories are created */
 	snprintf(dir, sizeof(dir), "%s/run/pirack/gpio", base);
 	struct gpio_req *r = gpio_file_ops.request(dir, "gpiochip0", lines, 3,
-						  false, 0, err, sizeof(err));
+						   false, 0, err, sizeof(err));
 	assert_non_null(r);
 	for (int i = 0; i < 3; i++)
 		assert_string_equal(wire(dir, "gpiochip0", lines[i]), "0\n");
@@ -87,7 +87,7 @@ static void test_init_value(void **state)
 	unsigned line = 14;
 
 	struct gpio_req *r = gpio_file_ops.request(dir, "gpiochip1", &line, 1,
-						  false, 1, err, sizeof(err));
+						   false, 1, err, sizeof(err));
 	assert_non_null(r);
 	assert_string_equal(wire(dir, "gpiochip1", 14), "1\n");
 	gpio_file_ops.release(r);
@@ -101,7 +101,7 @@ static void test_active_low(void **state)
 	unsigned line = 14;
 
 	struct gpio_req *r = gpio_file_ops.request(dir, "gpiochip0", &line, 1,
-						  true, 1, err, sizeof(err));
+						   true, 1, err, sizeof(err));
 	assert_non_null(r);
 	assert_string_equal(wire(dir, "gpiochip0", 14), "0\n");
 	gpio_file_ops.set(r, 0, 0);
@@ -122,23 +122,23 @@ static void test_errors(void **state)
 	fclose(fopen(path, "w"));
 	err[0] = '\0';
 	assert_null(gpio_file_ops.request(dir, "gpiochip9", &line, 1, false, 0,
-					 err, sizeof(err)));
+					  err, sizeof(err)));
 	assert_non_null(strstr(err, "gpiochip9"));
 	assert_non_null(strstr(err, "Not a directory"));
 	/* chip names cannot escape the directory */
 	assert_null(gpio_file_ops.request(dir, "../x", &line, 1, false, 0, err,
-					 sizeof(err)));
+					  sizeof(err)));
 	assert_null(gpio_file_ops.request("", "gpiochip0", &line, 1, false, 0,
-					 err, sizeof(err)));
+					  err, sizeof(err)));
 	assert_null(gpio_file_ops.request(dir, "gpiochip0", &line, 0, false, 0,
-					 err, sizeof(err)));
+					  err, sizeof(err)));
 	/* a line whose file is a directory: the write fails, named */
 	snprintf(path, sizeof(path), "%s/gpiochip2", dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/gpiochip2/14", dir);
 	mkdir(path, 0755);
 	assert_null(gpio_file_ops.request(dir, "gpiochip2", &line, 1, false, 0,
-					 err, sizeof(err)));
+					  err, sizeof(err)));
 	assert_non_null(strstr(err, "gpiochip2 line 14"));
 }
 
@@ -154,7 +154,7 @@ static void test_atomic_writes(void **state)
 	int status;
 
 	struct gpio_req *r = gpio_file_ops.request(dir, "gpiochip0", &line, 1,
-						  false, 0, err, sizeof(err));
+						   false, 0, err, sizeof(err));
 	assert_non_null(r);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -191,10 +191,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_request_set_release),
-		T(test_init_value),
-		T(test_active_low),
-		T(test_errors),
+		T(test_request_set_release), T(test_init_value),
+		T(test_active_low),	     T(test_errors),
 		T(test_atomic_writes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,7 @@ struct seen {
 };
 
 static void seen_add(struct seen *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void seen_add(struct seen *s, const char *fmt, ...)
 {
@@ -56,8 +56,9 @@ static int read_text(struct seen *s, const char *text, size_t len)
 
 	assert_non_null(fp);
 	memset(s, 0, sizeof(*s));
-	s->rd = (struct iniread){ .fp = fp, .error = on_error,
-				  .section = on_section, .user = s };
+	s->rd = (struct iniread){
+		.fp = fp, .error = on_error, .section = on_section, .user = s
+	};
 	rc = ini_parse_stream(iniread_gets, &s->rd, on_key, s);
 	fclose(fp);
 	return rc;
@@ -107,7 +108,7 @@ static void test_nul_byte_refused(void **state)
 	(void)state;
 	assert_int_equal(read_text(&s, text, sizeof(text) - 1), 0);
 	assert_string_equal(s.log, "S1:a|E2:line contains a NUL byte (not a "
-			    "text file?)|K3:a.m=4|");
+				   "text file?)|K3:a.m=4|");
 }
 
 static void test_bom_and_long_section(void **state)

@@ -17,14 +17,18 @@ static void test_priority(void **state)
 	/* every combination of the five inputs */
 	for (unsigned m = 0; m < 32; m++) {
 		struct led_inputs in = {
-			.fault = m & 1, .hot = m & 2, .warm = m & 4,
-			.identify = m & 8, .broker_down = m & 16,
+			.fault = m & 1,
+			.hot = m & 2,
+			.warm = m & 4,
+			.identify = m & 8,
+			.broker_down = m & 16,
 		};
-		enum led_state want = in.identify ? LED_IDENTIFY :
-				      in.fault ? LED_FAULT :
-				      in.hot ? LED_HOT :
-				      in.warm ? LED_WARM :
-				      in.broker_down ? LED_NO_BROKER : LED_OK;
+		enum led_state want = in.identify      ? LED_IDENTIFY
+				      : in.fault       ? LED_FAULT
+				      : in.hot	       ? LED_HOT
+				      : in.warm	       ? LED_WARM
+				      : in.broker_down ? LED_NO_BROKER
+						       : LED_OK;
 		assert_int_equal(led_decide(&in), want);
 	}
 }
@@ -55,8 +59,8 @@ static void test_rgb_steady(void **state)
 }
 
 /* Samples a pattern over 2 s: returns the set of values and the toggles. */
-static void scan(enum led_state st, size_t n, unsigned *values,
-		 int *toggles, uint64_t *half)
+static void scan(enum led_state st, size_t n, unsigned *values, int *toggles,
+		 uint64_t *half)
 {
 	uint64_t next, t = 10000, prev_change = 0;
 	unsigned v, last;
@@ -90,11 +94,11 @@ static void test_rgb_blinks(void **state)
 	(void)state;
 
 	scan(LED_FAULT, 3, &values, &toggles, &half);
-	assert_int_equal(values, (1u << R) | (1u << 0));	/* red, off */
-	assert_int_equal(half, 125);				/* fast */
+	assert_int_equal(values, (1u << R) | (1u << 0)); /* red, off */
+	assert_int_equal(half, 125);			 /* fast */
 	scan(LED_IDENTIFY, 3, &values, &toggles, &half);
-	assert_int_equal(values, (1u << B) | (1u << 0));	/* blue, off */
-	assert_int_equal(half, 500);				/* slow */
+	assert_int_equal(values, (1u << B) | (1u << 0)); /* blue, off */
+	assert_int_equal(half, 500);			 /* slow */
 	scan(LED_NO_BROKER, 3, &values, &toggles, &half);
 	assert_int_equal(values, (1u << G) | (1u << 0));
 	assert_int_equal(half, 500);
@@ -114,7 +118,7 @@ static void test_single_led(void **state)
 	assert_int_equal(led_pattern(LED_NO_BROKER, 1, 777, &next), 1);
 	/* fast blink: needs someone now */
 	scan(LED_FAULT, 1, &values, &toggles, &half);
-	assert_int_equal(values, 3u);	/* 0 and 1 */
+	assert_int_equal(values, 3u); /* 0 and 1 */
 	assert_int_equal(half, 125);
 	scan(LED_HOT, 1, &values, &toggles, &half);
 	assert_int_equal(half, 125);
@@ -122,7 +126,7 @@ static void test_single_led(void **state)
 	scan(LED_IDENTIFY, 1, &values, &toggles, &half);
 	assert_int_equal(values, 3u);
 	assert_int_equal(half, 500);
-	assert_int_equal(toggles, 4);	/* 2 s at 1 Hz */
+	assert_int_equal(toggles, 4); /* 2 s at 1 Hz */
 }
 
 /* next_ms is exactly the next change: no early or late wake-ups. */

@@ -34,21 +34,21 @@ static void test_garbage_refused(void **state)
 		const char *p;
 		int len;
 	} bad[] = {
-	    {"", 0},
-	    {NULL, 0},
-	    {"ON ", 3},
-	    {" ON", 3},
-	    {"O\0N", 3},
-	    {"on;reboot", 9},
-	    {"-1", 2},
-	    {"+5", 2},
-	    {"5.5", 3},
-	    {"{\"s\":1}", 7},
-	    {"\xc3\x8d"
-	     "DENTIFY",
-	     9},
-	    {"ON\n", 3},
-	    {"ABCDEFGHIJKLMNOP", 16},
+		{ "", 0 },
+		{ NULL, 0 },
+		{ "ON ", 3 },
+		{ " ON", 3 },
+		{ "O\0N", 3 },
+		{ "on;reboot", 9 },
+		{ "-1", 2 },
+		{ "+5", 2 },
+		{ "5.5", 3 },
+		{ "{\"s\":1}", 7 },
+		{ "\xc3\x8d"
+		  "DENTIFY",
+		  9 },
+		{ "ON\n", 3 },
+		{ "ABCDEFGHIJKLMNOP", 16 },
 	};
 	char w[MQTTCMD_MAX] = "untouched";
 
@@ -84,9 +84,9 @@ static void test_escape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_words_accepted),
-	    cmocka_unit_test(test_garbage_refused),
-	    cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_words_accepted),
+		cmocka_unit_test(test_garbage_refused),
+		cmocka_unit_test(test_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

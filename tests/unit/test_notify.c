@@ -44,8 +44,8 @@ static void sink_open(struct sink *k, int abstract)
 		sa.sun_path[0] = '\0';
 		len = offsetof(struct sockaddr_un, sun_path) + strlen(k->env);
 	} else {
-		assert_int_equal(fixture_mkdtemp(k->dir, sizeof(k->dir),
-						 "notify"), 0);
+		assert_int_equal(
+		    fixture_mkdtemp(k->dir, sizeof(k->dir), "notify"), 0);
 		/* FIXTURE_PATH_MAX may exceed sun_path: a clear failure */
 		assert_true(strlen(k->dir) + 8 < sizeof(k->env));
 		memcpy(k->env, k->dir, strlen(k->dir));
@@ -116,7 +116,7 @@ static void test_unset(void **state)
 	setenv("WATCHDOG_USEC", "1000000", 1);
 	notify_init(&n);
 	assert_int_equal(n.fd, -1);
-	assert_int_equal(n.watchdog_ms, 0);	/* nobody to ping */
+	assert_int_equal(n.watchdog_ms, 0); /* nobody to ping */
 	errno = 0;
 	notify_ready(&n, view(a));
 	a->seq = 1;
@@ -153,7 +153,7 @@ static void ready_status(int abstract)
 	sink_open(&k, abstract);
 	notify_init(&n);
 	assert_true(n.fd >= 0);
-	assert_int_equal(notify_timeout_ms(&n, 0), -1);	/* no watchdog */
+	assert_int_equal(notify_timeout_ms(&n, 0), -1); /* no watchdog */
 
 	notify_ready(&n, view(a));
 	sink_expect(&k, "READY=1\nSTATUS=starting, fan on");
@@ -235,7 +235,7 @@ static void watchdog_pings(struct sink *k)
 
 	notify_ready(&n, view(a));
 	sink_expect(k, "READY=1\nSTATUS=starting, fan on");
-	notify_watchdog(&n, 100);	/* not due yet */
+	notify_watchdog(&n, 100); /* not due yet */
 	sink_expect_none(k);
 	notify_watchdog(&n, 600);
 	sink_expect(k, "WATCHDOG=1");
@@ -287,8 +287,8 @@ static void test_watchdog_our_pid(void **state)
 /* Meant for another process (e.g. the parent's), or garbled: no pings. */
 static void test_watchdog_not_ours(void **state)
 {
-	static const char *const usec[] = { "2000000", "2000000", "junk",
-					    "", "12x" };
+	static const char *const usec[] = { "2000000", "2000000", "junk", "",
+					    "12x" };
 	struct agent *a = agent_new();
 	struct sink k;
 	char pid[32], want[64];
@@ -300,7 +300,7 @@ static void test_watchdog_not_ours(void **state)
 		struct notify n;
 
 		setenv("WATCHDOG_USEC", usec[i], 1);
-		if (i < 2)	/* another pid, then init's */
+		if (i < 2) /* another pid, then init's */
 			setenv("WATCHDOG_PID", i ? "1" : pid, 1);
 		else
 			unsetenv("WATCHDOG_PID");

@@ -22,7 +22,7 @@
 struct srv {
 	char dir[FIXTURE_PATH_MAX];
 	char path[PACE_AGENT_PATH_MAX];
-	pid_t pid;		/* the server, 0 when none runs */
+	pid_t pid; /* the server, 0 when none runs */
 };
 
 static double mono(void)
@@ -40,7 +40,7 @@ static double mono(void)
  */
 static void srv_start(struct srv *s, const char *const *replies, size_t n)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd, fd;
 	char buf[4096];
 	size_t i, got;
@@ -121,10 +121,10 @@ static int teardown(void **state)
 static void test_pace_reply(void **state)
 {
 	static const char *const r[] = {
-	    "{\"node\":\"rpi-0\",\"pace\":0.73,\"temp_c\":71.2,"
-	    "\"target_c\":70,\"limit_c\":80,\"fan\":\"on\","
-	    "\"fault\":false,\"throttled\":true,\"ts\":1700000000}\n",
-	    "{\"pace\":1,\"temp_c\":null}\n",
+		"{\"node\":\"rpi-0\",\"pace\":0.73,\"temp_c\":71.2,"
+		"\"target_c\":70,\"limit_c\":80,\"fan\":\"on\","
+		"\"fault\":false,\"throttled\":true,\"ts\":1700000000}\n",
+		"{\"pace\":1,\"temp_c\":null}\n",
 	};
 	struct pace_reading rd;
 	struct pace_agent ag;
@@ -153,7 +153,7 @@ static void test_pace_reply(void **state)
 /* Each bad reply is "no agent": -1, the reason kept, a retry later. */
 static void check_bad(struct srv *s, const char *reply, const char *why)
 {
-	const char *const r[] = {reply};
+	const char *const r[] = { reply };
 	struct pace_reading rd;
 	struct pace_agent ag;
 	double t0;
@@ -185,9 +185,9 @@ static void test_pace_bad_replies(void **state)
 	check_bad(s, "{\"pace\":1.5}\n", "no pace");
 	check_bad(s, "{\"pace\":\"1\"}\n", "no pace");
 	check_bad(s, "{\"temp_c\":50}\n", "no pace");
-	check_bad(s, NULL, "no reply");		/* a hung agent */
+	check_bad(s, NULL, "no reply");		   /* a hung agent */
 	check_bad(s, "{\"pace\":0.5", "no reply"); /* no newline */
-	check_bad(s, "", "closed");		/* it went away */
+	check_bad(s, "", "closed");		   /* it went away */
 }
 
 static void test_pace_no_agent(void **state)
@@ -221,9 +221,9 @@ static void test_pace_no_agent(void **state)
 static void test_report(void **state)
 {
 	static const char *const r[] = {
-	    "{\"ok\":true}\n",
-	    "{\"error\":\"job too large\"}\n",
-	    "{\"pace\":0.5}\n",
+		"{\"ok\":true}\n",
+		"{\"error\":\"job too large\"}\n",
+		"{\"pace\":0.5}\n",
 	};
 	struct pace_reading rd;
 	struct pace_agent ag;
@@ -247,8 +247,8 @@ static void test_report(void **state)
  */
 static void test_pace_reconnect(void **state)
 {
-	static const char *const r[] = {"{\"pace\":0.5}\n", "",
-					"{\"pace\":0.25}\n"};
+	static const char *const r[] = { "{\"pace\":0.5}\n", "",
+					 "{\"pace\":0.25}\n" };
 	struct pace_reading rd;
 	struct pace_agent ag;
 	struct srv *s = *state;
@@ -267,9 +267,10 @@ static void test_pace_reconnect(void **state)
 static void test_throttle(void **state)
 {
 	static const char *const r[] = {
-	    "{\"pace\":1,\"throttled\":{\"raw\":327685,\"throttled\":true}}\n",
-	    "{\"pace\":1,\"throttled\":null}\n",
-	    "{\"node\":\"x\"}\n",
+		"{\"pace\":1,\"throttled\":{\"raw\":327685,\"throttled\":true}}"
+		"\n",
+		"{\"pace\":1,\"throttled\":null}\n",
+		"{\"node\":\"x\"}\n",
 	};
 	struct pace_agent ag;
 	struct srv *s = *state;
@@ -289,17 +290,15 @@ static void test_throttle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_pace_reply, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_pace_bad_replies, setup,
-					    teardown),
-	    cmocka_unit_test(test_pace_no_agent),
-	    cmocka_unit_test_setup_teardown(test_report, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_throttle, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_pace_reconnect, setup,
-					    teardown),
+		cmocka_unit_test_setup_teardown(test_pace_reply, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pace_bad_replies, setup,
+						teardown),
+		cmocka_unit_test(test_pace_no_agent),
+		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pace_reconnect, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

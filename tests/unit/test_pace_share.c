@@ -58,7 +58,7 @@ static void test_rounds_bounded(void **state)
 
 static void test_split(void **state)
 {
-	double w[3] = {1, 2, 1}, zero[3] = {0, 0, 0}, one[3] = {0, 5, 0};
+	double w[3] = { 1, 2, 1 }, zero[3] = { 0, 0, 0 }, one[3] = { 0, 5, 0 };
 	uint64_t f[4];
 	(void)state;
 
@@ -86,7 +86,7 @@ static void test_split(void **state)
 /* A hot node at pace 0.05 next to a cool one: about 1/21 of each round. */
 static void test_split_hot_cool(void **state)
 {
-	double w[2] = {2 * 0.05, 2 * 1.0};
+	double w[2] = { 2 * 0.05, 2 * 1.0 };
 	uint64_t f[3];
 	(void)state;
 

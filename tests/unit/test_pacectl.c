@@ -13,15 +13,15 @@
  * lowers. Heat is idle power plus load power times pace.
  */
 struct plant {
-	double c_die, c_sink;	/* J/K */
-	double r_ds;		/* die to sink, K/W */
-	double r_sa_off, r_sa_on;	/* sink to air, fan off / on */
-	double p_idle, p_max;	/* W */
+	double c_die, c_sink;	  /* J/K */
+	double r_ds;		  /* die to sink, K/W */
+	double r_sa_off, r_sa_on; /* sink to air, fan off / on */
+	double p_idle, p_max;	  /* W */
 	double ambient;
-	double quant;		/* sensor resolution, C (0 = exact) */
-	double noise;		/* sensor noise amplitude, C */
-	unsigned rng;		/* deterministic noise */
-	double fan_on_c, fan_off_c;	/* > 0: a hysteresis fan in the loop */
+	double quant;		    /* sensor resolution, C (0 = exact) */
+	double noise;		    /* sensor noise amplitude, C */
+	unsigned rng;		    /* deterministic noise */
+	double fan_on_c, fan_off_c; /* > 0: a hysteresis fan in the loop */
 	bool fan;
 	double t_die, t_sink;
 };
@@ -53,18 +53,23 @@ static double plant_read(struct plant *p)
 static struct plant pi4(void)
 {
 	struct plant p = {
-		.c_die = 2.0, .c_sink = 15.0, .r_ds = 2.0,
-		.r_sa_off = 7.0, .r_sa_on = 2.5,
-		.p_idle = 2.7, .p_max = 4.0, .ambient = 25.0,
+		.c_die = 2.0,
+		.c_sink = 15.0,
+		.r_ds = 2.0,
+		.r_sa_off = 7.0,
+		.r_sa_on = 2.5,
+		.p_idle = 2.7,
+		.p_max = 4.0,
+		.ambient = 25.0,
 	};
 	p.t_die = p.t_sink = p.ambient;
 	return p;
 }
 
 struct run {
-	double t_max;		/* over the whole run */
-	double t_mean_late;	/* over the last quarter */
-	double t_dev_late;	/* max |T - target| over the last quarter */
+	double t_max;	    /* over the whole run */
+	double t_mean_late; /* over the last quarter */
+	double t_dev_late;  /* max |T - target| over the last quarter */
 	double pace_min_late, pace_max_late;
 	double pace_first;
 };
@@ -80,7 +85,8 @@ static struct run simulate(struct plant *p, double total_s, double ctl_dt,
 			   bool fan)
 {
 	struct pacectl pc;
-	struct run r = { .t_max = -1e9, .pace_min_late = 2,
+	struct run r = { .t_max = -1e9,
+			 .pace_min_late = 2,
 			 .pace_max_late = -1 };
 	double pace, t = 0, next_ctl = 0, sum = 0;
 	long n = 0;
@@ -99,8 +105,8 @@ static struct run simulate(struct plant *p, double total_s, double ctl_dt,
 				p->fan = false;
 			if (p->fan_on_c > 0)
 				fan = p->fan;
-			pace = pacectl_update(&pc, TARGET, LIMIT, rd, ctl_dt,
-					      fan);
+			pace =
+			    pacectl_update(&pc, TARGET, LIMIT, rd, ctl_dt, fan);
 			next_ctl += ctl_dt;
 			if (t > total_s * 0.75) {
 				if (pace < r.pace_min_late)
@@ -195,7 +201,7 @@ static void test_strong_heater(void **state)
 {
 	struct plant p = pi4();
 	(void)state;
-	p.p_max = 10;	/* full pace would reach 150 C */
+	p.p_max = 10; /* full pace would reach 150 C */
 	struct run r = simulate(&p, 1800, 1.0, false);
 	check_settled(&r);
 }
@@ -262,8 +268,7 @@ static void test_limit_and_blind(void **state)
 
 	pacectl_init(&pc);
 	assert_true(pacectl_update(&pc, TARGET, LIMIT, 40, 1, false) == 1.0);
-	assert_true(pacectl_update(&pc, TARGET, LIMIT, LIMIT, 1, false) ==
-		    0.0);
+	assert_true(pacectl_update(&pc, TARGET, LIMIT, LIMIT, 1, false) == 0.0);
 	assert_true(pacectl_update(&pc, TARGET, LIMIT, 95, 1, false) == 0.0);
 	/* no temperature: no work */
 	assert_true(pacectl_update(&pc, TARGET, LIMIT, NAN, 1, false) == 0.0);
@@ -291,9 +296,9 @@ static void test_memory_across_jobs(void **state)
 		for (double t = 0; t < 720; t += 0.01) {
 			bool running = t < 600;
 			if (fmod(t, 1.0) < 0.01)
-				pace = pacectl_update(&pc, TARGET, LIMIT,
-						      plant_read(&p), 1.0,
-						      false);
+				pace =
+				    pacectl_update(&pc, TARGET, LIMIT,
+						   plant_read(&p), 1.0, false);
 			plant_step(&p, running ? pace : 0, false, 0.01);
 			if (p.t_die > t_max)
 				t_max = p.t_die;
@@ -346,8 +351,8 @@ static struct close_run simulate_close(struct plant *p, double total_s,
 			if (p->t_die > r.peak)
 				r.peak = p->t_die;
 		}
-		q[delay - 1] = pacectl_update(&pc, 77, 80, plant_read(p), 1.0,
-					      fan);
+		q[delay - 1] =
+		    pacectl_update(&pc, 77, 80, plant_read(p), 1.0, fan);
 		if (t >= total_s * 0.75) {
 			sum += p->t_die;
 			psum += pace;
@@ -422,8 +427,8 @@ static void test_prediction(void **state)
 	/* long enough for the integral to settle at pace 1 */
 	for (int i = 0; i < 200; i++) {
 		a = pacectl_update(&still, 77, 80, 70, 1.0, true);
-		b = pacectl_update(&rising, 77, 80, i < 190 ? 60 : i - 120,
-				   1.0, true);
+		b = pacectl_update(&rising, 77, 80, i < 190 ? 60 : i - 120, 1.0,
+				   true);
 	}
 	/* both at 70 C, 7 K under target; one rising 1 K/s */
 	assert_true(a == 1.0);

@@ -18,17 +18,17 @@ static void test_intervals_good(void **state)
 		const char *s;
 		uint64_t want;
 	} cases[] = {
-		{"1", 1},
-		{"1e9", 1000000000},
-		{"1E9", 1000000000},
-		{"1.5e9", 1500000000},
-		{"2.5e1", 25},
-		{"1e+3", 1000},
-		{"100000000", 100000000},
-		{"000123", 123},
-		{"4611686018427387904", UINT64_C(1) << 62},
-		{"4.611686018427387904e18", UINT64_C(1) << 62},
-		{"4611686018427387903", (UINT64_C(1) << 62) - 1},
+		{ "1", 1 },
+		{ "1e9", 1000000000 },
+		{ "1E9", 1000000000 },
+		{ "1.5e9", 1500000000 },
+		{ "2.5e1", 25 },
+		{ "1e+3", 1000 },
+		{ "100000000", 100000000 },
+		{ "000123", 123 },
+		{ "4611686018427387904", UINT64_C(1) << 62 },
+		{ "4.611686018427387904e18", UINT64_C(1) << 62 },
+		{ "4611686018427387903", (UINT64_C(1) << 62) - 1 },
 	};
 	(void)state;
 
@@ -46,11 +46,33 @@ static void test_intervals_good(void **state)
 static void test_intervals_bad(void **state)
 {
 	static const char *const bad[] = {
-		"", "0", "00", "0e5", "0.0", "-5", "+5", " 5", "5 ", "abc",
-		"1e9x", "1e", "e9", "0x10", "inf", "nan", "1.5", "1e-3",
-		"1.5e0", "4611686018427387905", "9223372036854775808",
-		"18446744073709551616", "99999999999999999999999", "1e19",
-		"4.7e18", "1e400", "1,000",
+		"",
+		"0",
+		"00",
+		"0e5",
+		"0.0",
+		"-5",
+		"+5",
+		" 5",
+		"5 ",
+		"abc",
+		"1e9x",
+		"1e",
+		"e9",
+		"0x10",
+		"inf",
+		"nan",
+		"1.5",
+		"1e-3",
+		"1.5e0",
+		"4611686018427387905",
+		"9223372036854775808",
+		"18446744073709551616",
+		"99999999999999999999999",
+		"1e19",
+		"4.7e18",
+		"1e400",
+		"1,000",
 	};
 	uint64_t got = 42;
 	(void)state;
@@ -60,7 +82,7 @@ static void test_intervals_bad(void **state)
 		if (pi_args_intervals(bad[i], &got) != -1)
 			fail_msg("'%s' accepted as %llu", bad[i],
 				 (unsigned long long)got);
-	assert_int_equal(got, 42);	/* a refusal writes nothing */
+	assert_int_equal(got, 42); /* a refusal writes nothing */
 }
 
 /*
@@ -70,7 +92,7 @@ static void test_intervals_bad(void **state)
 static int parse(struct pi_args *a, bool *done, int fd, char *out,
 		 size_t outlen, ...)
 {
-	char *argv[16] = {"pirack-pi"};
+	char *argv[16] = { "pirack-pi" };
 	int argc = 1, saved, rc;
 	FILE *tmp = tmpfile();
 	va_list ap;
@@ -86,7 +108,7 @@ static int parse(struct pi_args *a, bool *done, int fd, char *out,
 	saved = dup(fd);
 	assert_true(saved >= 0);
 	assert_true(dup2(fileno(tmp), fd) >= 0);
-	optind = 0;	/* glibc: start afresh, as a new process would */
+	optind = 0; /* glibc: start afresh, as a new process would */
 	rc = pi_args_parse(argc, argv, a, done);
 	fflush(NULL);
 	assert_true(dup2(saved, fd) >= 0);
@@ -124,24 +146,25 @@ static void test_stall(void **state)
 	char out[256];
 	(void)state;
 
-	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "0",
-			       NULL), 0);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "0", NULL),
+			 0);
 	assert_true(a.stall_s == 0);
-	assert_int_equal(parse(&a, &done, 2, out, sizeof(out),
-			       "--stall-s=2.5", NULL), 0);
+	assert_int_equal(
+	    parse(&a, &done, 2, out, sizeof(out), "--stall-s=2.5", NULL), 0);
 	assert_true(a.stall_s == 2.5);
-	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "--stall-s",
-			       "86400", NULL), 0);
+	assert_int_equal(
+	    parse(&a, &done, 2, out, sizeof(out), "--stall-s", "86400", NULL),
+	    0);
 	assert_true(a.stall_s == 86400);
 	setenv("PIRACK_STALL_S", "0.1", 1);
 	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), NULL), 0);
 	assert_true(a.stall_s == 0.1);
-	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "7",
-			       NULL), 0);
-	assert_true(a.stall_s == 7);	/* the option wins */
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "7", NULL),
+			 0);
+	assert_true(a.stall_s == 7); /* the option wins */
 	setenv("PIRACK_STALL_S", "soon", 1);
-	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "7",
-			       NULL), 2);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-s", "7", NULL),
+			 2);
 	assert_non_null(strstr(out, "bad PIRACK_STALL_S 'soon'"));
 	unsetenv("PIRACK_STALL_S");
 	assert_non_null(strstr(out, "Try 'pirack-pi --help'."));
@@ -156,7 +179,8 @@ static void test_options(void **state)
 
 	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-i", "1e6",
 			       "-p", "uniform", "-c", "0.5", "-k", "generic",
-			       "-j", NULL), 0);
+			       "-j", NULL),
+			 0);
 	assert_false(done);
 	assert_string_equal(out, "");
 	assert_true(a.intervals == 1000000);
@@ -165,10 +189,10 @@ static void test_options(void **state)
 	assert_string_equal(a.kernel, "generic");
 	assert_true(a.json);
 
-	assert_int_equal(parse(&a, &done, 2, out, sizeof(out),
-			       "--intervals=2000", "--pace", "off",
-			       "--chunk-ms=60000", "--kernel=auto", "--json",
-			       NULL), 0);
+	assert_int_equal(
+	    parse(&a, &done, 2, out, sizeof(out), "--intervals=2000", "--pace",
+		  "off", "--chunk-ms=60000", "--kernel=auto", "--json", NULL),
+	    0);
 	assert_true(a.intervals == 2000);
 	assert_int_equal(a.pace, PACE_MODE_OFF);
 	assert_true(a.chunk_ms == 60000);
@@ -176,7 +200,8 @@ static void test_options(void **state)
 	assert_true(a.json);
 
 	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "--pace=node",
-			       "-c", "0.01", NULL), 0);
+			       "-c", "0.01", NULL),
+			 0);
 	assert_int_equal(a.pace, PACE_MODE_NODE);
 	assert_true(a.chunk_ms == 0.01);
 	assert_string_equal(out, "");
@@ -185,7 +210,8 @@ static void test_options(void **state)
 /* --kernel's line names the kernels this build and CPU run, no other. */
 static void help_kernels(const char *out)
 {
-	static const char *const all[] = {"avx512", "avx2", "neon", "generic"};
+	static const char *const all[] = { "avx512", "avx2", "neon",
+					   "generic" };
 	const struct pi_kernel *k;
 	char want[256] = "--kernel NAME    auto (default)";
 	const char *line = strstr(out, "--kernel NAME"), *end;
@@ -215,25 +241,23 @@ static void test_help_version(void **state)
 	char out[4096];
 	(void)state;
 
-	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "--help",
-			       NULL), 0);
+	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "--help", NULL),
+			 0);
 	assert_true(done);
 	assert_non_null(strstr(out, "Usage: mpiexec"));
 	assert_non_null(strstr(out, "--intervals N"));
 	assert_non_null(strstr(out, "pirack-pi(1)"));
 	help_kernels(out);
 
-	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "-h", NULL),
-			 0);
+	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "-h", NULL), 0);
 	assert_true(done);
 	assert_non_null(strstr(out, "Usage: mpiexec"));
 
-	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "-V", NULL),
-			 0);
+	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "-V", NULL), 0);
 	assert_true(done);
 	assert_string_equal(out, "pirack-pi " PIRACK_VERSION "\n");
-	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "--version",
-			       NULL), 0);
+	assert_int_equal(
+	    parse(&a, &done, 1, out, sizeof(out), "--version", NULL), 0);
 	assert_true(done);
 }
 
@@ -256,8 +280,7 @@ static void bad(const char *want, const char *o1, const char *o2)
 static void test_refused(void **state)
 {
 	(void)state;
-	bad("bad --intervals '0': want an integer from 1 to 2^62", "-i",
-	    "0");
+	bad("bad --intervals '0': want an integer from 1 to 2^62", "-i", "0");
 	bad("bad --intervals '-1'", "--intervals", "-1");
 	bad("bad --intervals 'lots'", "--intervals=lots", NULL);
 	bad("bad --intervals '1e19'", "-i", "1e19");
@@ -274,7 +297,8 @@ static void test_refused(void **state)
 	bad("unknown option '--frobnicate'", "--frobnicate", NULL);
 	bad("unexpected argument 'extra'", "-j", "extra");
 	bad("bad --stall-s '-1': want seconds, 0 (wait forever) or 0.1 to "
-	    "86400", "-s", "-1");
+	    "86400",
+	    "-s", "-1");
 	bad("bad --stall-s '0.05'", "--stall-s", "0.05");
 	bad("bad --stall-s '86401'", "--stall-s", "86401");
 	bad("bad --stall-s '1e3'", "-s", "1e3");
@@ -293,16 +317,16 @@ static void test_quiet_rank(void **state)
 	(void)state;
 
 	setenv("PMI_RANK", "3", 1);
-	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-i", "0",
-			       NULL), 2);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-i", "0", NULL),
+			 2);
 	assert_string_equal(out, "");
-	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "--help",
-			       NULL), 0);
+	assert_int_equal(parse(&a, &done, 1, out, sizeof(out), "--help", NULL),
+			 0);
 	assert_true(done);
 	assert_string_equal(out, "");
 	setenv("PMI_RANK", "0", 1);
-	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-i", "0",
-			       NULL), 2);
+	assert_int_equal(parse(&a, &done, 2, out, sizeof(out), "-i", "0", NULL),
+			 2);
 	assert_non_null(strstr(out, "bad --intervals '0'"));
 	unsetenv("PMI_RANK");
 }

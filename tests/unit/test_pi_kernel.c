@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include "mpi/pi_kernel.h"
 
-static const char *const names[] = {"avx512", "avx2", "neon", "generic"};
+static const char *const names[] = { "avx512", "avx2", "neon", "generic" };
 
 /* Whether this CPU has kernel i's instructions, as far as the test knows. */
 static int cpu_has(size_t i)
@@ -90,26 +90,26 @@ static void test_same_bits(void **state)
 	static const struct {
 		uint64_t first, count, n;
 	} r[] = {
-		{0, 0, 1000},
-		{0, 1, 1000},
-		{0, 15, 1000},
-		{0, 16, 1000},
-		{5, 17, 1000},
-		{3, 4095, 100000},
-		{0, 4096, 4096},
-		{7, 3 * 4096 + 17, 100000},
-		{999983, 100003, 2000000},
-		{UINT64_C(1) << 40, 20011, UINT64_C(1) << 41},
+		{ 0, 0, 1000 },
+		{ 0, 1, 1000 },
+		{ 0, 15, 1000 },
+		{ 0, 16, 1000 },
+		{ 5, 17, 1000 },
+		{ 3, 4095, 100000 },
+		{ 0, 4096, 4096 },
+		{ 7, 3 * 4096 + 17, 100000 },
+		{ 999983, 100003, 2000000 },
+		{ UINT64_C(1) << 40, 20011, UINT64_C(1) << 41 },
 		/* no division: segments of 16, 64, 512 and 4096 terms, */
 		/* whole and cut short, near x = 0, 1/2 and 1 */
-		{0, 5000, 3000000},
-		{2999000, 1000, 3000000},
-		{123457, 3 * 4096 + 33, 10000000},
-		{49999999, 4096 + 160, 100000000},
-		{99990000, 9999, 100000000},
-		{0, 2 * 4096 + 16, 1000000000},
-		{999987654, 12345, 1000000000},
-		{(UINT64_C(1) << 52) - 50000, 40000, UINT64_C(1) << 52},
+		{ 0, 5000, 3000000 },
+		{ 2999000, 1000, 3000000 },
+		{ 123457, 3 * 4096 + 33, 10000000 },
+		{ 49999999, 4096 + 160, 100000000 },
+		{ 99990000, 9999, 100000000 },
+		{ 0, 2 * 4096 + 16, 1000000000 },
+		{ 999987654, 12345, 1000000000 },
+		{ (UINT64_C(1) << 52) - 50000, 40000, UINT64_C(1) << 52 },
 	};
 	const struct pi_kernel *generic = pi_kernel_pick("generic");
 	int ran = 0;
@@ -123,7 +123,7 @@ static void test_same_bits(void **state)
 		ran++;
 		for (size_t j = 0; j < sizeof(r) / sizeof(r[0]); j++) {
 			double h = 1.0 / (double)r[j].n;
-			struct pi_sum a = {0.25, 1e-20}, b = a;
+			struct pi_sum a = { 0.25, 1e-20 }, b = a;
 
 			generic->fn(r[j].first, r[j].count, h, &a);
 			k->fn(r[j].first, r[j].count, h, &b);
@@ -147,7 +147,7 @@ static void test_same_bits(void **state)
  */
 static void test_pi(void **state)
 {
-	static const uint64_t ns[] = {1000000, 4000000};
+	static const uint64_t ns[] = { 1000000, 4000000 };
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -156,7 +156,7 @@ static void test_pi(void **state)
 		for (size_t m = 0; k && m < sizeof(ns) / sizeof(ns[0]); m++) {
 			const uint64_t n = ns[m];
 			const double h = 1.0 / (double)n;
-			struct pi_sum whole = {0, 0}, parts = {0, 0}, p;
+			struct pi_sum whole = { 0, 0 }, parts = { 0, 0 }, p;
 			double pi;
 
 			k->fn(0, n, h, &whole);
@@ -166,10 +166,10 @@ static void test_pi(void **state)
 					 (unsigned long long)n, pi,
 					 pi - h * h / 12 - M_PI);
 			for (uint64_t first = 0; first < n; first += 77777) {
-				uint64_t c = n - first < 77777 ? n - first
-							       : 77777;
+				uint64_t c =
+				    n - first < 77777 ? n - first : 77777;
 
-				p = (struct pi_sum){0, 0};
+				p = (struct pi_sum){ 0, 0 };
 				k->fn(first, c, h, &p);
 				pi_sum_add(&parts, p.s);
 				pi_sum_add(&parts, p.c);
@@ -184,7 +184,7 @@ static void test_pi_1e8(void **state)
 {
 	const uint64_t n = 100000000;
 	const double h = 1.0 / (double)n;
-	struct pi_sum sum = {0, 0};
+	struct pi_sum sum = { 0, 0 };
 	double pi;
 	(void)state;
 
@@ -203,17 +203,17 @@ static void test_close(void **state)
 	static const struct {
 		uint64_t first, count, n;
 	} r[] = {
-		{999900000, 100000, 1000000000},
-		{499950000, 100000, 1000000000},
-		{99990000, 10000, 100000000},
-		{3990000, 10000, 4000000},
+		{ 999900000, 100000, 1000000000 },
+		{ 499950000, 100000, 1000000000 },
+		{ 99990000, 10000, 100000000 },
+		{ 3990000, 10000, 4000000 },
 	};
 	(void)state;
 
 	for (size_t j = 0; j < sizeof(r) / sizeof(r[0]); j++) {
 		const double h = 1.0 / (double)r[j].n;
 		const struct pi_kernel *k = pi_kernel_pick("auto");
-		struct pi_sum sum = {0, 0};
+		struct pi_sum sum = { 0, 0 };
 		long double ref = 0, x, got;
 
 		for (uint64_t i = r[j].first; i < r[j].first + r[j].count;
@@ -236,7 +236,7 @@ static void test_close(void **state)
 
 static void test_sum_add(void **state)
 {
-	struct pi_sum s = {0, 0};
+	struct pi_sum s = { 0, 0 };
 	(void)state;
 
 	/* 1 + 1e-16 * 10: a plain double sum loses every small term */
@@ -246,7 +246,7 @@ static void test_sum_add(void **state)
 	assert_true(s.s == 1.0);
 	assert_true(fabs(s.c - 1e-15) < 1e-30);
 	/* the big term after the small ones */
-	s = (struct pi_sum){1e-16, 0};
+	s = (struct pi_sum){ 1e-16, 0 };
 	pi_sum_add(&s, 1.0);
 	pi_sum_add(&s, -1.0);
 	assert_true(s.s + s.c == 1e-16);

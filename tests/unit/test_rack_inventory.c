@@ -237,8 +237,7 @@ static void test_agent_refuses(void **state)
 		     "[rack]\nfan_on_c = 85\n\n[a]\naddress = 10.0.0.1\n",
 		     "2: node a: [fan] on_c (85) is above [thermal] limit_c "
 		     "(80): the fan would start too late");
-	expect_error(*state,
-		     "[a]\naddress = 10.0.0.1\nled_lines = 14\n",
+	expect_error(*state, "[a]\naddress = 10.0.0.1\nled_lines = 14\n",
 		     "3: node a: line 14 of gpiochip0 is used by both [fan] "
 		     "line and [led] lines");
 }
@@ -305,28 +304,33 @@ static void test_first_error_wins(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_good, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_defaults_without_rack, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_duplicate_name, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_duplicate_address, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_invalid_address, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_slots, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_agent_refuses, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_repeated_keys, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_syntax_and_names, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_first_error_wins, setup,
-					    teardown),
+		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults_without_rack,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_name, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_address, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_address, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_slots, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_values, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_agent_refuses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_repeated_keys, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_syntax_and_names, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_long_line, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_first_error_wins, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

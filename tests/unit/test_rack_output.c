@@ -331,24 +331,25 @@ static void test_agentconf_mqtt_login(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_block, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_machinefile, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_apply_append_then_idempotent,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_apply_replaces_block, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_apply_new_file, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_apply_refuses_broken_blocks,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_agentconf_layers, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_agentconf_print, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_agentconf_set, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_agentconf_mqtt_login, setup,
-					    teardown),
+		cmocka_unit_test_setup_teardown(test_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_machinefile, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_apply_append_then_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_replaces_block,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_new_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_apply_refuses_broken_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agentconf_layers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_agentconf_print, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_agentconf_set, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_agentconf_mqtt_login,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

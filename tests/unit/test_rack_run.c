@@ -28,9 +28,9 @@ static void test_split(void **state)
 static void test_clamped(void **state)
 {
 	(void)state;
-	duty(0, 0.05, 100, 5);		/* the floor: a node at its limit */
+	duty(0, 0.05, 100, 5); /* the floor: a node at its limit */
 	duty(-1, 0.2, 100, 20);
-	duty(NAN, 0.1, 100, 10);	/* garbage is the floor, not 0 */
+	duty(NAN, 0.1, 100, 10); /* garbage is the floor, not 0 */
 	duty(7, 0.05, 100, 100);
 }
 

@@ -12,9 +12,9 @@
 #define NOW 1000000.0
 
 static struct inv_node nodes[3] = {
-	{.name = "n0", .address = "10.0.0.10"},
-	{.name = "n1", .address = "10.0.0.11"},
-	{.name = "n2", .address = "10.0.0.12"},
+	{ .name = "n0", .address = "10.0.0.10" },
+	{ .name = "n1", .address = "10.0.0.11" },
+	{ .name = "n2", .address = "10.0.0.12" },
 };
 
 static void row_set(struct status_row *row, int i, const char *avail,
@@ -53,7 +53,7 @@ static void test_classify(void **state)
 
 	row_set(&r, 0, "", NULL);
 	assert_int_equal(status_render_classify(&r, NOW), STATUS_ROW_UNKNOWN);
-	row_set(&r, 0, "online", NULL);	/* online, no sample yet */
+	row_set(&r, 0, "online", NULL); /* online, no sample yet */
 	assert_int_equal(status_render_classify(&r, NOW), STATUS_ROW_STALE);
 	row_set(&r, 0, "online", "{\"ts\": 999997.5}");
 	assert_int_equal(status_render_classify(&r, NOW), STATUS_ROW_ONLINE);
@@ -65,7 +65,7 @@ static void test_classify(void **state)
 	row_set(&r, 0, "online", "{\"ts\": 999996}");
 	assert_int_equal(status_render_classify(&r, NOW), STATUS_ROW_ONLINE);
 	cJSON_Delete(r.state);
-	row_set(&r, 0, "online", "{\"temp_c\": 40}");	/* no ts */
+	row_set(&r, 0, "online", "{\"temp_c\": 40}"); /* no ts */
 	assert_int_equal(status_render_classify(&r, NOW), STATUS_ROW_STALE);
 	cJSON_Delete(r.state);
 	row_set(&r, 0, "offline", "{\"ts\": 1000000}");
@@ -141,16 +141,16 @@ static void test_json(void **state)
 			    "10.0.0.10");
 	assert_string_equal(cJSON_GetObjectItem(o, "status")->valuestring,
 			    "online");
-	assert_string_equal(
-	    cJSON_GetObjectItem(o, "availability")->valuestring, "online");
+	assert_string_equal(cJSON_GetObjectItem(o, "availability")->valuestring,
+			    "online");
 	assert_true(cJSON_GetObjectItem(o, "age_s")->valuedouble == 0.75);
-	assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "state"),
-					"pace")->valuedouble == 1);
+	assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "state"), "pace")
+			->valuedouble == 1);
 	o = cJSON_GetArrayItem(arr, 1);
 	assert_string_equal(cJSON_GetObjectItem(o, "status")->valuestring,
 			    "unknown");
-	assert_string_equal(
-	    cJSON_GetObjectItem(o, "availability")->valuestring, "unknown");
+	assert_string_equal(cJSON_GetObjectItem(o, "availability")->valuestring,
+			    "unknown");
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "age_s")));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "state")));
 	cJSON_Delete(arr);

@@ -55,7 +55,7 @@ static void test_answered_in_time(void **state)
 
 	(void)state;
 	assert_non_null(r);
-	release_one();		/* the read can go through at once */
+	release_one(); /* the read can go through at once */
 	assert_int_equal(reader_read(r, &o, &s, 5000), 0);
 	assert_false(s.fault);
 	assert_true(s.temp_c == 42.5);
@@ -100,8 +100,8 @@ static void test_stop_while_hung(void **state)
 	(void)state;
 	assert_non_null(r);
 	assert_int_equal(reader_read(r, &o, &s, 20), -1);
-	reader_stop(r);		/* must return, not wait for the read */
-	release_one();		/* the detached thread ends and frees all */
+	reader_stop(r); /* must return, not wait for the read */
+	release_one();	/* the detached thread ends and frees all */
 }
 
 int main(void)

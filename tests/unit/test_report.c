@@ -64,17 +64,17 @@ static void test_state(void **state)
 	agent_fill(a);
 	strcpy(a->job, "{\"done\":1}");
 	s = state_json(a);
-	assert_string_equal(s,
-		"{\"node\":\"rpi-2\",\"ts\":1700000123,\"seq\":42,"
-		"\"temp_c\":63.5,\"zones\":{\"thermal_zone0\":63.5,"
-		"\"thermal_zone1\":51.25},\"fan\":\"on\",\"fan_mode\":\"auto\","
-		"\"led\":\"warm\",\"pace\":0.5,\"throttled\":{\"raw\":327685,"
-		"\"under_voltage\":true,\"freq_capped\":false,"
-		"\"throttled\":true,\"soft_temp_limit\":false,"
-		"\"under_voltage_seen\":true,\"freq_capped_seen\":false,"
-		"\"throttled_seen\":true,\"soft_temp_limit_seen\":false},"
-		"\"cpu_freq_mhz\":1500,\"cpu_cap_mhz\":null,\"load1\":3.5,"
-		"\"job\":{\"done\":1},\"fault\":false,\"telemetry\":null}");
+	assert_string_equal(
+	    s, "{\"node\":\"rpi-2\",\"ts\":1700000123,\"seq\":42,"
+	       "\"temp_c\":63.5,\"zones\":{\"thermal_zone0\":63.5,"
+	       "\"thermal_zone1\":51.25},\"fan\":\"on\",\"fan_mode\":\"auto\","
+	       "\"led\":\"warm\",\"pace\":0.5,\"throttled\":{\"raw\":327685,"
+	       "\"under_voltage\":true,\"freq_capped\":false,"
+	       "\"throttled\":true,\"soft_temp_limit\":false,"
+	       "\"under_voltage_seen\":true,\"freq_capped_seen\":false,"
+	       "\"throttled_seen\":true,\"soft_temp_limit_seen\":false},"
+	       "\"cpu_freq_mhz\":1500,\"cpu_cap_mhz\":null,\"load1\":3.5,"
+	       "\"job\":{\"done\":1},\"fault\":false,\"telemetry\":null}");
 	free(s);
 	free(a);
 }

@@ -10,7 +10,7 @@
 /* Waits (30 s at most: a loaded machine) for the child's answer. */
 static int wait_answer(struct resolve *r, char *err, size_t errlen)
 {
-	struct pollfd pfd = {resolve_fd(r), POLLIN, 0};
+	struct pollfd pfd = { resolve_fd(r), POLLIN, 0 };
 	int rc = 0;
 
 	for (int i = 0; i < 300 && rc == 0; i++) {
@@ -78,10 +78,10 @@ static void test_bad_name_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_numeric_detected),
-	    cmocka_unit_test(test_numeric_answer),
-	    cmocka_unit_test(test_name_gives_address),
-	    cmocka_unit_test(test_bad_name_fails),
+		cmocka_unit_test(test_numeric_detected),
+		cmocka_unit_test(test_numeric_answer),
+		cmocka_unit_test(test_name_gives_address),
+		cmocka_unit_test(test_bad_name_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

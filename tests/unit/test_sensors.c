@@ -13,8 +13,8 @@
 #include "fixture.h"
 
 struct tree {
-	char root[FIXTURE_PATH_MAX];	/* the fake sysfs */
-	char proc[FIXTURE_PATH_MAX + 8];	/* the fake /proc */
+	char root[FIXTURE_PATH_MAX];	 /* the fake sysfs */
+	char proc[FIXTURE_PATH_MAX + 8]; /* the fake /proc */
 };
 
 static void tree_write(struct tree *t, const char *rel, const char *text)
@@ -59,7 +59,7 @@ static int teardown(void **state)
 
 static int rd(struct tree *t, const char *zones, struct sample *s)
 {
-	memset(s, 0x5a, sizeof(*s));	/* nothing may be left from before */
+	memset(s, 0x5a, sizeof(*s)); /* nothing may be left from before */
 	return sensors_read_at(t->root, t->proc, zones, s);
 }
 
@@ -138,8 +138,13 @@ static void test_bad_zone_names(void **state)
 
 static void test_garbled_temps(void **state)
 {
-	static const char *bad[] = { "abc\n", "", "\n", "45000x", "4.5e4",
-				     " 45000", "99999999999999999999999" };
+	static const char *bad[] = { "abc\n",
+				     "",
+				     "\n",
+				     "45000x",
+				     "4.5e4",
+				     " 45000",
+				     "99999999999999999999999" };
 	struct tree *t = *state;
 	struct sample s;
 
@@ -229,7 +234,7 @@ static void test_throttle_file(void **state)
 
 	zone(t, 0, "40000", "cpu-thermal");
 	assert_int_equal(rd(t, "all", &s), 0);
-	assert_false(s.throttle.valid);	/* not a Pi: unknown, fine */
+	assert_false(s.throttle.valid); /* not a Pi: unknown, fine */
 	tree_write(t, THROTTLE, "50005\n");
 	assert_int_equal(rd(t, "all", &s), 0);
 	assert_true(s.throttle.valid);
@@ -263,8 +268,8 @@ static void test_cpufreq(void **state)
 	tree_write(t, "devices/system/cpu/cpu1/cpufreq/scaling_cur_freq",
 		   "1800000\n");
 	tree_write(t, "devices/system/cpu/cpufreq/policy0/scaling_cur_freq",
-		   "garbage\n");	/* not a cpuN: ignored */
-	tree_write(t, "devices/system/cpu/cpu2/online", "0\n");	/* no freq */
+		   "garbage\n"); /* not a cpuN: ignored */
+	tree_write(t, "devices/system/cpu/cpu2/online", "0\n"); /* no freq */
 	assert_int_equal(rd(t, "all", &s), 0);
 	assert_int_equal(s.cpu_freq_mhz, 1800);
 	tree_write(t, "devices/system/cpu/cpu1/cpufreq/scaling_cur_freq",
@@ -281,7 +286,7 @@ static void test_loadavg(void **state)
 
 	zone(t, 0, "40000", "cpu-thermal");
 	assert_int_equal(rd(t, "all", &s), 0);
-	assert_true(s.load1 == -1);	/* no fake /proc yet: unknown */
+	assert_true(s.load1 == -1); /* no fake /proc yet: unknown */
 	tree_write(t, "proc/loadavg", "0.52 0.40 0.30 1/123 4567\n");
 	assert_int_equal(rd(t, "all", &s), 0);
 	assert_true(fabs(s.load1 - 0.52) < 1e-9);

@@ -20,7 +20,7 @@ static pid_t spawn_sleeper(void)
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive us */
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive us */
 		for (;;)
 			pause();
 	}
@@ -86,7 +86,7 @@ static void test_stop_continues(void **state)
 	simduty_stop(&d);
 	assert_true(fixture_proc_state(r) != 'T');
 	assert_int_equal(d.child, -1);
-	simduty_set(&d, 0.5, &r, 1);	/* after stop: ignored, no crash */
+	simduty_set(&d, 0.5, &r, 1); /* after stop: ignored, no crash */
 	reap(r);
 }
 

@@ -44,7 +44,7 @@ static void test_step_period(void **state)
 
 	(void)state;
 	simfw_init(&f, &simfw_pi4);
-	simfw_update(&f, 82, 0.25);		/* entering: at once */
+	simfw_update(&f, 82, 0.25); /* entering: at once */
 	assert_int_equal(simfw_clock_mhz(&f), 1000);
 	simfw_update(&f, 82, 0.25);
 	simfw_update(&f, 82, 0.25);

@@ -58,8 +58,9 @@ static void test_stat_fallback(void **state)
 	long hz = sysconf(_SC_CLK_TCK);
 
 	(void)state;
-	put(200, "stat", "200 (a) (b) R 1 200 200 0 -1 4194304 0 0 0 0 "
-			 "300 100 0 0 20 0 1 0 5 0 0\n");
+	put(200, "stat",
+	    "200 (a) (b) R 1 200 200 0 -1 4194304 0 0 0 0 "
+	    "300 100 0 0 20 0 1 0 5 0 0\n");
 	assert_int_equal(simload_busy_ns(root, 200, &ns), 0);
 	assert_true(ns == 400ull * (1000000000ull / (unsigned long long)hz));
 	put(201, "stat", "garbage\n");
@@ -108,7 +109,7 @@ static void test_sample_split(void **state)
 	assert_int_equal(d.n, 0);
 	put(400, "schedstat", "1500 900 2\n");
 	put(401, "schedstat", "2100 200 2\n");
-	put(402, "schedstat", "7000 7000 2\n");	/* new: baseline only */
+	put(402, "schedstat", "7000 7000 2\n"); /* new: baseline only */
 	simload_sample_split(&l, pids, 3, &d);
 	assert_int_equal(d.n, 2);
 	assert_true(d.run_ns == 500 + 100);

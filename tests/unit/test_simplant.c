@@ -96,8 +96,8 @@ static void test_heats_gradually(void **state)
 	simplant_init(&s, p, 25, 0);
 	prev = s.tj;
 	simplant_step(&s, 1, 0, 10);
-	assert_true(s.tj > prev + 3);		/* die quick (tau ~5 s) */
-	assert_true(s.tj < prev + 20);		/* board slow (tau ~100 s) */
+	assert_true(s.tj > prev + 3);  /* die quick (tau ~5 s) */
+	assert_true(s.tj < prev + 20); /* board slow (tau ~100 s) */
 	assert_true(s.tb < s.tj);
 }
 
@@ -134,9 +134,9 @@ static void test_bad_inputs(void **state)
 	simplant_step(&s, 1, 0, -5);
 	simplant_step(&s, 1, 0, NAN);
 	assert_true(s.tj == t0);
-	simplant_step(&s, NAN, 7, 1);		/* NaN load = idle */
+	simplant_step(&s, NAN, 7, 1); /* NaN load = idle */
 	assert_true(fabs(s.tj - t0) < 1);
-	simplant_step(&s, 50, -3, 1);		/* clamped to full load */
+	simplant_step(&s, 50, -3, 1); /* clamped to full load */
 	assert_true(isfinite(s.tj) && s.tj > t0);
 }
 
@@ -149,7 +149,7 @@ static void test_profile_names(void **state)
 	assert_non_null(strstr(buf, "pi4-bare, pi4-heatsink-fan"));
 	assert_non_null(strstr(buf, "pi5-"));
 	assert_null(simplant_profile_find("pi3"));
-	simplant_profile_names(buf, 5);		/* truncates, terminated */
+	simplant_profile_names(buf, 5); /* truncates, terminated */
 	assert_true(strlen(buf) < 5);
 }
 

@@ -197,14 +197,14 @@ static void test_grows_lazily_and_shrinks_when_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fifo_order),
-	    cmocka_unit_test(test_full_drops_oldest_and_counts),
-	    cmocka_unit_test(test_wraparound_many),
-	    cmocka_unit_test(test_bad_capacity),
-	    cmocka_unit_test(test_byte_bound_drops_oldest_and_counts),
-	    cmocka_unit_test(test_large_payload_makes_room),
-	    cmocka_unit_test(test_oversized_payload_dropped),
-	    cmocka_unit_test(test_grows_lazily_and_shrinks_when_empty),
+		cmocka_unit_test(test_fifo_order),
+		cmocka_unit_test(test_full_drops_oldest_and_counts),
+		cmocka_unit_test(test_wraparound_many),
+		cmocka_unit_test(test_bad_capacity),
+		cmocka_unit_test(test_byte_bound_drops_oldest_and_counts),
+		cmocka_unit_test(test_large_payload_makes_room),
+		cmocka_unit_test(test_oversized_payload_dropped),
+		cmocka_unit_test(test_grows_lazily_and_shrinks_when_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

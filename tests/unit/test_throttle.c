@@ -10,10 +10,10 @@
 static bool *throttle_flag(struct throttle *t, int i)
 {
 	bool *flags[] = {
-		&t->under_voltage, &t->freq_capped, &t->throttled,
-		&t->soft_temp_limit, &t->under_voltage_seen,
-		&t->freq_capped_seen, &t->throttled_seen,
-		&t->soft_temp_limit_seen,
+		&t->under_voltage,	&t->freq_capped,
+		&t->throttled,		&t->soft_temp_limit,
+		&t->under_voltage_seen, &t->freq_capped_seen,
+		&t->throttled_seen,	&t->soft_temp_limit_seen,
 	};
 	return flags[i];
 }
