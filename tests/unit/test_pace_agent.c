@@ -266,9 +266,10 @@ static void test_pace_reconnect(void **state)
 
 static void test_throttle(void **state)
 {
+	static const char pi[] = "{\"pace\":1,\"throttled\":{\"raw\":327685,"
+				 "\"throttled\":true}}\n";
 	static const char *const r[] = {
-		"{\"pace\":1,\"throttled\":{\"raw\":327685,\"throttled\":true}}"
-		"\n",
+		pi,
 		"{\"pace\":1,\"throttled\":null}\n",
 		"{\"node\":\"x\"}\n",
 	};
