@@ -20,7 +20,6 @@ struct cpufreq; /* cpufreq.c */
 struct gpio_req;
 
 #define AGENT_JOB_MAX 1024
-#define AGENT_MAX_PIDS 64
 
 struct agent {
 	struct config cfg; /* swapped whole on SIGHUP */
@@ -56,12 +55,6 @@ struct agent {
 	struct cpufreq *cpufreq;
 	double rank_pace;
 	char job[AGENT_JOB_MAX]; /* last "report" JSON, "" = none */
-	/*
-	 * Processes attached to this node's job: the peers (SO_PEERCRED) of
-	 * "pace" and "report" requests, dead ones pruned each tick.
-	 */
-	pid_t job_pids[AGENT_MAX_PIDS];
-	size_t njob_pids;
 
 	/* clients */
 	struct control *control;
@@ -113,10 +106,6 @@ void agent_led_update(struct agent *a);
  */
 int agent_reload(struct agent *a, const struct config *next, char *err,
 		 size_t errlen);
-/* Records pid as part of this node's job (deduplicated; 0 ignored). */
-void agent_attach_pid(struct agent *a, pid_t pid);
-/* Forgets attached processes that have exited. */
-void agent_prune_pids(struct agent *a);
 /* --failsafe: the fan full on, the LED red and steady. 0 or -1 + err. */
 int agent_failsafe(const struct config *cfg, char *err, size_t errlen);
 

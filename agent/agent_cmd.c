@@ -1,6 +1,4 @@
-/* agent_cmd.c: fan and LED commands (control socket, MQTT), job pids. */
-#include <errno.h>
-#include <signal.h>
+/* agent_cmd.c: fan and LED commands, from the control socket and MQTT. */
 #include <stdio.h>
 #include <strings.h>
 #include "agent.h"
@@ -74,27 +72,4 @@ int agent_led_command(struct agent *a, const char *word, char *err,
 	agent_led_update(a);
 	agent_publish(a, false);
 	return 0;
-}
-
-void agent_attach_pid(struct agent *a, pid_t pid)
-{
-	if (pid <= 0)
-		return;
-	for (size_t i = 0; i < a->njob_pids; i++)
-		if (a->job_pids[i] == pid)
-			return;
-	if (a->njob_pids == AGENT_MAX_PIDS)
-		agent_prune_pids(a);
-	if (a->njob_pids < AGENT_MAX_PIDS)
-		a->job_pids[a->njob_pids++] = pid;
-}
-
-void agent_prune_pids(struct agent *a)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < a->njob_pids; i++)
-		if (kill(a->job_pids[i], 0) == 0 || errno != ESRCH)
-			a->job_pids[j++] = a->job_pids[i];
-	a->njob_pids = j;
 }

@@ -137,7 +137,6 @@ void agent_tick(struct agent *a)
 	/* The clock takes the pace first; the ranks sleep for the rest. */
 	a->rank_pace =
 	    a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) : a->pace.pace;
-	agent_prune_pids(a);
 	control_expire(a->control, now);
 	agent_actuate(a);
 	log_debug("tick %llu: %.1f °C fan %d%% pace %.3f led %s",

@@ -144,18 +144,6 @@ static void pi_slow(double xb, uint64_t count, double h, struct pi_sum *sum)
 #define PI_FMA(a, b, c) fma(a, b, c)
 #define PI_FNMA(a, b, c) fma(-(a), b, c)
 #include "pi_kernel_body.h"
-#undef PI_BODY
-#undef PI_ATTR
-#undef PI_V
-#undef PI_W
-#undef PI_EACH
-#undef PI_DUP
-#undef PI_LOAD
-#undef PI_STORE
-#undef PI_ADD
-#undef PI_MUL
-#undef PI_FMA
-#undef PI_FNMA
 
 #if defined(__aarch64__)
 #include <arm_neon.h>
@@ -173,18 +161,6 @@ static void pi_slow(double xb, uint64_t count, double h, struct pi_sum *sum)
 #define PI_FMA(a, b, c) vfmaq_f64(c, a, b)
 #define PI_FNMA(a, b, c) vfmsq_f64(c, a, b)
 #include "pi_kernel_body.h"
-#undef PI_BODY
-#undef PI_ATTR
-#undef PI_V
-#undef PI_W
-#undef PI_EACH
-#undef PI_DUP
-#undef PI_LOAD
-#undef PI_STORE
-#undef PI_ADD
-#undef PI_MUL
-#undef PI_FMA
-#undef PI_FNMA
 #endif
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -203,18 +179,6 @@ static void pi_slow(double xb, uint64_t count, double h, struct pi_sum *sum)
 #define PI_FMA(a, b, c) _mm256_fmadd_pd(a, b, c)
 #define PI_FNMA(a, b, c) _mm256_fnmadd_pd(a, b, c)
 #include "pi_kernel_body.h"
-#undef PI_BODY
-#undef PI_ATTR
-#undef PI_V
-#undef PI_W
-#undef PI_EACH
-#undef PI_DUP
-#undef PI_LOAD
-#undef PI_STORE
-#undef PI_ADD
-#undef PI_MUL
-#undef PI_FMA
-#undef PI_FNMA
 
 #define PI_BODY pi_kernel_avx512
 #define PI_ATTR __attribute__((target("avx512f")))
@@ -229,18 +193,6 @@ static void pi_slow(double xb, uint64_t count, double h, struct pi_sum *sum)
 #define PI_FMA(a, b, c) _mm512_fmadd_pd(a, b, c)
 #define PI_FNMA(a, b, c) _mm512_fnmadd_pd(a, b, c)
 #include "pi_kernel_body.h"
-#undef PI_BODY
-#undef PI_ATTR
-#undef PI_V
-#undef PI_W
-#undef PI_EACH
-#undef PI_DUP
-#undef PI_LOAD
-#undef PI_STORE
-#undef PI_ADD
-#undef PI_MUL
-#undef PI_FMA
-#undef PI_FNMA
 #endif
 
 /* Best first. */

@@ -77,3 +77,17 @@ PI_ATTR static void PI_BODY(uint64_t first, uint64_t count, double h,
 	}
 	pi_tail(xb, count, h, sum);
 }
+
+/* Undone here, so that the next kernel defines them afresh. */
+#undef PI_BODY
+#undef PI_ATTR
+#undef PI_V
+#undef PI_W
+#undef PI_EACH
+#undef PI_DUP
+#undef PI_LOAD
+#undef PI_STORE
+#undef PI_ADD
+#undef PI_MUL
+#undef PI_FMA
+#undef PI_FNMA

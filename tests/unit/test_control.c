@@ -7,7 +7,6 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "agent/agent.h"
 #include "agent/control.h"
@@ -220,36 +219,6 @@ static void test_report_request(void **state)
 	free(a);
 }
 
-/* pace and report attach the asking process; dead ones are pruned. */
-static void test_job_pids(void **state)
-{
-	struct agent *a = agent_new(40, false);
-	char line[64];
-	pid_t child;
-
-	(void)state;
-	strcpy(line, "pace");
-	free(agent_request(a, line, getpid()));
-	strcpy(line, "report {}");
-	free(agent_request(a, line, getpid()));
-	assert_int_equal(a->njob_pids, 1);
-	assert_int_equal(a->job_pids[0], getpid());
-	strcpy(line, "status");
-	free(agent_request(a, line, getppid()));
-	assert_int_equal(a->njob_pids, 1); /* status does not attach */
-	child = fork();
-	if (child == 0)
-		_exit(0);
-	strcpy(line, "pace");
-	free(agent_request(a, line, child));
-	assert_int_equal(a->njob_pids, 2);
-	waitpid(child, NULL, 0);
-	agent_prune_pids(a);
-	assert_int_equal(a->njob_pids, 1);
-	assert_int_equal(a->job_pids[0], getpid());
-	free(a);
-}
-
 /*
  * Mutated requests (a fixed seed) always get one JSON object back with
  * "ok", "error" or "node" in it, and leave the agent working.
@@ -309,7 +278,6 @@ int main(void)
 		cmocka_unit_test(test_pwm_duty),
 		cmocka_unit_test(test_led_requests),
 		cmocka_unit_test(test_report_request),
-		cmocka_unit_test(test_job_pids),
 		cmocka_unit_test(test_mutations),
 	};
 
