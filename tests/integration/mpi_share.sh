@@ -25,9 +25,9 @@ ref=$(pi_of "$OUT")
 
 hot_cool() {	# MODE -> $OUT; "a" hot (ranks 0, 1), "b" cool (ranks 2, 3)
 	OUT=$(timeout 120 "$MPIEXEC" \
-		-n 2 -env PIRACK_NODE a -env PIRACK_SYSFS_ROOT "$T/hot" \
+		-n 2 env PIRACK_NODE=a PIRACK_SYSFS_ROOT="$T/hot" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 2 : \
-		-n 2 -env PIRACK_NODE b -env PIRACK_SYSFS_ROOT "$T/cool" \
+		-n 2 env PIRACK_NODE=b PIRACK_SYSFS_ROOT="$T/cool" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 2 \
 		2>>"$T/stderr.log") || fail "pirack-pi hot+cool --pace $1 failed"
 }
@@ -55,7 +55,7 @@ jq -e --argjson s "$(jq .seconds <<<"$OUT")" '.cpu_s < 0.5 * .ranks * $s' \
 args=()
 for i in 0 1 2 3; do
 	[ $i -eq 0 ] || args+=(:)
-	args+=(-n 4 -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$T/cool"
+	args+=(-n 4 env PIRACK_NODE="n$i" PIRACK_SYSFS_ROOT="$T/cool"
 	       "$BIN/pirack-pi" --json -i $N)
 done
 OUT=$(timeout 300 "$MPIEXEC" "${args[@]}" 2>>"$T/stderr.log") ||
