@@ -17,7 +17,7 @@ fake_zone "$T/cool" thermal_zone0 40000
 # Two-node runs pit a cool node against a much hotter one (pace ~0.15), so
 # that the difference shows even when the loaded machine starves a rank.
 fake_zone "$T/hotter" thermal_zone0 68500
-N=2e8
+N=2e9	# ~0.3 s of work a rank with the FMA kernels: enough chunks to measure
 pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
 
 one() {	# ROOT MODE -> $OUT; both ranks on one node
