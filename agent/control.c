@@ -19,11 +19,12 @@
 
 struct control_client {
 	int fd;
-	pid_t pid;	  /* SO_PEERCRED, 0 if unknown */
-	uint64_t last_ms; /* last progress either way */
-	uint64_t line_ms; /* when the unfinished request began, or 0 */
-	bool eof;	  /* peer shut its side: close once flushed */
-	bool discarding;  /* skipping the rest of an over-long line */
+	pid_t pid;	   /* SO_PEERCRED, 0 if unknown */
+	uint64_t since_ms; /* accepted at */
+	uint64_t last_ms;  /* last progress either way */
+	uint64_t line_ms;  /* when the unfinished request began, or 0 */
+	bool eof;	   /* peer shut its side: close once flushed */
+	bool discarding;   /* skipping the rest of an over-long line */
 	size_t inlen, outlen, outcap;
 	char *out;
 	char in[CONTROL_LINE_MAX + 1]; /* + a NUL for a last line at EOF */
@@ -322,7 +323,9 @@ static int control_write(struct control_client *cl)
 /*
  * A full house gives way: the client that has waited the longest without
  * a whole request goes, so that silent or trickling clients cannot lock
- * others out.
+ * others out. A client younger than CONTROL_GRACE_MS is spared: it has
+ * not had its chance to send, and a burst of reconnects would otherwise
+ * push a well-behaved client out before its request was read.
  */
 static uint64_t control_waiting_since(const struct control_client *cl)
 {
@@ -331,17 +334,29 @@ static uint64_t control_waiting_since(const struct control_client *cl)
 	return cl->line_ms ? cl->line_ms : cl->last_ms;
 }
 
-static size_t control_evict(struct control *ctl)
+/* The slot to take: a free one, else the victim's; -1 when every client
+ * is in its grace, with *wait_ms set to the end of the first grace. */
+static int control_slot(const struct control *ctl, uint64_t now,
+			uint64_t *wait_ms)
 {
-	size_t victim = 0;
+	int victim = -1;
 
-	for (size_t i = 1; i < CONTROL_MAX_CLIENTS; i++)
-		if (control_waiting_since(ctl->clients[i]) <
-		    control_waiting_since(ctl->clients[victim]))
+	*wait_ms = UINT64_MAX;
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		const struct control_client *cl = ctl->clients[i];
+
+		if (!cl)
+			return i;
+		if (now - cl->since_ms < CONTROL_GRACE_MS) {
+			if (cl->since_ms + CONTROL_GRACE_MS < *wait_ms)
+				*wait_ms = cl->since_ms + CONTROL_GRACE_MS;
+			continue;
+		}
+		if (victim < 0 ||
+		    control_waiting_since(cl) <
+			control_waiting_since(ctl->clients[victim]))
 			victim = i;
-	log_debug("control: full, closing the quietest client (pid %d)",
-		  ctl->clients[victim]->pid);
-	control_drop(ctl, victim);
+	}
 	return victim;
 }
 
@@ -356,16 +371,36 @@ static void control_pause(struct control *ctl)
 	ctl->pause_logged = true;
 }
 
+/*
+ * Replies go out at once when the socket has room; lines held back by
+ * unread replies run once those are gone. False: the client goes.
+ */
+static bool control_flush(struct control *ctl, struct control_client *cl)
+{
+	if ((cl->outlen && control_write(cl) < 0) ||
+	    (cl->inlen && control_lines(ctl, cl) < 0) ||
+	    (cl->outlen && control_write(cl) < 0))
+		return false;
+	return !(cl->eof && !cl->outlen && !cl->inlen);
+}
+
 static void control_accept(struct control *ctl)
 {
 	struct control_client *cl;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	size_t i;
-	int fd;
+	uint64_t now, wait_ms;
+	int fd, i;
 
 	/* Bounded so a flood of connections cannot starve the tick. */
 	for (int round = 0; round < 16; round++) {
+		now = clock_ms();
+		i = control_slot(ctl, now, &wait_ms);
+		if (i < 0) {
+			/* full of newcomers: the next waits in the backlog */
+			ctl->paused_until_ms = wait_ms;
+			return;
+		}
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
@@ -386,22 +421,27 @@ static void control_accept(struct control *ctl)
 			log_info("control: accepting on %s again", ctl->path);
 			ctl->pause_logged = false;
 		}
-		for (i = 0; i < CONTROL_MAX_CLIENTS && ctl->clients[i]; i++)
-			;
-		if (i == CONTROL_MAX_CLIENTS)
-			i = control_evict(ctl);
 		cl = calloc(1, sizeof(*cl));
 		if (!cl) {
 			close(fd);
 			control_pause(ctl);
 			return;
 		}
+		if (ctl->clients[i]) {
+			log_debug("control: full, closing the quietest client "
+				  "(pid %d)",
+				  ctl->clients[i]->pid);
+			control_drop(ctl, i);
+		}
 		cl->fd = fd;
-		cl->last_ms = clock_ms();
+		cl->since_ms = cl->last_ms = now;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
 			cl->pid = cred.pid;
 		ctl->clients[i] = cl;
 		log_debug("control: client %d (pid %d) connected", fd, cl->pid);
+		/* A request sent with the connect is answered at once. */
+		if (control_read(ctl, cl) < 0 || !control_flush(ctl, cl))
+			control_drop(ctl, i);
 	}
 }
 
@@ -449,15 +489,7 @@ void control_service(struct control *ctl, const struct pollfd *pfd, size_t n)
 			continue;
 		}
 		cl->last_ms = clock_ms();
-		/* Replies go out at once when the socket has room; lines held
-		 * back by unread replies run once those are gone. */
-		if ((cl->outlen && control_write(cl) < 0) ||
-		    (cl->inlen && control_lines(ctl, cl) < 0) ||
-		    (cl->outlen && control_write(cl) < 0)) {
-			control_drop(ctl, i);
-			continue;
-		}
-		if (cl->eof && !cl->outlen && !cl->inlen)
+		if (!control_flush(ctl, cl))
 			control_drop(ctl, i);
 	}
 	/*

@@ -20,6 +20,7 @@ struct control;
 	2000		      /* a request line, from its first                \
 			       * byte to its newline */
 #define CONTROL_PAUSE_MS 1000 /* no descriptor to accept with */
+#define CONTROL_GRACE_MS 500  /* a newcomer's time to send, unevictable */
 #define CONTROL_FD_RESERVE 4  /* kept for the sensor reads */
 
 /*
