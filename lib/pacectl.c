@@ -3,9 +3,8 @@
 #include "pacectl.h"
 
 /*
- * Gains are in units of the band span = limit_c - target_c, so one
- * tuning fits any target/limit pair: the proportional part alone gives
- * pace 1 a full span below target and pace 0 at limit_c.
+ * Gains are in units of a band, so one tuning fits any target/limit pair:
+ * the proportional part alone moves the pace by 1 across a band.
  */
 #define PACECTL_KP 1.0
 /*
@@ -17,12 +16,16 @@
 /* Longer gaps (suspend, a stalled caller) are not integrated as one step. */
 #define PACECTL_DT_MAX_S 5.0
 /*
- * The proportional band is the span, but never narrower than this: with
- * target_c 3 K under limit_c a 3 K band would give the loop almost four
- * times the gain it was tuned for, and it would oscillate once the pace
- * reaches the ranks a second or two late (a loaded host).
+ * Two bands, never narrower than these. Below target the band is wide:
+ * a node heading for target slows gently, and the integral (which starts
+ * at 1 and stays there while the node is cool) keeps the pace at 1 until
+ * the prediction reaches target. Above target it is narrower, so the
+ * pace falls firmly between target and limit; not as narrow as a 3 K
+ * span, which gives the loop five times the gain it was tuned for and
+ * oscillates once the pace reaches the ranks a few samples late.
  */
-#define PACECTL_BAND_MIN_K 15.0
+#define PACECTL_BAND_BELOW_K 15.0
+#define PACECTL_BAND_ABOVE_K 6.0
 /*
  * Prediction horizon: the die's time constant (C_j * R_jb, about 5 s on a
  * Pi 4). After a load step T + tau * dT/dt is the die's new level.
@@ -34,7 +37,7 @@
 void pacectl_init(struct pacectl *pc)
 {
 	pc->pace = 1.0;
-	pc->integ = 0.0;
+	pc->integ = 1.0; /* a cool node sustains full pace */
 	pc->last_c = NAN;
 	pc->rate = 0.0;
 	pc->predicted_c = NAN;
@@ -46,12 +49,22 @@ static double pacectl_clamp(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* An error in units of the band on its side of target. */
+static double pacectl_err(double target_c, double c, double span)
+{
+	double below =
+	    span > PACECTL_BAND_BELOW_K ? span : PACECTL_BAND_BELOW_K;
+	double above =
+	    span > PACECTL_BAND_ABOVE_K ? span : PACECTL_BAND_ABOVE_K;
+
+	return (target_c - c) / (c > target_c ? above : below);
+}
+
 double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 		      double temp_c, double dt_s, bool fan_on)
 {
 	double span = limit_c - target_c;
-	double band = span > PACECTL_BAND_MIN_K ? span : PACECTL_BAND_MIN_K;
-	double kp = PACECTL_KP, e, ep, p, u, pred;
+	double kp = PACECTL_KP, p, u, pred;
 
 	if (!isfinite(temp_c) || !(span > 0)) {
 		/* Blind or misconfigured: stop the work, keep the memory. */
@@ -71,12 +84,22 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 	 * the pace it did (the gain above), so the integral, which holds
 	 * that pace, halves at once instead of unwinding over Ti while the
 	 * heatsink warms. A fan starting needs nothing: the loop then has
-	 * headroom, and the integral climbs back.
+	 * headroom, and the integral climbs back. Only within the band
+	 * under target, where the integral is what holds the pace: a fan
+	 * stopping on a cool node (an agent's fail-safe fan at start) says
+	 * nothing about the pace it sustains at target.
 	 */
-	if (pc->started && pc->fan_was_on && !fan_on)
+	if (pc->started && pc->fan_was_on && !fan_on &&
+	    pacectl_err(target_c, temp_c, span) < 1.0)
 		pc->integ *= 0.5;
 	pc->fan_was_on = fan_on;
 	if (!pc->started) {
+		/*
+		 * No history (a job pacing itself from sysfs starts here): a
+		 * node over target is assumed to sustain only what the span
+		 * left above it allows, 0 at the limit, rather than 1.
+		 */
+		pc->integ = pacectl_clamp((limit_c - temp_c) / span, 0.0, 1.0);
 		pc->started = true;
 		dt_s = 0;
 	}
@@ -98,28 +121,18 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 	pred = temp_c + PACECTL_HORIZON_S * (pc->rate > 0 ? pc->rate : 0);
 	pc->predicted_c = pred;
 
-	/* P on where the node is heading, I on where it is. */
-	e = (target_c - temp_c) / band;
-	ep = (target_c - pred) / band;
-	p = kp * ep;
-	pc->integ += kp * e * dt_s / PACECTL_TI_S;
-	u = pc->integ + p;
 	/*
-	 * Anti-windup by back-calculation: when the output saturates, the
-	 * integral is set to what would put it exactly at the bound. Well
-	 * below target that keeps the integral small, so the pace starts
-	 * falling as the node approaches target instead of at target.
+	 * P on where the node is heading, I on where it is. The integral is
+	 * the pace the node sustains at target: 1 while it is cool, so the
+	 * pace stays 1 until the prediction passes target, then falls by the
+	 * proportional part at once and by the integral as the heat stays.
+	 * Clamped to [0, 1], never wound back from the output: well below
+	 * target, tying it to a saturated output would leave it near 0 and
+	 * cut the pace of a cool node (the old loop's 1.4x on short jobs).
 	 */
-	if (u > 1.0)
-		pc->integ = 1.0 - p;
-	else if (u < 0.0)
-		/*
-		 * On the measured error: a steep rise (a job starting) drives
-		 * the predicted part far below 0, and setting the integral to
-		 * cancel that would leave it near 1 once the rise is over,
-		 * the pace jumping back up at once.
-		 */
-		pc->integ = -kp * e;
+	p = kp * pacectl_err(target_c, pred, span);
+	pc->integ +=
+	    kp * pacectl_err(target_c, temp_c, span) * dt_s / PACECTL_TI_S;
 	pc->integ = pacectl_clamp(pc->integ, 0.0, 1.0);
 	u = pacectl_clamp(pc->integ + p, 0.0, 1.0);
 	if (temp_c >= limit_c || pred >= limit_c)

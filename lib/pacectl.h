@@ -29,15 +29,17 @@ void pacectl_init(struct pacectl *pc);
  * switching off cuts the pace within a sample, before the node gets
  * there, not after; the pace is cut to 0 when the prediction reaches
  * limit_c; and when the fan stops, the integral (the pace the node
- * sustains) halves at once. The proportional band is limit_c - target_c,
- * but at least 15 K: a target a few kelvin under the limit keeps the
- * loop as calm as a wide band does, even when the pace reaches the ranks
- * several samples late (a loaded host).
+ * sustains) halves at once. The integral starts at 1 and a cool node
+ * keeps it there, so the pace stays 1 until the prediction passes
+ * target_c (a short job in a warm rack runs at full speed); the
+ * proportional band is at least 15 K under target (gentle) and 6 K over
+ * it (firm, but calm even when the pace reaches the ranks several
+ * samples late).
  *
  * dt_s is time as the thermal plant sees it: the sampling period in real
  * use, the period times time_scale for the simulated plant (which runs
  * that much faster). Steps are capped at 5 s, and dt_s <= 0 only
- * re-evaluates. A PI loop with gains in units of limit_c - target_c; a
+ * re-evaluates. A PI loop with gains in units of those bands; a
  * non-finite temp_c (no reading) gives pace 0, as does limit_c <=
  * target_c. fan_on halves the loop gain while the fan is off (the node
  * then heats faster per unit of pace). Call it every sample, job or not,

@@ -238,7 +238,10 @@ static void test_fan_cycling_near_target(void **state)
 	assert_true(r.t_dev_late <= 2.0);
 }
 
-/* Quasi-static: a slow ramp from 50 C to 85 C. */
+/*
+ * Quasi-static: a slow ramp from 50 C to 85 C. Full pace until the node
+ * nears target (the prediction runs 0.4 K ahead on this ramp).
+ */
 static void test_shape(void **state)
 {
 	struct pacectl pc;
@@ -249,7 +252,7 @@ static void test_shape(void **state)
 	for (double t = 50; t < 85; t += 0.01) {
 		double pace = pacectl_update(&pc, TARGET, LIMIT, t, 0.1, true);
 
-		if (t <= TARGET - (LIMIT - TARGET))
+		if (t <= TARGET - 1)
 			assert_true(pace == 1.0);
 		if (t >= LIMIT)
 			assert_true(pace == 0.0);
@@ -319,6 +322,7 @@ static void test_memory_across_jobs(void **state)
  */
 struct close_run {
 	double peak, late_mean, late_pace;
+	double early_pace; /* mean pace of the job's first 20 s */
 };
 
 static struct close_run simulate_close(struct plant *p, double total_s,
@@ -326,7 +330,7 @@ static struct close_run simulate_close(struct plant *p, double total_s,
 {
 	struct pacectl pc;
 	struct close_run r = { .peak = -1e9 };
-	double q[16], pace, t, sum = 0, psum = 0;
+	double q[16], pace, t, sum = 0, psum = 0, esum = 0;
 	const double h = 0.01;
 	long n = 0;
 	int i, k;
@@ -353,6 +357,8 @@ static struct close_run simulate_close(struct plant *p, double total_s,
 		}
 		q[delay - 1] =
 		    pacectl_update(&pc, 77, 80, plant_read(p), 1.0, fan);
+		if (t < 20)
+			esum += pace / 20;
 		if (t >= total_s * 0.75) {
 			sum += p->t_die;
 			psum += pace;
@@ -361,8 +367,9 @@ static struct close_run simulate_close(struct plant *p, double total_s,
 	}
 	r.late_mean = sum / n;
 	r.late_pace = psum / n;
-	print_message("close: peak %.2f late mean %.2f pace %.3f\n", r.peak,
-		      r.late_mean, r.late_pace);
+	r.early_pace = esum;
+	print_message("close: peak %.2f late mean %.2f pace %.3f early %.3f\n",
+		      r.peak, r.late_mean, r.late_pace, r.early_pace);
 	return r;
 }
 
@@ -386,6 +393,10 @@ static void test_close_job_start(void **state)
 
 		assert_true(r.peak < 80);
 		assert_true(fabs(r.late_mean - 77) <= 1.0);
+		/* the node starts 9 K under target: full pace until it
+		 * nears it (a band reaching 15 K under target slowed every
+		 * short job in a warm rack) */
+		assert_true(r.early_pace >= 0.95);
 	}
 }
 
@@ -441,6 +452,29 @@ static void test_prediction(void **state)
 	assert_true(b == 0.0);
 }
 
+/*
+ * A fan stopping on a cool node (pirackd starts with its fail-safe fan
+ * on, then finds the node cool) leaves the sustained pace alone; a fan
+ * stopping near target halves it.
+ */
+static void test_fan_stop_when_cool(void **state)
+{
+	struct pacectl pc;
+	(void)state;
+
+	pacectl_init(&pc);
+	pacectl_update(&pc, 70, 80, 40, 0.05, true);
+	for (int i = 0; i < 20; i++)
+		pacectl_update(&pc, 70, 80, 40, 0.05, false);
+	assert_true(pc.integ >= 0.99);
+	/* a fresh start at 74 C: the span left over target, less the P part */
+	pacectl_init(&pc);
+	assert_true(fabs(pacectl_update(&pc, 70, 80, 74, 1, true) - 0.2) <
+		    1e-9);
+	pacectl_update(&pc, 70, 80, 74, 0, false);
+	assert_true(pc.integ < 0.31);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_close_fan_switch),
 		cmocka_unit_test(test_close_noisy),
 		cmocka_unit_test(test_prediction),
+		cmocka_unit_test(test_fan_stop_when_cool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
