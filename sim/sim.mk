@@ -32,3 +32,10 @@ install:: $(O)/pirack-simnode
 	install -m 0755 $(O)/pirack-simnode $(DESTDIR)$(BINDIR)/pirack-simnode
 	install -m 0644 sim/pirack-simnode.1 \
 		$(DESTDIR)$(MANDIR)/man1/pirack-simnode.1
+
+# The controller against this plant, offline (make bench).
+$(O)/tests/bench/pace_plant: $(O)/tests/bench/pace_plant.o \
+			     $(O)/sim/libsim.a $(O)/libpirack.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) -lm
+$(O)/tests/bench/pace_plant.o: EXTRA_CFLAGS += $(SIM_CFLAGS)
+TEST_BINS += $(O)/tests/bench/pace_plant

@@ -1,0 +1,228 @@
+/* pace_plant.c: the pacing controller against the simulator's plant, offline. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "pacectl.h"
+#include "simfw.h"
+#include "simplant.h"
+#include "simpower.h"
+
+/*
+ * A rack of pi4-bare boards (sim/simplant.c, sim/simfw.c, sim/simpower.c:
+ * the plant, firmware and power model pirack-simnode runs) sharing one
+ * job, as node mode shares it: each node works at ranks x pace x clock,
+ * the job ends when the work is done. Paced, each node's pacectl sees
+ * its die temperature once a second, and its pace reaches the ranks
+ * `delay` samples later (the agent's tick, the ranks' refresh, a loaded
+ * host); unpaced, only the firmware slows it. No MPI, no processes, no
+ * wall clock: the same numbers on any machine, in a second, so the
+ * controller can be compared with itself across changes.
+ */
+
+#define NODES_MAX 8
+#define DELAY_MAX 16
+#define STEP_S 0.1
+
+enum lever { LEVER_NONE, LEVER_SLEEP, LEVER_CLOCK };
+
+struct rack {
+	const char *name;
+	int nodes, ranks;
+	double air_c[NODES_MAX];
+};
+
+struct node {
+	struct simplant plant;
+	struct simfw fw;
+	struct pacectl ctl;
+	double fan, paces[DELAY_MAX + 1];
+};
+
+struct bench {
+	const struct simplant_profile *board;
+	double target_c, limit_c;
+	int delay;
+};
+
+struct result {
+	double seconds, peak_c, throttled, energy_j;
+};
+
+/* What the agent's clock lever does (agent/cpufreq.c): the clock takes
+ * the pace first, at an available frequency at or under it; the ranks
+ * sleep the rest. Returns the ranks' pace; *cap_mhz the clock cap. */
+static double bench_clock_split(double pace, int *cap_mhz)
+{
+	static const int avail[] = { 600, 750, 1000, 1200, 1500 };
+	double ratio = pace > 0.4 ? pace : 0.4, rank;
+
+	*cap_mhz = avail[0];
+	for (size_t i = 0; i < sizeof(avail) / sizeof(avail[0]); i++)
+		if (avail[i] <= ratio * 1500 + 1e-6)
+			*cap_mhz = avail[i];
+	rank = pace / (*cap_mhz / 1500.0);
+	return rank > 1 ? 1 : rank;
+}
+
+static void bench_node_init(const struct bench *b, struct node *n,
+			    double air_c)
+{
+	double idle = simplant_steady_c(b->board, air_c, 0, 0);
+
+	memset(n, 0, sizeof(*n));
+	n->fan = idle >= 60 ? 1 : 0; /* the agent's gpio fan, on 60 off 50 */
+	simplant_init(&n->plant, b->board, air_c, n->fan);
+	simfw_init(&n->fw, b->board->fw);
+	pacectl_init(&n->ctl);
+	/* the agent has watched the idle node for a minute */
+	for (int i = 0; i < 60; i++)
+		pacectl_update(&n->ctl, b->target_c, b->limit_c, n->plant.tj,
+			       1.0, n->fan > 0);
+	for (int i = 0; i <= DELAY_MAX; i++)
+		n->paces[i] = n->ctl.pace;
+}
+
+/* One agent sample: the fan, then the pace into the ranks' queue. */
+static void bench_sample(const struct bench *b, struct node *n)
+{
+	double t = n->plant.tj;
+
+	if (t >= 60)
+		n->fan = 1;
+	else if (t <= 50)
+		n->fan = 0;
+	memmove(n->paces + 1, n->paces, DELAY_MAX * sizeof(n->paces[0]));
+	n->paces[0] = pacectl_update(&n->ctl, b->target_c, b->limit_c, t,
+				     1.0, n->fan > 0);
+}
+
+/* STEP_S of physics; returns the work the node did (rank-seconds). */
+static double bench_step(const struct bench *b, struct node *n, int ranks,
+			 enum lever lever, struct result *r)
+{
+	const struct simplant_profile *p = b->board;
+	double pace = lever == LEVER_NONE ? 1.0 : n->paces[b->delay];
+	int mhz, fmax = p->fw->clocks_mhz[0], cap;
+	double watts;
+
+	simfw_update(&n->fw, n->plant.tj, STEP_S);
+	mhz = simfw_clock_mhz(&n->fw);
+	if (lever == LEVER_CLOCK) {
+		pace = bench_clock_split(pace, &cap);
+		if (cap < mhz)
+			mhz = cap;
+	}
+	watts = simpower_dynamic_w(p->vf, p->p_load_w,
+				   ranks / (double)p->cores * pace, mhz, fmax);
+	simplant_step_w(&n->plant, watts, n->fan, STEP_S);
+	r->energy_j += (p->p_idle_w + watts) * STEP_S;
+	if (n->plant.tj > r->peak_c)
+		r->peak_c = n->plant.tj;
+	if (simfw_throttled(&n->fw) & (SIMFW_CAPPED | SIMFW_THROTTLED))
+		r->throttled += STEP_S;
+	return ranks * pace * mhz / (double)fmax * STEP_S;
+}
+
+/* The job: work rank-seconds shared by the rack's nodes. */
+static struct result bench_job(const struct bench *b, const struct rack *k,
+			       double work, enum lever lever)
+{
+	struct node nodes[NODES_MAX];
+	struct result r = { 0 };
+	int per_sample = (int)(1.0 / STEP_S + 0.5);
+	double done = 0;
+	long step;
+
+	for (int i = 0; i < k->nodes; i++)
+		bench_node_init(b, &nodes[i], k->air_c[i]);
+	for (step = 0; done < work && step < 100000; step++)
+		for (int i = 0; i < k->nodes; i++) {
+			if (step % per_sample == 0)
+				bench_sample(b, &nodes[i]);
+			done += bench_step(b, &nodes[i], k->ranks, lever, &r);
+		}
+	r.seconds = step * STEP_S;
+	/* throttled node-seconds as a share of the rack's node time */
+	r.throttled /= r.seconds * k->nodes;
+	return r;
+}
+
+static void usage(void)
+{
+	fputs("Usage: pace_plant [-d SAMPLES] [-t TARGET_C] [-l LIMIT_C]\n"
+	      "Runs the pacing controller (lib/pacectl.c) against the\n"
+	      "simulated Pi 4 plant (sim/) on three racks and four job\n"
+	      "lengths, paced by sleeping and by the clock lever and unpaced;\n"
+	      "prints wall time, its ratio to unpaced, the peak, the share\n"
+	      "of node time the firmware throttled, and energy.\n"
+	      "  -d N  the pace reaches the ranks N samples (s) late (1)\n"
+	      "  -t C  target_c (77)   -l C  limit_c (80)\n",
+	      stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct rack racks[] = {
+		{ "2x2", 2, 2, { 40, 50 } },
+		{ "4x4", 4, 4, { 46, 47, 48, 50 } },
+		{ "8x2", 8, 2, { 40, 42, 44, 46, 49, 51, 53, 55 } },
+	};
+	static const double lengths_s[] = { 30, 60, 120, 300 };
+	static const char *const lever_names[] = { "unpaced", "sleep",
+						   "clock" };
+	struct bench b = { .target_c = 77, .limit_c = 80, .delay = 1 };
+	int opt;
+
+	while ((opt = getopt(argc, argv, "d:t:l:")) != -1) {
+		switch (opt) {
+		case 'd':
+			b.delay = atoi(optarg);
+			if (b.delay < 0 || b.delay > DELAY_MAX)
+				usage();
+			break;
+		case 't':
+			b.target_c = atof(optarg);
+			break;
+		case 'l':
+			b.limit_c = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || !(b.limit_c > b.target_c))
+		usage();
+	b.board = simplant_profile_find("pi4-bare");
+	printf("pi4-bare boards, target %.0f, limit %.0f, pace %d s late\n"
+	       "%-4s %6s  %-8s %8s %7s %7s %9s %8s\n",
+	       b.target_c, b.limit_c, b.delay, "rack", "job_s", "run",
+	       "wall_s", "x_base", "peak_c", "throttled", "x_energy");
+	for (size_t k = 0; k < sizeof(racks) / sizeof(racks[0]); k++) {
+		for (size_t l = 0;
+		     l < sizeof(lengths_s) / sizeof(lengths_s[0]); l++) {
+			/* sized so that full speed takes lengths_s[l] */
+			double work = racks[k].nodes * racks[k].ranks *
+				      lengths_s[l];
+			struct result base = { 0 };
+
+			for (int lv = LEVER_NONE; lv <= LEVER_CLOCK; lv++) {
+				struct result r =
+				    bench_job(&b, &racks[k], work, lv);
+
+				if (lv == LEVER_NONE)
+					base = r;
+				printf("%-4s %6.0f  %-8s %8.1f %7.2f %7.1f "
+				       "%8.1f%% %8.2f\n",
+				       racks[k].name, lengths_s[l],
+				       lever_names[lv], r.seconds,
+				       r.seconds / base.seconds, r.peak_c,
+				       100 * r.throttled,
+				       r.energy_j / base.energy_j);
+			}
+		}
+	}
+	return 0;
+}
