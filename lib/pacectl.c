@@ -8,24 +8,25 @@
  */
 #define PACECTL_KP 1.0
 /*
- * Integral time: near the slow (heatsink) time constant of a Pi, tens of
- * seconds, so the integral finds the sustainable pace without winding up
- * against the fast die temperature.
+ * Integral time under target: near the slow (heatsink) time constant of a
+ * Pi, tens of seconds, so the integral finds the sustainable pace without
+ * winding up against the fast die temperature. Over target it unwinds six
+ * times faster: the integral starts at 1 (a cool node's pace) and must
+ * come down to what the node sustains before the heatsink carries the die
+ * to the limit, even when the pace reaches the ranks 10-15 s late.
  */
 #define PACECTL_TI_S 30.0
+#define PACECTL_TI_OVER_S 5.0
 /* Longer gaps (suspend, a stalled caller) are not integrated as one step. */
 #define PACECTL_DT_MAX_S 5.0
 /*
- * Two bands, never narrower than these. Below target the band is wide:
- * a node heading for target slows gently, and the integral (which starts
- * at 1 and stays there while the node is cool) keeps the pace at 1 until
- * the prediction reaches target. Above target it is narrower, so the
- * pace falls firmly between target and limit; not as narrow as a 3 K
- * span, which gives the loop five times the gain it was tuned for and
- * oscillates once the pace reaches the ranks a few samples late.
+ * The proportional band is the span, but never narrower than this: with
+ * target_c 3 K under limit_c a 3 K band would give the loop five times
+ * the gain it was tuned for, and it would oscillate once the pace reaches
+ * the ranks a few samples late (a loaded host). The integral, starting at
+ * 1, keeps the pace at 1 across the part of the band under target.
  */
-#define PACECTL_BAND_BELOW_K 15.0
-#define PACECTL_BAND_ABOVE_K 6.0
+#define PACECTL_BAND_MIN_K 15.0
 /*
  * Prediction horizon: the die's time constant (C_j * R_jb, about 5 s on a
  * Pi 4). After a load step T + tau * dT/dt is the die's new level.
@@ -49,22 +50,12 @@ static double pacectl_clamp(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* An error in units of the band on its side of target. */
-static double pacectl_err(double target_c, double c, double span)
-{
-	double below =
-	    span > PACECTL_BAND_BELOW_K ? span : PACECTL_BAND_BELOW_K;
-	double above =
-	    span > PACECTL_BAND_ABOVE_K ? span : PACECTL_BAND_ABOVE_K;
-
-	return (target_c - c) / (c > target_c ? above : below);
-}
-
 double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 		      double temp_c, double dt_s, bool fan_on)
 {
 	double span = limit_c - target_c;
-	double kp = PACECTL_KP, p, u, pred;
+	double band = span > PACECTL_BAND_MIN_K ? span : PACECTL_BAND_MIN_K;
+	double kp = PACECTL_KP, e, p, u, pred;
 
 	if (!isfinite(temp_c) || !(span > 0)) {
 		/* Blind or misconfigured: stop the work, keep the memory. */
@@ -90,7 +81,7 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 	 * nothing about the pace it sustains at target.
 	 */
 	if (pc->started && pc->fan_was_on && !fan_on &&
-	    pacectl_err(target_c, temp_c, span) < 1.0)
+	    temp_c > target_c - band)
 		pc->integ *= 0.5;
 	pc->fan_was_on = fan_on;
 	if (!pc->started) {
@@ -125,14 +116,15 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 	 * P on where the node is heading, I on where it is. The integral is
 	 * the pace the node sustains at target: 1 while it is cool, so the
 	 * pace stays 1 until the prediction passes target, then falls by the
-	 * proportional part at once and by the integral as the heat stays.
+	 * proportional part at once and by the integral, quickly, as long as
+	 * the node stays over target.
 	 * Clamped to [0, 1], never wound back from the output: well below
 	 * target, tying it to a saturated output would leave it near 0 and
 	 * cut the pace of a cool node (the old loop's 1.4x on short jobs).
 	 */
-	p = kp * pacectl_err(target_c, pred, span);
-	pc->integ +=
-	    kp * pacectl_err(target_c, temp_c, span) * dt_s / PACECTL_TI_S;
+	p = kp * (target_c - pred) / band;
+	e = (target_c - temp_c) / band;
+	pc->integ += kp * e * dt_s / (e < 0 ? PACECTL_TI_OVER_S : PACECTL_TI_S);
 	pc->integ = pacectl_clamp(pc->integ, 0.0, 1.0);
 	u = pacectl_clamp(pc->integ + p, 0.0, 1.0);
 	if (temp_c >= limit_c || pred >= limit_c)

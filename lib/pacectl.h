@@ -31,10 +31,10 @@ void pacectl_init(struct pacectl *pc);
  * limit_c; and when the fan stops, the integral (the pace the node
  * sustains) halves at once. The integral starts at 1 and a cool node
  * keeps it there, so the pace stays 1 until the prediction passes
- * target_c (a short job in a warm rack runs at full speed); the
- * proportional band is at least 15 K under target (gentle) and 6 K over
- * it (firm, but calm even when the pace reaches the ranks several
- * samples late).
+ * target_c (a short job in a warm rack runs at full speed); over target
+ * it unwinds six times faster than under it. The proportional band is
+ * limit_c - target_c but at least 15 K, calm even when the pace reaches
+ * the ranks 10-15 s late.
  *
  * dt_s is time as the thermal plant sees it: the sampling period in real
  * use, the period times time_scale for the simulated plant (which runs

@@ -26,16 +26,17 @@ jq -e '.nodes | length == 1 and .[0].node == "testnode" and
        .[0].source == "agent"' <<<"$ref" >/dev/null ||
 	fail "ranks not grouped by the agent's node name: $ref"
 
-# A hot node: the agent's controller gives about 0.6 at 74 C (4 K into the
-# 10 K band over target 70), falling slowly, once the jump from 40 C
-# (which it reads as a node heading far past its limit: pace 0) is a few
-# seconds old.
-set_temp 74000
-wait_for 20 status_until '.temp_c == 74 and .pace < 0.8 and .pace > 0.25'
+# A hot node: 72 C, 2 K over target 70: once the jump from 40 C (which
+# the agent reads as a node heading far past its limit: pace 0) is a few
+# seconds old, its pace is about 0.7, falling by 0.03 a second (the node
+# never cools, so it heads for 0). The ranks' own tree is cool: a pace
+# under 0.8 is the agent's.
+set_temp 72000
+wait_for 20 status_until '.temp_c == 72 and .pace < 0.8 and .pace > 0.25'
 out=$(run_pi -i 2e8 --chunk-ms 5) || fail "paced pirack-pi failed"
 echo "with the agent: $out"
 jq -e '.nodes[0].source == "agent" and .mean_pace < 0.8 and
-       .mean_pace > 0.2 and .sleep_s > 0' <<<"$out" >/dev/null ||
+       .sleep_s > 0' <<<"$out" >/dev/null ||
 	fail "pace not taken from the agent: $out"
 [ "$(pi_of "$out")" = "$(pi_of "$ref")" ] || fail "pi changed"
 # The node's lead rank reported the job; the last report says it is done.
@@ -51,10 +52,10 @@ echo 50005 >"$SYS/devices/platform/soc/soc:firmware/get_throttled"
 wait_for 10 status_until '.throttled.raw == 327685'
 out=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --json 2>>"$T/ranks.log") ||
 	fail "pirack-temps failed"
-# (the agent's pace, 74 C being over target, is falling slowly)
+# (the agent's pace, 72 C being over target, is falling slowly)
 jq -e --argjson p "$(ctl status | jq .pace)" '.nodes == [.nodes[0]] and
        .nodes[0].node == "testnode" and
-       .nodes[0].ranks == 2 and .nodes[0].temp_c == 74 and
+       .nodes[0].ranks == 2 and .nodes[0].temp_c == 72 and
        .nodes[0].source == "agent" and .nodes[0].fan == "on" and
        (.nodes[0].pace - $p | fabs) < 0.2 and
        .nodes[0].get_throttled == "0x50005" and

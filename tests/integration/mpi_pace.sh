@@ -10,9 +10,9 @@ mpi_init
 export PIRACK_SOCKET=$T/none.sock
 # A 10 K band (the agent's defaults are target 77, limit 80):
 export PIRACK_TARGET_C=70 PIRACK_LIMIT_C=80
-# Target 70, limit 80. At 72 C the controller starts at pace 0.6 (the
-# span's 0.8 left less 2 K into the 10 K band over target) and falls
-# slowly; at 40 C it is 1.
+# Target 70, limit 80. At 72 C the controller starts at pace 0.67 (the
+# span's 0.8 left, less 2 K into its 15 K band) and falls by 0.03 a
+# second; at 40 C it is 1.
 fake_zone "$T/hot" thermal_zone0 72000
 fake_zone "$T/cool" thermal_zone0 40000
 # Two-node runs pit a cool node against a much hotter one (pace ~0.15), so
