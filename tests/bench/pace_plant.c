@@ -1,4 +1,5 @@
-/* pace_plant.c: the pacing controller against the simulator's plant, offline. */
+/* pace_plant.c: the pacing controller against the simulator's plant, offline.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,23 +52,20 @@ struct result {
 };
 
 /* What the agent's clock lever does (agent/cpufreq.c): the clock takes
- * the pace first, at an available frequency at or under it; the ranks
- * sleep the rest. Returns the ranks' pace; *cap_mhz the clock cap. */
-static double bench_clock_split(double pace, int *cap_mhz)
+ * the pace first, at an available frequency at or under it (a Pi 4's
+ * list); the ranks sleep the rest. */
+static void bench_clock_split(double pace, int *cap_mhz)
 {
 	static const int avail[] = { 600, 750, 1000, 1200, 1500 };
-	double ratio = pace > 0.4 ? pace : 0.4, rank;
+	double ratio = pace > 0.4 ? pace : 0.4;
 
 	*cap_mhz = avail[0];
 	for (size_t i = 0; i < sizeof(avail) / sizeof(avail[0]); i++)
 		if (avail[i] <= ratio * 1500 + 1e-6)
 			*cap_mhz = avail[i];
-	rank = pace / (*cap_mhz / 1500.0);
-	return rank > 1 ? 1 : rank;
 }
 
-static void bench_node_init(const struct bench *b, struct node *n,
-			    double air_c)
+static void bench_node_init(const struct bench *b, struct node *n, double air_c)
 {
 	double idle = simplant_steady_c(b->board, air_c, 0, 0);
 
@@ -94,8 +92,8 @@ static void bench_sample(const struct bench *b, struct node *n)
 	else if (t <= 50)
 		n->fan = 0;
 	memmove(n->paces + 1, n->paces, DELAY_MAX * sizeof(n->paces[0]));
-	n->paces[0] = pacectl_update(&n->ctl, b->target_c, b->limit_c, t,
-				     1.0, n->fan > 0);
+	n->paces[0] = pacectl_update(&n->ctl, b->target_c, b->limit_c, t, 1.0,
+				     n->fan > 0);
 }
 
 /* STEP_S of physics; returns the work the node did (rank-seconds). */
@@ -110,7 +108,11 @@ static double bench_step(const struct bench *b, struct node *n, int ranks,
 	simfw_update(&n->fw, n->plant.tj, STEP_S);
 	mhz = simfw_clock_mhz(&n->fw);
 	if (lever == LEVER_CLOCK) {
-		pace = bench_clock_split(pace, &cap);
+		/* the agent caps the clock in its tick, at once; the ranks
+		 * take their share late */
+		bench_clock_split(n->paces[0], &cap);
+		pace = pace / (cap / (double)fmax);
+		pace = pace > 1 ? 1 : pace;
 		if (cap < mhz)
 			mhz = cap;
 	}
@@ -198,14 +200,14 @@ int main(int argc, char **argv)
 	b.board = simplant_profile_find("pi4-bare");
 	printf("pi4-bare boards, target %.0f, limit %.0f, pace %d s late\n"
 	       "%-4s %6s  %-8s %8s %7s %7s %9s %8s\n",
-	       b.target_c, b.limit_c, b.delay, "rack", "job_s", "run",
-	       "wall_s", "x_base", "peak_c", "throttled", "x_energy");
+	       b.target_c, b.limit_c, b.delay, "rack", "job_s", "run", "wall_s",
+	       "x_base", "peak_c", "throttled", "x_energy");
 	for (size_t k = 0; k < sizeof(racks) / sizeof(racks[0]); k++) {
-		for (size_t l = 0;
-		     l < sizeof(lengths_s) / sizeof(lengths_s[0]); l++) {
+		for (size_t l = 0; l < sizeof(lengths_s) / sizeof(lengths_s[0]);
+		     l++) {
 			/* sized so that full speed takes lengths_s[l] */
-			double work = racks[k].nodes * racks[k].ranks *
-				      lengths_s[l];
+			double work =
+			    racks[k].nodes * racks[k].ranks * lengths_s[l];
 			struct result base = { 0 };
 
 			for (int lv = LEVER_NONE; lv <= LEVER_CLOCK; lv++) {
