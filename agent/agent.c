@@ -28,13 +28,18 @@ void agent_cpufreq_open(struct agent *a)
 {
 	char err[768];
 
-	if (a->cpufreq || a->cfg.thermal.lever != LEVER_CPUFREQ)
+	if (a->cpufreq || a->cfg.thermal.lever == LEVER_SLEEP)
 		return;
 	a->cpufreq = cpufreq_open(a->cfg.thermal.sysfs_root, err, sizeof(err));
-	/* A node paced by sleeping beats an agent that does not run. */
-	if (!a->cpufreq)
+	/* A node paced by sleeping beats an agent that does not run; asked
+	 * for by name, the clock's absence is worth a warning. */
+	if (!a->cpufreq && a->cfg.thermal.lever == LEVER_CPUFREQ)
 		log_warnx("[thermal] lever = cpufreq: %s; pacing by sleeping",
 			  err);
+	else if (!a->cpufreq)
+		log_info("[thermal] lever = auto: %s; pacing by sleeping", err);
+	else if (a->cfg.thermal.lever == LEVER_AUTO)
+		log_info("[thermal] lever = auto: capping the clock");
 }
 
 void agent_cpufreq_close(struct agent *a)

@@ -42,10 +42,13 @@ Ctrl-C or failure.
                         more) or uniform (every node at the hottest one's
                         pace)
       --runs LIST       runs in order, comma list of paced (pacing by
-                        --mode), unpaced, node, uniform, cpufreq (pacing by
-                        --mode, the agents capping the clock first:
-                        [thermal] lever = cpufreq) (default paced,unpaced);
-                        each is a key of summary.json
+                        --mode, the agents' default lever, auto: a
+                        simulated Pi's clock is capped first), unpaced,
+                        node, uniform (those modes, the ranks sleeping),
+                        sleep (pacing by --mode, [thermal] lever = sleep),
+                        cpufreq (pacing by --mode, lever = cpufreq)
+                        (default paced,unpaced); each is a key of
+                        summary.json
       --target C        the agents' target_c (default 77)
       --limit C         the agents' limit_c (default 80)
       --interval-ms MS  the agents' sampling period (default: one simulated
@@ -84,8 +87,8 @@ NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
 AMBIENT=46,47,48,50 TIME_SCALE= MODE=node RUNS=paced,unpaced
 TARGET=77 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
 BUILD=$TOP/build QUIET=0 NETNS=0 SIM_CLOCK=wall
-# the agents' [thermal] lever: cpufreq for the cpufreq run (run_job)
-LEVER=sleep
+# the agents' [thermal] lever, per run (run_job)
+LEVER=auto
 
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -143,8 +146,8 @@ case $SIM_CLOCK in wall|cpu) ;; *) bad_usage "--sim-clock '$SIM_CLOCK': wall or 
 IFS=, read -r -a RUN_LIST <<<"$RUNS"
 [ ${#RUN_LIST[@]} -gt 0 ] || bad_usage "--runs: empty"
 for r in "${RUN_LIST[@]}"; do
-	case $r in paced|unpaced|node|uniform|cpufreq) ;;
-	*) bad_usage "--runs: '$r' is not paced, unpaced, node, uniform or cpufreq" ;;
+	case $r in paced|unpaced|node|uniform|sleep|cpufreq) ;;
+	*) bad_usage "--runs: '$r' is not paced, unpaced, node, uniform, sleep or cpufreq" ;;
 	esac
 done
 IFS=, read -r -a AMB_LIST <<<"$AMBIENT"
@@ -416,7 +419,7 @@ live_line() {	# run t states.log
 # --- one run -----------------------------------------------------------------
 run_pace() {	# run name -> pirack-pi's --pace
 	case $1 in
-	paced | cpufreq) echo "$MODE" ;;
+	paced | sleep | cpufreq) echo "$MODE" ;;
 	unpaced) echo off ;;
 	*) echo "$1" ;;
 	esac
@@ -434,8 +437,11 @@ run_job() {	# run: paced|unpaced
 				-genv UCX_TLS tcp,self -genv UCX_NET_DEVICES eth0)
 	mkdir -p "$rd"
 	pace_mode=$(run_pace "$run")
-	LEVER=sleep
-	[ "$run" != cpufreq ] || LEVER=cpufreq
+	case $run in
+	paced) LEVER=auto ;;	# the agents' default
+	cpufreq) LEVER=cpufreq ;;
+	*) LEVER=sleep ;;
+	esac
 	start_agents "$rd" "$TS"
 	start_collector "$rd"
 	for ((i = 0; i < NODES; i++)); do
@@ -665,6 +671,7 @@ plot() {
 			paced) title="paced ($MODE)" ;;
 			node|uniform) title="paced ($r)" ;;
 			cpufreq) title="paced ($MODE), clock capped" ;;
+			sleep) title="paced ($MODE), ranks sleeping" ;;
 			unpaced) title="unpaced" ;;
 			esac
 			echo "set title '$title: temperature (job: ${wall} s wall)'"

@@ -16,7 +16,7 @@
 #include "sensors.h"
 
 static const char *const source_words[] = { "sysfs", "sim", NULL };
-static const char *const lever_words[] = { "sleep", "cpufreq", NULL };
+static const char *const lever_words[] = { "sleep", "cpufreq", "auto", NULL };
 /*
  * The names of sim/simplant.c's profiles, kept here so that config.o
  * links alone (the pirack tool uses it); test_sim checks the two agree.
@@ -201,7 +201,7 @@ void config_defaults(struct config *c)
 	c->thermal.limit_c = 80;
 	c->thermal.plausible_min_c = SENSORS_MIN_C_DEFAULT;
 	c->thermal.plausible_max_c = SENSORS_MAX_C_DEFAULT;
-	c->thermal.lever = LEVER_SLEEP;
+	c->thermal.lever = LEVER_AUTO;
 	c->fan.driver = FAN_DRIVER_GPIO;
 	strcpy(c->fan.chip, "gpiochip0");
 	c->fan.line = 14;

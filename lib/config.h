@@ -13,7 +13,8 @@
 
 enum thermal_source { THERMAL_SYSFS, THERMAL_SIM };
 /* How the node is paced: ranks sleep, or the clock is capped first. */
-enum thermal_lever { LEVER_SLEEP, LEVER_CPUFREQ };
+/* auto: the clock where the agent can cap it, else sleeping */
+enum thermal_lever { LEVER_SLEEP, LEVER_CPUFREQ, LEVER_AUTO };
 enum fan_driver {
 	FAN_DRIVER_GPIO,
 	FAN_DRIVER_PWM,
@@ -54,7 +55,7 @@ struct config {
 		double limit_c;			  /* default 80 */
 		double plausible_min_c;		  /* default -20 */
 		double plausible_max_c;		  /* default 125 */
-		enum thermal_lever lever;	  /* default sleep */
+		enum thermal_lever lever;	  /* default auto */
 	} thermal;
 
 	struct {

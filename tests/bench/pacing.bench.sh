@@ -28,10 +28,12 @@ rack_opts() {
 }
 
 # The bench's runs and simcluster's names for them: "paced" is pacing by
-# simcluster's default --mode, whatever the default of the day is.
-WANT=(default uniform wrapper cpufreq unpaced)
-declare -A SIMRUN=([default]=paced [uniform]=uniform [wrapper]=wrapper
-		   [cpufreq]=cpufreq [unpaced]=unpaced)
+# simcluster's default --mode and the agents' default lever (auto: the
+# clock first), whatever the defaults of the day are; "sleep" the same
+# mode with the ranks sleeping only.
+WANT=(default sleep uniform wrapper cpufreq unpaced)
+declare -A SIMRUN=([default]=paced [sleep]=sleep [uniform]=uniform
+		   [wrapper]=wrapper [cpufreq]=cpufreq [unpaced]=unpaced)
 
 # Does simcluster know run R? Valid options and a missing build dir: it
 # validates --runs (exit 2) before it looks for the binaries (exit 1).
