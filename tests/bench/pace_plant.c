@@ -14,7 +14,8 @@
  * A rack of pi4-bare boards (sim/simplant.c, sim/simfw.c, sim/simpower.c:
  * the plant, firmware and power model pirack-simnode runs) sharing one
  * job, as node mode shares it: each node works at ranks x pace x clock,
- * the job ends when the work is done. Paced, each node's pacectl sees
+ * the job ends when the work is done (uniform mode: every node at the
+ * rack's lowest pace). Paced, each node's pacectl sees
  * its die temperature once a second, and its pace reaches the ranks
  * `delay` samples later (the agent's tick, the ranks' refresh, a loaded
  * host); unpaced, only the firmware slows it. No MPI, no processes, no
@@ -26,7 +27,9 @@
 #define DELAY_MAX 16
 #define STEP_S 0.1
 
-enum lever { LEVER_NONE, LEVER_SLEEP, LEVER_CLOCK };
+/* unpaced; node mode sleeping; node mode with the clock lever; uniform
+ * mode (every node at the rack's lowest pace), sleeping */
+enum lever { LEVER_NONE, LEVER_SLEEP, LEVER_CLOCK, LEVER_UNIFORM };
 
 struct rack {
 	const char *name;
@@ -96,12 +99,12 @@ static void bench_sample(const struct bench *b, struct node *n)
 				     n->fan > 0);
 }
 
-/* STEP_S of physics; returns the work the node did (rank-seconds). */
+/* STEP_S of physics at the ranks' pace; returns the work the node did
+ * (rank-seconds). */
 static double bench_step(const struct bench *b, struct node *n, int ranks,
-			 enum lever lever, struct result *r)
+			 enum lever lever, double pace, struct result *r)
 {
 	const struct simplant_profile *p = b->board;
-	double pace = lever == LEVER_NONE ? 1.0 : n->paces[b->delay];
 	int mhz, fmax = p->fw->clocks_mhz[0], cap;
 	double watts;
 
@@ -139,12 +142,25 @@ static struct result bench_job(const struct bench *b, const struct rack *k,
 
 	for (int i = 0; i < k->nodes; i++)
 		bench_node_init(b, &nodes[i], k->air_c[i]);
-	for (step = 0; done < work && step < 100000; step++)
+	for (step = 0; done < work && step < 100000; step++) {
+		double low = 1.0;
+
 		for (int i = 0; i < k->nodes; i++) {
 			if (step % per_sample == 0)
 				bench_sample(b, &nodes[i]);
-			done += bench_step(b, &nodes[i], k->ranks, lever, &r);
+			if (nodes[i].paces[b->delay] < low)
+				low = nodes[i].paces[b->delay];
 		}
+		for (int i = 0; i < k->nodes; i++) {
+			double pace = lever == LEVER_NONE ? 1.0
+				      : lever == LEVER_UNIFORM
+					  ? low
+					  : nodes[i].paces[b->delay];
+
+			done +=
+			    bench_step(b, &nodes[i], k->ranks, lever, pace, &r);
+		}
+	}
 	r.seconds = step * STEP_S;
 	/* throttled node-seconds as a share of the rack's node time */
 	r.throttled /= r.seconds * k->nodes;
@@ -155,8 +171,9 @@ static void usage(void)
 {
 	fputs("Usage: pace_plant [-d SAMPLES] [-t TARGET_C] [-l LIMIT_C]\n"
 	      "Runs the pacing controller (lib/pacectl.c) against the\n"
-	      "simulated Pi 4 plant (sim/) on three racks and four job\n"
-	      "lengths, paced by sleeping and by the clock lever and unpaced;\n"
+	      "simulated Pi 4 plant (sim/) on four racks and four job\n"
+	      "lengths, unpaced, in node mode (sleeping; the clock lever)\n"
+	      "and in uniform mode;\n"
 	      "prints wall time, its ratio to unpaced, the peak, the share\n"
 	      "of node time the firmware throttled, and energy.\n"
 	      "  -d N  the pace reaches the ranks N samples (s) late (1)\n"
@@ -169,12 +186,15 @@ int main(int argc, char **argv)
 {
 	static const struct rack racks[] = {
 		{ "2x2", 2, 2, { 40, 50 } },
+		/* the hot node paced even in a short job: what node mode
+		 * buys against uniform */
+		{ "2x2hot", 2, 2, { 40, 56 } },
 		{ "4x4", 4, 4, { 46, 47, 48, 50 } },
 		{ "8x2", 8, 2, { 40, 42, 44, 46, 49, 51, 53, 55 } },
 	};
 	static const double lengths_s[] = { 30, 60, 120, 300 };
-	static const char *const lever_names[] = { "unpaced", "sleep",
-						   "clock" };
+	static const char *const lever_names[] = { "unpaced", "sleep", "clock",
+						   "uniform" };
 	struct bench b = { .target_c = 77, .limit_c = 80, .delay = 1 };
 	int opt;
 
@@ -199,7 +219,7 @@ int main(int argc, char **argv)
 		usage();
 	b.board = simplant_profile_find("pi4-bare");
 	printf("pi4-bare boards, target %.0f, limit %.0f, pace %d s late\n"
-	       "%-4s %6s  %-8s %8s %7s %7s %9s %8s\n",
+	       "%-6s %6s  %-8s %8s %7s %7s %9s %8s\n",
 	       b.target_c, b.limit_c, b.delay, "rack", "job_s", "run", "wall_s",
 	       "x_base", "peak_c", "throttled", "x_energy");
 	for (size_t k = 0; k < sizeof(racks) / sizeof(racks[0]); k++) {
@@ -210,13 +230,13 @@ int main(int argc, char **argv)
 			    racks[k].nodes * racks[k].ranks * lengths_s[l];
 			struct result base = { 0 };
 
-			for (int lv = LEVER_NONE; lv <= LEVER_CLOCK; lv++) {
+			for (int lv = LEVER_NONE; lv <= LEVER_UNIFORM; lv++) {
 				struct result r =
 				    bench_job(&b, &racks[k], work, lv);
 
 				if (lv == LEVER_NONE)
 					base = r;
-				printf("%-4s %6.0f  %-8s %8.1f %7.2f %7.1f "
+				printf("%-6s %6.0f  %-8s %8.1f %7.2f %7.1f "
 				       "%8.1f%% %8.2f\n",
 				       racks[k].name, lengths_s[l],
 				       lever_names[lv], r.seconds,
