@@ -166,6 +166,13 @@ static const struct disc_sensor disc_other[] = {
 	  .device_class = "frequency",
 	  .unit = "MHz",
 	  .diagnostic = true },
+	/* the agent's clock cap (lever cpufreq or auto); None: no cap */
+	{ .object = "cpu_cap",
+	  .name = "CPU clock cap",
+	  .tmpl = "{{ value_json.cpu_cap_mhz }}",
+	  .device_class = "frequency",
+	  .unit = "MHz",
+	  .diagnostic = true },
 	{ .object = "load",
 	  .name = "Load (1 min)",
 	  .tmpl = "{{ value_json.load1 }}",

@@ -54,8 +54,8 @@ AGENT=$LAST_PID
 wait_for 20 has fan/n1/fan sensor/n1/temp sensor/n1/zone_thermal_zone0 \
 	sensor/n1/zone_thermal_zone1 light/n1/led button/n1/identify
 wait_for 15 gone sensor/n1/zone_thermal_zone7 switch/n1/old_object
-[ "$(configs n1 | wc -l)" = 15 ] ||
-	fail "n1 has $(configs n1 | wc -l) entities, not 15: $(configs n1)"
+[ "$(configs n1 | wc -l)" = 16 ] ||
+	fail "n1 has $(configs n1 | wc -l) entities, not 16: $(configs n1)"
 grep -q "zone_thermal_zone7/config: removed" "$T/agent.log" ||
 	fail "the removal is not logged"
 

@@ -116,10 +116,10 @@ static void test_every_entity_is_whole(void **state)
 
 	(void)state;
 	n = disc(a, model_path, collect, &g);
-	/* temp + 2 zones + cpu_freq + load + pace + telemetry queued and
-	 * dropped, 4 flags, fan, light, button */
-	assert_int_equal(n, 15);
-	assert_int_equal(g.n, 15);
+	/* temp + 2 zones + cpu_freq + cpu_cap + load + pace + telemetry
+	 * queued and dropped, 4 flags, fan, light, button */
+	assert_int_equal(n, 16);
+	assert_int_equal(g.n, 16);
 	for (int i = 0; i < g.n; i++) {
 		const cJSON *e = g.json[i], *dev, *ids;
 
@@ -211,7 +211,7 @@ static void test_variants(void **state)
 	strcpy(a->cfg.node.name, "odd_Name-4");
 	/* an unsafe zone name is left out, not pasted into a template */
 	strcpy(a->sample.zones[1].name, "zone'}}");
-	assert_int_equal(disc(a, "/nonexistent/model", collect, &g), 12);
+	assert_int_equal(disc(a, "/nonexistent/model", collect, &g), 13);
 	e = got_find(&g, "homeassistant/fan/odd_Name-4/fan/config");
 	assert_non_null(e);
 	assert_string_equal(str(e, "percentage_command_topic"),
@@ -235,7 +235,7 @@ static void test_no_sample_yet(void **state)
 	(void)state;
 	/* a node blind from the start still gets its device, fan, button */
 	a->have_sample = false;
-	assert_int_equal(disc(a, model_path, collect, &g), 13);
+	assert_int_equal(disc(a, model_path, collect, &g), 14);
 	assert_null(got_find(
 	    &g, "homeassistant/sensor/rpi-1/zone_thermal_zone0/config"));
 	assert_non_null(got_find(&g, "homeassistant/fan/rpi-1/fan/config"));
@@ -255,6 +255,7 @@ static void test_categories_and_light(void **state)
 {
 	static const char *const diagnostic[] = {
 		"sensor/rpi-1/cpu_freq",
+		"sensor/rpi-1/cpu_cap",
 		"sensor/rpi-1/load",
 		"sensor/rpi-1/pace",
 		"binary_sensor/rpi-1/under_voltage",
