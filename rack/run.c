@@ -56,7 +56,8 @@ struct run {
 	double pace;	 /* last applied, 1 until the agent says */
 	double next_ask; /* monotonic s */
 	bool warned;
-	bool stopped; /* the group is in SIGSTOP now */
+	bool stopped;		  /* the group is in SIGSTOP now */
+	char node[PACE_NODE_MAX]; /* the agent's name for its node, or "" */
 	uint64_t phase_end_ms;
 	uint64_t stopped_ms, start_ms, stop_since_ms;
 };
@@ -195,6 +196,7 @@ static void run_ask(struct run *rn)
 				"(%.1f C)\n",
 				r.node, r.pace, r.temp_c);
 		rn->pace = r.pace;
+		snprintf(rn->node, sizeof(rn->node), "%s", r.node);
 		rn->warned = false;
 		return;
 	}
@@ -302,12 +304,15 @@ int run_main(struct rack *r, int argc, char **argv)
 			break;
 	}
 	run_group(&rn, false); /* what is left of the group runs on */
+	/* the node's name too: one log of many ranks tells them apart */
 	if (rn.verbose)
-		fprintf(stderr, "pirack run: %s stopped %.0f%% of %.1f s\n",
+		fprintf(stderr,
+			"pirack run: %s stopped %.0f%% of %.1f s (node %s)\n",
 			argv[optind],
 			100.0 * rn.stopped_ms /
 			    (double)(clock_ms() - rn.start_ms + 1),
-			(clock_ms() - rn.start_ms) / 1000.0);
+			(clock_ms() - rn.start_ms) / 1000.0,
+			rn.node[0] ? rn.node : "?");
 	pace_agent_close(&rn.agent);
 	close(sfd);
 	return status;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# sim_wrapper.sh: an unmodified job (pirack-pi --pace off, which never asks
+# for a pace) on simulated nodes, each rank under `pirack run`: the
+# wrappers duty-cycle it at their node's pace, so every node stays at or
+# under limit_c, never throttled, and pi comes out with the same bits as
+# the same job run bare.
+source "$(dirname "$0")/../lib.sh"
+t_init
+source "$TOP/tests/sim_lib.sh"
+sim_require
+[ -x "$BIN/pirack" ] || skip "$BIN/pirack is not built"
+
+# sim_closed_loop.sh's rack (two nodes of two ranks in 48 degC air: full
+# load would settle near 87 degC; physics 20x), the wrapped job, then the
+# same job bare. The agents' defaults: target 77, limit 80.
+sim_run -n 2 -s 2 -a 48 -t 30 --work 1 --time-scale 20 \
+	--runs wrapper,unpaced
+
+# The simulated Pis heat from the wrapped ranks (pirack run's children
+# carry PIRACK_SIM_NODE): without that the nodes would stay near idle and
+# the test would prove nothing.
+S_true '[.wrapper.nodes[] | .peak_c >= .target_c - 2] | any' \
+	"wrapper: no node came near target_c: the simulated Pis did not see the wrapped ranks"
+# Every rank ran under a wrapper that said how long it held it stopped,
+# and the hot node's were held part of the time.
+S_true '[.wrapper.nodes[] | .wrapped_ranks == 2] | all' \
+	"wrapper: not every rank reported from under pirack run"
+S_true '[.wrapper.nodes[] | .stopped_pct > 0] | any' \
+	"wrapper: no wrapped rank was ever stopped"
+# Stopped ranks do not heat the simulated Pi: held at its pace, the job
+# keeps every node under the limit from its start to its end.
+S_true '[.wrapper.nodes[] | .peak_c <= .limit_c] | all' \
+	"wrapper: a node went above limit_c"
+S_true '[.wrapper.nodes[] | .throttled_pct == 0] | all' \
+	"wrapper: a node was throttled"
+# SIGSTOP and SIGCONT change nothing in the result: the bits of the bare
+# run (pirack-pi's sum is the same for any schedule).
+S_true '.wrapper.error < 1e-12 and .wrapper.intervals == .unpaced.intervals
+	and (.wrapper.pi | tostring) == (.unpaced.pi | tostring)' \
+	"wrapper: pi differs from the same job run bare"
+echo "ok: wrapper peaks $(S '[.wrapper.nodes[].peak_c] | map(tostring) | join(", ")'), stopped $(S '[.wrapper.nodes[].stopped_pct] | map(tostring + "%") | join(", ")') in $(S .wrapper.wall_s) s; bare peaks $(S '[.unpaced.nodes[].peak_c] | map(tostring) | join(", ")') in $(S .unpaced.wall_s) s"
