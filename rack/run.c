@@ -22,8 +22,10 @@ static const char run_usage[] =
     "Runs COMMAND in a process group of its own and holds it to its\n"
     "node's pace, for programs that do not link libpirackpace (the\n"
     "recipe's mpi4py pi.py, any MPI code): in every period the group runs\n"
-    "for pace x period and is stopped (SIGSTOP) for the rest. Start one per\n"
-    "rank: mpiexec -n 16 pirack run -- python3 pi.py\n"
+    "for pace x period, then is held stopped (SIGSTOP) until the time it\n"
+    "ran, counted until it really stopped (on a busy machine a stop waits\n"
+    "for a core), is pace of the cycle. Start one per rank:\n"
+    "mpiexec -n 16 pirack run -- python3 pi.py\n"
     "\n"
     "The pace comes from the node's pirackd (\"pace\" on its control\n"
     "socket), asked once per refresh; without an agent COMMAND runs\n"
@@ -41,7 +43,8 @@ static const char run_usage[] =
     "  -h, --help           this text\n"
     "\n"
     "INT, TERM, HUP, QUIT, USR1 and USR2 are passed to COMMAND's group\n"
-    "(continued first); the group is never left stopped. Exit status:\n"
+    "(continued first); the group is never left stopped, and stopped again\n"
+    "should something else continue it while held. Exit status:\n"
     "COMMAND's, 128+N when signal N ended it, 127 when it could not be\n"
     "started, 2 for bad usage. See pirack(1).\n";
 
@@ -56,9 +59,11 @@ struct run {
 	double pace;	 /* last applied, 1 until the agent says */
 	double next_ask; /* monotonic s */
 	bool warned;
-	bool stopped;		  /* the group is in SIGSTOP now */
+	bool stopped;		  /* SIGSTOP sent, no SIGCONT since */
+	bool held;		  /* ... and the child has stopped */
 	char node[PACE_NODE_MAX]; /* the agent's name for its node, or "" */
 	uint64_t phase_end_ms;
+	uint64_t cont_ms; /* our last SIGCONT (or the start) */
 	uint64_t stopped_ms, start_ms, stop_since_ms;
 };
 
@@ -71,6 +76,18 @@ void run_duty(double pace, double min_pace, int period_ms, int *run_ms,
 		pace = 1;
 	*run_ms = (int)lround(pace * period_ms);
 	*stop_ms = period_ms - *run_ms;
+}
+
+int run_hold_ms(double busy_ms, double pace, double min_pace, int period_ms)
+{
+	double hold, cap = period_ms / min_pace;
+
+	if (!(pace >= min_pace)) /* NaN too */
+		pace = min_pace;
+	if (pace >= 1 || !(busy_ms > 0))
+		return 0;
+	hold = busy_ms * (1 - pace) / pace;
+	return (int)lround(hold < cap ? hold : cap);
 }
 
 static int run_parse_double(const char *s, double lo, double hi, double *out)
@@ -164,7 +181,11 @@ static int run_options(struct run *rn, int argc, char **argv)
 	return 0;
 }
 
-/* Stops or continues the whole group; the time stopped is counted. */
+/*
+ * Stops or continues the whole group. A stop takes effect only when the
+ * child next gets a CPU (it stops itself on its way back to user mode):
+ * until it reports stopped (run_held) it still runs or waits for a core.
+ */
 static void run_group(struct run *rn, bool stop)
 {
 	uint64_t now = clock_ms();
@@ -174,11 +195,28 @@ static void run_group(struct run *rn, bool stop)
 	if (kill(-rn->child, stop ? SIGSTOP : SIGCONT) < 0 && errno != ESRCH)
 		fprintf(stderr, "pirack run: signalling group %d: %s\n",
 			(int)rn->child, strerror(errno));
-	if (stop)
-		rn->stop_since_ms = now;
-	else
+	if (!stop && rn->held)
 		rn->stopped_ms += now - rn->stop_since_ms;
+	if (!stop)
+		rn->cont_ms = now;
 	rn->stopped = stop;
+	rn->held = false;
+}
+
+/*
+ * The child stopped (or did not say so within a period): it was busy
+ * from our SIGCONT until now, on a loaded machine well past the run
+ * phase, so the stop phase is sized on that, not on the plan.
+ */
+static void run_held(struct run *rn)
+{
+	uint64_t now = clock_ms();
+
+	rn->held = true;
+	rn->stop_since_ms = now;
+	rn->phase_end_ms =
+	    now + (uint64_t)run_hold_ms((double)(now - rn->cont_ms), rn->pace,
+					rn->min_pace, rn->period_ms);
 }
 
 static void run_ask(struct run *rn)
@@ -217,6 +255,11 @@ static int run_phase(struct run *rn)
 	uint64_t now = clock_ms();
 	int run_ms, stop_ms;
 
+	if (rn->stopped && !rn->held) {
+		if (now < rn->phase_end_ms) /* waiting for it to stop */
+			return (int)(rn->phase_end_ms - now);
+		run_held(rn); /* stopped before we asked, or no report */
+	}
 	if (now < rn->phase_end_ms)
 		return (int)(rn->phase_end_ms - now);
 	run_ask(rn);
@@ -226,37 +269,45 @@ static int run_phase(struct run *rn)
 		rn->phase_end_ms = now + (stop_ms ? run_ms : rn->period_ms);
 	} else {
 		run_group(rn, true);
-		rn->phase_end_ms = now + stop_ms;
+		/* the bound on waiting for the child's stop report */
+		rn->phase_end_ms = now + rn->period_ms;
 	}
 	return (int)(rn->phase_end_ms - now);
 }
 
-static pid_t run_spawn(char **argv, const sigset_t *old)
+static pid_t run_spawn(char **argv, const sigset_t *old,
+		       const struct sigaction *old_chld)
 {
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
 	setpgid(0, 0);
+	sigaction(SIGCHLD, old_chld, NULL);
 	sigprocmask(SIG_SETMASK, old, NULL);
 	execvp(argv[0], argv);
 	fprintf(stderr, "pirack run: %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
-/* A signal for us: the child's end, or one to pass on. */
-static bool run_signal(struct run *rn, int sfd, int *status)
+/*
+ * What the child did: true when it ended (*status set). Its stop after
+ * our SIGSTOP starts the stop phase; a SIGCONT not ours while we hold it
+ * (a debugger, a shell, the simulated Pi's throttling) is undone.
+ */
+static bool run_child(struct run *rn, int *status)
 {
-	struct signalfd_siginfo si;
 	int st;
 
-	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo != SIGCHLD) {
-			run_group(rn, false);
-			kill(-rn->child, (int)si.ssi_signo);
-			continue;
-		}
-		if (waitpid(rn->child, &st, WNOHANG) == rn->child) {
+	while (waitpid(rn->child, &st, WNOHANG | WUNTRACED | WCONTINUED) ==
+	       rn->child) {
+		if (WIFSTOPPED(st)) {
+			if (rn->stopped && !rn->held)
+				run_held(rn);
+		} else if (WIFCONTINUED(st)) {
+			if (rn->stopped && rn->held)
+				kill(-rn->child, SIGSTOP);
+		} else {
 			*status = WIFEXITED(st) ? WEXITSTATUS(st)
 						: 128 + WTERMSIG(st);
 			return true;
@@ -265,11 +316,29 @@ static bool run_signal(struct run *rn, int sfd, int *status)
 	return false;
 }
 
+/* A signal for us: news of the child, or one to pass on. */
+static bool run_signal(struct run *rn, int sfd, int *status)
+{
+	struct signalfd_siginfo si;
+	bool chld = false;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			chld = true;
+			continue;
+		}
+		run_group(rn, false);
+		kill(-rn->child, (int)si.ssi_signo);
+	}
+	return chld && run_child(rn, status);
+}
+
 int run_main(struct rack *r, int argc, char **argv)
 {
 	static const int fwd[] = { SIGINT,  SIGTERM, SIGHUP, SIGQUIT,
 				   SIGUSR1, SIGUSR2, SIGCHLD };
 	struct run rn = { .pace = 1 };
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old_chld;
 	sigset_t set, old;
 	int rc, sfd, status = 1;
 
@@ -283,19 +352,22 @@ int run_main(struct rack *r, int argc, char **argv)
 	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
 		sigaddset(&set, fwd[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/* an ignored SIGCHLD (inherited) would hide the child's stops and
+	 * end; the command gets it back as it was */
+	sigaction(SIGCHLD, &dfl, &old_chld);
 	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0) {
 		perror("pirack run: signalfd");
 		return RACK_EXIT_FAIL;
 	}
-	rn.child = run_spawn(argv + optind, &old);
+	rn.child = run_spawn(argv + optind, &old, &old_chld);
 	if (rn.child < 0) {
 		perror("pirack run: fork");
 		close(sfd);
 		return 127;
 	}
 	setpgid(rn.child, rn.child); /* either side may win the race */
-	rn.start_ms = clock_ms();
+	rn.start_ms = rn.cont_ms = clock_ms();
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
 		int wait = run_phase(&rn);

@@ -11,6 +11,14 @@
 void run_duty(double pace, double min_pace, int period_ms, int *run_ms,
 	      int *stop_ms);
 
+/*
+ * Pure: how long to hold the group stopped after it was busy for busy_ms
+ * (from SIGCONT until it really stopped: a process waiting for a core
+ * stops only once it gets one), so that busy is pace (clamped to
+ * [min_pace, 1]) of the cycle; at most period_ms / min_pace, 0 at pace 1.
+ */
+int run_hold_ms(double busy_ms, double pace, double min_pace, int period_ms);
+
 /* pirack run [OPTIONS] -- COMMAND [ARGS...] */
 int run_main(struct rack *r, int argc, char **argv);
 

@@ -39,9 +39,22 @@ set_temp 40000
 wait_for 30 status_until '.pace == 1'
 wait_for 10 grep -q "pace 1.00" "$T/wrapped.log"
 wait_for 10 runs "$C"
+t_bg held "$PIRACK" run -R 0.1 -p 2000 -m 0.01 -s "$SOCK" -- sleep 60
+H=$LAST_PID
+wait_for 10 child_of "$H"
+HC=$(child_of "$H")
 # a signal to the wrapper reaches the group, stopped or not
 set_temp 85000
 wait_for 10 is_stopped "$C"
+# The second wrapper ran free for a whole period (2 s) before it saw the
+# pace drop: at the floor 0.01 it now holds its child for 99 times that.
+# Something else's SIGCONT meanwhile (a shell, the simulated Pi's
+# throttle) is undone at once, not at the end of the hold.
+wait_for 10 is_stopped "$HC"
+kill -CONT "$HC"
+wait_for 5 is_stopped "$HC"
+kill -TERM "$H"
+wait "$H" || true
 kill -TERM "$W"
 rc=0; wait "$W" || rc=$?
 [ $rc = 143 ] || fail "wrapper exit $rc after TERM, want 143"

@@ -1,4 +1,4 @@
-/* test_rack_run.c: pirack run's duty cycle (rack/run.c run_duty). */
+/* test_rack_run.c: pirack run's duty cycle (run_duty, run_hold_ms). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,11 +34,31 @@ static void test_clamped(void **state)
 	duty(7, 0.05, 100, 100);
 }
 
+/* The stop phase follows what the child really ran, not the plan. */
+static void test_hold(void **state)
+{
+	(void)state;
+	assert_int_equal(run_hold_ms(50, 0.5, 0.05, 100), 50);
+	/* a stop that took effect late: a longer hold, the same pace */
+	assert_int_equal(run_hold_ms(45, 0.05, 0.05, 100), 855);
+	assert_int_equal(run_hold_ms(30, 0.25, 0.05, 100), 90);
+	assert_int_equal(run_hold_ms(10, 1, 0.05, 100), 0);
+	assert_int_equal(run_hold_ms(10, 3, 0.05, 100), 0);
+	assert_int_equal(run_hold_ms(0, 0.5, 0.05, 100), 0);
+	/* below the floor, or garbage: the floor */
+	assert_int_equal(run_hold_ms(5, 0, 0.05, 100), 95);
+	assert_int_equal(run_hold_ms(5, NAN, 0.05, 100), 95);
+	/* bounded: the pace is asked again at least this often */
+	assert_int_equal(run_hold_ms(500, 0.05, 0.05, 100), 2000);
+	assert_int_equal(run_hold_ms(NAN, 0.5, 0.05, 100), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_clamped),
+		cmocka_unit_test(test_hold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
