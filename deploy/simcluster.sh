@@ -46,9 +46,16 @@ Ctrl-C or failure.
                         simulated Pi's clock is capped first), unpaced,
                         node, uniform (those modes, the ranks sleeping),
                         sleep (pacing by --mode, [thermal] lever = sleep),
-                        cpufreq (pacing by --mode, lever = cpufreq)
-                        (default paced,unpaced); each is a key of
+                        cpufreq (pacing by --mode, lever = cpufreq),
+                        wrapper (the unpaced job, each rank started as
+                        \`pirack run -- pirack-pi --pace off\`:
+                        duty-cycled with SIGSTOP/SIGCONT at its node's
+                        pace, lever = sleep; the program itself does not
+                        pace) (default paced,unpaced); each is a key of
                         summary.json
+      --wrap-period-ms MS
+                        the wrapper run's duty cycle, pirack run
+                        --period-ms (default: pirack run's, 100)
       --target C        the agents' target_c (default 77)
       --limit C         the agents' limit_c (default 80)
       --interval-ms MS  the agents' sampling period (default: one simulated
@@ -86,7 +93,7 @@ bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
 AMBIENT=46,47,48,50 TIME_SCALE= MODE=node RUNS=paced,unpaced
 TARGET=77 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
-BUILD=$TOP/build QUIET=0 NETNS=0 SIM_CLOCK=wall
+BUILD=$TOP/build QUIET=0 NETNS=0 SIM_CLOCK=wall WRAP_PERIOD_MS=
 # the agents' [thermal] lever, per run (run_job)
 LEVER=auto
 
@@ -107,6 +114,7 @@ while [ $# -gt 0 ]; do
 	-m|--mode) need "$@"; MODE=$2; shift ;;
 	--runs) need "$@"; RUNS=$2; shift ;;
 	--target) need "$@"; TARGET=$2; shift ;;
+	--wrap-period-ms) need "$@"; WRAP_PERIOD_MS=$2; shift ;;
 	--limit) need "$@"; LIMIT=$2; shift ;;
 	--interval-ms) need "$@"; INTERVAL_MS=$2; shift ;;
 	--intervals) need "$@"; INTERVALS=$2; shift ;;
@@ -133,6 +141,9 @@ is_uint "$TOTAL_S" && [ "$TOTAL_S" -ge 10 ] ||
 is_num "$TARGET" && is_num "$LIMIT" &&
 	awk -v t="$TARGET" -v l="$LIMIT" 'BEGIN { exit !(t < l) }' ||
 	bad_usage "--target $TARGET / --limit $LIMIT: numbers, target below limit"
+[ -z "$WRAP_PERIOD_MS" ] || { is_uint "$WRAP_PERIOD_MS" &&
+	[ "$WRAP_PERIOD_MS" -ge 10 ] && [ "$WRAP_PERIOD_MS" -le 10000 ]; } ||
+	bad_usage "--wrap-period-ms '$WRAP_PERIOD_MS': 10 to 10000"
 [ -z "$INTERVAL_MS" ] || is_uint "$INTERVAL_MS" || bad_usage "--interval-ms '$INTERVAL_MS': a number"
 [ -z "$TIME_SCALE" ] || { is_num "$TIME_SCALE" &&
 	awk -v x="$TIME_SCALE" 'BEGIN { exit !(x > 0) }'; } ||
@@ -146,8 +157,8 @@ case $SIM_CLOCK in wall|cpu) ;; *) bad_usage "--sim-clock '$SIM_CLOCK': wall or 
 IFS=, read -r -a RUN_LIST <<<"$RUNS"
 [ ${#RUN_LIST[@]} -gt 0 ] || bad_usage "--runs: empty"
 for r in "${RUN_LIST[@]}"; do
-	case $r in paced|unpaced|node|uniform|sleep|cpufreq) ;;
-	*) bad_usage "--runs: '$r' is not paced, unpaced, node, uniform, sleep or cpufreq" ;;
+	case $r in paced|unpaced|node|uniform|sleep|cpufreq|wrapper) ;;
+	*) bad_usage "--runs: '$r' is not paced, unpaced, node, uniform, sleep, cpufreq or wrapper" ;;
 	esac
 done
 IFS=, read -r -a AMB_LIST <<<"$AMBIENT"
@@ -169,7 +180,7 @@ fi
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 
-for b in pirackd pirack-simnode pirack-pi; do
+for b in pirackd pirack-simnode pirack-pi pirack; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b is missing: run make first"
 done
 CTL=$BUILD/tests/tools/ctl
@@ -420,7 +431,7 @@ live_line() {	# run t states.log
 run_pace() {	# run name -> pirack-pi's --pace
 	case $1 in
 	paced | sleep | cpufreq) echo "$MODE" ;;
-	unpaced) echo off ;;
+	unpaced | wrapper) echo off ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -428,7 +439,12 @@ run_pace() {	# run name -> pirack-pi's --pace
 run_job() {	# run: paced|unpaced
 	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
 	local deadline
-	local -a cmd=("$MPIEXEC")
+	local -a cmd=("$MPIEXEC") wrap=()
+	# wrapper: each rank the unpaced program under \`pirack run\`, which
+	# asks the node's agent (PIRACK_SOCKET) for the pace and duty-cycles
+	# it; -v: each wrapper's share of time stopped, in mpi.log
+	[ "$run" != wrapper ] || wrap=("$BUILD/pirack" run -v
+		${WRAP_PERIOD_MS:+--period-ms "$WRAP_PERIOD_MS"} --)
 	# --netns: the machinefile puts each node's ranks (in order) on its
 	# address, hydra's proxies start there through hosts_lib.sh's ssh;
 	# UCX over TCP on the node link (hosts_lib.sh says why)
@@ -451,11 +467,11 @@ run_job() {	# run: paced|unpaced
 		      -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$rd/n$i/sysfs"
 		      -env PIRACK_TARGET_C "$TARGET" -env PIRACK_LIMIT_C "$LIMIT"
 		      -env PIRACK_PACE_REFRESH_S "$REFRESH_S"
-		      "$BUILD/pirack-pi" --json --pace "$pace_mode"
+		      "${wrap[@]}" "$BUILD/pirack-pi" --json --pace "$pace_mode"
 		      --intervals "$JOB_INTERVALS")
 	done
 	echo "== $run run: ${cmd[*]:0:14} ..." >"$rd/events.txt"
-	[ "$QUIET" = 1 ] || echo "-- $run run: $((NODES * SLOTS)) ranks on $NODES nodes, pace $pace_mode"
+	[ "$QUIET" = 1 ] || echo "-- $run run: $((NODES * SLOTS)) ranks on $NODES nodes, pace $pace_mode${wrap:+, each under pirack run}"
 	t0=$(now)
 	deadline=$(awk -v d="$RUN_DEADLINE" -v f="$(load_factor)" \
 		'BEGIN { printf "%.0f", d * f }')
@@ -483,6 +499,7 @@ run_job() {	# run: paced|unpaced
 	wait "$mpi_pid" || die "the $run job failed (exit $?): $(tail -n 5 "$rd/mpi.log")"
 	RUN_WALL=$(elapsed "$t0")
 	link_bytes >"$rd/link_bytes"
+	wrapped_stats "$rd" >"$rd/wrapped.json"
 	echo "$t0" >"$rd/t0"
 	echo "$RUN_WALL" >"$rd/wall"
 	live_line "$run" "$RUN_WALL" "$rd/states.log"
@@ -529,6 +546,19 @@ poll_status() {	# rundir: "<time> pirack/<node>/state <json>" lines
 		done
 		sleep "$period"
 	done
+}
+
+# Per node, how the wrappers of its ranks (pirack run -v) held them: the
+# wrappers seen and their mean share of the job's time stopped; {} when
+# no rank ran wrapped.
+wrapped_stats() {	# rundir -> {"<node>": {ranks, stopped_pct}}
+	sed -n 's/^pirack run: .* stopped \([0-9]*\)% of .* (node \(.*\))$/\2 \1/p' \
+		"$1/mpi.log" | jq -Rsc 'split("\n") | map(select(length > 0)
+		| split(" ") | { node: .[0], pct: (.[1] | tonumber) })
+		| group_by(.node) | map({ key: .[0].node, value: {
+			ranks: length,
+			stopped_pct: (map(.pct) | add / length) } })
+		| from_entries'
 }
 
 job_attached() {	# rundir node: the node's ranks have reported to its agent
@@ -673,6 +703,7 @@ plot() {
 			cpufreq) title="paced ($MODE), clock capped" ;;
 			sleep) title="paced ($MODE), ranks sleeping" ;;
 			unpaced) title="unpaced" ;;
+			wrapper) title="unpaced program under pirack run" ;;
 			esac
 			echo "set title '$title: temperature (job: ${wall} s wall)'"
 			echo "set ylabel '°C'; set yrange [*:$(awk -v l="$LIMIT" 'BEGIN { print l + 6 }')]"

@@ -125,12 +125,15 @@ SUMMARY=$OUT/summary.json
 		energy=$(cat "$rd"/*/sim.json 2>/dev/null | jq -sc 'map({ key: .node,
 			value: { energy_j: .job_energy_j, job_s: .job_s } })
 			| from_entries' 2>/dev/null || echo '{}')
+		# pirack run's share of time stopped per node (wrapper run)
+		wrapped=$(cat "$rd/wrapped.json" 2>/dev/null || true)
 		events=$(tail -n +2 "$rd/events.txt" | jq -Rsc 'split("\n") | map(select(length > 0))')
 		jq -c --arg run "$r" --argjson stats "$stats" \
 			--argjson wall "$(cat "$rd/wall")" --argjson ts "$TS" \
 			--argjson events "$events" --arg amb "$AMB_TEXT" \
 			--argjson links "$(cat "$rd/link_bytes")" \
-			--argjson energy "$energy" '
+			--argjson energy "$energy" \
+			--argjson wrapped "${wrapped:-"{}"}" '
 			# the per-node shares of pirack-pi, whatever it calls them
 			def shares: [ (.nodes // [])[]
 				| { key: (.node // .name // ""),
@@ -150,7 +153,11 @@ SUMMARY=$OUT/summary.json
 					   | if length > 0 then add else null end),
 				nodes: [ $stats[] | . + { work_share: $sh[.node],
 					energy_j: ($energy[.node].energy_j // null),
-					job_simulated_s: ($energy[.node].job_s // null) } ]
+					job_simulated_s: ($energy[.node].job_s // null) }
+					+ (if $wrapped[.node] then
+					   { wrapped_ranks: $wrapped[.node].ranks,
+					     stopped_pct: $wrapped[.node].stopped_pct }
+					   else {} end) ]
 			} }' "$rd/pi.json" | sed -e 's/^{//' -e 's/}$//'
 	done
 	echo '}'
@@ -193,6 +200,10 @@ print_summary() {
 		   (.throttled_pct | pct | pad(11)) +
 		   (if .energy_j == null then "-" else
 		    "\(.energy_j | f(0)) J" end)),
+		  (if any(.nodes[]; .stopped_pct != null) then
+		   "  pirack run held its ranks stopped: " +
+		   ([.nodes[] | "\(.node) \(.stopped_pct // null | pct)"]
+		    | join(", ")) else empty end),
 		  (.events[] | "  event: \(.)")' "$SUMMARY"
 }
 print_summary
