@@ -4,8 +4,9 @@
 # in one simcluster run (same job size, same machine load), from its
 # summary.json: wall time, ratio to the unpaced run, the hottest node's peak
 # against the limit, the most throttled node's share of time, energy.
-# Runs simcluster does not offer yet (wrapper) and summary fields it
-# does not write yet (energy) are shown as "-" with a note, not failed.
+# Runs simcluster does not offer and summary fields it does not write
+# are shown as "-" with a note, not failed. wrapper: the unpaced program
+# with each rank under `pirack run` (deploy/simcluster.sh --runs wrapper).
 #   PACING_BENCH_SECONDS  simcluster -t per rack (default 60)
 #   PACING_BENCH_RACKS    comma list of 2x2,4x4,8x2 (default all)
 set -euo pipefail
@@ -104,7 +105,12 @@ for rack in "${RACK_LIST[@]}"; do
 		  "0% throttled: \(if ($d.nodes | all(.throttled_pct == 0)) then "yes" else "no" end)" +
 		  (if $rack == "2x2" and .uniform then
 		   ", uniform/default \(.uniform.wall_s / $d.wall_s | f(2)) (>= 2)"
-		   else "" end)' "$out/summary.json"
+		   else "" end) +
+		  (if .wrapper then
+		   "; wrapper \(.wrapper.wall_s / $u | f(2))x unpaced (<= 1.25)" +
+		   ", at or under the limit: " +
+		   (if (.wrapper.nodes | all(.peak_c <= .limit_c)) then "yes"
+		    else "no" end) else "" end)' "$out/summary.json"
 done
 echo
 echo "ratio: wall time over the unpaced run's in the same simcluster run;"
