@@ -63,7 +63,15 @@ struct run {
 	bool held;		  /* ... and the child has stopped */
 	char node[PACE_NODE_MAX]; /* the agent's name for its node, or "" */
 	uint64_t phase_end_ms;
-	uint64_t cont_ms; /* our last SIGCONT (or the start) */
+	uint64_t cont_ms;   /* our last SIGCONT (or the start) */
+	uint64_t sig_ms;    /* our last SIGSTOP */
+	double cont_leader; /* run_leader_ms at cont_ms */
+	/*
+	 * Hold still owed (ms): what the busy time asked for less what the
+	 * group was really held; our own late wake-ups on a busy machine
+	 * lengthen a hold, and that is credited (down to -period).
+	 */
+	double owed_ms;
 	uint64_t stopped_ms, start_ms, stop_since_ms;
 };
 
@@ -76,6 +84,14 @@ void run_duty(double pace, double min_pace, int period_ms, int *run_ms,
 		pace = 1;
 	*run_ms = (int)lround(pace * period_ms);
 	*stop_ms = period_ms - *run_ms;
+}
+
+double run_busy_ms(double since_ms, double signal_ms, double leader_ms)
+{
+	if (leader_ms >= 0 && leader_ms >= 0.5 * signal_ms &&
+	    leader_ms <= since_ms)
+		return leader_ms;
+	return since_ms;
 }
 
 int run_hold_ms(double busy_ms, double pace, double min_pace, int period_ms)
@@ -182,6 +198,27 @@ static int run_options(struct run *rn, int argc, char **argv)
 }
 
 /*
+ * The leader's busy time so far in ms, from /proc/PID/schedstat: the
+ * time it ran plus the time it was runnable but waited for a core. -1
+ * when the kernel has no schedstat.
+ */
+static double run_leader_ms(pid_t pid)
+{
+	char path[64];
+	unsigned long long run, wait;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? (double)(run + wait) / 1e6 : -1;
+}
+
+/*
  * Stops or continues the whole group. A stop takes effect only when the
  * child next gets a CPU (it stops itself on its way back to user mode):
  * until it reports stopped (run_held) it still runs or waits for a core.
@@ -195,28 +232,44 @@ static void run_group(struct run *rn, bool stop)
 	if (kill(-rn->child, stop ? SIGSTOP : SIGCONT) < 0 && errno != ESRCH)
 		fprintf(stderr, "pirack run: signalling group %d: %s\n",
 			(int)rn->child, strerror(errno));
-	if (!stop && rn->held)
+	if (!stop && rn->held) {
 		rn->stopped_ms += now - rn->stop_since_ms;
-	if (!stop)
+		rn->owed_ms -= (double)(now - rn->stop_since_ms);
+		if (rn->owed_ms < -rn->period_ms)
+			rn->owed_ms = -rn->period_ms;
+	}
+	if (!stop) {
 		rn->cont_ms = now;
+		rn->cont_leader = run_leader_ms(rn->child);
+	} else {
+		rn->sig_ms = now;
+	}
 	rn->stopped = stop;
 	rn->held = false;
 }
 
 /*
- * The child stopped (or did not say so within a period): it was busy
- * from our SIGCONT until now, on a loaded machine well past the run
- * phase, so the stop phase is sized on that, not on the plan.
+ * The child stopped (or did not say so within a period). It was busy
+ * from our SIGCONT until it stopped: on a loaded machine well past the
+ * run phase, as a stop waits for a core. We learn of the stop late too,
+ * when we get a core; a leader that computes says how long it really
+ * was busy (run_busy_ms).
  */
 static void run_held(struct run *rn)
 {
 	uint64_t now = clock_ms();
+	double leader = run_leader_ms(rn->child), busy;
 
+	busy = run_busy_ms(
+	    (double)(now - rn->cont_ms), (double)(rn->sig_ms - rn->cont_ms),
+	    leader >= 0 && rn->cont_leader >= 0 ? leader - rn->cont_leader
+						: -1);
 	rn->held = true;
 	rn->stop_since_ms = now;
-	rn->phase_end_ms =
-	    now + (uint64_t)run_hold_ms((double)(now - rn->cont_ms), rn->pace,
-					rn->min_pace, rn->period_ms);
+	rn->owed_ms += run_hold_ms(busy, rn->pace, rn->min_pace, rn->period_ms);
+	if (rn->owed_ms > rn->period_ms / rn->min_pace)
+		rn->owed_ms = rn->period_ms / rn->min_pace;
+	rn->phase_end_ms = now + (rn->owed_ms > 0 ? (uint64_t)rn->owed_ms : 0);
 }
 
 static void run_ask(struct run *rn)
@@ -262,17 +315,37 @@ static int run_phase(struct run *rn)
 	}
 	if (now < rn->phase_end_ms)
 		return (int)(rn->phase_end_ms - now);
-	run_ask(rn);
+	/*
+	 * Signal first, then ask the agent (a round trip, long on a busy
+	 * machine): asked before, it would stretch the phase that ends.
+	 */
 	run_duty(rn->pace, rn->min_pace, rn->period_ms, &run_ms, &stop_ms);
-	if (rn->stopped || stop_ms == 0) {
+	if (rn->stopped) {
 		run_group(rn, false);
+		run_ask(rn);
+		run_duty(rn->pace, rn->min_pace, rn->period_ms, &run_ms,
+			 &stop_ms);
 		rn->phase_end_ms = now + (stop_ms ? run_ms : rn->period_ms);
 	} else {
-		run_group(rn, true);
-		/* the bound on waiting for the child's stop report */
-		rn->phase_end_ms = now + rn->period_ms;
+		if (stop_ms == 0) { /* ran free: does it still? */
+			run_ask(rn);
+			run_duty(rn->pace, rn->min_pace, rn->period_ms, &run_ms,
+				 &stop_ms);
+		}
+		if (stop_ms == 0) {
+			/* a period run free owes nothing: count afresh */
+			rn->cont_ms = now;
+			rn->cont_leader = run_leader_ms(rn->child);
+			rn->phase_end_ms = now + rn->period_ms;
+		} else {
+			run_group(rn, true);
+			run_ask(rn);
+			/* the bound on waiting for the child's stop report */
+			rn->phase_end_ms = now + rn->period_ms;
+		}
 	}
-	return (int)(rn->phase_end_ms - now);
+	now = clock_ms();
+	return now < rn->phase_end_ms ? (int)(rn->phase_end_ms - now) : 0;
 }
 
 static pid_t run_spawn(char **argv, const sigset_t *old,
@@ -368,6 +441,7 @@ int run_main(struct rack *r, int argc, char **argv)
 	}
 	setpgid(rn.child, rn.child); /* either side may win the race */
 	rn.start_ms = rn.cont_ms = clock_ms();
+	rn.cont_leader = run_leader_ms(rn.child);
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
 		int wait = run_phase(&rn);

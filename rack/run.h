@@ -19,6 +19,16 @@ void run_duty(double pace, double min_pace, int period_ms, int *run_ms,
  */
 int run_hold_ms(double busy_ms, double pace, double min_pace, int period_ms);
 
+/*
+ * Pure: how long the group was busy since our SIGCONT (since_ms ago; our
+ * SIGSTOP went signal_ms after it), given leader_ms, the time the group's
+ * leader ran or waited for a core meanwhile (-1: unknown). A leader busy
+ * for at least half the run phase computes itself: its time is exact,
+ * and leaves out how late we saw it stop. An idle leader (a shell, a
+ * launcher) says nothing of the rest of the group: the time since then.
+ */
+double run_busy_ms(double since_ms, double signal_ms, double leader_ms);
+
 /* pirack run [OPTIONS] -- COMMAND [ARGS...] */
 int run_main(struct rack *r, int argc, char **argv);
 

@@ -1,4 +1,4 @@
-/* test_rack_run.c: pirack run's duty cycle (run_duty, run_hold_ms). */
+/* test_rack_run.c: pirack run's duty cycle (run_duty, run_hold, run_busy). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,12 +53,29 @@ static void test_hold(void **state)
 	assert_int_equal(run_hold_ms(NAN, 0.5, 0.05, 100), 0);
 }
 
+/* What counts as busy: the computing leader's time, else all of it. */
+static void test_busy(void **state)
+{
+	(void)state;
+	/* a computing leader, stopped 30 ms late, seen 20 ms later */
+	assert_true(run_busy_ms(100, 50, 80) == 80);
+	/* an idle leader (sh -c): the whole time */
+	assert_true(run_busy_ms(100, 50, 1) == 100);
+	/* no schedstat, or a counter beyond the wall time: the whole time */
+	assert_true(run_busy_ms(100, 50, -1) == 100);
+	assert_true(run_busy_ms(100, 50, 130) == 100);
+	/* half the run phase is enough to count as computing */
+	assert_true(run_busy_ms(100, 50, 25) == 25);
+	assert_true(run_busy_ms(100, 50, 24.9) == 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_clamped),
 		cmocka_unit_test(test_hold),
+		cmocka_unit_test(test_busy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
