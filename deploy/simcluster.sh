@@ -55,7 +55,8 @@ Ctrl-C or failure.
                         summary.json
       --wrap-period-ms MS
                         the wrapper run's duty cycle, pirack run
-                        --period-ms (default: pirack run's, 100)
+                        --period-ms (default: pirack run's 100 ms in
+                        simulated time, 100 / time scale, at least 10)
       --target C        the agents' target_c (default 77)
       --limit C         the agents' limit_c (default 80)
       --interval-ms MS  the agents' sampling period (default: one simulated
@@ -443,8 +444,8 @@ run_job() {	# run: paced|unpaced
 	# wrapper: each rank the unpaced program under \`pirack run\`, which
 	# asks the node's agent (PIRACK_SOCKET) for the pace and duty-cycles
 	# it; -v: each wrapper's share of time stopped, in mpi.log
-	[ "$run" != wrapper ] || wrap=("$BUILD/pirack" run -v
-		${WRAP_PERIOD_MS:+--period-ms "$WRAP_PERIOD_MS"} --)
+	[ "$run" != wrapper ] ||
+		wrap=("$BUILD/pirack" run -v --period-ms "$WRAP_PERIOD_MS" --)
 	# --netns: the machinefile puts each node's ranks (in order) on its
 	# address, hydra's proxies start there through hosts_lib.sh's ssh;
 	# UCX over TCP on the node link (hosts_lib.sh says why)
@@ -624,6 +625,11 @@ RUN_S=$(awk -v t="$TOTAL_S" -v n="$NRUNS" \
 TS=${TIME_SCALE:-10}
 # libpirackpace asks its agent for the pace once per simulated second too.
 REFRESH_S=$(awk -v t="$TS" 'BEGIN { printf "%.3f", 1 / t }')
+# pirack run's default period, 100 ms, in simulated time: a tenth of the
+# agent's sampling period, as on a Pi (and short periods keep the ranks'
+# collectives moving: a rank stopped for long holds up the others)
+[ -n "$WRAP_PERIOD_MS" ] ||
+	WRAP_PERIOD_MS=$(awk -v t="$TS" 'BEGIN { m = 100 / t; printf "%d", m < 10 ? 10 : m }')
 [ -n "$INTERVAL_MS" ] ||
 	INTERVAL_MS=$(awk -v t="$TS" 'BEGIN { m = 1000 / t; printf "%d", m < 20 ? 20 : m }')
 RUN_DEADLINE=$(awk -v r="$RUN_S" 'BEGIN { printf "%.0f", r * 8 < 120 ? 120 : r * 8 }')
