@@ -731,7 +731,13 @@ plot() {
 		echo "set output '$OUT/thermal.png'"
 		echo "set multiplot layout 2,$NRUNS columnsfirst title \"pirack simulated cluster: $NODES nodes × $SLOTS ranks, $PROFILE, ambient $AMB_TEXT °C, physics ×$TS\" font 'Sans,12'"
 		echo "set grid; set key outside right top vertical Left reverse"
-		echo "set xlabel 'simulated time (s)'; set xrange [0:$xmax]"
+		# (the trace's wall time x time scale: with the CPU clock the Pis
+		# ran slower than that)
+		if [ "$SIM_CLOCK" = cpu ]; then
+			echo "set xlabel 'wall time x $TS (s)'; set xrange [0:$xmax]"
+		else
+			echo "set xlabel 'simulated time (s)'; set xrange [0:$xmax]"
+		fi
 		echo "set style line 90 lc rgb '#e08000' dt 2 lw 1.5"
 		echo "set style line 91 lc rgb '#d00000' dt 2 lw 1.5"
 		for r in "${RUN_LIST[@]}"; do
