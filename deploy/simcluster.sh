@@ -616,7 +616,9 @@ calibrate_run() {	# intervals -> "seconds cpu_s" of the job
 # -> "rate slowness": intervals per second of the whole cluster, unpaced
 # (with the CPU clock per second of each rank's CPU time, the simulated
 # Pis' time), and how much slower than its CPU time a rank alone ran (1 on
-# a quiet machine; the wall clock: 1)
+# a quiet machine, at most 4: should the machine calm down in mid-run, the
+# loop's periods, set by it, are then at most 4 simulated seconds; the
+# wall clock: 1)
 calibrate() {
 	local k1=100000000 k2=2000000000 w1 c1 w2 c2 n=1 f=1
 	# A small job for the start-up (easily a second or two), then bigger
@@ -638,7 +640,7 @@ calibrate() {
 		-v s="$(jq -r '.seconds / .cpu_s' "$RUN/calibrate.json")" \
 		'BEGIN { d = b - a > 0.1 / f ? b - a : 0.1 / f
 			 printf "%.0f %.2f", n * (k2 - k1) / d,
-				(s < 1 || f == 1 ? 1 : (s > 8 ? 8 : s)) }'
+				(s < 1 || f == 1 ? 1 : (s > 4 ? 4 : s)) }'
 }
 
 NRUNS=${#RUN_LIST[@]}
