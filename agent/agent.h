@@ -45,6 +45,7 @@ struct agent {
 	unsigned led_bits;	    /* last written to the LED lines */
 	uint64_t led_next_ms;	    /* next pattern change, or UINT64_MAX */
 	uint64_t last_tick_ms;	    /* monotonic: the controller's dt */
+	long long last_sim_us;	    /* source = sim: the node's clock; 0 none */
 	bool apply_failed;	    /* fan/LED writes fail: logged once */
 	struct pacectl pace;
 	/*

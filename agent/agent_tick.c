@@ -107,6 +107,32 @@ static void agent_read_sensors(struct agent *a, struct sample *s)
 		sensors_read_opts(&o, s);
 }
 
+/*
+ * The plant's time since the last tick, for the controller. A real node's
+ * is the wall clock's. A simulated node (source = sim) runs [sim]
+ * time_scale times faster, on the clock pirack-simnode keeps in its tree:
+ * a loaded host may slow that clock (pirack-simnode --clock cpu), and a
+ * controller counting wall time x time_scale would then see the node heat
+ * slower than it does. No such file (no pirack-simnode yet): wall time x
+ * time_scale.
+ */
+static double agent_plant_dt(struct agent *a, double wall_dt)
+{
+	const struct config *c = &a->cfg;
+	long long us, was = a->last_sim_us;
+
+	if (c->thermal.source != THERMAL_SIM)
+		return wall_dt;
+	if (sensors_sim_clock(c->thermal.sysfs_root, &us) < 0) {
+		a->last_sim_us = 0;
+		return wall_dt * config_time_scale(c);
+	}
+	a->last_sim_us = us;
+	if (was <= 0 || us < was) /* the first reading, or a new simnode */
+		return wall_dt * config_time_scale(c);
+	return (double)(us - was) / 1e6;
+}
+
 void agent_tick(struct agent *a)
 {
 	const struct config *c = &a->cfg;
@@ -128,10 +154,10 @@ void agent_tick(struct agent *a)
 	agent_zones_seen(a, &s);
 	/*
 	 * Every sample, job or not, so the controller's memory carries over;
-	 * blind (a fault) it answers pace 0. Its time is the plant's: a
-	 * simulated node's physics runs [sim] time_scale times faster.
+	 * blind (a fault) it answers pace 0. Its time is the plant's
+	 * (agent_plant_dt).
 	 */
-	dt *= config_time_scale(c);
+	dt = agent_plant_dt(a, dt);
 	pacectl_update(&a->pace, c->thermal.target_c, c->thermal.limit_c,
 		       s.fault ? NAN : s.temp_c, dt, a->fan_state.duty > 0);
 	/* The clock takes the pace first; the ranks sleep for the rest. */

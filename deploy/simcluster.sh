@@ -35,7 +35,12 @@ Ctrl-C or failure.
                         waiting for one of this machine's CPUs heats as if
                         busy) or cpu (it follows the CPU the ranks got: a
                         loaded machine slows the Pis instead of heating
-                        them; pirack-simnode --clock)
+                        them; pirack-simnode --clock). With cpu the job is
+                        sized in the Pis' time (the calibration counts the
+                        ranks' CPU time, not the wall clock's), the runs'
+                        deadlines are in it too, and the agents sample
+                        (and the ranks ask them) once per simulated second
+                        at the speed the calibration found
   -m, --mode MODE       pacing of the paced run: node (default: each node
                         at its own pace, the work shared by a counter per
                         node and rounds split by rate, so cool nodes do
@@ -65,7 +70,10 @@ Ctrl-C or failure.
                         run to the time budget)
       --work F          the unpaced job's share of a run's time budget, the
                         calibration's sizing (default 0.4; a paced run may
-                        take longer in a warm rack)
+                        take longer in a warm rack); with --sim-clock cpu
+                        in the Pis' time: the unpaced job computes F x the
+                        budget x the time scale simulated seconds, longer
+                        in wall time where ranks share this machine's cores
       --kill-agent NODE@S
                         SIGKILL NODE's agent S seconds into each paced run,
                         and not before NODE's ranks reported to it (so the
@@ -437,9 +445,31 @@ run_pace() {	# run name -> pirack-pi's --pace
 	esac
 }
 
+# The simulated Pis' clock (pirack-simnode keeps it in each node's tree,
+# lib/sensors.h): the most advanced node's, in seconds; 0 before any.
+sim_clock() {	# rundir
+	cat "$1"/n*/sysfs/pirack-sim/clock_us 2>/dev/null |
+		awk 'BEGIN { m = 0 } $1 > m { m = $1 } END { printf "%.3f", m / 1e6 }'
+}
+
+# Past its deadline? With the wall clock a busy machine slows every job:
+# the deadline grows with the load average per core when the run starts,
+# up to 8 times. With the CPU clock the deadline is in the Pis' time, which
+# a busy machine slows as much as it slows the ranks (the wall time is
+# then bounded by the test's own timeout, tests/run.sh).
+past_deadline() {	# rundir wall-seconds
+	if [ "$SIM_CLOCK" = cpu ]; then
+		awk -v t="$(sim_clock "$1")" -v t0="${RUN_SIM0:-0}" \
+			-v b="$RUN_DEADLINE" -v ts="$TS" \
+			'BEGIN { exit !(t - t0 > b * ts) }'
+	else
+		awk -v t="$2" -v b="$RUN_DEADLINE_WALL" 'BEGIN { exit !(t > b) }'
+	fi
+}
+
 run_job() {	# run: paced|unpaced
 	local run=$1 rd=$RUN/$1 pace_mode i t0 mpi_pid killed=0 next_live=0
-	local deadline
+	local refresh
 	local -a cmd=("$MPIEXEC") wrap=()
 	# wrapper: each rank the unpaced program under \`pirack run\`, which
 	# asks the node's agent (PIRACK_SOCKET) for the pace and duty-cycles
@@ -454,6 +484,12 @@ run_job() {	# run: paced|unpaced
 				-genv UCX_TLS tcp,self -genv UCX_NET_DEVICES eth0)
 	mkdir -p "$rd"
 	pace_mode=$(run_pace "$run")
+	# An unpaced job only reports to its agent: on the CPU clock it asks
+	# ten times less often, which spares its ranks most of the waits for
+	# a reply (on a busy machine, idle time of their Pis).
+	refresh=$REFRESH_S
+	[ "$pace_mode" != off ] || [ "$SIM_CLOCK" = wall ] ||
+		refresh=$(awk -v r="$REFRESH_S" 'BEGIN { print r * 10 }')
 	case $run in
 	paced) LEVER=auto ;;	# the agents' default
 	cpufreq) LEVER=cpufreq ;;
@@ -467,14 +503,15 @@ run_job() {	# run: paced|unpaced
 		      -env PIRACK_SIM_NODE "$rd/n$i/sysfs"
 		      -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$rd/n$i/sysfs"
 		      -env PIRACK_TARGET_C "$TARGET" -env PIRACK_LIMIT_C "$LIMIT"
-		      -env PIRACK_PACE_REFRESH_S "$REFRESH_S"
+		      -env PIRACK_PACE_REFRESH_S "$refresh"
 		      "${wrap[@]}" "$BUILD/pirack-pi" --json --pace "$pace_mode"
 		      --intervals "$JOB_INTERVALS")
 	done
 	echo "== $run run: ${cmd[*]:0:14} ..." >"$rd/events.txt"
 	[ "$QUIET" = 1 ] || echo "-- $run run: $((NODES * SLOTS)) ranks on $NODES nodes, pace $pace_mode${wrap:+, each under pirack run}"
 	t0=$(now)
-	deadline=$(awk -v d="$RUN_DEADLINE" -v f="$(load_factor)" \
+	RUN_SIM0=$(sim_clock "$rd")
+	RUN_DEADLINE_WALL=$(awk -v d="$RUN_DEADLINE" -v f="$(load_factor)" \
 		'BEGIN { printf "%.0f", d * f }')
 	"${cmd[@]}" >"$rd/pi.json" 2>"$rd/mpi.log" &
 	mpi_pid=$!
@@ -492,8 +529,10 @@ run_job() {	# run: paced|unpaced
 			live_line "$run" "$t" "$rd/states.log"
 			next_live=$(awk -v n="$next_live" 'BEGIN { print n + 2 }')
 		fi
-		if awk -v t="$t" -v b="$deadline" 'BEGIN { exit !(t > b) }'; then
-			die "the $run job did not finish within ${deadline}s (load factor $(load_factor))"
+		if past_deadline "$rd" "$t"; then
+			[ "$SIM_CLOCK" = cpu ] &&
+				die "the $run job did not finish within $(awk -v b="$RUN_DEADLINE" -v ts="$TS" 'BEGIN { print b * ts }') simulated seconds (${t}s wall)"
+			die "the $run job did not finish within ${RUN_DEADLINE_WALL}s (load factor $(load_factor))"
 		fi
 		sleep 0.2
 	done
@@ -583,10 +622,22 @@ kill_agent() {	# rundir node t
 }
 
 # --- sizing: the job and the time scale fit the time budget ---------------
-calibrate_run() {	# intervals -> seconds pirack-pi computed, whole layout
+# A calibration job: "wall-seconds CPU-seconds" pirack-pi computed, over
+# the whole layout (oversubscribed as it will run); with the CPU clock
+# one rank alone: the CPU time of a rank, on which the simulated Pis run,
+# is what sizes the job there, and a busy machine hardly changes it (in
+# the whole layout a rank done early may spin on MPI while the others
+# wait for a CPU).
+calibrate_run() {	# intervals -> "seconds cpu_s" of the job
 	local i
 	local -a cmd=("$MPIEXEC")
-	for ((i = 0; i < NODES; i++)); do
+	if [ "$SIM_CLOCK" = cpu ]; then
+		cmd+=(-n 1 -env PIRACK_NODE n0
+		      -env PIRACK_SOCKET "$RUN/no-agent.sock"
+		      -env PIRACK_SYSFS_ROOT "$RUN/no-sysfs"
+		      "$BUILD/pirack-pi" --json --pace off --intervals "$1")
+	fi
+	for ((i = 0; i < NODES && ${#cmd[@]} == 1; i++)); do
 		[ $i -eq 0 ] || cmd+=(:)
 		cmd+=(-n "$SLOTS" -env PIRACK_NODE "n$i"
 		      -env PIRACK_SOCKET "$RUN/no-agent.sock"
@@ -595,25 +646,38 @@ calibrate_run() {	# intervals -> seconds pirack-pi computed, whole layout
 	done
 	"${cmd[@]}" >"$RUN/calibrate.json" 2>"$RUN/calibrate.log" ||
 		die "calibration run failed: $(tail -n 3 "$RUN/calibrate.log")"
-	jq -e -r '.seconds' "$RUN/calibrate.json" 2>/dev/null ||
+	jq -e -r '"\(.seconds) \(.cpu_s)"' "$RUN/calibrate.json" 2>/dev/null ||
 		die "calibration: no seconds in pirack-pi's JSON"
 }
 
-calibrate() {	# -> intervals per second of the whole cluster, unpaced
-	local k1=100000000 k2=2000000000 s1 s2
-	# The whole layout (oversubscribed as it will run), unpaced: a small
-	# job for the start-up (easily a second or two), then bigger ones
-	# until they compute a second longer; the difference is the rate.
-	s1=$(calibrate_run "$k1")
+# -> "rate slowness": intervals per second of the whole cluster, unpaced
+# (with the CPU clock per second of each rank's CPU time, the simulated
+# Pis' time), and how much slower than its CPU time a rank alone ran (1 on
+# a quiet machine, at most 4: should the machine calm down in mid-run, the
+# loop's periods, set by it, are then at most 4 simulated seconds; the
+# wall clock: 1)
+calibrate() {
+	local k1=100000000 k2=2000000000 w1 c1 w2 c2 n=1 f=1
+	# A small job for the start-up (easily a second or two), then bigger
+	# ones until they compute a second longer (with the CPU clock: half a
+	# second of one rank's CPU, the steadier measure); the difference is
+	# the rate.
+	[ "$SIM_CLOCK" = wall ] || { n=$((NODES * SLOTS)) f=2; }
+	read -r w1 c1 <<<"$(calibrate_run "$k1")"
 	for _ in 1 2 3 4 5; do
-		s2=$(calibrate_run "$k2")
-		awk -v a="$s1" -v b="$s2" 'BEGIN { exit !(b - a >= 1) }' && break
-		k2=$(awk -v k="$k2" -v a="$s1" -v b="$s2" 'BEGIN { d = b - a;
-			f = 1.5 / (d > 0.05 ? d : 0.05); f = f < 2 ? 2 : f > 20 ? 20 : f;
-			printf "%.0f", k * f }')
+		read -r w2 c2 <<<"$(calibrate_run "$k2")"
+		[ "$SIM_CLOCK" = wall ] || { w1=$c1 w2=$c2; }
+		awk -v a="$w1" -v b="$w2" -v f="$f" \
+			'BEGIN { exit !((b - a) * f >= 1) }' && break
+		k2=$(awk -v k="$k2" -v a="$w1" -v b="$w2" -v f="$f" 'BEGIN {
+			d = (b - a) * f; f = 1.5 / (d > 0.05 ? d : 0.05);
+			f = f < 2 ? 2 : f > 20 ? 20 : f; printf "%.0f", k * f }')
 	done
-	awk -v k1="$k1" -v k2="$k2" -v a="$s1" -v b="$s2" \
-		'BEGIN { printf "%.0f", (k2 - k1) / (b - a > 0.1 ? b - a : 0.1) }'
+	awk -v k1="$k1" -v k2="$k2" -v a="$w1" -v b="$w2" -v n="$n" -v f="$f" \
+		-v s="$(jq -r '.seconds / .cpu_s' "$RUN/calibrate.json")" \
+		'BEGIN { d = b - a > 0.1 / f ? b - a : 0.1 / f
+			 printf "%.0f %.2f", n * (k2 - k1) / d,
+				(s < 1 || f == 1 ? 1 : (s > 4 ? 4 : s)) }'
 }
 
 NRUNS=${#RUN_LIST[@]}
@@ -623,34 +687,48 @@ RUN_S=$(awk -v t="$TOTAL_S" -v n="$NRUNS" \
 # simulated second (as a real agent does): libpirackpace refreshes its pace
 # once a (wall) second, and a much faster plant would outrun that loop.
 TS=${TIME_SCALE:-10}
-# libpirackpace asks its agent for the pace once per simulated second too.
-REFRESH_S=$(awk -v t="$TS" 'BEGIN { printf "%.3f", 1 / t }')
-# pirack run's default period, 100 ms, in simulated time: a tenth of the
-# agent's sampling period, as on a Pi (and short periods keep the ranks'
-# collectives moving: a rank stopped for long holds up the others)
-[ -n "$WRAP_PERIOD_MS" ] ||
-	WRAP_PERIOD_MS=$(awk -v t="$TS" 'BEGIN { m = 100 / t; printf "%d", m < 10 ? 10 : m }')
-[ -n "$INTERVAL_MS" ] ||
-	INTERVAL_MS=$(awk -v t="$TS" 'BEGIN { m = 1000 / t; printf "%d", m < 20 ? 20 : m }')
 RUN_DEADLINE=$(awk -v r="$RUN_S" 'BEGIN { printf "%.0f", r * 8 < 120 ? 120 : r * 8 }')
-# A busy machine (other work beside the cluster: load above its cores)
-# slows every job down: each run's deadline grows with the load average
-# per core when it starts, up to 8 times.
+# (past_deadline: how a busy machine stretches it)
 load_factor() {
 	awk -v n="$(nproc 2>/dev/null || echo 1)" '{ f = $1 / n;
 		printf "%.2f", (f < 1 ? 1 : (f > 8 ? 8 : f)) }' /proc/loadavg
 }
+SLOW=1
 if [ -n "$INTERVALS" ]; then
 	JOB_INTERVALS=$INTERVALS
 else
 	[ "$QUIET" = 1 ] || echo "-- calibrating: how fast does this machine compute pi?"
-	IPS=$(calibrate)
+	read -r IPS SLOW <<<"$(calibrate)"
 	# Unpaced that is under half the run's time: paced runs take two or
 	# three times as long in a warm rack (and a loaded machine computes
 	# slower than the calibration said).
 	JOB_INTERVALS=$(awk -v r="$IPS" -v s="$RUN_S" -v w="$WORK" \
 		'BEGIN { printf "%.0f", r * s * w }')
 fi
+# The Pis' time runs TS times faster than the wall clock's, but with the
+# CPU clock only as fast as the ranks get CPUs: cores/ranks of that where
+# they share this machine's cores, and slower again on a busy machine (as
+# the calibration found it).
+TS_RUN=$TS
+[ "$SIM_CLOCK" = wall ] ||
+	TS_RUN=$(awk -v t="$TS" -v c="$(nproc 2>/dev/null || echo 1)" \
+		-v r="$((NODES * SLOTS))" -v s="$SLOW" \
+		'BEGIN { print (c < r ? t * c / r : t) / s }')
+# The agents sample, and libpirackpace asks its agent for the pace, once
+# per simulated second at that speed. On a busy machine a rank waits for a
+# reply from its agent as long as that waits for a CPU, time its Pi spends
+# idle: asking as often as on a quiet machine would cool the Pis.
+REFRESH_S=$(awk -v t="$TS_RUN" 'BEGIN { printf "%.3f", 1 / t }')
+[ -n "$INTERVAL_MS" ] ||
+	INTERVAL_MS=$(awk -v t="$TS_RUN" 'BEGIN { m = 1000 / t; printf "%d", m < 20 ? 20 : m }')
+# pirack run's default period, 100 ms, in simulated time: a tenth of the
+# agent's sampling period, as on a Pi (and short periods keep the ranks'
+# collectives moving: a rank stopped for long holds up the others)
+[ -n "$WRAP_PERIOD_MS" ] ||
+	WRAP_PERIOD_MS=$(awk -v t="$TS_RUN" 'BEGIN { m = 100 / t; printf "%d", m < 10 ? 10 : m }')
+# said even with -q: a test's log then tells how busy the machine was
+[ "$SIM_CLOCK" = wall ] ||
+	echo "-- CPU clock: a rank ran ${SLOW}x its CPU time; physics about x$TS_RUN of the wall clock; the agents sample every $INTERVAL_MS ms, the ranks ask every ${REFRESH_S}s"
 
 AMB_TEXT=$(for ((i = 0; i < NODES; i++)); do ambient_of $i; done | paste -sd, -)
 [ "$QUIET" = 1 ] || cat <<EOF
@@ -697,7 +775,13 @@ plot() {
 		echo "set output '$OUT/thermal.png'"
 		echo "set multiplot layout 2,$NRUNS columnsfirst title \"pirack simulated cluster: $NODES nodes × $SLOTS ranks, $PROFILE, ambient $AMB_TEXT °C, physics ×$TS\" font 'Sans,12'"
 		echo "set grid; set key outside right top vertical Left reverse"
-		echo "set xlabel 'simulated time (s)'; set xrange [0:$xmax]"
+		# (the trace's wall time x time scale: with the CPU clock the Pis
+		# ran slower than that)
+		if [ "$SIM_CLOCK" = cpu ]; then
+			echo "set xlabel 'wall time x $TS (s)'; set xrange [0:$xmax]"
+		else
+			echo "set xlabel 'simulated time (s)'; set xrange [0:$xmax]"
+		fi
 		echo "set style line 90 lc rgb '#e08000' dt 2 lw 1.5"
 		echo "set style line 91 lc rgb '#d00000' dt 2 lw 1.5"
 		for r in "${RUN_LIST[@]}"; do

@@ -8,8 +8,8 @@ set -euo pipefail
 usage() {
 	cat <<EOF
 Usage: deploy/simstats.sh --run-dir RUN --out OUT --runs LIST [OPTION]...
-Reads RUN/<run>/{states.log,t0,wall,pi.json,events.txt,link_bytes} for each
-run of LIST; writes RUN/<run>/trace.jsonl, OUT/trace.csv and
+Reads RUN/<run>/{states.log,t0,wall,pi.json,events.txt,link_bytes} and
+RUN/<run>/<node>/sim.json for each run of LIST; writes RUN/<run>/trace.jsonl, OUT/trace.csv and
 OUT/summary.json, and prints the summary table.
 
       --mode MODE        pacing of the paced run (for its title)
@@ -143,7 +143,11 @@ SUMMARY=$OUT/summary.json
 			| { ($run): {
 				pi: .pi, error: .error,
 				seconds: (.seconds // $wall), wall_s: $wall,
-				simulated_s: ($wall * $ts),
+				# the job in the simulated time: the longest
+				# a node had ranks (job_s of pirack-simnode;
+				# on the CPU clock a busy machine slows it)
+				simulated_s: ([ $energy[].job_s // empty ] | max
+					      // ($wall * $ts)),
 				intervals: .intervals, ranks: .ranks,
 				pace_mode: (.pace_mode // null),
 				mean_pace: (.mean_pace // null),

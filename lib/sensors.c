@@ -375,3 +375,13 @@ int sensors_read(const char *sysfs_root, const char *zones, struct sample *s)
 {
 	return sensors_read_at(sysfs_root, NULL, zones, s);
 }
+
+int sensors_sim_clock(const char *sysfs_root, long long *us)
+{
+	char path[SENSORS_PATH_MAX], text[32];
+
+	snprintf(path, sizeof(path), "%s/" SENSORS_SIM_CLOCK, sysfs_root);
+	if (sensors_read_int(path, 10, us, text, sizeof(text)) < 0 || *us < 0)
+		return -1;
+	return 0;
+}

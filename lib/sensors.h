@@ -40,4 +40,14 @@ struct sensors_opts {
 /* sensors_read_at with every option spelled out (the agent's form). */
 int sensors_read_opts(const struct sensors_opts *o, struct sample *s);
 
+/*
+ * A simulated node's own clock ([thermal] source = sim): pirack-simnode
+ * keeps the plant's time, whole microseconds since it started, in
+ * sysfs_root/SENSORS_SIM_CLOCK; a loaded host may run it slower than the
+ * wall clock times [sim] time_scale. Returns 0 with *us set, -1 when the
+ * file is missing, unreadable or garbled (a real node has none).
+ */
+#define SENSORS_SIM_CLOCK "pirack-sim/clock_us"
+int sensors_sim_clock(const char *sysfs_root, long long *us);
+
 #endif

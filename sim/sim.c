@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "fsutil.h"
 #include "log.h"
+#include "sensors.h"
 #include "simduty.h"
 #include "simfw.h"
 #include "simload.h"
@@ -93,6 +94,9 @@ static int sim_write_tree(struct sim *s)
 		snprintf(rel, sizeof(rel), SIM_CPUFREQ "scaling_cur_freq", cpu);
 		rc |= sim_write(s->root, rel, text);
 	}
+	/* the plant's clock, for the agent's controller (sensors.h) */
+	snprintf(text, sizeof(text), "%lld\n", (long long)(s->sim_s * 1e6));
+	rc |= sim_write(s->root, SENSORS_SIM_CLOCK, text);
 	return rc;
 }
 
@@ -127,7 +131,8 @@ static int sim_make_tree(struct sim *s)
 	char rel[128];
 
 	if (sim_mkdirs(s->root, SIM_ZONE) < 0 ||
-	    sim_mkdirs(s->root, SIM_FIRMWARE) < 0)
+	    sim_mkdirs(s->root, SIM_FIRMWARE) < 0 ||
+	    sim_mkdirs(s->root, "pirack-sim") < 0)
 		return -1;
 	for (int cpu = 0; cpu < s->profile->cores; cpu++) {
 		snprintf(rel, sizeof(rel), "devices/system/cpu/cpu%d/cpufreq",

@@ -2,8 +2,9 @@
 # lib.sh and t_init).
 #
 #   sim_require            skip unless this is the plain build with MPI
-#   sim_run ARGS...        deploy/simcluster.sh -b $BIN -o $T/out -q ARGS;
-#                          fails with its output when it fails
+#   sim_run ARGS...        deploy/simcluster.sh -b $BIN -o $T/out -q
+#                          --sim-clock cpu ARGS; fails with its output
+#                          when it fails
 #   S FILTER               jq -r FILTER on $T/out/summary.json
 #   S_true FILTER WHY      fail with WHY unless FILTER is true
 
@@ -24,10 +25,14 @@ sim_require() {
 }
 
 sim_run() {
-	# in the background, so the test's cleanup can stop it (and it its
-	# own children) when the test is killed
+	# On the CPU clock: the simulated Pis run as fast as their ranks get
+	# this machine's CPUs, so a busy machine (tests two at a time, other
+	# work beside them) slows the Pis rather than heating them for work
+	# their ranks never did, and the job is sized in the Pis' time.
+	# In the background, so the test's cleanup can stop it (and it its
+	# own children) when the test is killed.
 	t_bg simcluster bash "$TOP/deploy/simcluster.sh" -b "$BIN" \
-		-o "$T/out" -q "$@"
+		-o "$T/out" -q --sim-clock cpu "$@"
 	if ! wait "$LAST_PID"; then
 		cat "$T/simcluster.log"
 		fail "simcluster.sh $* failed"

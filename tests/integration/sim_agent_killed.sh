@@ -9,7 +9,8 @@ t_init
 source "$TOP/tests/sim_lib.sh"
 sim_require
 
-sim_run -n 2 -s 2 -a 40 -t 16 --time-scale 20 --runs paced --kill-agent n1@0
+sim_run -n 2 -s 2 -a 40 -t 16 --work 0.2 --time-scale 40 --runs paced \
+	--kill-agent n1@0
 
 S_true '.paced.error < 1e-12' "pi is wrong"
 S_true '[.paced.events[] | test("n1 agent killed.*fan line 1$")] | any' \

@@ -9,8 +9,9 @@ t_init
 source "$TOP/tests/sim_lib.sh"
 sim_require
 
-# sim_closed_loop.sh's warm rack: full load would settle near 87 degC.
-sim_run -n 2 -s 2 -a 48 -t 30 --work 1 --time-scale 20 --runs cpufreq,unpaced
+# sim_closed_loop.sh's warm rack and job: full load would settle near
+# 87 degC.
+sim_run -n 2 -s 2 -a 48 -t 30 --work 0.5 --time-scale 40 --runs cpufreq,unpaced
 
 S_true '[.cpufreq.nodes[] | .peak_c >= .target_c - 2] | any' \
 	"cpufreq: no node came near target_c: the test proves nothing"

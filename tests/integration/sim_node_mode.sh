@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # sim_node_mode.sh: one node hotter than the other (higher ambient): in node
 # mode it does less of the work and the job finishes sooner than in uniform
-# mode, where every rank waits for the hot node's pace.
+# mode, where every rank waits for the hot node's pace. Both runs' lengths
+# are in the simulated Pis' time (the CPU clock, sim_lib.sh), which the
+# machine's load between them does not change.
 source "$(dirname "$0")/../lib.sh"
 t_init
 source "$TOP/tests/sim_lib.sh"
@@ -9,11 +11,11 @@ sim_require
 
 # n1's air is warm enough that even a short job must be paced there
 # (idle 73 C with the fan, 84 C loaded), n0's never (57 and 68 C).
-sim_run -n 2 -s 2 -a 40,56 -t 24 --work 0.8 --time-scale 20 --runs node,uniform
+sim_run -n 2 -s 2 -a 40,56 -t 24 --work 0.4 --time-scale 40 --runs node,uniform
 
 S_true '.node.error < 1e-12 and .uniform.error < 1e-12' "pi is wrong"
 S_true '(.node.nodes | map({(.node): .work_share}) | add) as $w
 	| $w.n1 < $w.n0' "node mode: the hot node n1 did not do less work"
-S_true '.node.seconds < .uniform.seconds' \
+S_true '.node.simulated_s < .uniform.simulated_s' \
 	"node mode was not faster than uniform mode"
-echo "ok: node mode $(S .node.seconds) s (n1 share $(S '.node.nodes[1].work_share')), uniform $(S .uniform.seconds) s"
+echo "ok: node mode $(S .node.simulated_s) s simulated, $(S .node.wall_s) s wall (n1 share $(S '.node.nodes[1].work_share')), uniform $(S .uniform.simulated_s) s simulated, $(S .uniform.wall_s) s wall"

@@ -296,6 +296,22 @@ static void test_loadavg(void **state)
 	assert_true(s.load1 == -1);
 }
 
+/* A simulated node's clock: whole microseconds, or -1 (none, garbled). */
+static void test_sim_clock(void **state)
+{
+	struct tree *t = *state;
+	long long us = 7;
+
+	assert_int_equal(sensors_sim_clock(t->root, &us), -1);
+	tree_write(t, SENSORS_SIM_CLOCK, "12500000\n");
+	assert_int_equal(sensors_sim_clock(t->root, &us), 0);
+	assert_true(us == 12500000);
+	tree_write(t, SENSORS_SIM_CLOCK, "12.5\n");
+	assert_int_equal(sensors_sim_clock(t->root, &us), -1);
+	tree_write(t, SENSORS_SIM_CLOCK, "-3\n");
+	assert_int_equal(sensors_sim_clock(t->root, &us), -1);
+}
+
 /* sensors_read: the real /proc/loadavg. */
 static void test_real_proc(void **state)
 {
@@ -338,6 +354,7 @@ int main(void)
 		T(test_throttle_file),
 		T(test_cpufreq),
 		T(test_loadavg),
+		T(test_sim_clock),
 		T(test_real_proc),
 		T(test_seq_ts_untouched),
 	};

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "config.h"
+#include "sensors.h"
 #include "sim/sim.h"
 #include "sim/simplant.h"
 #include "fixture.h"
@@ -252,6 +253,9 @@ static void test_cpufreq_cap(void **state)
 	sim_state(s, &st);
 	assert_true(st.sim_s > 0);
 	assert_true(fabs(st.energy_j / st.sim_s - 2.7) < 1e-6);
+	/* the plant's clock, as the agent reads it (sensors.h) */
+	assert_int_equal(read_long(SENSORS_SIM_CLOCK, 10),
+			 (long)(st.sim_s * 1e6));
 	assert_true(st.job_energy_j == 0);
 
 	write_text(CPUFREQ(0, "scaling_max_freq"), "1000000\n");
