@@ -98,6 +98,56 @@ static long long simranks_age_ms(const char *proc_root, const char *pid)
 	       (long long)(start * 1000 / (unsigned long long)hz);
 }
 
+/* The parent's pid, from field 4 of the process's stat; -1 unreadable. */
+static long simranks_ppid(const char *proc_root, pid_t pid)
+{
+	char path[4200], buf[1024], *p;
+	long ppid;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+/*
+ * A tagged process whose child is tagged too is a launcher (a shell, or
+ * `pirack run` holding its command), not a rank: it sleeps while its
+ * child computes, and counted as a rank it would halve the node's load
+ * and, on the CPU clock, its wait. Kept: the processes no other found one
+ * names as its parent. Returns the new count.
+ */
+static size_t simranks_drop_launchers(const char *proc_root, pid_t *pids,
+				      size_t n)
+{
+	long *ppids = malloc((n ? n : 1) * sizeof(*ppids));
+	size_t kept = 0;
+
+	if (!ppids)
+		return n; /* all kept: a launcher counted beats no ranks */
+	for (size_t i = 0; i < n; i++)
+		ppids[i] = simranks_ppid(proc_root, pids[i]);
+	for (size_t i = 0; i < n; i++) {
+		bool parent = false;
+
+		for (size_t k = 0; k < n && !parent; k++)
+			parent = k != i && ppids[k] == (long)pids[i];
+		if (!parent)
+			pids[kept++] = pids[i];
+	}
+	free(ppids);
+	return kept;
+}
+
 static int simranks_cmp(const void *x, const void *y)
 {
 	pid_t a = *(const pid_t *)x, b = *(const pid_t *)y;
@@ -147,6 +197,7 @@ int simranks_scan(const char *proc_root, const char *tag, unsigned settle_ms,
 	}
 	closedir(d);
 	free(env);
+	n = simranks_drop_launchers(proc_root, pids, n);
 	qsort(pids, n, sizeof(*pids), simranks_cmp);
 	return (int)n;
 }

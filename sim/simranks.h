@@ -18,7 +18,9 @@
  * Scans <proc_root>/<pid>/environ for SIMRANKS_ENV=tag and writes up to
  * max matching pids into pids, lowest first. Processes it may not read
  * (another user's) are skipped, and those started less than settle_ms ago
- * (from <pid>/stat; 0 takes every one). The number found (at most max),
+ * (from <pid>/stat; 0 takes every one), and launchers: a found process
+ * that is another found one's parent (`pirack run`, a shell) runs none of
+ * the work. The number found (at most max),
  * or -1 when proc_root cannot be listed (errno set).
  */
 int simranks_scan(const char *proc_root, const char *tag, unsigned settle_ms,

@@ -46,8 +46,8 @@ static void put_env(const char *rel, const char *vars, size_t len)
 
 /*
  * Exactly the processes whose environment holds the tag: not a longer
- * tag, not the name in another variable's value, not a non-pid entry;
- * sorted; at most max.
+ * tag, not the name in another variable's value, not a non-pid entry,
+ * not a launcher whose tagged child does the work; sorted; at most max.
  */
 static void test_fake_proc(void **state)
 {
@@ -78,6 +78,12 @@ static void test_fake_proc(void **state)
 	assert_int_equal(simranks_scan(root, "/r/n2/sysfs", 0, pids, 8), 0);
 	assert_int_equal(simranks_scan("/nonexistent/proc", "x", 0, pids, 8),
 			 -1);
+	/* 300 launched 310 (pirack run and its command): 310 is the rank */
+	put_env("310/environ", ENV("PIRACK_SIM_NODE=/r/n0/sysfs\0"));
+	fixture_put(root, "310/stat", "310 (pirack-pi) R 300 1 1 0\n");
+	assert_int_equal(simranks_scan(root, "/r/n0/sysfs", 0, pids, 8), 2);
+	assert_int_equal(pids[0], 20);
+	assert_int_equal(pids[1], 310);
 }
 
 /* A real process started with the tag is found in the real /proc. */
