@@ -43,9 +43,11 @@ jq -e '.mean_pace <= 0.06' <<<"$a" >/dev/null ||
 # long waits, and round-robin would give a half.
 jq -e '.share >= 0.75' <<<"$b" >/dev/null ||
 	fail "the cool node did not take the work: $b"
-# b's ranks computed most of their time: they did not wait for a's
-# sleeping ranks (busy = computing, the rest is sleep or waiting).
-jq -e '.busy_fraction >= 0.6' <<<"$b" >/dev/null ||
+# b's ranks computed much of their time: they did not wait for a's
+# sleeping ranks (busy = computing, the rest is sleep or waiting; a counter
+# served by a's rank 0 would leave them at 0.05-0.2; a busy machine and
+# Open MPI's start-up take some from the 0.8-0.9 of a quiet one).
+jq -e '.busy_fraction >= 0.4' <<<"$b" >/dev/null ||
 	fail "the cool node's ranks waited for the sleeping ones: $b"
 # The hot node's ranks slept, they did not spin: CPU well under wall time.
 jq -e --argjson s "$(jq .seconds <<<"$OUT")" '.cpu_s < 0.5 * .ranks * $s' \
