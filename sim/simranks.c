@@ -67,29 +67,44 @@ static bool simranks_is_pid(const char *name)
 }
 
 /*
- * How long ago the process started, in ms, from field 22 of its stat
- * (clock ticks after boot, the boot-time clock since Linux 5.3); -1 when
- * unreadable.
+ * The fields of <proc_root>/<pid>/stat after the command's closing
+ * parenthesis (the command may hold spaces and parentheses), into buf;
+ * NULL when unreadable.
  */
-static long long simranks_age_ms(const char *proc_root, const char *pid)
+static const char *simranks_stat(const char *proc_root, const char *pid,
+				 char *buf, size_t len)
 {
-	char path[4200], buf[1024], *p;
-	unsigned long long start;
-	struct timespec now;
-	long hz = sysconf(_SC_CLK_TCK);
+	char path[4200];
+	const char *p;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/%s/stat", proc_root, pid);
 	f = fopen(path, "re");
 	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return NULL;
+	n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
+	return p ? p + 1 : NULL;
+}
+
+/*
+ * How long ago the process started, in ms, from field 22 of its stat
+ * (clock ticks after boot, the boot-time clock since Linux 5.3); -1 when
+ * unreadable.
+ */
+static long long simranks_age_ms(const char *proc_root, const char *pid)
+{
+	char buf[1024];
+	const char *p = simranks_stat(proc_root, pid, buf, sizeof(buf));
+	unsigned long long start;
+	struct timespec now;
+	long hz = sysconf(_SC_CLK_TCK);
+
 	if (!p || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &now) < 0 ||
-	    sscanf(p + 1,
+	    sscanf(p,
 		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
 		   "%*u %*d %*d %*d %*d %*d %*d %llu",
 		   &start) != 1)
@@ -101,20 +116,13 @@ static long long simranks_age_ms(const char *proc_root, const char *pid)
 /* The parent's pid, from field 4 of the process's stat; -1 unreadable. */
 static long simranks_ppid(const char *proc_root, pid_t pid)
 {
-	char path[4200], buf[1024], *p;
+	char name[24], buf[1024];
+	const char *p;
 	long ppid;
-	FILE *f;
-	size_t n;
 
-	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	p = simranks_stat(proc_root, name, buf, sizeof(buf));
+	if (!p || sscanf(p, " %*c %ld", &ppid) != 1)
 		return -1;
 	return ppid;
 }
