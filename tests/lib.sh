@@ -4,6 +4,9 @@
 #   t_bg NAME CMD...       start CMD in the background, log in $T/NAME.log,
 #                          pid in $LAST_PID; killed at exit
 #   wait_for SECS CMD...   poll CMD until it succeeds, fail after SECS
+#                          (times PIRACK_TIME_SCALE: tests/emulation.sh)
+#   skip_emulated WHY      skip when the tests run under user-mode
+#                          emulation (qemu-user), with WHY; runs natively
 #   free_port              a free TCP port on 127.0.0.1
 #   start_broker [--persist] [LINE...]  a throw-away mosquitto on a free
 #                          port: sets BROKER_PORT, BROKER_PID; --persist keeps
@@ -25,6 +28,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PIRACK_BUILD=${PIRACK_BUILD:-build}
 case "$PIRACK_BUILD" in /*) BIN=$PIRACK_BUILD ;; *) BIN=$TOP/$PIRACK_BUILD ;; esac
 T_PIDS=()
+source "$TOP/tests/emulation.sh"
+emulation_probe
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -78,13 +83,20 @@ t_bg() {
 }
 
 wait_for() {
-	local secs=$1; shift
+	local secs=$(($1 * PIRACK_TIME_SCALE)); shift
 	local end=$((SECONDS + secs))
 	# polling a condition with a deadline, not sleeping as synchronisation
 	until "$@" >/dev/null 2>&1; do
 		[ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for: $*"
 		sleep 0.05
 	done
+}
+
+# skip_emulated "why": for what cannot work when every instruction is
+# emulated by qemu-user (valgrind's own JIT on top of qemu's); on real
+# hardware of the same architecture the test runs.
+skip_emulated() {
+	[ -z "$PIRACK_EMULATED" ] || skip "$1 ($PIRACK_EMULATED)"
 }
 
 # t_variants plain asan -- "why": a test that proves nothing new in the
