@@ -5,6 +5,9 @@
 #                          pid in $LAST_PID; killed at exit
 #   wait_for SECS CMD...   poll CMD until it succeeds, fail after SECS
 #                          (times PIRACK_TIME_SCALE: tests/emulation.sh)
+#   t_timeout SECS CMD...  timeout(1) with SECS times PIRACK_TIME_SCALE
+#   t_work N               N (pi intervals sized for a native CPU) divided
+#                          by PIRACK_WORK_DIV (50 under emulation)
 #   skip_emulated WHY      skip when the tests run under user-mode
 #                          emulation (qemu-user), with WHY; runs natively
 #   free_port              a free TCP port on 127.0.0.1
@@ -90,6 +93,18 @@ wait_for() {
 		[ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for: $*"
 		sleep 0.05
 	done
+}
+
+# Hang guards of commands, stretched as wait_for's deadlines are.
+t_timeout() {
+	local secs=$(($1 * PIRACK_TIME_SCALE)); shift
+	timeout "$secs" "$@"
+}
+
+# Work sized for a native CPU: a job that lasts seconds here would last
+# minutes emulated, and these tests need its shape, not its size.
+t_work() {
+	awk -v n="$1" -v d="$PIRACK_WORK_DIV" 'BEGIN { printf "%.0f\n", n / d }'
 }
 
 # skip_emulated "why": for what cannot work when every instruction is
