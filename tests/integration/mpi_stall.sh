@@ -14,12 +14,12 @@ EXE=$(realpath "$BIN/pirack-pi")
 # Uniform mode: every rank waits for a stopped one at the next round, at
 # any load. The stopped job never finishes (1e12); the resumed one lasts
 # seconds (the stop lands well before its end) and then finishes.
-BIG=1e12 N=3e9
+BIG=1e12 N=$(t_work 3e9)
 pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
 
 job() {	# NAME STALL_S INTERVALS: ranks 0, 1 on node n0, rank 2 on n1
 	local a=(--json -i "$3" --pace uniform --chunk-ms 5 --stall-s "$2")
-	t_bg "$1" timeout 240 "$MPIEXEC" \
+	t_bg "$1" t_timeout 240 "$MPIEXEC" \
 		-n 2 env PIRACK_NODE=n0 PIRACK_TEST_TAG="$T" "$EXE" "${a[@]}" : \
 		-n 1 env PIRACK_NODE=n1 PIRACK_TEST_TAG="$T" "$EXE" "${a[@]}"
 	JOB=$LAST_PID
@@ -80,7 +80,7 @@ ends_stalled first "rank 0 on node n0"
 
 # No limit: a rank stopped for a while and resumed (a link that came
 # back): said, then the job goes on to the same bits.
-ref=$(timeout 240 "$MPIEXEC" -n 2 "$EXE" --json -i $N 2>>"$T/ref.log") ||
+ref=$(t_timeout 240 "$MPIEXEC" -n 2 "$EXE" --json -i $N 2>>"$T/ref.log") ||
 	fail "reference run failed"
 job resumed 0 $N
 stop_mid_run resumed 2 n1

@@ -15,7 +15,7 @@ export PIRACK_SOCKET=$T/none.sock
 fake_zone "$T/sys" thermal_zone0 65000		# paced: sleeps too
 export PIRACK_SYSFS_ROOT=$T/sys
 vg() {
-	timeout 300 valgrind -q --leak-check=full \
+	t_timeout 300 valgrind -q --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 		--suppressions="$TOP/tests/integration/mpi_valgrind.supp" "$@"
 }
