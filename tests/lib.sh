@@ -4,6 +4,12 @@
 #   t_bg NAME CMD...       start CMD in the background, log in $T/NAME.log,
 #                          pid in $LAST_PID; killed at exit
 #   wait_for SECS CMD...   poll CMD until it succeeds, fail after SECS
+#                          (times PIRACK_TIME_SCALE: tests/emulation.sh)
+#   t_timeout SECS CMD...  timeout(1) with SECS times PIRACK_TIME_SCALE
+#   t_work N               N (pi intervals sized for a native CPU) divided
+#                          by PIRACK_WORK_DIV (50 under emulation)
+#   skip_emulated WHY      skip when the tests run under user-mode
+#                          emulation (qemu-user), with WHY; runs natively
 #   free_port              a free TCP port on 127.0.0.1
 #   start_broker [--persist] [LINE...]  a throw-away mosquitto on a free
 #                          port: sets BROKER_PORT, BROKER_PID; --persist keeps
@@ -25,6 +31,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PIRACK_BUILD=${PIRACK_BUILD:-build}
 case "$PIRACK_BUILD" in /*) BIN=$PIRACK_BUILD ;; *) BIN=$TOP/$PIRACK_BUILD ;; esac
 T_PIDS=()
+source "$TOP/tests/emulation.sh"
+emulation_probe
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -78,13 +86,32 @@ t_bg() {
 }
 
 wait_for() {
-	local secs=$1; shift
+	local secs=$(($1 * PIRACK_TIME_SCALE)); shift
 	local end=$((SECONDS + secs))
 	# polling a condition with a deadline, not sleeping as synchronisation
 	until "$@" >/dev/null 2>&1; do
 		[ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for: $*"
 		sleep 0.05
 	done
+}
+
+# Hang guards of commands, stretched as wait_for's deadlines are.
+t_timeout() {
+	local secs=$(($1 * PIRACK_TIME_SCALE)); shift
+	timeout "$secs" "$@"
+}
+
+# Work sized for a native CPU: a job that lasts seconds here would last
+# minutes emulated, and these tests need its shape, not its size.
+t_work() {
+	awk -v n="$1" -v d="$PIRACK_WORK_DIV" 'BEGIN { printf "%.0f\n", n / d }'
+}
+
+# skip_emulated "why": for what cannot work when every instruction is
+# emulated by qemu-user (valgrind's own JIT on top of qemu's); on real
+# hardware of the same architecture the test runs.
+skip_emulated() {
+	[ -z "$PIRACK_EMULATED" ] || skip "$1 ($PIRACK_EMULATED)"
 }
 
 # t_variants plain asan -- "why": a test that proves nothing new in the

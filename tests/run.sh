@@ -11,12 +11,24 @@
 # PIRACK_TESTS=GLOB runs only the tests whose path matches (e.g. '*mqtt*').
 # Each test gets PIRACK_TEST_TIMEOUT seconds (300); a test that boots an
 # emulated machine may ask for more with a line "# run.sh timeout: SECS".
+# Under user-mode emulation (qemu-user, tests/emulation.sh) both are
+# multiplied by PIRACK_TIME_SCALE (5 there) and LeakSanitizer is off.
 # Ends with the line "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${PIRACK_TEST_JOBS:-2}
 TIMEOUT=${PIRACK_TEST_TIMEOUT:-300}
 passed=0 failed=0 skipped=0
+source tests/emulation.sh
+emulation_probe
+if [ -n "$PIRACK_EMULATED" ]; then
+	# qemu-user refuses the clone(CLONE_UNTRACED) LeakSanitizer stops
+	# the process with, and every ASan program would end in "LeakSanitizer
+	# has encountered a fatal error". ASan and UBSan still run.
+	export ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+	echo "run.sh: $PIRACK_EMULATED: deadlines x$PIRACK_TIME_SCALE," \
+		"LeakSanitizer off (qemu-user has no ptrace for it)"
+fi
 failures=()
 
 run_one() {	# build variant name cmd...
@@ -25,7 +37,8 @@ run_one() {	# build variant name cmd...
 	secs=$(sed -n '1,20s/^# run\.sh timeout: \([0-9][0-9]*\)$/\1/p' \
 		"${@: -1}" 2>/dev/null | head -n 1)
 	PIRACK_BUILD=$build PIRACK_VARIANT=$variant \
-		timeout -k 5 "${secs:-$TIMEOUT}" "$@" >"$log" 2>&1
+		timeout -k 5 "$((${secs:-$TIMEOUT} * PIRACK_TIME_SCALE))" "$@" \
+		>"$log" 2>&1
 	echo $? >"$log.rc"
 }
 

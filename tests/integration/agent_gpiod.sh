@@ -11,7 +11,7 @@ agent_setup gpio.backend=gpiod fan.driver=gpio \
 
 expect_chip_error() {	# what... : exits non-zero, names chip and cause
 	local rc=0
-	timeout 10 "$BIN/pirackd" -f -c "$CONF" "$@" >"$T/out.log" 2>&1 || rc=$?
+	t_timeout 10 "$BIN/pirackd" -f -c "$CONF" "$@" >"$T/out.log" 2>&1 || rc=$?
 	[ $rc -ne 0 ] && [ $rc -ne 124 ] ||
 		fail "pirackd $* exited $rc: $(cat "$T/out.log")"
 	grep -q 'pirack-no-such-chip: chip not found: ' "$T/out.log" ||
@@ -26,7 +26,7 @@ expect_chip_error --failsafe
 # A device that is not a GPIO chip (/dev/null) is refused, not driven.
 sed -i 's|^chip = pirack-no-such-chip$|chip = null|' "$CONF"
 rc=0
-timeout 10 "$BIN/pirackd" -f -c "$CONF" --failsafe >"$T/out.log" 2>&1 || rc=$?
+t_timeout 10 "$BIN/pirackd" -f -c "$CONF" --failsafe >"$T/out.log" 2>&1 || rc=$?
 [ $rc -ne 0 ] && grep -q 'null: not a GPIO chip (/dev/null)' "$T/out.log" ||
 	fail "chip null: exit $rc: $(cat "$T/out.log")"
 echo "gpiod backend errors name the chip: $(head -n 1 "$T/out.log")"

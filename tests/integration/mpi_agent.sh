@@ -18,10 +18,10 @@ agent_start
 fake_zone "$T/cool" thermal_zone0 40000
 export PIRACK_SOCKET=$SOCK PIRACK_SYSFS_ROOT=$T/cool
 pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
-run_pi() { timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json "$@" \
+run_pi() { t_timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json "$@" \
 	   2>>"$T/ranks.log"; }
 
-ref=$(run_pi -i 2e8 --pace off) || fail "pirack-pi --pace off failed"
+ref=$(run_pi -i "$(t_work 2e8)" --pace off) || fail "pirack-pi --pace off failed"
 jq -e '.nodes | length == 1 and .[0].node == "testnode" and
        .[0].source == "agent"' <<<"$ref" >/dev/null ||
 	fail "ranks not grouped by the agent's node name: $ref"
@@ -33,7 +33,7 @@ jq -e '.nodes | length == 1 and .[0].node == "testnode" and
 # under 0.8 is the agent's.
 set_temp 72000
 wait_for 20 status_until '.temp_c == 72 and .pace < 0.8 and .pace > 0.25'
-out=$(run_pi -i 2e8 --chunk-ms 5) || fail "paced pirack-pi failed"
+out=$(run_pi -i "$(t_work 2e8)" --chunk-ms 5) || fail "paced pirack-pi failed"
 echo "with the agent: $out"
 jq -e '.nodes[0].source == "agent" and .mean_pace < 0.8 and
        .sleep_s > 0' <<<"$out" >/dev/null ||
@@ -50,7 +50,7 @@ jq -e '.job.job == "pirack-pi" and .job.ranks == 2 and .job.nodes == 1 and
 mkdir -p "$SYS/devices/platform/soc/soc:firmware"
 echo 50005 >"$SYS/devices/platform/soc/soc:firmware/get_throttled"
 wait_for 10 status_until '.throttled.raw == 327685'
-out=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --json 2>>"$T/ranks.log") ||
+out=$(t_timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --json 2>>"$T/ranks.log") ||
 	fail "pirack-temps failed"
 # (the agent's pace, 72 C being over target, is falling slowly)
 jq -e --argjson p "$(ctl status | jq .pace)" '.nodes == [.nodes[0]] and
@@ -71,7 +71,7 @@ wait_for 10 status_until '.pace < 0.4'
 ctl 'report {"job":"none"}' >/dev/null	# forget the finished job
 # Refresh every 50 ms (not 1 s): the warning must not depend on the job
 # outliving the kill by a whole refresh period on a loaded machine.
-t_bg killed env PIRACK_PACE_REFRESH_S=0.05 timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i 3e9 \
+t_bg killed t_timeout 120 env PIRACK_PACE_REFRESH_S=0.05 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i "$(t_work 3e9)" \
 	--chunk-ms 5
 run=$LAST_PID
 wait_for 30 status_until '.job.job == "pirack-pi" and .job.done == false'
@@ -83,13 +83,13 @@ grep -q 'lost the agent' "$T/killed.log" ||
 	fail "no warning about the lost agent: $(cat "$T/killed.log")"
 jq -e '.nodes[0].source == "sysfs" and .error <= 2e-15' <<<"$out" \
 	>/dev/null || fail "after the agent died: $out"
-ref2=$(run_pi -i 3e9 --pace off) || fail "reference run failed"
+ref2=$(run_pi -i "$(t_work 3e9)" --pace off) || fail "reference run failed"
 [ "$(pi_of "$out")" = "$(pi_of "$ref2")" ] || fail "pi changed: $out"
 
 # Hung (stopped) mid-run: requests time out, the job goes on.
 agent_start
 wait_for 10 status_until '.pace < 0.4'
-t_bg hung env PIRACK_PACE_REFRESH_S=0.05 timeout 120 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i 3e9 \
+t_bg hung t_timeout 120 env PIRACK_PACE_REFRESH_S=0.05 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --json -i "$(t_work 3e9)" \
 	--chunk-ms 5
 run=$LAST_PID
 wait_for 30 status_until '.job.job == "pirack-pi" and .job.done == false'

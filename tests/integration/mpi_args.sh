@@ -8,7 +8,7 @@ export PIRACK_SOCKET=$T/none.sock PIRACK_SYSFS_ROOT=$T/nosys
 
 bad() {	# PROGRAM EXPECTED-TEXT ARGS...
 	local prog=$1 want=$2 rc=0; shift 2
-	timeout 60 "$MPIEXEC" -n 2 "$BIN/$prog" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	t_timeout 60 "$MPIEXEC" -n 2 "$BIN/$prog" "$@" >"$T/out" 2>"$T/err" || rc=$?
 	[ $rc = 2 ] || fail "$prog $*: exit $rc, want 2"
 	grep -q -- "$want" "$T/err" || fail "$prog $*: no '$want' in: $(cat "$T/err")"
 	[ "$(grep -c -- "$want" "$T/err")" = 1 ] ||
@@ -43,7 +43,7 @@ bad examples/scatter "unexpected argument" extra
 # status 1, every rank out (no hang).
 for prog in pirack-pi pirack-temps; do
 	rc=0
-	timeout 60 "$MPIEXEC" -n 1 "$BIN/$prog" : -n 2 env PIRACK_LIMIT_C=60 \
+	t_timeout 60 "$MPIEXEC" -n 1 "$BIN/$prog" : -n 2 env PIRACK_LIMIT_C=60 \
 		"$BIN/$prog" >"$T/out" 2>"$T/err" || rc=$?
 	[ $rc -ne 0 ] || fail "$prog: limit below target accepted"
 	[ "$(grep -c 'limit 60 C must be above target 77 C' "$T/err")" = 1 ] ||
@@ -51,7 +51,7 @@ for prog in pirack-pi pirack-temps; do
 done
 
 rc=0
-PIRACK_STALL_S=soon timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" -i 1e6 \
+PIRACK_STALL_S=soon t_timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" -i 1e6 \
 	>"$T/out" 2>"$T/err" || rc=$?
 [ $rc = 2 ] && [ "$(grep -c "bad PIRACK_STALL_S 'soon'" "$T/err")" = 1 ] ||
 	fail "PIRACK_STALL_S=soon: exit $rc, want 2 and one error: $(cat "$T/err")"
@@ -74,11 +74,11 @@ for v in 0 0.1 60 86400; do
 	"$BIN/pirack-pi" --stall-s "$v" --help >/dev/null ||
 		fail "--stall-s $v refused"
 done
-out=$(timeout 60 "$MPIEXEC" -n 1 "$BIN/pirack-pi" -i 2.5e3 --json 2>/dev/null)
+out=$(t_timeout 60 "$MPIEXEC" -n 1 "$BIN/pirack-pi" -i 2.5e3 --json 2>/dev/null)
 [ "$(jq .intervals <<<"$out")" = 2500 ] || fail "2.5e3 parsed as: $out"
 # --help: exit 0, usage once on stdout.
-out=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --help)
+out=$(t_timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --help)
 [ "$(grep -c '^Usage: ' <<<"$out")" = 1 ] || fail "--help: $out"
-out=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --help)
+out=$(t_timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --help)
 [ "$(grep -c '^Usage: ' <<<"$out")" = 1 ] || fail "temps --help: $out"
 echo ok

@@ -62,10 +62,10 @@ CONTROL=$BYTES
 echo "hydra alone: $CONTROL bytes on the links"
 
 # One host, the machine's own MPI transports: the reference bits.
-ref_out=$(timeout 60 "$MPIEXEC" -n "$NP" "$BIN/pirack-pi" --json \
+ref_out=$(t_timeout 60 "$MPIEXEC" -n "$NP" "$BIN/pirack-pi" --json \
 	--intervals 1e4 --pace off 2>>"$T/ref.log") || fail "one-host pirack-pi failed"
 ref=$(pi_field pi "$ref_out")
-ref_scatter=$(timeout 60 "$MPIEXEC" -n "$NP" "$BIN/examples/scatter" | sort) ||
+ref_scatter=$(t_timeout 60 "$MPIEXEC" -n "$NP" "$BIN/examples/scatter" | sort) ||
 	fail "one-host scatter failed"
 
 # pirack-pi, again and again: a one-in-ten hang shows in 50 runs with

@@ -18,18 +18,18 @@ fake_zone "$T/cool" thermal_zone0 40000
 # Two-node runs pit a cool node against a much hotter one (pace ~0.15), so
 # that the difference shows even when the loaded machine starves a rank.
 fake_zone "$T/hotter" thermal_zone0 76000
-N=2e9	# ~0.3 s of work a rank with the FMA kernels: enough chunks to measure
+N=$(t_work 2e9)	# ~0.3 s a rank with the FMA kernels: enough chunks to measure
 pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
 
 one() {	# ROOT MODE -> $OUT; both ranks on one node
 	local root=$1 mode=$2
-	OUT=$(PIRACK_SYSFS_ROOT=$root timeout 120 "$MPIEXEC" -n 2 \
+	OUT=$(PIRACK_SYSFS_ROOT=$root t_timeout 120 "$MPIEXEC" -n 2 \
 		"$BIN/pirack-pi" --json -i $N --pace "$mode" --chunk-ms 5 \
 		2>>"$T/stderr.log") || fail "pirack-pi --pace $mode failed"
 }
 
 two() {	# MODE -> $OUT; node "hot" and node "cool", one rank each
-	OUT=$(timeout 120 "$MPIEXEC" \
+	OUT=$(t_timeout 120 "$MPIEXEC" \
 		-n 1 env PIRACK_NODE=hot PIRACK_SYSFS_ROOT="$T/hotter" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 5 : \
 		-n 1 env PIRACK_NODE=cool PIRACK_SYSFS_ROOT="$T/cool" \
@@ -80,11 +80,11 @@ jq -e '(.nodes[] | select(.node == "cool") | .share) >
 # The bound follows the program's own elapsed time (a loaded machine
 # stretches 0.2 s of work): one reading at start plus one per whole period;
 # reading at every step would give 20.
-o=$(PIRACK_SYSFS_ROOT=$T/hot timeout 60 "$MPIEXEC" -n 1 \
+o=$(PIRACK_SYSFS_ROOT=$T/hot t_timeout 60 "$MPIEXEC" -n 1 \
 	"$BIN/tests/bench/pace_overhead" 20 10 2>/dev/null)
 jq -e '.readings <= 2 + (.seconds | floor)' <<<"$o" >/dev/null ||
 	fail "too many readings with the default 1 s period: $o"
-r=$(PIRACK_SYSFS_ROOT=$T/hot PIRACK_PACE_REFRESH_S=0.02 timeout 60 \
+r=$(PIRACK_SYSFS_ROOT=$T/hot PIRACK_PACE_REFRESH_S=0.02 t_timeout 60 \
 	"$MPIEXEC" -n 1 "$BIN/tests/bench/pace_overhead" 20 10 2>/dev/null |
 	jq .readings)
 [ "$r" -ge 5 ] || fail "$r readings in 0.2 s with a 0.02 s period"

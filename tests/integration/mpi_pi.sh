@@ -13,7 +13,7 @@ pi_field() { grep -o "\"$1\":[^,}]*" <<<"$2" | head -n 1 | cut -d: -f2; }
 
 run_pi() {	# NRANKS ARGS... -> $OUT (one JSON line)
 	local n=$1; shift
-	OUT=$(timeout 120 "$MPIEXEC" -n "$n" "$BIN/pirack-pi" --json "$@" \
+	OUT=$(t_timeout 120 "$MPIEXEC" -n "$n" "$BIN/pirack-pi" --json "$@" \
 		2>>"$T/stderr.log") || fail "pirack-pi -n $n $* failed"
 	[ "$(jq -r .ranks <<<"$OUT")" = "$n" ] || fail "ranks != $n: $OUT"
 	[ "$(jq '[.nodes[].intervals] | add' <<<"$OUT")" = \
@@ -66,7 +66,7 @@ jq -e '.error <= 2e-15 and .intervals_per_s > 0 and .seconds > 0' \
 	<<<"$OUT" >/dev/null || fail "1e8: $OUT"
 
 # The text report names the result, the ranks and each node's share.
-txt=$(timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" -i 1e7 2>>"$T/stderr.log")
+txt=$(t_timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" -i 1e7 2>>"$T/stderr.log")
 grep -q '^pi is approximately 3.14159265358979' <<<"$txt" || fail "text: $txt"
 grep -q 'on 2 ranks, 1 node:' <<<"$txt" || fail "text: $txt"
 # One warning per node about the missing agent and sensors, not per rank.

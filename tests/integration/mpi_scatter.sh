@@ -4,7 +4,7 @@ source "$(dirname "$0")/../lib.sh"
 t_init
 mpi_init
 
-out=$(timeout 120 "$MPIEXEC" -n 20 "$BIN/examples/scatter") || fail "scatter failed"
+out=$(t_timeout 120 "$MPIEXEC" -n 20 "$BIN/examples/scatter") || fail "scatter failed"
 [ "$(grep -c '^rank [0-9]* has data: [0-9]*$' <<<"$out")" = 20 ] ||
 	fail "want 20 lines: $out"
 for want in "rank 0 has data: 1" "rank 1 has data: 2" "rank 4 has data: 625" \
@@ -12,6 +12,6 @@ for want in "rank 0 has data: 1" "rank 1 has data: 2" "rank 4 has data: 625" \
 	    "rank 19 has data: 5242880000000000000000000"; do
 	grep -qx "$want" <<<"$out" || fail "missing '$want' in: $out"
 done
-out=$(timeout 60 "$MPIEXEC" -n 1 "$BIN/examples/scatter") || fail "-n 1 failed"
+out=$(t_timeout 60 "$MPIEXEC" -n 1 "$BIN/examples/scatter") || fail "-n 1 failed"
 [ "$out" = "rank 0 has data: 1" ] || fail "-n 1: $out"
 echo ok

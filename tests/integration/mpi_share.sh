@@ -14,17 +14,17 @@ export PIRACK_SOCKET=$T/none.sock
 # pace 0, floored at 0.05; at 40 C pace 1.
 fake_zone "$T/hot" thermal_zone0 79900
 fake_zone "$T/cool" thermal_zone0 40000
-N=4e9
+N=$(t_work 4e9)
 pi_of() { jq -r .pi <<<"$1"; }
 node_of() { jq -c --arg n "$2" '.nodes[] | select(.node == $n)' <<<"$1"; }
 
-OUT=$(PIRACK_SYSFS_ROOT=$T/cool timeout 120 "$MPIEXEC" -n 1 \
+OUT=$(PIRACK_SYSFS_ROOT=$T/cool t_timeout 120 "$MPIEXEC" -n 1 \
 	"$BIN/pirack-pi" --json -i $N --pace off 2>>"$T/stderr.log") ||
 	fail "reference run failed"
 ref=$(pi_of "$OUT")
 
 hot_cool() {	# MODE -> $OUT; "a" hot (ranks 0, 1), "b" cool (ranks 2, 3)
-	OUT=$(timeout 120 "$MPIEXEC" \
+	OUT=$(t_timeout 120 "$MPIEXEC" \
 		-n 2 env PIRACK_NODE=a PIRACK_SYSFS_ROOT="$T/hot" \
 		"$BIN/pirack-pi" --json -i $N --pace "$1" --chunk-ms 2 : \
 		-n 2 env PIRACK_NODE=b PIRACK_SYSFS_ROOT="$T/cool" \
@@ -60,7 +60,7 @@ for i in 0 1 2 3; do
 	args+=(-n 4 env PIRACK_NODE="n$i" PIRACK_SYSFS_ROOT="$T/cool"
 	       "$BIN/pirack-pi" --json -i $N)
 done
-OUT=$(timeout 300 "$MPIEXEC" "${args[@]}" 2>>"$T/stderr.log") ||
+OUT=$(t_timeout 300 "$MPIEXEC" "${args[@]}" 2>>"$T/stderr.log") ||
 	fail "16 ranks in node mode failed"
 echo "16 ranks: $(jq -c '{seconds, ranks, shares: [.nodes[].share]}' <<<"$OUT")"
 [ "$(pi_of "$OUT")" = "$ref" ] || fail "16 ranks: pi changed"
@@ -68,7 +68,7 @@ jq -e '.ranks == 16 and .node_count == 4 and
        ([.nodes[].intervals] | add) == .intervals' <<<"$OUT" >/dev/null ||
 	fail "16 ranks: the shares do not add up: $OUT"
 
-OUT=$(PIRACK_SHARE_DOMAIN=host timeout 300 "$MPIEXEC" "${args[@]}" \
+OUT=$(PIRACK_SHARE_DOMAIN=host t_timeout 300 "$MPIEXEC" "${args[@]}" \
 	2>>"$T/stderr.log") || fail "16 ranks, pooled host, failed"
 [ "$(pi_of "$OUT")" = "$ref" ] || fail "16 ranks, pooled host: pi changed"
 echo ok

@@ -16,7 +16,7 @@ mkdir -p "$T/n1/devices/platform/soc/soc:firmware"
 echo 40004 >"$T/n1/devices/platform/soc/soc:firmware/get_throttled"
 
 temps() {
-	timeout 120 "$MPIEXEC" \
+	t_timeout 120 "$MPIEXEC" \
 		-n 2 env PIRACK_NODE=n1 PIRACK_SYSFS_ROOT="$T/n1" "$BIN/pirack-temps" "$@" : \
 		-n 1 env PIRACK_NODE=n2 PIRACK_SYSFS_ROOT="$T/n2" "$BIN/pirack-temps" "$@" : \
 		-n 3 env PIRACK_NODE=n0 PIRACK_SYSFS_ROOT="$T/n0" "$BIN/pirack-temps" "$@"

@@ -20,7 +20,7 @@ line=$(grep -n '^name = rpi.4$' "$T/dot.conf" | cut -d: -f1)
 grep -q "dot.conf:$line: \[node\] name 'rpi.4' must be letters, digits, '_' or '-'" \
 	"$T/check.err" || fail "no FILE:LINE error naming rpi.4: $(cat "$T/check.err")"
 rc=0
-timeout 10 "$BIN/pirackd" -f -c "$T/dot.conf" 2>"$T/start.err" || rc=$?
+t_timeout 10 "$BIN/pirackd" -f -c "$T/dot.conf" 2>"$T/start.err" || rc=$?
 [ $rc = 2 ] || fail "pirackd started as rpi.4 (exit $rc)"
 
 # two names one character apart: two devices, disjoint entities
