@@ -167,6 +167,20 @@ static void test_fan_line(void **state)
  * clock, sets its bits and the rank is stopped part of the time; at the
  * end nothing is left stopped.
  */
+/* A busy rank: a child spinning until killed (or its parent dies). */
+static pid_t spin_child(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			;
+	}
+	return pid;
+}
+
 static void test_busy_rank_throttles(void **state)
 {
 	struct config c;
@@ -176,13 +190,7 @@ static void test_busy_rank_throttles(void **state)
 	bool stopped = false, hot = false;
 
 	(void)state;
-	rank = fork();
-	assert_true(rank >= 0);
-	if (rank == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			;
-	}
+	rank = spin_child();
 	cfg_setup(&c, "pi4-bare", 50, 200);
 	s = sim_open(&c, "/proc", err, sizeof(err));
 	assert_non_null(s);
@@ -233,13 +241,7 @@ static void test_cpufreq_cap(void **state)
 
 	(void)state;
 	/* before sim_open: a fork after it would hold the duty socket */
-	rank = fork();
-	assert_true(rank >= 0);
-	if (rank == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			;
-	}
+	rank = spin_child();
 	cfg_setup(&c, "pi4-bare", 25, 1);
 	s = sim_open(&c, "/proc", err, sizeof(err));
 	assert_non_null(s);
