@@ -91,6 +91,9 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 		 * left above it allows, 0 at the limit, rather than 1.
 		 */
 		pc->integ = pacectl_clamp((limit_c - temp_c) / span, 0.0, 1.0);
+		/* the fan before any reading is pirackd's fail-safe, not a
+		 * fan the node ran with: its stop is no news */
+		pc->fan_was_on = false;
 		pc->started = true;
 		dt_s = 0;
 	}

@@ -17,8 +17,7 @@ pace_until() { ctl pace | jq -e "$1" >/dev/null; }
 
 set_temp 40000
 agent_start
-# settled: the fail-safe fan of the start is off again (a fan stopping as
-# the node jumps over target would halve the pace the controller holds)
+# settled: the agent has read the cool node (its fail-safe fan off again)
 wait_for 10 status_until '.cpu_cap_mhz == 1500 and .fan == "off"'
 [ "$(cap)" = 1500000 ] || fail "cool: scaling_max_freq $(cap)"
 

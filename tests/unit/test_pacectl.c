@@ -467,10 +467,18 @@ static void test_fan_stop_when_cool(void **state)
 	for (int i = 0; i < 20; i++)
 		pacectl_update(&pc, 70, 80, 40, 0.05, false);
 	assert_true(pc.integ >= 0.99);
+	/* the fail-safe fan of the first sample stops as the node jumps
+	 * over target: not a fan the node ran with */
+	pacectl_init(&pc);
+	pacectl_update(&pc, 70, 80, 40, 0.05, true);
+	pacectl_update(&pc, 70, 80, 71, 0.05, false);
+	assert_true(pc.integ >= 0.99);
 	/* a fresh start at 74 C: the span left over it, less the P part */
 	pacectl_init(&pc);
 	assert_true(fabs(pacectl_update(&pc, 70, 80, 74, 1, true) -
 			 (0.6 - 4.0 / 15)) < 1e-9);
+	/* a fan it ran with stops near target: the integral halves */
+	pacectl_update(&pc, 70, 80, 74, 0, true);
 	pacectl_update(&pc, 70, 80, 74, 0, false);
 	assert_true(pc.integ < 0.31);
 }
