@@ -32,7 +32,7 @@ PACE_SRCS := mpi/pace.c mpi/pace_source.c mpi/pace_nodes.c mpi/pace_share.c \
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
 	     sensors.o throttle.o pacectl.o clock.o pace_agent.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
-	     mpi/pi_report.c mpi/stall.c
+	     mpi/pi_report.c mpi/stall.c mpi/abort.c
 # The finalize fix (MPICH 3.4-4.1 ch4:ucx hang in MPI_Finalize, see
 # libpirack-finalize.7) goes into every program as objects, not an archive
 # member: it works by defining MPI_Finalize and ucp_disconnect_nb, which
@@ -40,7 +40,8 @@ PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 FF_OBJS   := $(O)/mpi/finalize_fix.o $(O)/mpi/finalize_shim.o
 PI_OBJS   := $(PI_SRCS:%.c=$(O)/%.o) $(FF_OBJS)
 TEMPS_OBJS := $(O)/mpi/temps.o $(O)/mpi/cli.o $(FF_OBJS)
-SCATTER_OBJS := $(O)/mpi/examples/scatter.o $(O)/mpi/cli.o $(FF_OBJS)
+SCATTER_OBJS := $(O)/mpi/examples/scatter.o $(O)/mpi/cli.o $(O)/mpi/abort.o \
+		$(FF_OBJS)
 MPI_OBJS  := $(sort $(PACE_SRCS:%.c=$(O)/%.o) $(PI_OBJS) $(TEMPS_OBJS) \
 	     $(SCATTER_OBJS))
 MPI_LIBS  := $(CJSON_LIBS) -lm
@@ -62,7 +63,7 @@ $(O)/pirack-pi: $(PI_OBJS) $(O)/libpirackpace.a
 $(O)/pirack-temps: $(TEMPS_OBJS) $(O)/libpirackpace.a
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $^ $(MPI_LIBS)
 
-$(O)/examples/scatter: $(SCATTER_OBJS)
+$(O)/examples/scatter: $(SCATTER_OBJS) $(O)/lib/clock.o
 	@mkdir -p $(@D)
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $^ -lgmp
 
@@ -140,7 +141,8 @@ $(PI_UNIT_BINS): private CC = $(MPICC)
 $(O)/tests/unit/test_pi_args: $(O)/mpi/pi_args.o $(O)/mpi/cli.o \
 			      $(O)/mpi/pi_kernel.o $(O)/libpirackpace.a
 $(O)/tests/unit/test_pi_kernel: $(O)/mpi/pi_kernel.o
-$(O)/tests/unit/test_stall: $(O)/mpi/stall.o $(O)/libpirackpace.a
+$(O)/tests/unit/test_stall: $(O)/mpi/stall.o $(O)/mpi/abort.o \
+		$(O)/libpirackpace.a
 
 # tests/unit/test_finalize_fix.c tests the pure decision in mpi/finalize_fix.c.
 $(O)/tests/unit/test_finalize_fix: $(O)/mpi/finalize_fix.o

@@ -6,6 +6,7 @@
 #include "pi_kernel.h"
 #include "pi_report.h"
 #include "pi_work.h"
+#include "abort.h"
 #include "stall.h"
 
 int main(int argc, char *argv[])
@@ -69,7 +70,7 @@ int main(int argc, char *argv[])
 	if (!sums) {
 		fprintf(stderr, "pirack-pi: out of memory for %llu blocks\n",
 			(unsigned long long)plan.nblocks);
-		MPI_Abort(comm, 1);
+		abort_job(comm, 1);
 	}
 	if (args.pace == PACE_MODE_UNIFORM)
 		rc = pi_work_rounds(&plan, kernel, pace, &stall, comm, sums,
@@ -79,7 +80,7 @@ int main(int argc, char *argv[])
 				    &tally);
 	if (rc < 0) {
 		fprintf(stderr, "pirack-pi: out of memory sharing the work\n");
-		MPI_Abort(comm, 1);
+		abort_job(comm, 1);
 	}
 
 	/* Each block was computed once; the others add exact zeros. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "abort.h"
 #include "stall.h"
 
 /* The first warning comes this soon, or at half the limit if shorter. */
@@ -241,7 +242,7 @@ void stall_on_wait(void *arg, double waited_s)
 		"%s: %s: giving up after %.1f s without progress, waiting for "
 		"%s (%s; limit --stall-s %g)\n",
 		s->prog, me, waited_s, s->who, what, s->limit_s);
-	MPI_Abort(MPI_COMM_WORLD, STALL_EXIT);
+	abort_job(MPI_COMM_WORLD, STALL_EXIT);
 }
 
 void stall_done(struct stall *s)

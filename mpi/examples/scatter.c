@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "abort.h"
 #include "cli.h"
 
 /*
@@ -57,7 +58,7 @@ int main(int argc, char *argv[])
 	mine = len ? malloc(len) : NULL;
 	if (!mine) {
 		fprintf(stderr, "scatter: rank %d: out of memory\n", rank);
-		MPI_Abort(MPI_COMM_WORLD, 1);
+		abort_job(MPI_COMM_WORLD, 1);
 	}
 	MPI_Scatter(records, (int)len, MPI_UNSIGNED_CHAR, mine, (int)len,
 		    MPI_UNSIGNED_CHAR, 0, MPI_COMM_WORLD);
