@@ -415,11 +415,6 @@ double pace_current(const struct pace *p)
 	return pace_applied(p);
 }
 
-double pace_busy_s(const struct pace *p)
-{
-	return p->st.busy_s;
-}
-
 void pace_idle(struct pace *p, double secs)
 {
 	/* The wait is over now: the next busy stretch starts here. */

@@ -26,13 +26,16 @@
  *   node's less loaded ranks simply take more.
  * - Between domains the items go in rounds of a plan fixed by n and the
  *   rank count (pace_share_rounds: an eighth of what is left, down to a
- *   floor), each split in proportion to the domains' capacities: ranks
- *   times pace times measured speed (items per second of a rank
- *   computing, so a domain idle for want of work is not taken for a
- *   slow one). A domain's leader (its lowest rank) sends its figures to
- *   the other leaders when its domain enters round r; they split round
- *   r + 1, needed only when the domain is through round r. Nobody waits
- *   unless a domain got a whole round ahead, and then asleep (napping).
+ *   floor). The leaders (a domain's lowest rank) split each round from
+ *   figures they exchange point to point: each domain's rate (ranks
+ *   times items per second of a rank, its pacing sleeps included, so a
+ *   node held back gets less) and its backlog (items split to it that
+ *   none of its ranks took yet), so that all would finish together
+ *   (pace_share_fill): a domain behind, asleep at a low pace or slower
+ *   than it measured, gets less or nothing. The first domain to come
+ *   within SHARE_LOOKAHEAD rounds of running out asks; the others answer
+ *   at once. Nobody waits for the slowest domain to catch up, only for
+ *   a round trip of the leaders, and then asleep (napping).
  * - The leader drives the exchange between items and, asleep in its
  *   pace, from the pace's sleep hook every millisecond.
  */
@@ -42,6 +45,11 @@
 #define SHARE_NAP_MIN_S 0.0002
 #define SHARE_NAP_MAX_S 0.005
 #define SHARE_ROUNDS_MAX 512
+/* A leader's figures: ranks x 1000 (x pace until the speed is known),
+ * speed (items per second of a rank, x 1000), items not yet taken. */
+#define SHARE_FIGS 3
+/* Rounds split ahead of the domain that needs work first. */
+#define SHARE_LOOKAHEAD 2
 /* Rates from fewer items per rank than this are too noisy to use. */
 #define SHARE_RATE_MIN_ITEMS 2
 
@@ -49,7 +57,7 @@
 struct share_shm {
 	atomic_uint_fast64_t claim;   /* next claim of this domain */
 	atomic_uint_fast64_t done;    /* items finished */
-	atomic_uint_fast64_t busy_us; /* ranks' computing time, summed */
+	atomic_uint_fast64_t item_us; /* ranks' time per item, summed */
 	atomic_uint published;	      /* rounds whose split is known */
 	/* then cum[nrounds + 1] and lo[nrounds] */
 };
@@ -68,14 +76,14 @@ struct pace_share {
 	bool leader;
 	bool holding; /* this rank has an item */
 	/* leader: the exchange between domains */
-	double *weight;
-	uint64_t *first, *pairs, mine[2];
+	double *weight, *rate, *backlog;
+	uint64_t *first, *figs, mine[SHARE_FIGS];
 	MPI_Request *reqs; /* 2 * ndom: sends to, receives from leaders */
 	bool pending;
 	uint32_t posted;
 	uint64_t last_done, last_us, speed_w;
-	/* this rank's busy time when it took its item */
-	double busy_at;
+	/* when this rank took its item */
+	double taken_at;
 };
 
 static void share_nap(double s)
@@ -125,24 +133,68 @@ void pace_share_split(uint64_t lo, uint64_t hi, const double *weight, int ndom,
 	first[ndom] = hi;
 }
 
+void pace_share_fill(const double *rate, const double *backlog, int ndom,
+		     double items, double *weight)
+{
+	double lo = 0, hi, rsum = 0, bsum = 0, t, got;
+	int d, i;
+
+	for (d = 0; d < ndom; d++) {
+		rsum += rate[d] > 0 ? rate[d] : 0;
+		bsum += backlog[d] > 0 ? backlog[d] : 0;
+	}
+	if (!(rsum > 0) || !(items > 0)) {
+		for (d = 0; d < ndom; d++)
+			weight[d] = rate[d] > 0 ? rate[d] : 0;
+		return;
+	}
+	/* The time t when all finish: sum of max(0, rate t - backlog) is
+	 * the items; it grows with t, and at hi it is at least the items. */
+	hi = (items + bsum) / rsum;
+	for (i = 0; i < 64; i++) {
+		t = (lo + hi) / 2;
+		got = 0;
+		for (d = 0; d < ndom; d++)
+			if (rate[d] > 0 && rate[d] * t > backlog[d])
+				got += rate[d] * t - backlog[d];
+		if (got < items)
+			lo = t;
+		else
+			hi = t;
+	}
+	for (d = 0; d < ndom; d++)
+		weight[d] = rate[d] > 0 && rate[d] * hi > backlog[d]
+				? rate[d] * hi - backlog[d]
+				: 0;
+}
+
 /*
- * The weights of one exchange from (pace sum, speed) pairs; a domain
- * with no speed yet runs at the mean of the others' (or all alike).
+ * The weights of one exchange from (ranks or pace sum, speed, backlog)
+ * triples: each domain's rate, ranks times speed (a domain with no speed
+ * yet runs at the mean of the others', or all alike), then so much of
+ * the round to each that all would finish together, the work each has
+ * yet to take counted (a domain behind gets less, or nothing).
  */
-static void share_weights(const uint64_t *pair, double *w, int ndom)
+static void share_weights(const uint64_t *f, double *rate, double *backlog,
+			  double *w, int ndom, double items)
 {
 	double sum = 0, mean;
 	int d, known = 0;
 
 	for (d = 0; d < ndom; d++)
-		if (pair[2 * d + 1]) {
-			sum += (double)pair[2 * d + 1];
+		if (f[SHARE_FIGS * d + 1]) {
+			sum += (double)f[SHARE_FIGS * d + 1];
 			known++;
 		}
 	mean = known ? sum / known : 1;
-	for (d = 0; d < ndom; d++)
-		w[d] = (double)pair[2 * d] *
-		       (pair[2 * d + 1] ? (double)pair[2 * d + 1] : mean);
+	for (d = 0; d < ndom; d++) {
+		rate[d] = (double)f[SHARE_FIGS * d] / 1000 *
+			  (f[SHARE_FIGS * d + 1] ? (double)f[SHARE_FIGS * d + 1]
+						 : mean) /
+			  1000;
+		backlog[d] = (double)f[SHARE_FIGS * d + 2];
+	}
+	pace_share_fill(rate, backlog, ndom, items, w);
 }
 
 /* Leader: this domain's split of round r from the gathered weights. */
@@ -150,7 +202,8 @@ static void share_publish(struct pace_share *s, uint32_t r)
 {
 	uint64_t *first = s->first;
 
-	share_weights(s->pairs, s->weight, s->ndom);
+	share_weights(s->figs, s->rate, s->backlog, s->weight, s->ndom,
+		      (double)(s->start[r + 1] - s->start[r]));
 	pace_share_split(s->start[r], s->start[r + 1], s->weight, s->ndom,
 			 first);
 	s->lo[r] = first[s->dom_index];
@@ -160,49 +213,52 @@ static void share_publish(struct pace_share *s, uint32_t r)
 }
 
 /*
- * Leader: the domain's weight for the next split, its ranks times its
- * pace times its speed (items per second of a rank computing, measured
- * since the last exchange). Pace and speed go separately: the pace is
- * known at once (a node just held back gets less now, not a round
- * later), the speed only once the domain finished a few items; 0 means
- * "not yet", and the split then assumes the others' mean speed.
+ * Leader: the domain's figures for the next split: its ranks, its speed
+ * (items per second of a rank, pacing sleeps included, measured since
+ * the last exchange; 0 until the domain finished a few items, and then
+ * the pace it starts at weighs its ranks) and the items split to it that
+ * none of its ranks took yet.
  */
-static void share_weigh(struct pace_share *s, uint64_t w[2])
+static void share_weigh(struct pace_share *s, uint64_t f[SHARE_FIGS])
 {
 	uint64_t done = atomic_load(&s->shm->done);
-	uint64_t us = atomic_load(&s->shm->busy_us);
+	uint64_t us = atomic_load(&s->shm->item_us);
 	uint64_t dd = done - s->last_done, du = us - s->last_us;
+	uint64_t claim = atomic_load(&s->shm->claim);
+	uint64_t given = s->cum[s->posted + 1];
 
 	if (dd >= (uint64_t)s->dom_ranks * SHARE_RATE_MIN_ITEMS && du > 0) {
 		s->speed_w = (uint64_t)llround(dd / (du * 1e-6) * 1000) + 1;
 		s->last_done = done;
 		s->last_us = us;
 	}
-	w[0] = (uint64_t)llround(s->dom_ranks * pace_current(s->pace) * 1000);
-	w[1] = s->speed_w;
+	f[0] = (uint64_t)llround(s->dom_ranks * 1000 *
+				 (s->speed_w ? 1 : pace_current(s->pace)));
+	f[1] = s->speed_w;
+	f[2] = given > claim ? given - claim : 0;
 }
 
 /*
- * Leader: (pace, speed) to every other leader and theirs into pairs,
- * tagged with the round; point to point on a private communicator, so
- * that only the leaders take part (a collective would wait for every
+ * Leader: its figures to every other leader and theirs into figs, tagged
+ * with the round they split; point to point on a private communicator,
+ * so that only the leaders take part (a collective would wait for every
  * rank of the job).
  */
-static void share_exchange(struct pace_share *s, uint32_t r)
+static void share_exchange(struct pace_share *s, uint32_t round)
 {
-	int d, tag = (int)(r % 32768);
+	int d, i, tag = (int)(round % 32768);
 
 	for (d = 0; d < s->ndom; d++) {
 		s->reqs[2 * d] = s->reqs[2 * d + 1] = MPI_REQUEST_NULL;
 		if (d == s->dom_index) {
-			s->pairs[2 * d] = s->mine[0];
-			s->pairs[2 * d + 1] = s->mine[1];
+			for (i = 0; i < SHARE_FIGS; i++)
+				s->figs[SHARE_FIGS * d + i] = s->mine[i];
 			continue;
 		}
-		MPI_Isend(s->mine, 2, MPI_UINT64_T, s->leaders[d], tag,
+		MPI_Isend(s->mine, SHARE_FIGS, MPI_UINT64_T, s->leaders[d], tag,
 			  s->xcomm, &s->reqs[2 * d]);
-		MPI_Irecv(&s->pairs[2 * d], 2, MPI_UINT64_T, s->leaders[d], tag,
-			  s->xcomm, &s->reqs[2 * d + 1]);
+		MPI_Irecv(&s->figs[SHARE_FIGS * d], SHARE_FIGS, MPI_UINT64_T,
+			  s->leaders[d], tag, s->xcomm, &s->reqs[2 * d + 1]);
 	}
 	s->pending = true;
 }
@@ -219,11 +275,29 @@ static bool share_testall(struct pace_share *s)
 	return all;
 }
 
-/* Leader, often: completes the exchange in flight and posts the next. */
+/* Leader: whether another leader asked for the split of round. */
+static bool share_asked(struct pace_share *s, uint32_t round)
+{
+	int flag = 0;
+
+	MPI_Iprobe(MPI_ANY_SOURCE, (int)(round % 32768), s->xcomm, &flag,
+		   MPI_STATUS_IGNORE);
+	return flag;
+}
+
+/*
+ * Leader, often (each item, and every millisecond of a pace's sleep):
+ * completes the exchange in flight and posts the next, for the round
+ * after the last one split, once the domain is SHARE_LOOKAHEAD rounds
+ * from running out of work, or at once when another leader asked for it.
+ * So the first domain to need work sets the split off, and a domain far
+ * behind (asleep at a low pace, or slower than its figures said) holds
+ * nobody up: its figures go out with its backlog, and it gets less.
+ */
 static void share_poll(void *arg)
 {
 	struct pace_share *s = arg;
-	uint32_t r;
+	uint32_t r, entry;
 
 	if (s->pending) {
 		if (!share_testall(s))
@@ -233,11 +307,14 @@ static void share_poll(void *arg)
 		s->posted++;
 	}
 	r = s->posted;
-	if (r + 1 >= s->nrounds || atomic_load(&s->shm->claim) < s->cum[r])
+	if (r + 1 >= s->nrounds)
 		return;
-	/* The domain is in round r: tell the others how fast it goes. */
+	entry = r + 1 > SHARE_LOOKAHEAD ? r + 1 - SHARE_LOOKAHEAD : 0;
+	if (atomic_load(&s->shm->claim) < s->cum[entry] &&
+	    !share_asked(s, r + 1))
+		return;
 	share_weigh(s, s->mine);
-	share_exchange(s, r);
+	share_exchange(s, r + 1);
 }
 
 /*
@@ -375,7 +452,7 @@ static int share_setup(struct pace_share *s, int rank, int size)
 			memset(s->shm, 0, s->shm_bytes);
 			atomic_init(&s->shm->claim, 0);
 			atomic_init(&s->shm->done, 0);
-			atomic_init(&s->shm->busy_us, 0);
+			atomic_init(&s->shm->item_us, 0);
 			atomic_init(&s->shm->published, 0);
 		}
 	}
@@ -405,7 +482,8 @@ static int share_setup(struct pace_share *s, int rank, int size)
 		s->pending = false;
 		share_publish(s, 0);
 		/* One domain: every round is its own at once. */
-		while (s->ndom == 1 && s->posted + 1 < s->nrounds)
+		while (s->posted + 1 < s->nrounds &&
+		       (s->ndom == 1 || s->posted + 1 < SHARE_LOOKAHEAD))
 			share_publish(s, ++s->posted);
 	}
 	/* The counters are set before anyone takes from them. */
@@ -434,7 +512,9 @@ static void share_free(struct pace_share *s)
 	free(s->leaders);
 	free(s->weight);
 	free(s->first);
-	free(s->pairs);
+	free(s->figs);
+	free(s->rate);
+	free(s->backlog);
 	free(s->start);
 	free(s);
 }
@@ -455,12 +535,14 @@ int pace_share_init(struct pace_share **out, struct pace *p, uint64_t n)
 		s->start = calloc(SHARE_ROUNDS_MAX, sizeof(*s->start));
 		s->weight = calloc(size + 1, sizeof(*s->weight));
 		s->first = calloc(size + 1, sizeof(*s->first));
-		s->pairs = calloc(2 * (size + 1), sizeof(*s->pairs));
+		s->figs = calloc(SHARE_FIGS * (size + 1), sizeof(*s->figs));
+		s->rate = calloc(size + 1, sizeof(*s->rate));
+		s->backlog = calloc(size + 1, sizeof(*s->backlog));
 		s->reqs = calloc(2 * (size + 1), sizeof(*s->reqs));
 		s->leaders = calloc(size + 1, sizeof(*s->leaders));
 	}
-	ok = s && s->start && s->weight && s->first && s->pairs && s->reqs &&
-	     s->leaders;
+	ok = s && s->start && s->weight && s->first && s->figs && s->rate &&
+	     s->backlog && s->reqs && s->leaders;
 	MPI_Iallreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm, &req);
 	pace_wait(p, &req);
 	if (!ok) {
@@ -488,15 +570,23 @@ int64_t pace_share_next(struct pace_share *s)
 	unsigned pub;
 
 	if (s->holding) {
-		double busy = pace_busy_s(s->pace) - s->busy_at;
+		double item_s = now - s->taken_at;
 
 		atomic_fetch_add(&m->done, 1);
-		atomic_fetch_add(&m->busy_us, (uint64_t)(busy * 1e6));
+		atomic_fetch_add(&m->item_us, (uint64_t)(item_s * 1e6));
 		s->holding = false;
 	}
 	if (s->nrounds == 0)
 		return -1;
 	k = atomic_fetch_add(&m->claim, 1);
+	/*
+	 * The leader looks at each item whether a split is due or asked
+	 * for: at pace 1 it never sleeps (the other caller), and looking
+	 * only when out of work made every round a barrier of the leaders
+	 * (8x2 simulated rack: ranks waiting 42 % of the job).
+	 */
+	if (s->leader && s->ndom > 1)
+		share_poll(s);
 	t0 = now;
 	for (;;) {
 		pub = atomic_load_explicit(&m->published, memory_order_acquire);
@@ -507,7 +597,7 @@ int64_t pace_share_next(struct pace_share *s)
 			if (now - t0 > 1e-4) /* waited: not work */
 				pace_idle(s->pace, now - t0);
 			s->holding = true;
-			s->busy_at = pace_busy_s(s->pace);
+			s->taken_at = now;
 			return (int64_t)(s->lo[s->r] + (k - s->cum[s->r]));
 		}
 		if (pub >= s->nrounds) {

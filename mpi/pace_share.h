@@ -23,6 +23,16 @@ uint32_t pace_share_rounds(uint64_t n, int ranks, uint64_t *start,
 void pace_share_split(uint64_t lo, uint64_t hi, const double *weight, int ndom,
 		      uint64_t *first);
 
+/*
+ * The split that lets every domain finish together: weight[d] =
+ * max(0, rate[d] t - backlog[d]) (items per second, items yet to do),
+ * with t such that the weights add up to items. Without a positive rate
+ * (or items): weight = rate. The same operations on the same numbers on
+ * every rank: the same weights.
+ */
+void pace_share_fill(const double *rate, const double *backlog, int ndom,
+		     double items, double *weight);
+
 /* pace.c, for the sharing: */
 /* A hook pace_sleep() calls about every millisecond (fn NULL: none). */
 void pace_set_share_hook(struct pace *p, void (*fn)(void *), void *arg);
@@ -30,9 +40,8 @@ void pace_set_share_hook(struct pace *p, void (*fn)(void *), void *arg);
 MPI_Comm pace_comm(const struct pace *p);
 const char *pace_job_id(const struct pace *p);
 #define PACE_JOB_NAME_MAX 64
-/* The pace applied now, and this rank's busy time so far. */
+/* The pace applied now. */
 double pace_current(const struct pace *p);
-double pace_busy_s(const struct pace *p);
 /* secs just spent waiting for work: sync time, not busy time. */
 void pace_idle(struct pace *p, double secs);
 

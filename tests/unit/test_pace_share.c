@@ -95,6 +95,54 @@ static void test_split_hot_cool(void **state)
 	assert_int_equal(f[2], 2100);
 }
 
+/* Equal rates, no backlog: equal parts; the weights add up to the items. */
+static void test_fill_even(void **state)
+{
+	double rate[3] = { 10, 10, 10 }, back[3] = { 0, 0, 0 }, w[3];
+	(void)state;
+
+	pace_share_fill(rate, back, 3, 30, w);
+	assert_float_equal(w[0], 10, 1e-9);
+	assert_float_equal(w[1], 10, 1e-9);
+	assert_float_equal(w[2], 10, 1e-9);
+}
+
+/*
+ * A domain behind by more than the round is worth gets nothing; the
+ * others share the round so that all finish together: rates 10 (5 items
+ * left) and 20 (none) finish 45 items at t = 5/3 (10 t - 5 + 20 t = 45).
+ */
+static void test_fill_backlog(void **state)
+{
+	double rate[3] = { 10, 20, 10 }, back[3] = { 5, 0, 100 }, w[3];
+	uint64_t f[4];
+	(void)state;
+
+	pace_share_fill(rate, back, 3, 45, w);
+	assert_float_equal(w[0], 10 * 5.0 / 3 - 5, 1e-6);
+	assert_float_equal(w[1], 20 * 5.0 / 3, 1e-6);
+	assert_float_equal(w[2], 0, 0);
+	pace_share_split(0, 45, w, 3, f);
+	assert_int_equal(f[1], 12);
+	assert_int_equal(f[2], 45);
+	assert_int_equal(f[3], 45);
+}
+
+/* No rate known, or no items: the rates themselves (the split's rules). */
+static void test_fill_degenerate(void **state)
+{
+	double zero[2] = { 0, 0 }, rate[2] = { 1, 3 }, back[2] = { 7, 0 };
+	double w[2];
+	(void)state;
+
+	pace_share_fill(zero, back, 2, 10, w);
+	assert_float_equal(w[0], 0, 0);
+	assert_float_equal(w[1], 0, 0);
+	pace_share_fill(rate, back, 2, 0, w);
+	assert_float_equal(w[0], 1, 0);
+	assert_float_equal(w[1], 3, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +150,9 @@ int main(void)
 		cmocka_unit_test(test_rounds_bounded),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_split_hot_cool),
+		cmocka_unit_test(test_fill_even),
+		cmocka_unit_test(test_fill_backlog),
+		cmocka_unit_test(test_fill_degenerate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
