@@ -67,6 +67,7 @@ void agent_view(const struct agent *a, struct report_view *v)
 		.pace = a->pace.pace,
 		.cpu_cap_mhz = a->cpufreq ? cpufreq_cap_mhz(a->cpufreq) : 0,
 		.rank_pace = a->rank_pace,
+		.target_c = config_target_c(&a->cfg, a->cpufreq != NULL),
 		.job = a->job,
 	};
 }

@@ -158,8 +158,9 @@ void agent_tick(struct agent *a)
 	 * (agent_plant_dt).
 	 */
 	dt = agent_plant_dt(a, dt);
-	pacectl_update(&a->pace, c->thermal.target_c, c->thermal.limit_c,
-		       s.fault ? NAN : s.temp_c, dt, a->fan_state.duty > 0);
+	pacectl_update(&a->pace, config_target_c(c, a->cpufreq != NULL),
+		       c->thermal.limit_c, s.fault ? NAN : s.temp_c, dt,
+		       a->fan_state.duty > 0);
 	/* The clock takes the pace first; the ranks sleep for the rest. */
 	a->rank_pace =
 	    a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) : a->pace.pace;

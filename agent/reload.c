@@ -1,4 +1,5 @@
 /* reload.c: a new config against the running one, key by key (pure). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "config_keys.h"
@@ -90,8 +91,10 @@ static bool reload_key_differs(const struct config_key *k,
 		return *(const int *)p != *(const int *)q;
 	case K_UINT:
 		return *(const unsigned *)p != *(const unsigned *)q;
-	case K_DOUBLE:
-		return *(const double *)p != *(const double *)q;
+	case K_DOUBLE: /* NAN is "auto": the same as NAN */
+		return *(const double *)p != *(const double *)q &&
+		       !(isnan(*(const double *)p) &&
+			 isnan(*(const double *)q));
 	case K_BOOL:
 		return *(const bool *)p != *(const bool *)q;
 	case K_LINES:

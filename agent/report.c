@@ -147,7 +147,7 @@ cJSON *report_pace(const struct report_view *v)
 	cJSON_AddNumberToObject(o, "pace", report_rank_pace_value(v));
 	report_add_cap(o, v);
 	report_add_temp(o, "temp_c", v);
-	cJSON_AddNumberToObject(o, "target_c", v->cfg->thermal.target_c);
+	cJSON_AddNumberToObject(o, "target_c", v->target_c);
 	cJSON_AddNumberToObject(o, "limit_c", v->cfg->thermal.limit_c);
 	cJSON_AddStringToObject(o, "fan", v->fan.duty > 0 ? "on" : "off");
 	cJSON_AddBoolToObject(o, "fault", v->seq && v->sample->fault);

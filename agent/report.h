@@ -29,6 +29,7 @@ struct report_view {
 	 */
 	double cpu_cap_mhz;
 	double rank_pace;
+	double target_c;      /* in force: config_target_c() */
 	const char *job;      /* last "report" JSON, "" = none */
 	bool mqtt;	      /* a client exists: telemetry counts */
 	size_t tel_queued;    /* samples waiting for the broker */

@@ -62,7 +62,9 @@ Ctrl-C or failure.
                         the wrapper run's duty cycle, pirack run
                         --period-ms (default: pirack run's 100 ms in
                         simulated time, 100 / time scale, at least 10)
-      --target C        the agents' target_c (default 77)
+      --target C        the agents' target_c (default auto: pirackd's own,
+                        2 K under the limit capping the clock, 3 K under
+                        it when the ranks sleep)
       --limit C         the agents' limit_c (default 80)
       --interval-ms MS  the agents' sampling period (default: one simulated
                         second, 1000 / time scale)
@@ -101,7 +103,7 @@ bad_usage() { echo "simcluster: $*" >&2; echo "Try '$0 --help'." >&2; exit 2; }
 
 NODES=4 SLOTS=4 TOTAL_S=${DEMO_SECONDS:-60} PROFILE=pi4-bare
 AMBIENT=46,47,48,50 TIME_SCALE= MODE=node RUNS=paced,unpaced
-TARGET=77 LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
+TARGET=auto LIMIT=80 INTERVAL_MS= INTERVALS= WORK=0.4 KILL= OUT=$TOP/build/demo
 BUILD=$TOP/build QUIET=0 NETNS=0 SIM_CLOCK=wall WRAP_PERIOD_MS=
 # the agents' [thermal] lever, per run (run_job)
 LEVER=auto
@@ -147,9 +149,10 @@ is_uint "$SLOTS" && [ "$SLOTS" -le 16 ] ||
 	bad_usage "--slots '$SLOTS': a number from 1 to 16"
 is_uint "$TOTAL_S" && [ "$TOTAL_S" -ge 10 ] ||
 	bad_usage "--seconds '$TOTAL_S': whole seconds, at least 10"
-is_num "$TARGET" && is_num "$LIMIT" &&
-	awk -v t="$TARGET" -v l="$LIMIT" 'BEGIN { exit !(t < l) }' ||
-	bad_usage "--target $TARGET / --limit $LIMIT: numbers, target below limit"
+{ [ "$TARGET" = auto ] && is_num "$LIMIT"; } ||
+	{ is_num "$TARGET" && is_num "$LIMIT" &&
+	awk -v t="$TARGET" -v l="$LIMIT" 'BEGIN { exit !(t < l) }'; } ||
+	bad_usage "--target $TARGET / --limit $LIMIT: numbers, target below limit (or auto)"
 [ -z "$WRAP_PERIOD_MS" ] || { is_uint "$WRAP_PERIOD_MS" &&
 	[ "$WRAP_PERIOD_MS" -ge 10 ] && [ "$WRAP_PERIOD_MS" -le 10000 ]; } ||
 	bad_usage "--wrap-period-ms '$WRAP_PERIOD_MS': 10 to 10000"
@@ -437,6 +440,20 @@ live_line() {	# run t states.log
 }
 
 # --- one run -----------------------------------------------------------------
+# The agents' target in a run: --target, or with auto what pirackd picks
+# (config_target_c): 2 K under the limit capping the clock (lever auto or
+# cpufreq: a simulated Pi's clock can always be capped), 3 K sleeping.
+run_target() {	# (LEVER) -> degrees C
+	if [ "$TARGET" != auto ]; then
+		echo "$TARGET"
+		return
+	fi
+	case $LEVER in
+	sleep) awk -v l="$LIMIT" 'BEGIN { print l - 3 }' ;;
+	*) awk -v l="$LIMIT" 'BEGIN { print l - 2 }' ;;
+	esac
+}
+
 run_pace() {	# run name -> pirack-pi's --pace
 	case $1 in
 	paced | sleep | cpufreq) echo "$MODE" ;;
@@ -495,6 +512,7 @@ run_job() {	# run: paced|unpaced
 	cpufreq) LEVER=cpufreq ;;
 	*) LEVER=sleep ;;
 	esac
+	run_target >"$rd/target"
 	start_agents "$rd" "$TS"
 	start_collector "$rd"
 	for ((i = 0; i < NODES; i++)); do
@@ -502,7 +520,8 @@ run_job() {	# run: paced|unpaced
 		cmd+=(-n "$SLOTS" -env PIRACK_SOCKET "$rd/n$i/agent.sock"
 		      -env PIRACK_SIM_NODE "$rd/n$i/sysfs"
 		      -env PIRACK_NODE "n$i" -env PIRACK_SYSFS_ROOT "$rd/n$i/sysfs"
-		      -env PIRACK_TARGET_C "$TARGET" -env PIRACK_LIMIT_C "$LIMIT"
+		      -env PIRACK_TARGET_C "$(LEVER=sleep run_target)"
+		      -env PIRACK_LIMIT_C "$LIMIT"
 		      -env PIRACK_PACE_REFRESH_S "$refresh"
 		      "${wrap[@]}" "$BUILD/pirack-pi" --json --pace "$pace_mode"
 		      --intervals "$JOB_INTERVALS")
@@ -731,9 +750,14 @@ REFRESH_S=$(awk -v t="$TS_RUN" 'BEGIN { printf "%.3f", 1 / t }')
 	echo "-- CPU clock: a rank ran ${SLOW}x its CPU time; physics about x$TS_RUN of the wall clock; the agents sample every $INTERVAL_MS ms, the ranks ask every ${REFRESH_S}s"
 
 AMB_TEXT=$(for ((i = 0; i < NODES; i++)); do ambient_of $i; done | paste -sd, -)
+if [ "$TARGET" = auto ]; then
+	TARGET_TEXT="auto ($(LEVER=auto run_target) degC capping the clock, $(LEVER=sleep run_target) sleeping)"
+else
+	TARGET_TEXT="$TARGET degC"
+fi
 [ "$QUIET" = 1 ] || cat <<EOF
 pirack simulated cluster: $NODES nodes x $SLOTS slots, profile $PROFILE,
-ambient $AMB_TEXT degC, target $TARGET degC, limit $LIMIT degC, physics x$TS,
+ambient $AMB_TEXT degC, target $TARGET_TEXT, limit $LIMIT degC, physics x$TS,
 $JOB_INTERVALS intervals, about ${RUN_S}s per run; broker 127.0.0.1:$PORT
 EOF
 
@@ -798,7 +822,7 @@ plot() {
 			echo "set title '$title: temperature (job: ${wall} s wall)'"
 			echo "set ylabel '°C'; set yrange [*:$(awk -v l="$LIMIT" 'BEGIN { print l + 6 }')]"
 			printf "plot %s title 'target', %s title 'limit'" \
-				"$TARGET ls 90" "$LIMIT ls 91"
+				"$(cat "$RUN/$r/target") ls 90" "$LIMIT ls 91"
 			for ((i = 0; i < NODES; i++)); do
 				printf ", '%s' using 1:2 with lines lw 2 lc rgb '%s' title 'n%d'" \
 					"$RUN/plot/$r-n$i.dat" "${colour[i % 10]}" "$i"

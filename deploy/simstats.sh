@@ -13,7 +13,8 @@ RUN/<run>/<node>/sim.json for each run of LIST; writes RUN/<run>/trace.jsonl, OU
 OUT/summary.json, and prints the summary table.
 
       --mode MODE        pacing of the paced run (for its title)
-      --target C         the agents' target_c
+      --target C         the agents' target_c (a run's RUN/<run>/target
+                         file wins; auto: 3 K under the limit)
       --limit C          the agents' limit_c
       --time-scale X     physics speed-up of the run
       --profile NAME     thermal profile
@@ -84,8 +85,8 @@ done
 
 # Per node: peak, time above target, over target+2 after the first crossing
 # of target, fan-on share, mean pace, throttled share (time-weighted).
-node_stats() {	# run -> JSON array of per-node stats
-	jq -sc --argjson target "$TARGET" --argjson limit "$LIMIT" '
+node_stats() {	# trace target -> JSON array of per-node stats
+	jq -sc --argjson target "$2" --argjson limit "$LIMIT" '
 		group_by(.node) | map(sort_by(.t)
 		| . as $s
 		| [range(0; length - 1) | { d: ($s[. + 1].t - $s[.].t),
@@ -119,7 +120,11 @@ SUMMARY=$OUT/summary.json
 		[ $first = 1 ] || echo ','
 		first=0
 		rd=$RUN/$r
-		stats=$(node_stats "$rd/trace.jsonl")
+		# the run's own target (simcluster: auto depends on the lever)
+		target=$(cat "$rd/target" 2>/dev/null) || target=$TARGET
+		[ "$target" != auto ] ||
+			target=$(awk -v l="$LIMIT" 'BEGIN { print l - 3 }')
+		stats=$(node_stats "$rd/trace.jsonl" "$target")
 		# each simulated Pi's energy while the job's ranks ran on it
 		# (pirack-simnode --stats RUN/<run>/<node>/sim.json)
 		energy=$(cat "$rd"/*/sim.json 2>/dev/null | jq -sc 'map({ key: .node,

@@ -54,7 +54,8 @@ const struct config_key config_keys[] = {
 	{ "thermal", "zones", K_STR, F(thermal.zones), .kind = S_ZONES },
 	{ "thermal", "interval_ms", K_INT, F(thermal.interval_ms),
 	  R(10, 600000) },
-	{ "thermal", "target_c", K_DOUBLE, F(thermal.target_c), R(0, 150) },
+	{ "thermal", "target_c", K_DOUBLE, F(thermal.target_c), R(0, 150),
+	  .auto_ok = true },
 	{ "thermal", "limit_c", K_DOUBLE, F(thermal.limit_c), R(0, 150) },
 	{ "thermal", "plausible_min_c", K_DOUBLE, F(thermal.plausible_min_c),
 	  R(-273, 300) },
@@ -189,6 +190,14 @@ double config_time_scale(const struct config *c)
 	return c->thermal.source == THERMAL_SIM ? c->sim.time_scale : 1;
 }
 
+double config_target_c(const struct config *c, bool clock)
+{
+	if (isfinite(c->thermal.target_c))
+		return c->thermal.target_c;
+	return c->thermal.limit_c -
+	       (clock ? CONFIG_TARGET_CLOCK_K : CONFIG_TARGET_SLEEP_K);
+}
+
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -197,7 +206,7 @@ void config_defaults(struct config *c)
 	strcpy(c->thermal.sysfs_root, "/sys");
 	strcpy(c->thermal.zones, "all");
 	c->thermal.interval_ms = 1000;
-	c->thermal.target_c = 77;
+	c->thermal.target_c = NAN; /* auto: config_target_c() */
 	c->thermal.limit_c = 80;
 	c->thermal.plausible_min_c = SENSORS_MIN_C_DEFAULT;
 	c->thermal.plausible_max_c = SENSORS_MAX_C_DEFAULT;
@@ -440,14 +449,19 @@ static const char *config_set_key(struct config *c, const struct config_key *k,
 			*(unsigned *)f = (unsigned)l;
 		return NULL;
 	case K_DOUBLE:
+		if (k->auto_ok && strcmp(v, "auto") == 0) {
+			*(double *)f = NAN;
+			return NULL;
+		}
 		errno = 0;
 		d = strtod(v, &end);
 		if (!*v || errno || *end || !isfinite(d) || d < k->min ||
 		    d > k->max) {
 			snprintf(msg, msglen,
 				 "'%s' is not a number from %g "
-				 "to %g",
-				 v, k->min, k->max);
+				 "to %g%s",
+				 v, k->min, k->max,
+				 k->auto_ok ? " or auto" : "");
 			return msg;
 		}
 		*(double *)f = d;
@@ -609,7 +623,8 @@ int config_validate(const struct config *c, struct config_keyref keys[2],
 				     c->thermal.plausible_min_c,
 				     c->thermal.plausible_max_c,
 				     c->thermal.limit_c);
-	if (c->thermal.limit_c <= c->thermal.target_c)
+	if (isfinite(c->thermal.target_c) &&
+	    c->thermal.limit_c <= c->thermal.target_c)
 		return config_refuse(keys, "thermal", "target_c", "thermal",
 				     "limit_c", err, errlen,
 				     "[thermal] limit_c (%g) must be above "

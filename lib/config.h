@@ -51,7 +51,7 @@ struct config {
 		char sysfs_root[CONFIG_PATH_MAX]; /* default /sys */
 		char zones[CONFIG_PATH_MAX];	  /* "all" or comma list */
 		int interval_ms;		  /* default 1000 */
-		double target_c;		  /* default 77 */
+		double target_c;		  /* NAN: auto */
 		double limit_c;			  /* default 80 */
 		double plausible_min_c;		  /* default -20 */
 		double plausible_max_c;		  /* default 125 */
@@ -118,6 +118,17 @@ void config_defaults(struct config *c);
  * time constants are physical seconds, so the agent scales its dt by it.
  */
 double config_time_scale(const struct config *c);
+
+/*
+ * The temperature the pacing controller settles the node at: [thermal]
+ * target_c, or with target_c = auto (the default) limit_c less
+ * CONFIG_TARGET_CLOCK_K when the agent caps the clock (it acts in its own
+ * tick, and a lower clock runs at a lower voltage) and less
+ * CONFIG_TARGET_SLEEP_K when the ranks sleep (they get the pace late).
+ */
+#define CONFIG_TARGET_CLOCK_K 2.0
+#define CONFIG_TARGET_SLEEP_K 3.0
+double config_target_c(const struct config *c, bool clock);
 
 /*
  * Parses and validates FILE into *c (defaults first). On error returns -1

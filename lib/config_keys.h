@@ -30,6 +30,7 @@ struct config_key {
 	double min, max;	  /* K_INT, K_UINT, K_DOUBLE */
 	const char *const *words; /* K_ENUM, index = enum value */
 	enum str_kind kind;	  /* K_STR */
+	bool auto_ok; /* K_DOUBLE: "auto" is NAN, the agent's pick */
 };
 
 /* inih's line buffer; longer lines are refused, not split. */

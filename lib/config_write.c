@@ -1,5 +1,6 @@
 /* config_write.c: a struct config back out as agent.conf (INI). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,11 @@ int config_write(const struct config *c, FILE *out)
 			snprintf(val, sizeof(val), "%u", *(const unsigned *)f);
 			break;
 		case K_DOUBLE:
-			config_fmt_double(val, sizeof(val), *(const double *)f);
+			if (k->auto_ok && isnan(*(const double *)f))
+				snprintf(val, sizeof(val), "auto");
+			else
+				config_fmt_double(val, sizeof(val),
+						  *(const double *)f);
 			break;
 		case K_BOOL:
 			snprintf(val, sizeof(val), "%s",

@@ -31,8 +31,8 @@ expect 2 "^pirackd: $T/bad.conf:4: \[thermal\] interval_ms '5' is not a whole nu
 printf '[fan]\nline = 17\n' >"$T/clash.conf"
 expect 2 "clash.conf:2: line 17 of gpiochip0 is used by both \[fan\] line and \[led\] lines" \
 	"$P" -c "$T/clash.conf" --check-config
-printf '[thermal]\nlimit_c = 60\n' >"$T/limit.conf"
-expect 2 "limit.conf:2: \[thermal\] limit_c \(60\) must be above target_c \(77\)" \
+printf '[thermal]\ntarget_c = 77\nlimit_c = 60\n' >"$T/limit.conf"
+expect 2 "limit.conf:3: \[thermal\] limit_c \(60\) must be above target_c \(77\)" \
 	"$P" -c "$T/limit.conf" --check-config
 # Starting (not only checking) a bad file is refused the same way.
 expect 2 "bad.conf:4:" "$P" -f -c "$T/bad.conf"

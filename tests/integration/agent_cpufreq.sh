@@ -80,10 +80,15 @@ grep -q 'lever = cpufreq: .*no cpufreq policy.*pacing by sleeping' \
 wait_for 10 pace_until '.cpu_cap_mhz == null and .pace == 0'
 agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
 
-# The default (no lever line): auto, quietly sleeping without cpufreq...
-sed -i '/^lever = /d' "$CONF"
+# The defaults (no lever line, target_c = auto): auto, quietly sleeping
+# without cpufreq, the target 3 K under the limit...
+sed -i '/^lever = /d; s/^target_c = .*/target_c = auto/' "$CONF"
+grep -qx 'target_c = auto' "$CONF" || fail "no target_c line in $CONF"
+set_temp 81000	# over the limit: pace 0 whatever the target
 agent_start
 wait_for 10 pace_until '.cpu_cap_mhz == null and .pace == 0'
+r=$(ctl pace)
+[ "$(q "$r" .target_c)" = 77 ] || fail "auto, sleeping: target_c: $r"
 grep -q 'lever = auto: .*no cpufreq policy.*pacing by sleeping' \
 	"$T/pirackd.log" || fail "auto: no note: $(cat "$T/pirackd.log")"
 agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
@@ -95,5 +100,8 @@ echo 1500000 >"$POL/scaling_max_freq"
 agent_start
 wait_for 10 pace_until '.cpu_cap_mhz == 600'
 [ "$(cap)" = 600000 ] || fail "auto: scaling_max_freq $(cap)"
+# ... 2 K under it capping the clock
+r=$(ctl pace)
+[ "$(q "$r" .target_c)" = 78 ] || fail "auto, the clock: target_c: $r"
 agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
 [ "$(cap)" = 1500000 ] || fail "auto: SIGTERM left scaling_max_freq $(cap)"

@@ -1,5 +1,6 @@
 /* test_config.c: agent.conf parsing: good, defaults, every kind of bad with
  * its FILE:LINE, and config_write() round trips. */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -162,7 +163,10 @@ static void test_defaults(void **state)
 	assert_string_equal(c.thermal.sysfs_root, "/sys");
 	assert_string_equal(c.thermal.zones, "all");
 	assert_int_equal(c.thermal.interval_ms, 1000);
-	assert_true(c.thermal.target_c == 77 && c.thermal.limit_c == 80);
+	/* target_c = auto: 2 K under the limit capping the clock, else 3 */
+	assert_true(isnan(c.thermal.target_c) && c.thermal.limit_c == 80);
+	assert_true(config_target_c(&c, true) == 78);
+	assert_true(config_target_c(&c, false) == 77);
 	assert_int_equal(c.fan.driver, FAN_DRIVER_GPIO);
 	assert_string_equal(c.fan.chip, "gpiochip0");
 	assert_int_equal(c.fan.line, 14);
@@ -272,8 +276,9 @@ static void test_bad_values(void **state)
 	refused("[thermal]\ninterval_ms = 1s\n",
 		"2: [thermal] interval_ms "
 		"'1s' is not a whole number from 10 to 600000");
-	refused("[thermal]\ntarget_c = hot\n", "2: [thermal] target_c 'hot' "
-					       "is not a number from 0 to 150");
+	refused("[thermal]\ntarget_c = hot\n",
+		"2: [thermal] target_c 'hot' "
+		"is not a number from 0 to 150 or auto");
 	refused("[fan]\nactive_low = maybe\n", "2: [fan] active_low 'maybe' "
 					       "is not true or false");
 	refused("[fan]\nline =\n", "2: [fan] line missing line number");
@@ -349,8 +354,8 @@ static void test_bad_combinations(void **state)
 	refused("[thermal]\nlimit_c = 75\ntarget_c = 75\n",
 		"3: [thermal] "
 		"limit_c (75) must be above target_c (75)");
-	refused("[thermal]\nlimit_c = 60\n", "2: [thermal] limit_c (60) must "
-					     "be above target_c (77)");
+	refused("[thermal]\ntarget_c = 77\nlimit_c = 60\n",
+		"3: [thermal] limit_c (60) must be above target_c (77)");
 	refused("[thermal]\ntarget_c = 70\nlimit_c = 75\n[fan]\non_c = 76\n"
 		"off_c = 50\n",
 		"5: [fan] on_c (76) is above [thermal] limit_c (75): the fan "
@@ -417,6 +422,7 @@ static void test_write_roundtrip(void **state)
 	roundtrip("");
 	roundtrip("[led]\nlines = 9\n[thermal]\ntarget_c = 0.1\nlimit_c = "
 		  "80.123456789\n");
+	roundtrip("[thermal]\ntarget_c = auto\nlimit_c = 60\n");
 }
 
 static void test_write_refuses_unwritable(void **state)

@@ -216,8 +216,9 @@ static void test_bad_values(void **state)
 		     "to 65535");
 	/* checked on the merged config, reported at the key's line */
 	expect_error(*state,
-		     "[rack]\nlimit_c = 60\n\n[a]\naddress = 10.0.0.1\n",
-		     "2: node a: [thermal] limit_c (60) must be above "
+		     "[rack]\ntarget_c = 77\nlimit_c = 60\n\n[a]\n"
+		     "address = 10.0.0.1\n",
+		     "3: node a: [thermal] limit_c (60) must be above "
 		     "target_c (77)");
 	/* the node's override is the line that made it inconsistent */
 	expect_error(*state,
