@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "config.h"
 #include "pacectl.h"
 #include "simfw.h"
 #include "simplant.h"
@@ -29,7 +30,7 @@
 
 /* unpaced; node mode sleeping; node mode with the clock lever; uniform
  * mode (every node at the rack's lowest pace), sleeping */
-enum lever { LEVER_NONE, LEVER_SLEEP, LEVER_CLOCK, LEVER_UNIFORM };
+enum run { RUN_UNPACED, RUN_SLEEP, RUN_CLOCK, RUN_UNIFORM };
 
 struct rack {
 	const char *name;
@@ -102,7 +103,7 @@ static void bench_sample(const struct bench *b, struct node *n)
 /* STEP_S of physics at the ranks' pace; returns the work the node did
  * (rank-seconds). */
 static double bench_step(const struct bench *b, struct node *n, int ranks,
-			 enum lever lever, double pace, struct result *r)
+			 enum run lever, double pace, struct result *r)
 {
 	const struct simplant_profile *p = b->board;
 	int mhz, fmax = p->fw->clocks_mhz[0], cap;
@@ -110,7 +111,7 @@ static double bench_step(const struct bench *b, struct node *n, int ranks,
 
 	simfw_update(&n->fw, n->plant.tj, STEP_S);
 	mhz = simfw_clock_mhz(&n->fw);
-	if (lever == LEVER_CLOCK) {
+	if (lever == RUN_CLOCK) {
 		/* the agent caps the clock in its tick, at once; the ranks
 		 * take their share late */
 		bench_clock_split(n->paces[0], &cap);
@@ -132,13 +133,21 @@ static double bench_step(const struct bench *b, struct node *n, int ranks,
 
 /* The job: work rank-seconds shared by the rack's nodes. */
 static struct result bench_job(const struct bench *b, const struct rack *k,
-			       double work, enum lever lever)
+			       double work, enum run lever)
 {
 	struct node nodes[NODES_MAX];
 	struct result r = { 0 };
 	int per_sample = (int)(1.0 / STEP_S + 0.5);
 	double done = 0;
 	long step;
+	struct bench own = *b;
+
+	/* target_c = auto, as pirackd picks it (config_target_c) */
+	if (!isfinite(own.target_c))
+		own.target_c =
+		    own.limit_c - (lever == RUN_CLOCK ? CONFIG_TARGET_CLOCK_K
+						      : CONFIG_TARGET_SLEEP_K);
+	b = &own;
 
 	for (int i = 0; i < k->nodes; i++)
 		bench_node_init(b, &nodes[i], k->air_c[i]);
@@ -152,8 +161,8 @@ static struct result bench_job(const struct bench *b, const struct rack *k,
 				low = nodes[i].paces[b->delay];
 		}
 		for (int i = 0; i < k->nodes; i++) {
-			double pace = lever == LEVER_NONE ? 1.0
-				      : lever == LEVER_UNIFORM
+			double pace = lever == RUN_UNPACED ? 1.0
+				      : lever == RUN_UNIFORM
 					  ? low
 					  : nodes[i].paces[b->delay];
 
@@ -177,7 +186,8 @@ static void usage(void)
 	      "prints wall time, its ratio to unpaced, the peak, the share\n"
 	      "of node time the firmware throttled, and energy.\n"
 	      "  -d N  the pace reaches the ranks N samples (s) late (1)\n"
-	      "  -t C  target_c (77)   -l C  limit_c (80)\n",
+	      "  -t C  target_c (default auto: limit_c - 2 capping the\n"
+	      "        clock, limit_c - 3 sleeping)   -l C  limit_c (80)\n",
 	      stderr);
 	exit(2);
 }
@@ -195,7 +205,8 @@ int main(int argc, char **argv)
 	static const double lengths_s[] = { 30, 60, 120, 300 };
 	static const char *const lever_names[] = { "unpaced", "sleep", "clock",
 						   "uniform" };
-	struct bench b = { .target_c = 77, .limit_c = 80, .delay = 1 };
+	struct bench b = { .target_c = NAN, .limit_c = 80, .delay = 1 };
+	char target[64];
 	int opt;
 
 	while ((opt = getopt(argc, argv, "d:t:l:")) != -1) {
@@ -215,12 +226,20 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc || !(b.limit_c > b.target_c))
+	if (optind != argc ||
+	    (isfinite(b.target_c) && !(b.limit_c > b.target_c)))
 		usage();
+	if (isfinite(b.target_c))
+		snprintf(target, sizeof(target), "target %.0f", b.target_c);
+	else
+		snprintf(target, sizeof(target),
+			 "target auto (clock %.0f, sleeping %.0f)",
+			 b.limit_c - CONFIG_TARGET_CLOCK_K,
+			 b.limit_c - CONFIG_TARGET_SLEEP_K);
 	b.board = simplant_profile_find("pi4-bare");
-	printf("pi4-bare boards, target %.0f, limit %.0f, pace %d s late\n"
+	printf("pi4-bare boards, %s, limit %.0f, pace %d s late\n"
 	       "%-6s %6s  %-8s %8s %7s %7s %9s %8s\n",
-	       b.target_c, b.limit_c, b.delay, "rack", "job_s", "run", "wall_s",
+	       target, b.limit_c, b.delay, "rack", "job_s", "run", "wall_s",
 	       "x_base", "peak_c", "throttled", "x_energy");
 	for (size_t k = 0; k < sizeof(racks) / sizeof(racks[0]); k++) {
 		for (size_t l = 0; l < sizeof(lengths_s) / sizeof(lengths_s[0]);
@@ -230,11 +249,11 @@ int main(int argc, char **argv)
 			    racks[k].nodes * racks[k].ranks * lengths_s[l];
 			struct result base = { 0 };
 
-			for (int lv = LEVER_NONE; lv <= LEVER_UNIFORM; lv++) {
+			for (int lv = RUN_UNPACED; lv <= RUN_UNIFORM; lv++) {
 				struct result r =
 				    bench_job(&b, &racks[k], work, lv);
 
-				if (lv == LEVER_NONE)
+				if (lv == RUN_UNPACED)
 					base = r;
 				printf("%-6s %6.0f  %-8s %8.1f %7.2f %7.1f "
 				       "%8.1f%% %8.2f\n",
