@@ -52,7 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(!strcmp(c.path, FUZZ_NAME), "path '%s'", c.path);
-	FUZZ_CHECK(c.thermal.limit_c > c.thermal.target_c, "limit <= target");
+	/* the target in force (auto: by the lever) is under the limit */
+	FUZZ_CHECK(c.thermal.limit_c > config_target_c(&c, true) &&
+		       c.thermal.limit_c > config_target_c(&c, false),
+		   "limit <= target");
 	FUZZ_CHECK(c.fan.off_c < c.fan.on_c, "off_c >= on_c");
 	FUZZ_CHECK(c.led.nlines == 1 || c.led.nlines == 3, "nlines %zu",
 		   c.led.nlines);
