@@ -3,11 +3,6 @@
 #include <string.h>
 #include "cli.h"
 
-int cli_usage_status(int status)
-{
-	return cli_first_rank() ? status : 0;
-}
-
 bool cli_first_rank(void)
 {
 	/* Hydra (MPICH), PMIx and Open MPI name the rank in the environment. */

@@ -1,7 +1,6 @@
 /* pi.c: pirack-pi, MPICH's cpi made fast, reproducible and thermally paced. */
 #include <stdio.h>
 #include <stdlib.h>
-#include "cli.h"
 #include "pace.h"
 #include "pi_args.h"
 #include "pi_kernel.h"
@@ -30,7 +29,7 @@ int main(int argc, char *argv[])
 	/* Bad arguments end every rank here, before any MPI work. */
 	rc = pi_args_parse(argc, argv, &args, &done);
 	if (rc || done)
-		return cli_usage_status(rc);
+		return rc;
 	kernel = pi_kernel_pick(args.kernel);
 
 	MPI_Init(&argc, &argv);

@@ -231,7 +231,7 @@ int main(int argc, char *argv[])
 
 	rc = temps_args(argc, argv, &json, &done);
 	if (rc || done)
-		return cli_usage_status(rc);
+		return rc;
 
 	MPI_Init(&argc, &argv);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);

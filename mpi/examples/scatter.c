@@ -33,7 +33,7 @@ int main(int argc, char *argv[])
 				"each rank; each prints it.\n",
 				help ? "" : "scatter: unexpected argument ",
 				help ? "" : "\n");
-		return help ? 0 : cli_usage_status(2);
+		return help ? 0 : 2;
 	}
 	MPI_Init(&argc, &argv);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
