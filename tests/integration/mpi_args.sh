@@ -6,9 +6,28 @@ t_init
 mpi_init
 export PIRACK_SOCKET=$T/none.sock PIRACK_SYSFS_ROOT=$T/nosys
 
+# MPICH 4.0's mpiexec itself can die when every rank of a job exits at
+# once before MPI_Init: exit 141 (SIGPIPE; 255 with SIGPIPE ignored) and
+# nothing forwarded, not even the first rank's message, in 2-4 of 60 runs
+# beside stress-ng --cpu 4, for pirack-temps and for a five-line program
+# linked with libmpich that prints and exits (0 of 60 linked without it).
+# Our part is the message and the status: such a run is tried once more.
+launcher_died() { { [ $1 = 141 ] || [ $1 = 255 ]; } && ! [ -s "$T/err" ] &&
+	! [ -s "$T/out" ]; }
+MRC=0
+mpx() {	# MPIEXEC-ARGS...: out and err into files, the status into MRC
+	MRC=0
+	t_timeout 60 "$MPIEXEC" "$@" >"$T/out" 2>"$T/err" || MRC=$?
+	launcher_died $MRC || return 0
+	echo "mpiexec $*: mpiexec died (exit $MRC, no output): once more"
+	MRC=0
+	t_timeout 60 "$MPIEXEC" "$@" >"$T/out" 2>"$T/err" || MRC=$?
+}
+
 bad() {	# PROGRAM EXPECTED-TEXT ARGS...
-	local prog=$1 want=$2 rc=0; shift 2
-	t_timeout 60 "$MPIEXEC" -n 2 "$BIN/$prog" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	local prog=$1 want=$2 rc; shift 2
+	mpx -n 2 "$BIN/$prog" "$@"
+	rc=$MRC
 	[ $rc = 2 ] || fail "$prog $*: exit $rc, want 2"
 	grep -q -- "$want" "$T/err" || fail "$prog $*: no '$want' in: $(cat "$T/err")"
 	[ "$(grep -c -- "$want" "$T/err")" = 1 ] ||
@@ -50,9 +69,8 @@ for prog in pirack-pi pirack-temps; do
 		fail "$prog: want the error once: $(cat "$T/err")"
 done
 
-rc=0
-PIRACK_STALL_S=soon t_timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" -i 1e6 \
-	>"$T/out" 2>"$T/err" || rc=$?
+PIRACK_STALL_S=soon mpx -n 2 "$BIN/pirack-pi" -i 1e6
+rc=$MRC
 [ $rc = 2 ] && [ "$(grep -c "bad PIRACK_STALL_S 'soon'" "$T/err")" = 1 ] ||
 	fail "PIRACK_STALL_S=soon: exit $rc, want 2 and one error: $(cat "$T/err")"
 
@@ -77,8 +95,10 @@ done
 out=$(t_timeout 60 "$MPIEXEC" -n 1 "$BIN/pirack-pi" -i 2.5e3 --json 2>/dev/null)
 [ "$(jq .intervals <<<"$out")" = 2500 ] || fail "2.5e3 parsed as: $out"
 # --help: exit 0, usage once on stdout.
-out=$(t_timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-pi" --help)
-[ "$(grep -c '^Usage: ' <<<"$out")" = 1 ] || fail "--help: $out"
-out=$(t_timeout 60 "$MPIEXEC" -n 2 "$BIN/pirack-temps" --help)
-[ "$(grep -c '^Usage: ' <<<"$out")" = 1 ] || fail "temps --help: $out"
+mpx -n 2 "$BIN/pirack-pi" --help
+[ $MRC = 0 ] && [ "$(grep -c '^Usage: ' "$T/out")" = 1 ] ||
+	fail "--help: exit $MRC: $(cat "$T/out")"
+mpx -n 2 "$BIN/pirack-temps" --help
+[ $MRC = 0 ] && [ "$(grep -c '^Usage: ' "$T/out")" = 1 ] ||
+	fail "temps --help: exit $MRC: $(cat "$T/out")"
 echo ok
