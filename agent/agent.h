@@ -55,6 +55,8 @@ struct agent {
 	 */
 	struct cpufreq *cpufreq;
 	double rank_pace;
+	bool pace_asked;	 /* a rank asked for the pace */
+	uint64_t pace_asked_ms;	 /* monotonic: when last */
 	char job[AGENT_JOB_MAX]; /* last "report" JSON, "" = none */
 
 	/* clients */
@@ -99,6 +101,15 @@ void agent_cpufreq_close(struct agent *a);
 void agent_stop(struct agent *a);
 /* One sample period: sensors, policies, actuators, report. */
 void agent_tick(struct agent *a);
+
+/*
+ * The ranks ask for the pace, each about once a second. The first request
+ * after AGENT_JOB_GAP_S (plant seconds) without one is a job starting:
+ * the controller is told (pacectl_job_start) and the pace and the clock
+ * are set again at once, before the job's first chunk.
+ */
+#define AGENT_JOB_GAP_S 5.0
+void agent_pace_asked(struct agent *a);
 /* Re-shows the LED pattern (blink timer, identify expiry). */
 void agent_led_update(struct agent *a);
 /*

@@ -76,6 +76,7 @@ char *agent_request(void *ctx, char *line, pid_t peer)
 		agent_view(a, &v);
 		return agent_ctl_print(report_state(&v));
 	case CONTROL_PACE:
+		agent_pace_asked(a);
 		agent_view(a, &v);
 		return agent_ctl_print(report_pace(&v));
 	case CONTROL_FAN:

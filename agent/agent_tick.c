@@ -133,6 +133,40 @@ static double agent_plant_dt(struct agent *a, double wall_dt)
 	return (double)(us - was) / 1e6;
 }
 
+/*
+ * The controller over dt plant seconds (0: re-evaluated) on the last
+ * sample; blind (a fault) it answers pace 0. The clock takes the pace
+ * first; the ranks sleep for the rest.
+ */
+static void agent_pace_update(struct agent *a, double dt)
+{
+	const struct config *c = &a->cfg;
+
+	pacectl_update(&a->pace, config_target_c(c, a->cpufreq != NULL),
+		       c->thermal.limit_c,
+		       a->sample.fault ? NAN : a->sample.temp_c, dt,
+		       a->fan_state.duty > 0);
+	a->rank_pace =
+	    a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) : a->pace.pace;
+}
+
+void agent_pace_asked(struct agent *a)
+{
+	uint64_t now = clock_ms();
+	double gap = (double)(now - a->pace_asked_ms) / 1000.0 *
+		     config_time_scale(&a->cfg);
+	bool start = !a->pace_asked || gap > AGENT_JOB_GAP_S;
+
+	a->pace_asked = true;
+	a->pace_asked_ms = now;
+	if (!start || !agent_temp_valid(a))
+		return;
+	pacectl_job_start(&a->pace, a->cfg.thermal.limit_c, a->sample.temp_c);
+	agent_pace_update(a, 0);
+	log_debug("a job starts at %.1f °C: pace %.3f", a->sample.temp_c,
+		  a->pace.pace);
+}
+
 void agent_tick(struct agent *a)
 {
 	const struct config *c = &a->cfg;
@@ -157,13 +191,7 @@ void agent_tick(struct agent *a)
 	 * blind (a fault) it answers pace 0. Its time is the plant's
 	 * (agent_plant_dt).
 	 */
-	dt = agent_plant_dt(a, dt);
-	pacectl_update(&a->pace, config_target_c(c, a->cpufreq != NULL),
-		       c->thermal.limit_c, s.fault ? NAN : s.temp_c, dt,
-		       a->fan_state.duty > 0);
-	/* The clock takes the pace first; the ranks sleep for the rest. */
-	a->rank_pace =
-	    a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) : a->pace.pace;
+	agent_pace_update(a, agent_plant_dt(a, dt));
 	control_expire(a->control, now);
 	agent_actuate(a);
 	log_debug("tick %llu: %.1f °C fan %d%% pace %.3f led %s",

@@ -82,6 +82,10 @@ static void bench_node_init(const struct bench *b, struct node *n, double air_c)
 	for (int i = 0; i < 60; i++)
 		pacectl_update(&n->ctl, b->target_c, b->limit_c, n->plant.tj,
 			       1.0, n->fan > 0);
+	/* then the job's first request reaches it (agent_pace_asked) */
+	pacectl_job_start(&n->ctl, b->limit_c, n->plant.tj);
+	pacectl_update(&n->ctl, b->target_c, b->limit_c, n->plant.tj, 0,
+		       n->fan > 0);
 	for (int i = 0; i <= DELAY_MAX; i++)
 		n->paces[i] = n->ctl.pace;
 }

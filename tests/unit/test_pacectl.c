@@ -483,6 +483,148 @@ static void test_fan_stop_when_cool(void **state)
 	assert_true(pc.integ < 0.31);
 }
 
+/*
+ * Near the limit with the load in bursts (a rank computes its round, then
+ * waits: full load for pace x burst_s, then none) and the pace reaching
+ * the ranks `delay` samples late, the controller sampled every ctl_s:
+ * target 78, limit 80 (auto capping the clock), on a node idling at
+ * `ambient` with the fan on. A job starts after ten idle minutes
+ * (pacectl_job_start when `start`); the peak over the job, the samples
+ * in its second half that cut the pace to 0 at the limit, and the range
+ * of the temperature there.
+ */
+struct burst_run {
+	double peak, late_min, late_max, first_pace;
+	int late_cuts;
+};
+
+static struct burst_run simulate_bursty(double ambient, int delay,
+					double burst_s, double ctl_s,
+					bool start)
+{
+	struct plant p = pi4();
+	struct pacectl pc;
+	struct burst_run r = { .peak = -1e9,
+			       .late_min = 1e9,
+			       .late_max = -1e9 };
+	double q[16], t;
+	const double h = 0.01, total = 600;
+	int i, k, steps = (int)(ctl_s / h + 0.5);
+
+	p.r_sa_on = 3.0;
+	p.ambient = p.t_die = p.t_sink = ambient;
+	pacectl_init(&pc);
+	for (t = 0; t < 600; t += 1.0) {
+		pacectl_update(&pc, 78, 80, plant_read(&p), 1.0, true);
+		for (k = 0; k < 100; k++)
+			plant_step(&p, 0, true, h);
+	}
+	if (start) {
+		pacectl_job_start(&pc, 80, plant_read(&p));
+		pacectl_update(&pc, 78, 80, plant_read(&p), 0, true);
+	}
+	r.first_pace = pc.pace;
+	for (i = 0; i < delay; i++)
+		q[i] = pc.pace;
+	for (t = 0; t < total; t += ctl_s) {
+		double pace = q[0];
+
+		for (i = 0; i + 1 < delay; i++)
+			q[i] = q[i + 1];
+		for (k = 0; k < steps; k++) {
+			double ph = burst_s > 0
+					? fmod(t + k * h, burst_s) / burst_s
+					: 0;
+			double load = burst_s > 0 ? (ph < pace ? 1 : 0) : pace;
+
+			plant_step(&p, load, true, h);
+			if (p.t_die > r.peak)
+				r.peak = p.t_die;
+		}
+		q[delay - 1] =
+		    pacectl_update(&pc, 78, 80, plant_read(&p), ctl_s, true);
+		if (t > total / 2) {
+			r.late_cuts += q[delay - 1] == 0.0;
+			if (p.t_die < r.late_min)
+				r.late_min = p.t_die;
+			if (p.t_die > r.late_max)
+				r.late_max = p.t_die;
+		}
+	}
+	print_message(
+	    "bursty: peak %.2f late [%.2f, %.2f] cuts %d first %.3f\n", r.peak,
+	    r.late_min, r.late_max, r.late_cuts, r.first_pace);
+	return r;
+}
+
+/*
+ * Bursts the loop cannot follow: a cut at the limit must teach the
+ * integral the node sustains less, not leave it to cycle between the cut
+ * and a pace it cannot hold (the old loop: 24-50 cuts, 75.5-79.6 C, a
+ * peak of 80.3 C).
+ */
+static void test_bursty_no_cycle(void **state)
+{
+	static const struct {
+		int delay;
+		double burst_s, ctl_s;
+	} cases[] = { { 4, 2, 1 }, { 2, 4, 2 }, { 3, 3, 2 } };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct burst_run r = simulate_bursty(
+		    55, cases[i].delay, cases[i].burst_s, cases[i].ctl_s, true);
+
+		assert_true(r.peak < 80);
+		assert_int_equal(r.late_cuts, 0);
+		assert_true(r.late_min > 76.5 && r.late_max < 79);
+	}
+}
+
+/*
+ * A job starting on a node idling 4.5 K under the limit, the pace 2-4 s
+ * late: told of the start, the loop keeps the die's quick rise under the
+ * limit (without it: 79.7-81.3 C). A node idling 10 K or more under the
+ * limit starts at full pace.
+ */
+static void test_job_start_hot_idle(void **state)
+{
+	(void)state;
+	for (int delay = 2; delay <= 4; delay++) {
+		struct burst_run r = simulate_bursty(62, delay, 0, 1, true);
+
+		assert_true(r.peak < 80);
+		assert_true(r.first_pace < 1);
+		assert_true(r.late_max < 78.5);
+	}
+	assert_true(simulate_bursty(50, 2, 0, 1, true).first_pace == 1.0);
+}
+
+/* A job start keeps what an earlier job taught; no reading, no change. */
+static void test_job_start_memory(void **state)
+{
+	struct pacectl pc;
+	(void)state;
+
+	pacectl_init(&pc);
+	pacectl_job_start(&pc, 80, 75); /* no reading yet: nothing */
+	assert_true(pc.integ == 1.0);
+	pacectl_update(&pc, 78, 80, 75, 1, true);
+	pacectl_job_start(&pc, 80, NAN);
+	assert_true(pc.integ == 1.0);
+	/* a node that has idled at 75 C: capped at 5 K over 10 K */
+	pacectl_job_start(&pc, 80, 75);
+	assert_true(fabs(pc.integ - 0.5) < 1e-9);
+	/* the last job left it at 0.3: kept (cap 0.5 + 0.7) */
+	pc.integ = 0.3;
+	pacectl_job_start(&pc, 80, 75);
+	assert_true(fabs(pc.integ - 0.3) < 1e-9);
+	/* partly recovered, 0.8: capped at 0.5 + 0.2 */
+	pc.integ = 0.8;
+	pacectl_job_start(&pc, 80, 75);
+	assert_true(fabs(pc.integ - 0.7) < 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +646,9 @@ int main(void)
 		cmocka_unit_test(test_close_noisy),
 		cmocka_unit_test(test_prediction),
 		cmocka_unit_test(test_fan_stop_when_cool),
+		cmocka_unit_test(test_bursty_no_cycle),
+		cmocka_unit_test(test_job_start_hot_idle),
+		cmocka_unit_test(test_job_start_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
