@@ -33,11 +33,11 @@
  */
 #define PACECTL_HORIZON_S 4.0
 /*
- * While the prediction is cut at the limit the pace in force is too much
- * for the node: the integral (the pace it sustains) decays with this time
- * constant, so the loop settles under the limit instead of cycling
- * between the cut and a pace it cannot sustain (bursty load, the pace
- * reaching the ranks late).
+ * While the pace is cut at the limit over target, the pace in force was
+ * too much for the node: the integral (the pace it sustains) decays with this
+ * time constant, so the loop settles under the limit instead of cycling between
+ * the cut and a pace it cannot sustain (bursty load, the pace reaching the
+ * ranks late).
  */
 #define PACECTL_CUT_TAU_S 10.0
 /*
@@ -156,7 +156,11 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 	u = pacectl_clamp(pc->integ + p, 0.0, 1.0);
 	if (temp_c >= limit_c || pred >= limit_c) {
 		u = 0.0;
-		pc->integ *= exp(-dt_s / PACECTL_CUT_TAU_S);
+		/* over target and still heading past the limit: the pace in
+		 * force is more than the node sustains (under target it is a
+		 * cool node's start, which says nothing of that) */
+		if (temp_c >= target_c)
+			pc->integ *= exp(-dt_s / PACECTL_CUT_TAU_S);
 	}
 	pc->pace = u;
 	return u;

@@ -29,8 +29,8 @@ void pacectl_init(struct pacectl *pc);
  * under the present load), so a load step (a job starting) or a fan
  * switching off cuts the pace within a sample, before the node gets
  * there, not after; the pace is cut to 0 when the prediction reaches
- * limit_c, and while it is the integral decays (10 s: the pace in force
- * was more than the node sustains, so the loop settles under the limit
+ * limit_c, and while it is over target the integral decays (10 s: the pace in
+ * force was more than the node sustains, so the loop settles under the limit
  * instead of cycling between the cut and that pace); and when the fan stops,
  * the integral (the pace the node sustains) halves at once. The integral starts
  * at 1 and a cool node keeps it there, so the pace stays 1 until the prediction

@@ -42,6 +42,7 @@ static bool pace_src_sysfs(struct pace_src *s, double now,
 {
 	struct sample smp;
 	double dt;
+	bool fresh;
 
 	memset(&smp, 0, sizeof(smp));
 	sensors_read(s->sysfs_root, NULL, &smp);
@@ -50,7 +51,8 @@ static bool pace_src_sysfs(struct pace_src *s, double now,
 			 smp.fault ? smp.fault_msg : "no thermal zone");
 		return false;
 	}
-	dt = s->ctl_last < 0 ? 0 : now - s->ctl_last;
+	fresh = s->ctl_last < 0;
+	dt = fresh ? 0 : now - s->ctl_last;
 	s->ctl_last = now;
 	memset(r, 0, sizeof(*r));
 	r->source = PACE_SOURCE_SYSFS;
@@ -59,6 +61,13 @@ static bool pace_src_sysfs(struct pace_src *s, double now,
 	r->limit_c = s->limit_c;
 	r->pace = pacectl_update(&s->ctl, s->target_c, s->limit_c, smp.temp_c,
 				 dt, true);
+	/* a fresh controller is the job starting here, as pirackd takes a
+	 * job's first request for the pace (agent_pace_asked) */
+	if (fresh) {
+		pacectl_job_start(&s->ctl, s->limit_c, smp.temp_c);
+		r->pace = pacectl_update(&s->ctl, s->target_c, s->limit_c,
+					 smp.temp_c, 0, true);
+	}
 	r->fault = smp.fault;
 	/* As the agent counts it: the states that cost speed. */
 	r->throttled = smp.throttle.valid &&
