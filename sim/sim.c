@@ -39,7 +39,6 @@ struct sim {
 	double last_load, last_fan, last_power;
 	int clock_mhz;	/* in effect: min(firmware, cpufreq cap) */
 	bool cpu_clock; /* time follows the CPU the ranks got */
-	long tick_ms;	/* the step period; 0 = steps unbounded */
 	double sim_s, energy_j, job_s, job_energy_j, peak_c;
 	bool write_failed;
 	char root[CONFIG_PATH_MAX];
@@ -293,18 +292,6 @@ void sim_set_cpu_clock(struct sim *s, bool on)
 	s->cpu_clock = on;
 }
 
-void sim_set_tick_ms(struct sim *s, long tick_ms)
-{
-	s->tick_ms = tick_ms > 0 ? tick_ms : 0;
-}
-
-double sim_bound_step(double t, long tick_ms)
-{
-	double max = SIM_MAX_TICKS * (double)tick_ms / 1000.0;
-
-	return tick_ms > 0 && t > max ? max : t;
-}
-
 /*
  * The node's own time for a step of dt_wall seconds, and its load over it.
  * Wall clock (the default): the step is dt_wall, and a rank's time
@@ -346,8 +333,8 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n)
 	simload_sample_split(&s->load, pids, n, &d);
 	dt_wall = (double)(now - s->last_ms) / 1000.0;
 	s->last_ms = now;
-	dt = sim_node_time(dt_wall, &d, s->slots, s->cpu_clock, &s->last_load);
-	dt = sim_bound_step(dt, s->tick_ms) * s->cfg.sim.time_scale;
+	dt = sim_node_time(dt_wall, &d, s->slots, s->cpu_clock, &s->last_load) *
+	     s->cfg.sim.time_scale;
 	if (dt > SIM_MAX_STEP_S)
 		dt = SIM_MAX_STEP_S;
 	s->last_fan = sim_fan(&s->cfg);

@@ -29,18 +29,6 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n);
  */
 void sim_set_cpu_clock(struct sim *s, bool on);
 /*
- * The simulator steps every tick_ms (0, the default: no bound). A step
- * the host delayed past SIM_MAX_TICKS ticks counts as that many: the
- * simulated Pi's time stands still while its simulator cannot run. On a
- * real Pi the agent, on cores of its own, samples every second whatever
- * the ranks do; here a starved simulator's Pi would jump seconds at once
- * and its agent, starved as well, could not have seen it coming.
- */
-#define SIM_MAX_TICKS 3
-void sim_set_tick_ms(struct sim *s, long tick_ms);
-/* Pure: t s of node time, at most SIM_MAX_TICKS ticks of tick_ms (> 0). */
-double sim_bound_step(double t, long tick_ms);
-/*
  * Pure: the node's time for a step of dt_wall s in which its ranks did d,
  * and their load (0..1 of slots) over it, on the wall or the CPU clock.
  */

@@ -291,7 +291,6 @@ int main(int argc, char **argv)
 	log_info("%s: simulating %s at %g C ambient, physics x%g, under %s",
 		 cfg.node.name, cfg.sim.profile, cfg.sim.ambient_c,
 		 cfg.sim.time_scale, cfg.thermal.sysfs_root);
-	sim_set_tick_ms(s, simnode_tick_ms(&cfg, o.tick_ms));
 	simnode_run(s, &cfg, simnode_tick_ms(&cfg, o.tick_ms), o.stats);
 	sim_close(s);
 	log_info("%s: stopped; every rank runs again", cfg.node.name);

@@ -290,17 +290,6 @@ static void test_cpufreq_cap(void **state)
  * busy; the CPU clock takes the wait out of the time and counts only the
  * CPU the ranks got. Without waits the two agree.
  */
-/* A step the host delayed is bounded to SIM_MAX_TICKS ticks. */
-static void test_bound_step(void **state)
-{
-	(void)state;
-	assert_true(sim_bound_step(0.05, 50) == 0.05);
-	assert_true(fabs(sim_bound_step(0.4, 50) - 0.15) < 1e-12);
-	assert_true(fabs(sim_bound_step(0.15, 50) - 0.15) < 1e-12);
-	/* no tick: unbounded */
-	assert_true(sim_bound_step(7.0, 0) == 7.0);
-}
-
 static void test_node_time(void **state)
 {
 	/* 2 ranks, each ran 0.1 s and waited 0.9 s of a 1 s step */
@@ -399,7 +388,6 @@ int main(void)
 		cmocka_unit_test(test_fan_line),
 		cmocka_unit_test(test_busy_rank_throttles),
 		cmocka_unit_test(test_cpufreq_cap),
-		cmocka_unit_test(test_bound_step),
 		cmocka_unit_test(test_node_time),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_knows_every_profile),
