@@ -560,8 +560,8 @@ static struct burst_run simulate_bursty(double ambient, int delay,
 /*
  * Bursts the loop cannot follow: a cut at the limit must teach the
  * integral the node sustains less, not leave it to cycle between the cut
- * and a pace it cannot hold (the old loop: 24-50 cuts, 75.5-79.6 C, a
- * peak of 80.3 C).
+ * and a pace it cannot hold (the old loop: up to 50 cuts, 75.5-79.0 C,
+ * peaks up to 80.5 C).
  */
 static void test_bursty_no_cycle(void **state)
 {
