@@ -15,6 +15,7 @@
 #                          node testnode: $SYS, $GPIO, $SOCK, $CONF (fan and
 #                          LED on their default lines)
 #   agent_start [ARGS]     agent_bg pirackd $CONF [ARGS]
+#   agent_restart_at MILLIDEG  stop the agent cleanly, set_temp, agent_start
 #   ctl REQUEST...         one connection, one reply line per request
 #   q JSON FILTER          jq -r on a reply
 #   line N                 the sim GPIO wire value of gpiochip0 line N
@@ -87,6 +88,12 @@ agent_setup() {
 }
 
 agent_start() { agent_bg pirackd "$CONF" "$@"; }
+# a fresh agent that finds the node at MILLIDEGREES (no step in between)
+agent_restart_at() {
+	agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
+	set_temp "$1"
+	agent_start
+}
 
 ctl() { "$CTL" "$SOCK" "$@"; }
 q() { jq -r "$2" <<<"$1"; }

@@ -26,9 +26,7 @@ wait_for 10 status_until '.cpu_cap_mhz == 1500 and .fan == "off"'
 # and unwind its integral on): its pace is about 0.83, falling by 0.013 a
 # second, within the clock's 0.4..1 for half a minute: the clock takes
 # it, the ranks run at 1.
-agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
-set_temp 71000
-agent_start
+agent_restart_at 71000
 wait_for 30 status_until '.temp_c == 71 and .pace < 0.95 and .pace > 0.45'
 r=$(ctl pace)
 [ "$(q "$r" .pace)" = 1 ] || fail "warm: the ranks are paced: $r"

@@ -16,12 +16,10 @@ agent_start
 wait_for 10 status_until '.temp_c == 68 and .seq > 3'
 r=$(ctl pace)
 [ "$(q "$r" .pace)" = 1 ] || fail "idle at 68 °C: the job starts paced: $r"
-agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
 
 # 75 °C: 5 K under the limit; the integral capped at 5 K / 10 K = 0.5,
 # plus the proportional part (77 - 75) / 15
-set_temp 75000
-agent_start
+agent_restart_at 75000
 wait_for 10 status_until '.temp_c == 75 and .seq > 3'
 st=$(ctl status)
 [ "$(q "$st" .pace)" = 1 ] || fail "idle at 75 °C: pace before any job: $st"

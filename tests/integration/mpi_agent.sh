@@ -31,9 +31,7 @@ jq -e '.nodes | length == 1 and .[0].node == "testnode" and
 # limit: pace 0, and an integral that unwinds for it), paces it at about
 # 0.67, falling by 0.03 a second (the node never cools, so it heads for
 # 0). The ranks' own tree is cool: a pace under 0.8 is the agent's.
-agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
-set_temp 72000
-agent_start
+agent_restart_at 72000
 wait_for 20 status_until '.temp_c == 72 and .pace < 0.8 and .pace > 0.25'
 out=$(run_pi -i "$(t_work 2e8)" --chunk-ms 5) || fail "paced pirack-pi failed"
 echo "with the agent: $out"
