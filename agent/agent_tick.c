@@ -159,9 +159,10 @@ void agent_pace_asked(struct agent *a)
 
 	a->pace_asked = true;
 	a->pace_asked_ms = now;
-	if (!start || !agent_temp_valid(a))
+	if (!start || !agent_temp_valid(a) ||
+	    !pacectl_job_start(&a->pace, a->cfg.thermal.limit_c,
+			       a->sample.temp_c))
 		return;
-	pacectl_job_start(&a->pace, a->cfg.thermal.limit_c, a->sample.temp_c);
 	agent_pace_update(a, 0);
 	log_debug("a job starts at %.1f °C: pace %.3f", a->sample.temp_c,
 		  a->pace.pace);

@@ -166,19 +166,20 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
 	return u;
 }
 
-void pacectl_job_start(struct pacectl *pc, double limit_c, double temp_c)
+bool pacectl_job_start(struct pacectl *pc, double limit_c, double temp_c)
 {
 	double cap;
 
 	if (!isfinite(temp_c) || !pc->started)
-		return;
+		return false;
 	/* the die's quick rise at this pace stays under the limit */
 	cap =
 	    pacectl_clamp((limit_c - temp_c) / PACECTL_START_RISE_K, 0.0, 1.0);
 	/* what an earlier job taught (1 - integ) is kept */
 	cap += 1.0 - pc->integ;
-	if (pc->integ > cap) {
-		pc->integ = cap;
-		pc->guessed = true;
-	}
+	if (!(pc->integ > cap))
+		return false;
+	pc->integ = cap;
+	pc->guessed = true;
+	return true;
 }

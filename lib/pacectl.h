@@ -61,9 +61,10 @@ double pacectl_update(struct pacectl *pc, double target_c, double limit_c,
  * 10 K, less what an earlier job taught it and idling has not yet undone
  * (1 - integral); until the node first reaches target it then climbs as
  * fast as it unwinds over target. A node idling 10 K or more under the
- * limit is left alone. pacectl_update with dt_s 0 then gives the job's
- * first pace. Does nothing before the first reading or without one.
+ * limit is left alone. True when the integral was capped: pacectl_update
+ * with dt_s 0 then gives the job's first pace. Does nothing (false)
+ * before the first reading or without one.
  */
-void pacectl_job_start(struct pacectl *pc, double limit_c, double temp_c);
+bool pacectl_job_start(struct pacectl *pc, double limit_c, double temp_c);
 
 #endif

@@ -63,11 +63,9 @@ static bool pace_src_sysfs(struct pace_src *s, double now,
 				 dt, true);
 	/* a fresh controller is the job starting here, as pirackd takes a
 	 * job's first request for the pace (agent_pace_asked) */
-	if (fresh) {
-		pacectl_job_start(&s->ctl, s->limit_c, smp.temp_c);
+	if (fresh && pacectl_job_start(&s->ctl, s->limit_c, smp.temp_c))
 		r->pace = pacectl_update(&s->ctl, s->target_c, s->limit_c,
 					 smp.temp_c, 0, true);
-	}
 	r->fault = smp.fault;
 	/* As the agent counts it: the states that cost speed. */
 	r->throttled = smp.throttle.valid &&

@@ -607,22 +607,27 @@ static void test_job_start_memory(void **state)
 	(void)state;
 
 	pacectl_init(&pc);
-	pacectl_job_start(&pc, 80, 75); /* no reading yet: nothing */
+	/* no reading yet: nothing */
+	assert_false(pacectl_job_start(&pc, 80, 75));
 	assert_true(pc.integ == 1.0);
 	pacectl_update(&pc, 78, 80, 75, 1, true);
-	pacectl_job_start(&pc, 80, NAN);
+	assert_false(pacectl_job_start(&pc, 80, NAN));
 	assert_true(pc.integ == 1.0);
 	/* a node that has idled at 75 C: capped at 5 K over 10 K */
-	pacectl_job_start(&pc, 80, 75);
+	assert_true(pacectl_job_start(&pc, 80, 75));
 	assert_true(fabs(pc.integ - 0.5) < 1e-9);
 	/* the last job left it at 0.3: kept (cap 0.5 + 0.7) */
 	pc.integ = 0.3;
-	pacectl_job_start(&pc, 80, 75);
+	assert_false(pacectl_job_start(&pc, 80, 75));
 	assert_true(fabs(pc.integ - 0.3) < 1e-9);
 	/* partly recovered, 0.8: capped at 0.5 + 0.2 */
 	pc.integ = 0.8;
-	pacectl_job_start(&pc, 80, 75);
+	assert_true(pacectl_job_start(&pc, 80, 75));
 	assert_true(fabs(pc.integ - 0.7) < 1e-9);
+	/* 12 K under the limit: left alone */
+	pc.integ = 1.0;
+	assert_false(pacectl_job_start(&pc, 80, 68));
+	assert_true(pc.integ == 1.0);
 }
 
 int main(void)
