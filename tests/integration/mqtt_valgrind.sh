@@ -42,7 +42,22 @@ kill -TERM "$AGENT"
 rc=0
 wait "$AGENT" || rc=$?
 [ $rc = 0 ] || fail "valgrind/pirackd exit status $rc"
-# the resolver children report too: every summary must be clean
-grep -q "ERROR SUMMARY: 0 errors" "$T/agent.log" || fail "no valgrind summary"
-! grep -q "ERROR SUMMARY: [1-9]" "$T/agent.log" || fail "valgrind errors"
+# pirackd itself: clean (its exit status above is valgrind's verdict too)
+grep -q "^==$AGENT== ERROR SUMMARY: 0 errors" "$T/agent.log" ||
+	fail "pirackd's valgrind summary is not clean"
+# The resolver children (forked for the lookups) report too, and must be
+# clean but for one thing: a child forked while the sensor reader thread
+# was inside scandir() inherits those blocks, which that thread, not in
+# the child, never frees (seen under qemu-user, where the read is slow).
+# Any other error, or a leak from the child's own code, fails.
+bad=$(awk -v main="==$AGENT==" '
+	$1 == main || $1 !~ /^==[0-9]+==$/ { next }
+	{ rec[$1] = rec[$1] "\n" $0 }
+	NF == 1 {	# "==PID==" alone ends a record
+		r = rec[$1]; rec[$1] = ""
+		if (r ~ /lost in loss record/ && r ~ /reader_main/) next
+		if (r ~ /lost in loss record|Invalid |uninitialised|Conditional jump|Syscall param|Mismatched/)
+			print r
+	}' "$T/agent.log")
+[ -z "$bad" ] || fail "valgrind errors in a resolver child:$bad"
 grep -E "in use at exit|lost:|ERROR SUMMARY" "$T/agent.log" | sed "s/^==[0-9]*== *//"
