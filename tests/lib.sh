@@ -8,6 +8,9 @@
 #   t_timeout SECS CMD...  timeout(1) with SECS times PIRACK_TIME_SCALE
 #   t_work N               N (pi intervals sized for a native CPU) divided
 #                          by PIRACK_WORK_DIV (50 under emulation)
+#   t_busy                 how much this machine's load stretches a bound
+#                          on elapsed time: the 1-minute load average per
+#                          CPU, 1 to 8, times PIRACK_TIME_SCALE
 #   skip_emulated WHY      skip when the tests run under user-mode
 #                          emulation (qemu-user), with WHY; runs natively
 #   free_port              a free TCP port on 127.0.0.1
@@ -99,6 +102,14 @@ wait_for() {
 t_timeout() {
 	local secs=$(($1 * PIRACK_TIME_SCALE)); shift
 	timeout "$secs" "$@"
+}
+
+# A bound on elapsed time that must hold on a busy machine too (e.g. how
+# long a stop takes): 1 on an idle one, more where others want the CPUs.
+t_busy() {
+	awk -v n="$(nproc 2>/dev/null || echo 1)" -v s="$PIRACK_TIME_SCALE" \
+		'{ f = $1 / n; f = f < 1 ? 1 : f > 8 ? 8 : f; printf "%d", f * s + 0.999 }' \
+		/proc/loadavg
 }
 
 # Work sized for a native CPU: a job that lasts seconds here would last

@@ -82,13 +82,15 @@ kill -HUP "$AGENT_PID"
 wait_for 10 grep -q "unknown section \[bogus\]" "$T/pirackd.log"
 status_until '.node == "renamed"' || fail "lost the config after [bogus]"
 
-# SIGTERM: exit status 0 within 1 s, the fan left on, the socket removed.
+# SIGTERM: exit status 0 within 1 s (more on a busy machine: t_busy), the
+# fan left on, the socket removed.
 set_temp 40000
 wait_for 10 line_is 14 0
+busy=$(t_busy)
 start=$(date +%s%N)
 kill -TERM "$AGENT_PID"
-for _ in $(seq 100); do
-	kill -0 "$AGENT_PID" 2>/dev/null || break
+end=$((SECONDS + 2 * busy))
+while kill -0 "$AGENT_PID" 2>/dev/null && [ $SECONDS -lt $end ]; do
 	sleep 0.01
 done
 ms=$((($(date +%s%N) - start) / 1000000))
@@ -96,7 +98,7 @@ kill -0 "$AGENT_PID" 2>/dev/null && fail "still running ${ms} ms after SIGTERM"
 rc=0
 wait "$AGENT_PID" || rc=$?
 [ $rc = 0 ] || fail "exit status $rc after SIGTERM"
-[ $ms -le 1000 ] || fail "took ${ms} ms to stop"
+[ $ms -le $((1000 * busy)) ] || fail "took ${ms} ms to stop (bound $((1000 * busy)) ms)"
 line_is 14 1 || fail "fan left at $(line 14) after a clean stop"
 [ ! -e "$SOCK" ] || fail "socket left behind"
 
