@@ -7,7 +7,7 @@
 # exit of grep -q can kill the writer with SIGPIPE.)
 source "$(dirname "$0")/../lib.sh"
 t_init
-t_variants plain asan -- "pirack uses no GPIO library: nothing new in variant $PIRACK_VARIANT"
+t_variants plain asan -- "pirack uses no GPIO library: nothing new in variant ${PIRACK_VARIANT:-plain}"
 P=$BIN/pirack
 [ -x "$P" ] || fail "$P is not built"
 RACK=$TOP/config/rack.conf

@@ -7,7 +7,7 @@ source "$(dirname "$0")/../lib.sh"
 t_init
 P=$BIN/pirack
 D=$BIN/pirackd
-t_variants plain asan -- "the agents use the sim GPIO backend: nothing new in variant $PIRACK_VARIANT"
+t_variants plain asan -- "the agents use the sim GPIO backend: nothing new in variant ${PIRACK_VARIANT:-plain}"
 [ -x "$D" ] || fail "$D is not built"
 command -v mosquitto_sub >/dev/null || fail "mosquitto-clients not installed"
 command -v jq >/dev/null || fail "jq not installed"
