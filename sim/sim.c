@@ -37,8 +37,9 @@ struct sim {
 	int slots;
 	uint64_t last_ms;
 	double last_load, last_fan, last_power;
-	int clock_mhz;	/* in effect: min(firmware, cpufreq cap) */
-	bool cpu_clock; /* time follows the CPU the ranks got */
+	int clock_mhz;	 /* in effect: min(firmware, cpufreq cap) */
+	bool cpu_clock;	 /* time follows the CPU the ranks got */
+	double cpu_rate; /* CPU clock: its rate of the wall clock's */
 	double sim_s, energy_j, job_s, job_energy_j, peak_c;
 	bool write_failed;
 	char root[CONFIG_PATH_MAX];
@@ -268,6 +269,7 @@ struct sim *sim_open(const struct config *c, const char *proc_root, char *err,
 		free(s);
 		return NULL;
 	}
+	s->cpu_rate = 1;
 	s->last_ms = clock_ms();
 	return s;
 }
@@ -297,23 +299,34 @@ void sim_set_cpu_clock(struct sim *s, bool on)
  * Wall clock (the default): the step is dt_wall, and a rank's time
  * waiting for one of the host's CPUs counts as busy (it would have had a
  * core of its own). CPU clock: a Pi would have done the work without those
- * waits, so a rank's time is the wall time less its wait, the node's the
- * mean over its ranks, and the load is the CPU the ranks got over that
- * time: on a host whose cores are taken by others the simulated Pi runs
- * slower instead of heating for work its ranks never got to do. On a host
- * with a core per rank the two agree.
+ * waits, so the node's time runs at the share of a CPU a runnable rank
+ * got (*rate: its CPU time over its CPU time plus its waits), and the load
+ * is the CPU the ranks got over that time: on a host whose cores are taken
+ * by others the simulated Pi runs slower instead of heating for work its
+ * ranks never got to do. Time a rank was not runnable (asleep in its pace,
+ * stopped for a lower clock, blocked) passes at that same rate, so a rank
+ * that sleeps a tenth of its Pi's time sleeps a tenth of it on any host;
+ * *rate is kept from step to step, weighted by how much of the step the
+ * ranks were runnable (a step they all slept through keeps the last one).
+ * On a host with a core per rank the two clocks agree.
  */
 double sim_node_time(double dt_wall, const struct simload_delta *d, int slots,
-		     bool cpu_clock, double *load)
+		     bool cpu_clock, double *rate, double *load)
 {
-	double wait = d->n ? (double)d->wait_ns / 1e9 / (double)d->n : 0;
-	double t = dt_wall, busy = (double)(d->run_ns + d->wait_ns) / 1e9;
+	double run = (double)d->run_ns / 1e9, wait = (double)d->wait_ns / 1e9;
+	double t = dt_wall, busy = run + wait;
 
-	if (cpu_clock) {
-		t = dt_wall - wait;
-		if (t < dt_wall * SIM_MIN_RATE)
-			t = dt_wall * SIM_MIN_RATE;
-		busy = (double)d->run_ns / 1e9;
+	if (cpu_clock && d->n && dt_wall > 0) {
+		double w = busy / (double)d->n / dt_wall;
+
+		if (w > 1)
+			w = 1;
+		if (busy > 0)
+			*rate = w * (run / busy) + (1 - w) * *rate;
+		if (*rate < SIM_MIN_RATE)
+			*rate = SIM_MIN_RATE;
+		t = dt_wall * *rate;
+		busy = run;
 	}
 	/* busy ranks over slots: full slots of busy ranks is full load */
 	*load = t > 0 && slots > 0 ? busy / t / slots : 0;
@@ -333,7 +346,8 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n)
 	simload_sample_split(&s->load, pids, n, &d);
 	dt_wall = (double)(now - s->last_ms) / 1000.0;
 	s->last_ms = now;
-	dt = sim_node_time(dt_wall, &d, s->slots, s->cpu_clock, &s->last_load) *
+	dt = sim_node_time(dt_wall, &d, s->slots, s->cpu_clock, &s->cpu_rate,
+			   &s->last_load) *
 	     s->cfg.sim.time_scale;
 	if (dt > SIM_MAX_STEP_S)
 		dt = SIM_MAX_STEP_S;

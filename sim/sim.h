@@ -30,10 +30,11 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n);
 void sim_set_cpu_clock(struct sim *s, bool on);
 /*
  * Pure: the node's time for a step of dt_wall s in which its ranks did d,
- * and their load (0..1 of slots) over it, on the wall or the CPU clock.
+ * and their load (0..1 of slots) over it, on the wall or the CPU clock;
+ * *rate (start at 1) carries the CPU clock's rate from step to step.
  */
 double sim_node_time(double dt_wall, const struct simload_delta *d, int slots,
-		     bool cpu_clock, double *load);
+		     bool cpu_clock, double *rate, double *load);
 /* Continues every rank, stops the duty cycler, frees s (NULL is fine). */
 void sim_close(struct sim *s);
 

@@ -287,8 +287,8 @@ static void test_cpufreq_cap(void **state)
 
 /*
  * The node's time and load: the wall clock counts waiting for a CPU as
- * busy; the CPU clock takes the wait out of the time and counts only the
- * CPU the ranks got. Without waits the two agree.
+ * busy; the CPU clock runs at the CPU share a runnable rank got and counts
+ * only the CPU the ranks got. Without waits the two agree.
  */
 static void test_node_time(void **state)
 {
@@ -297,26 +297,61 @@ static void test_node_time(void **state)
 	/* 2 ranks, each ran 0.5 s and never waited */
 	struct simload_delta fair = { 1000000000, 0, 2 };
 	struct simload_delta none = { 0, 0, 0 };
-	double load;
+	double load, rate = 1;
 
 	(void)state;
-	assert_true(sim_node_time(1, &starved, 2, false, &load) == 1);
+	assert_true(sim_node_time(1, &starved, 2, false, &rate, &load) == 1);
 	assert_true(fabs(load - 1) < 1e-9);
-	assert_true(fabs(sim_node_time(1, &starved, 2, true, &load) - 0.1) <
-		    1e-9);
+	assert_true(rate == 1); /* the wall clock keeps no rate */
+	assert_true(fabs(sim_node_time(1, &starved, 2, true, &rate, &load) -
+			 0.1) < 1e-9);
 	assert_true(fabs(load - 1) < 1e-9);
-	assert_true(sim_node_time(1, &fair, 2, false, &load) == 1);
+	assert_true(fabs(rate - 0.1) < 1e-9);
+	rate = 1;
+	assert_true(sim_node_time(1, &fair, 2, false, &rate, &load) == 1);
 	assert_true(fabs(load - 0.5) < 1e-9);
-	assert_true(sim_node_time(1, &fair, 2, true, &load) == 1);
+	assert_true(sim_node_time(1, &fair, 2, true, &rate, &load) == 1);
 	assert_true(fabs(load - 0.5) < 1e-9);
 	/* idle: the wall clock's time either way */
-	assert_true(sim_node_time(0.5, &none, 2, true, &load) == 0.5);
+	assert_true(sim_node_time(0.5, &none, 2, true, &rate, &load) == 0.5);
 	assert_true(load == 0);
 	/* a host that never runs them: the clock slows to its floor */
 	starved.run_ns = 0;
 	starved.wait_ns = 2000000000;
-	assert_true(sim_node_time(1, &starved, 2, true, &load) > 0);
+	assert_true(sim_node_time(1, &starved, 2, true, &rate, &load) > 0);
 	assert_true(load == 0);
+}
+
+/*
+ * The CPU clock on a host that gives a runnable rank a fifth of a CPU:
+ * a rank runnable half the wall time (asleep in its pace, or stopped for
+ * a lower clock, the rest) computes half its Pi's time, whatever the
+ * host; a step it slept through passes at the last rate. Before, the
+ * sleep passed at the wall clock's rate and the rank computed a sixth.
+ */
+static void test_node_time_sleeping(void **state)
+{
+	/* runnable all the time: each ran 0.2 s, waited 0.8 s */
+	struct simload_delta busy = { 400000000, 1600000000, 2 };
+	/* runnable half the time: each ran 0.1 s, waited 0.4 s */
+	struct simload_delta half = { 200000000, 800000000, 2 };
+	/* asleep the whole step */
+	struct simload_delta asleep = { 0, 0, 2 };
+	double load, rate = 1, t;
+
+	(void)state;
+	t = sim_node_time(1, &busy, 2, true, &rate, &load);
+	assert_true(fabs(t - 0.2) < 1e-9 && fabs(load - 1) < 1e-9);
+	t = sim_node_time(1, &half, 2, true, &rate, &load);
+	assert_true(fabs(t - 0.2) < 1e-9);
+	assert_true(fabs(load - 0.5) < 1e-9);
+	t = sim_node_time(1, &asleep, 2, true, &rate, &load);
+	assert_true(fabs(t - 0.2) < 1e-9 && load == 0);
+	/* a rank runnable a tenth of the time moves the rate a tenth */
+	struct simload_delta alone = { 100000000, 0, 1 };
+	t = sim_node_time(1, &alone, 1, true, &rate, &load);
+	assert_true(fabs(rate - (0.1 * 1 + 0.9 * 0.2)) < 1e-9);
+	assert_true(fabs(t - rate) < 1e-9);
 }
 
 /* The [sim] keys: profile and slots, with FILE:LINE errors. */
@@ -389,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_busy_rank_throttles),
 		cmocka_unit_test(test_cpufreq_cap),
 		cmocka_unit_test(test_node_time),
+		cmocka_unit_test(test_node_time_sleeping),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_knows_every_profile),
 	};
