@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test against one or more build directories:
 #   tests/run.sh BUILD_DIR [BUILD_DIR...]
-# Unit tests are $BUILD/tests/unit/test_*; integration tests are
+# Unit tests are $BUILD/tests/unit/test_* whose tests/unit/test_*.c still
+# exists (a removed test's old binary is not run); integration tests are
 # tests/integration/*.sh, run with PIRACK_BUILD=$BUILD and PIRACK_VARIANT
 # (plain, asan or the build dir's last component, e.g. gpiod2, openmpi) and
 # PIRACK_PLAIN_BUILD (the first, plain build); a test may skip itself in
