@@ -94,6 +94,7 @@ int main(int argc, char *argv[])
 
 	rc = pi_report(&args, &plan, &res, &tally, pace, comm) < 0;
 	free(sums);
+	stall_close(&stall, pace);
 	stall_free(&stall);
 	pace_finalize(pace);
 	MPI_Finalize();

@@ -62,7 +62,10 @@ int stall_init(struct stall *s, MPI_Comm comm, const char *prog, double limit_s,
 	s->names = calloc(s->size, sizeof(*s->names));
 	s->arrivals = calloc(2 * (size_t)s->size, sizeof(*s->arrivals));
 	s->arrived = calloc(s->size, sizeof(*s->arrived));
-	ok = s->names && s->arrivals && s->arrived;
+	s->rolls_sent = calloc(s->size, sizeof(*s->rolls_sent));
+	s->rolls_got = calloc(s->size, sizeof(*s->rolls_got));
+	ok = s->names && s->arrivals && s->arrived && s->rolls_sent &&
+	     s->rolls_got;
 	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm);
 	if (!ok) {
 		fprintf(stderr, "%s: rank %d: out of memory for %d ranks\n",
@@ -87,6 +90,8 @@ void stall_free(struct stall *s)
 	free(s->names);
 	free(s->arrivals);
 	free(s->arrived);
+	free(s->rolls_sent);
+	free(s->rolls_got);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -123,20 +128,31 @@ static void stall_rollcall(struct stall *s)
 		MPI_Irecv(&none, 0, MPI_BYTE, r, tag, s->comm, &s->arrivals[r]);
 		MPI_Isend(&none, 0, MPI_BYTE, r, tag, s->comm,
 			  &s->arrivals[s->size + r]);
+		s->rolls_sent[r]++;
 	}
 	s->rollcall = true;
 }
 
-/* The wait is over: answers not come are not awaited. */
+/*
+ * The wait is over: answers not come are not awaited (stall_close()
+ * receives them), the ones come are counted.
+ */
 static void stall_rollcall_end(struct stall *s)
 {
-	int r;
+	MPI_Status st;
+	int r, cancelled;
 
 	for (r = 0; r < s->size; r++) {
+		if (r == s->rank)
+			continue;
+		cancelled = 0;
 		if (s->arrivals[r] != MPI_REQUEST_NULL) {
 			MPI_Cancel(&s->arrivals[r]);
-			MPI_Wait(&s->arrivals[r], MPI_STATUS_IGNORE);
+			MPI_Wait(&s->arrivals[r], &st);
+			MPI_Test_cancelled(&st, &cancelled);
 		}
+		if (!cancelled)
+			s->rolls_got[r]++;
 		if (s->arrivals[s->size + r] != MPI_REQUEST_NULL)
 			MPI_Request_free(&s->arrivals[s->size + r]);
 	}
@@ -212,7 +228,7 @@ void stall_on_wait(void *arg, double waited_s)
 	    (s->warned && (s->limit_s == 0 || waited_s < s->limit_s)))
 		return;
 	/* A collective: call the roll, give the answers a moment. */
-	if (s->peer == STALL_ANY && s->named && !s->rollcall) {
+	if (s->peer == STALL_ANY && s->named && !s->rollcall && !s->closing) {
 		stall_rollcall(s);
 		s->rollcall_at = waited_s;
 		return;
@@ -288,6 +304,37 @@ void stall_arrived(struct stall *s)
 	/* One by one: gcc 12 misreads MPICH's MPI_Waitall annotation. */
 	for (int r = 0; r < 2 * s->size; r++)
 		MPI_Wait(&s->arrivals[r], MPI_STATUS_IGNORE);
+}
+
+void stall_close(struct stall *s, struct pace *p)
+{
+	static char none;
+	MPI_Request req;
+	unsigned *owed;
+	int r;
+
+	if (!s->dup)
+		return;
+	s->closing = true;
+	owed = calloc(s->size, sizeof(*owed));
+	if (!owed) {
+		fprintf(stderr, "%s: rank %d: out of memory at the end\n",
+			s->prog, s->rank);
+		abort_job(MPI_COMM_WORLD, 1);
+	}
+	/* How many roll calls each rank sent to this one. */
+	MPI_Ialltoall(s->rolls_sent, 1, MPI_UNSIGNED, owed, 1, MPI_UNSIGNED,
+		      s->comm, &req);
+	stall_wait(s, p, &req, STALL_ANY, "the end of the job");
+	/* Only roll calls are left on the comm: the arrivals were waited
+	 * for (stall_arrived). */
+	for (r = 0; r < s->size; r++)
+		for (; s->rolls_got[r] < owed[r]; s->rolls_got[r]++) {
+			MPI_Irecv(&none, 0, MPI_BYTE, r, MPI_ANY_TAG, s->comm,
+				  &req);
+			stall_wait(s, p, &req, r, "the end of the job");
+		}
+	free(owed);
 }
 
 void stall_barrier(struct stall *s, struct pace *p, const char *what)

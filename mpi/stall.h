@@ -42,6 +42,10 @@ struct stall {
 	 * then sends. */
 	MPI_Request *arrivals;
 	bool *arrived;
+	/* Roll call messages sent to and received from each rank: every
+	 * one is received by stall_close(), answered or not. */
+	unsigned *rolls_sent, *rolls_got;
+	bool closing; /* in stall_close(): no more roll calls */
 };
 
 /*
@@ -60,6 +64,16 @@ void stall_limits(double limit_s, double slack_s, double *warn_s,
 int stall_init(struct stall *s, MPI_Comm comm, const char *prog, double limit_s,
 	       double slack_s);
 void stall_free(struct stall *s);
+
+/*
+ * Collective over comm, the job's work done (before stall_free and
+ * MPI_Finalize): receives the roll calls that no wait of this rank
+ * answered (it did not wait long in that collective), so that no message
+ * is left unreceived at MPI_Finalize (MPICH's UCX then prints a warning
+ * per message to stdout, into the program's output). Waits with
+ * pace_wait(p), watched.
+ */
+void stall_close(struct stall *s, struct pace *p);
 
 /* Before a wait: what it waits for (a rank, STALL_ANY, STALL_ARRIVALS). */
 void stall_expect(struct stall *s, int peer, const char *what);
