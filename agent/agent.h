@@ -56,7 +56,7 @@ struct agent {
 	struct cpufreq *cpufreq;
 	double rank_pace;
 	bool pace_asked;	 /* a rank asked for the pace */
-	uint64_t pace_asked_ms;	 /* monotonic: when last */
+	double pace_asked_s;	 /* the plant's clock then (agent_tick.c) */
 	char job[AGENT_JOB_MAX]; /* last "report" JSON, "" = none */
 
 	/* clients */
@@ -104,7 +104,8 @@ void agent_tick(struct agent *a);
 
 /*
  * The ranks ask for the pace, each about once a second. The first request
- * after AGENT_JOB_GAP_S (plant seconds) without one is a job starting:
+ * after AGENT_JOB_GAP_S plant seconds without one (on a simulated node
+ * its own clock, which a loaded host slows) is a job starting:
  * the controller is told (pacectl_job_start) and the pace and the clock
  * are set again at once, before the job's first chunk.
  */

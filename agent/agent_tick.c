@@ -150,15 +150,33 @@ static void agent_pace_update(struct agent *a, double dt)
 	    a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) : a->pace.pace;
 }
 
+/*
+ * The plant's clock in seconds, for a gap between events outside the
+ * tick: a simulated node's own clock where pirack-simnode keeps one (on
+ * a loaded host it runs slower than the wall clock x time_scale: counted
+ * that way, ranks asking every few wall seconds looked like a new job
+ * at every request, and each capped the pace of a cool node), else the
+ * wall clock x time_scale.
+ */
+static double agent_plant_now(const struct agent *a)
+{
+	const struct config *c = &a->cfg;
+	long long us;
+
+	if (c->thermal.source == THERMAL_SIM &&
+	    sensors_sim_clock(c->thermal.sysfs_root, &us) == 0)
+		return (double)us / 1e6;
+	return (double)clock_ms() / 1000.0 * config_time_scale(c);
+}
+
 void agent_pace_asked(struct agent *a)
 {
-	uint64_t now = clock_ms();
-	double gap = (double)(now - a->pace_asked_ms) / 1000.0 *
-		     config_time_scale(&a->cfg);
-	bool start = !a->pace_asked || gap > AGENT_JOB_GAP_S;
+	double now = agent_plant_now(a), gap = now - a->pace_asked_s;
+	/* a clock gone back: a new simulated node */
+	bool start = !a->pace_asked || gap > AGENT_JOB_GAP_S || gap < 0;
 
 	a->pace_asked = true;
-	a->pace_asked_ms = now;
+	a->pace_asked_s = now;
 	if (!start || !agent_temp_valid(a) ||
 	    !pacectl_job_start(&a->pace, a->cfg.thermal.limit_c,
 			       a->sample.temp_c))
