@@ -28,9 +28,10 @@ static const char run_usage[] =
     "mpiexec -n 16 pirack run -- python3 pi.py\n"
     "\n"
     "The pace comes from the node's pirackd (\"pace\" on its control\n"
-    "socket), asked once per refresh; without an agent COMMAND runs\n"
-    "unpaced after one warning and the agent is asked again, less and\n"
-    "less often.\n"
+    "socket), asked once per refresh, while the group is held too (what\n"
+    "is left of the hold follows a new pace); without an agent COMMAND\n"
+    "runs unpaced after one warning and the agent is asked again, less\n"
+    "and less often.\n"
     "\n"
     "  -s, --socket PATH    the agent's socket (default $PIRACK_SOCKET,\n"
     "                       else " RUN_DEFAULT_SOCKET ")\n"
@@ -94,16 +95,32 @@ double run_busy_ms(double since_ms, double signal_ms, double leader_ms)
 	return since_ms;
 }
 
+/* A hold's length per ms busy at pace: (1 - pace) / pace, 0 at 1. */
+static double run_hold_factor(double pace, double min_pace)
+{
+	if (!(pace >= min_pace)) /* NaN too */
+		pace = min_pace;
+	return pace >= 1 ? 0 : (1 - pace) / pace;
+}
+
 int run_hold_ms(double busy_ms, double pace, double min_pace, int period_ms)
 {
 	double hold, cap = period_ms / min_pace;
 
-	if (!(pace >= min_pace)) /* NaN too */
-		pace = min_pace;
-	if (pace >= 1 || !(busy_ms > 0))
+	if (!(busy_ms > 0))
 		return 0;
-	hold = busy_ms * (1 - pace) / pace;
+	hold = busy_ms * run_hold_factor(pace, min_pace);
 	return (int)lround(hold < cap ? hold : cap);
+}
+
+double run_rehold_ms(double left_ms, double old_pace, double new_pace,
+		     double min_pace)
+{
+	double was = run_hold_factor(old_pace, min_pace);
+
+	if (!(left_ms > 0) || !(was > 0))
+		return 0;
+	return left_ms * run_hold_factor(new_pace, min_pace) / was;
 }
 
 static int run_parse_double(const char *s, double lo, double hi, double *out)
@@ -302,6 +319,46 @@ static void run_ask(struct run *rn)
 	rn->pace = 1;
 }
 
+/*
+ * Held: the pace is asked again every refresh, and what is left of the
+ * hold follows it. A hold at a low pace lasts seconds (up to period /
+ * min_pace), and held on a stale pace the group stayed stopped long
+ * after its node had cooled; and the agent, asked nothing for as long
+ * by every rank of the node, took the next request for a new job's.
+ */
+static void run_hold_ask(struct run *rn)
+{
+	uint64_t now = clock_ms();
+	double was = rn->pace, held, left, cap;
+
+	if (clock_s() < rn->next_ask)
+		return;
+	run_ask(rn);
+	if (rn->pace == was)
+		return;
+	held = (double)(now - rn->stop_since_ms);
+	left = run_rehold_ms(rn->owed_ms - held, was, rn->pace, rn->min_pace);
+	cap = rn->period_ms / rn->min_pace;
+	if (held + left > cap)
+		left = cap > held ? cap - held : 0;
+	rn->owed_ms = held + left;
+	rn->phase_end_ms = now + (uint64_t)left;
+}
+
+/* Until the phase ends, or (held) the next request for the pace. */
+static int run_wait_ms(const struct run *rn, uint64_t now)
+{
+	double ask;
+	int ms = now < rn->phase_end_ms ? (int)(rn->phase_end_ms - now) : 0;
+
+	if (rn->stopped && rn->held) {
+		ask = (rn->next_ask - clock_s()) * 1000;
+		if (ask < ms)
+			ms = ask > 0 ? (int)ceil(ask) : 0;
+	}
+	return ms;
+}
+
 /* The next phase of the cycle: how long until it ends. */
 static int run_phase(struct run *rn)
 {
@@ -313,8 +370,12 @@ static int run_phase(struct run *rn)
 			return (int)(rn->phase_end_ms - now);
 		run_held(rn); /* stopped before we asked, or no report */
 	}
+	if (rn->stopped && rn->held && now < rn->phase_end_ms) {
+		run_hold_ask(rn);
+		now = clock_ms();
+	}
 	if (now < rn->phase_end_ms)
-		return (int)(rn->phase_end_ms - now);
+		return run_wait_ms(rn, now);
 	/*
 	 * Signal first, then ask the agent (a round trip, long on a busy
 	 * machine): asked before, it would stretch the phase that ends.

@@ -20,6 +20,15 @@ void run_duty(double pace, double min_pace, int period_ms, int *run_ms,
 int run_hold_ms(double busy_ms, double pace, double min_pace, int period_ms);
 
 /*
+ * Pure: what is left of a hold (left_ms) when the pace changes from
+ * old_pace to new_pace while the group is held (both clamped to
+ * [min_pace, 1]): the hold stood for busy x (1 - pace) / pace, so it
+ * scales by that factor; 0 at pace 1 (run now).
+ */
+double run_rehold_ms(double left_ms, double old_pace, double new_pace,
+		     double min_pace);
+
+/*
  * Pure: how long the group was busy since our SIGCONT (since_ms ago; our
  * SIGSTOP went signal_ms after it), given leader_ms, the time the group's
  * leader ran or waited for a core meanwhile (-1: unknown). A leader busy

@@ -53,6 +53,12 @@ wait_for 10 is_stopped "$C"
 wait_for 10 is_stopped "$HC"
 kill -CONT "$HC"
 wait_for 5 is_stopped "$HC"
+# Cool again: the held wrapper asks the agent while it holds (every
+# --refresh), so its child runs again at once, not after the 198 s it
+# owed at the floor.
+set_temp 40000
+wait_for 30 status_until '.pace == 1'
+wait_for 10 runs "$HC"
 kill -TERM "$H"
 wait "$H" || true
 kill -TERM "$W"

@@ -1,4 +1,5 @@
-/* test_rack_run.c: pirack run's duty cycle (run_duty, run_hold, run_busy). */
+/* test_rack_run.c: pirack run's duty cycle (run_duty, run_hold, run_busy,
+ * run_rehold). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,6 +54,25 @@ static void test_hold(void **state)
 	assert_int_equal(run_hold_ms(NAN, 0.5, 0.05, 100), 0);
 }
 
+/* A hold left when the pace changes while held: scaled, 0 at pace 1. */
+static void test_rehold(void **state)
+{
+	(void)state;
+	/* 0.2 -> 0.5: (1 - p) / p from 4 to 1, a quarter of it left */
+	assert_true(fabs(run_rehold_ms(800, 0.2, 0.5, 0.05) - 200) < 1e-9);
+	/* hotter: longer */
+	assert_true(fabs(run_rehold_ms(100, 0.5, 0.2, 0.05) - 400) < 1e-9);
+	/* cool again: run now */
+	assert_true(run_rehold_ms(800, 0.2, 1, 0.05) == 0);
+	/* below the floor, or garbage: the floor's */
+	assert_true(fabs(run_rehold_ms(19, 0, 0.5, 0.05) - 1) < 1e-9);
+	assert_true(fabs(run_rehold_ms(1, 0.5, NAN, 0.05) - 19) < 1e-9);
+	/* nothing left, or nothing was owed */
+	assert_true(run_rehold_ms(0, 0.2, 0.1, 0.05) == 0);
+	assert_true(run_rehold_ms(-5, 0.2, 0.1, 0.05) == 0);
+	assert_true(run_rehold_ms(100, 1, 0.5, 0.05) == 0);
+}
+
 /* What counts as busy: the computing leader's time, else all of it. */
 static void test_busy(void **state)
 {
@@ -72,10 +92,9 @@ static void test_busy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_split),
-		cmocka_unit_test(test_clamped),
-		cmocka_unit_test(test_hold),
-		cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_split),  cmocka_unit_test(test_clamped),
+		cmocka_unit_test(test_hold),   cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_rehold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
