@@ -46,6 +46,7 @@ struct agent {
 	uint64_t led_next_ms;	    /* next pattern change, or UINT64_MAX */
 	uint64_t last_tick_ms;	    /* monotonic: the controller's dt */
 	long long last_sim_us;	    /* source = sim: the node's clock; 0 none */
+	double plant_s;		    /* the plant's time: the ticks' dt summed */
 	bool apply_failed;	    /* fan/LED writes fail: logged once */
 	struct pacectl pace;
 	/*
@@ -56,7 +57,7 @@ struct agent {
 	struct cpufreq *cpufreq;
 	double rank_pace;
 	bool pace_asked;	 /* a rank asked for the pace */
-	double pace_asked_s;	 /* the plant's clock then (agent_tick.c) */
+	double pace_asked_s;	 /* plant_s then */
 	char job[AGENT_JOB_MAX]; /* last "report" JSON, "" = none */
 
 	/* clients */

@@ -150,33 +150,20 @@ static void agent_pace_update(struct agent *a, double dt)
 	    a->cpufreq ? cpufreq_apply(a->cpufreq, a->pace.pace) : a->pace.pace;
 }
 
-/*
- * The plant's clock in seconds, for a gap between events outside the
- * tick: a simulated node's own clock where pirack-simnode keeps one (on
- * a loaded host it runs slower than the wall clock x time_scale: counted
- * that way, ranks asking every few wall seconds looked like a new job
- * at every request, and each capped the pace of a cool node), else the
- * wall clock x time_scale.
- */
-static double agent_plant_now(const struct agent *a)
-{
-	const struct config *c = &a->cfg;
-	long long us;
-
-	if (c->thermal.source == THERMAL_SIM &&
-	    sensors_sim_clock(c->thermal.sysfs_root, &us) == 0)
-		return (double)us / 1e6;
-	return (double)clock_ms() / 1000.0 * config_time_scale(c);
-}
-
 void agent_pace_asked(struct agent *a)
 {
-	double now = agent_plant_now(a), gap = now - a->pace_asked_s;
-	/* a clock gone back: a new simulated node */
-	bool start = !a->pace_asked || gap > AGENT_JOB_GAP_S || gap < 0;
+	/*
+	 * The gap on the plant's clock, the ticks' dt summed (on a loaded
+	 * host a simulated node's runs far slower than the wall clock x
+	 * time_scale: counted that way, ranks asking every few wall seconds
+	 * looked like a new job at every request, and each capped the pace
+	 * of a cool node). A tick's resolution against a 5 s gap.
+	 */
+	double gap = a->plant_s - a->pace_asked_s;
+	bool start = !a->pace_asked || gap > AGENT_JOB_GAP_S;
 
 	a->pace_asked = true;
-	a->pace_asked_s = now;
+	a->pace_asked_s = a->plant_s;
 	if (!start || !agent_temp_valid(a) ||
 	    !pacectl_job_start(&a->pace, a->cfg.thermal.limit_c,
 			       a->sample.temp_c))
@@ -191,7 +178,7 @@ void agent_tick(struct agent *a)
 	const struct config *c = &a->cfg;
 	uint64_t now = clock_ms();
 	struct sample s = { 0 };
-	double dt;
+	double dt, plant_dt;
 
 	dt = a->last_tick_ms ? (now - a->last_tick_ms) / 1000.0
 			     : c->thermal.interval_ms / 1000.0;
@@ -210,7 +197,9 @@ void agent_tick(struct agent *a)
 	 * blind (a fault) it answers pace 0. Its time is the plant's
 	 * (agent_plant_dt).
 	 */
-	agent_pace_update(a, agent_plant_dt(a, dt));
+	plant_dt = agent_plant_dt(a, dt);
+	a->plant_s += plant_dt;
+	agent_pace_update(a, plant_dt);
 	control_expire(a->control, now);
 	agent_actuate(a);
 	log_debug("tick %llu: %.1f °C fan %d%% pace %.3f led %s",
