@@ -490,9 +490,13 @@ run_job() {	# run: paced|unpaced
 	local -a cmd=("$MPIEXEC") wrap=()
 	# wrapper: each rank the unpaced program under \`pirack run\`, which
 	# asks the node's agent (PIRACK_SOCKET) for the pace and duty-cycles
-	# it; -v: each wrapper's share of time stopped, in mpi.log
+	# it; -v: each wrapper's share of time stopped, in mpi.log. It asks
+	# as often as a paced job's ranks (-R): the program under it runs
+	# unpaced and asks ten times less often (below), which would leave
+	# the wrapper holding each rank to a pace up to ten refreshes old
 	[ "$run" != wrapper ] ||
-		wrap=("$BUILD/pirack" run -v --period-ms "$WRAP_PERIOD_MS" --)
+		wrap=("$BUILD/pirack" run -v -R "$REFRESH_S"
+		      --period-ms "$WRAP_PERIOD_MS" --)
 	# --netns: the machinefile puts each node's ranks (in order) on its
 	# address, hydra's proxies start there through hosts_lib.sh's ssh;
 	# UCX over TCP on the node link (hosts_lib.sh says why)
