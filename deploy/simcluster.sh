@@ -56,8 +56,11 @@ Ctrl-C or failure.
                         \`pirack run -- pirack-pi --pace off\`:
                         duty-cycled with SIGSTOP/SIGCONT at its node's
                         pace, lever = sleep; the program itself does not
-                        pace) (default paced,unpaced); each is a key of
-                        summary.json
+                        pace), wrapauto (the same on the agents' default
+                        lever, auto: the clock is capped first, the
+                        wrappers hold the ranks only for what its floor
+                        cannot do) (default paced,unpaced); each is a key
+                        of summary.json
       --wrap-period-ms MS
                         the wrapper run's duty cycle, pirack run
                         --period-ms (default: pirack run's 100 ms in
@@ -169,8 +172,8 @@ case $SIM_CLOCK in wall|cpu) ;; *) bad_usage "--sim-clock '$SIM_CLOCK': wall or 
 IFS=, read -r -a RUN_LIST <<<"$RUNS"
 [ ${#RUN_LIST[@]} -gt 0 ] || bad_usage "--runs: empty"
 for r in "${RUN_LIST[@]}"; do
-	case $r in paced|unpaced|node|uniform|sleep|cpufreq|wrapper) ;;
-	*) bad_usage "--runs: '$r' is not paced, unpaced, node, uniform, sleep, cpufreq or wrapper" ;;
+	case $r in paced|unpaced|node|uniform|sleep|cpufreq|wrapper|wrapauto) ;;
+	*) bad_usage "--runs: '$r' is not paced, unpaced, node, uniform, sleep, cpufreq, wrapper or wrapauto" ;;
 	esac
 done
 IFS=, read -r -a AMB_LIST <<<"$AMBIENT"
@@ -457,7 +460,7 @@ run_target() {	# (LEVER) -> degrees C
 run_pace() {	# run name -> pirack-pi's --pace
 	case $1 in
 	paced | sleep | cpufreq) echo "$MODE" ;;
-	unpaced | wrapper) echo off ;;
+	unpaced | wrapper | wrapauto) echo off ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -494,9 +497,10 @@ run_job() {	# run: paced|unpaced
 	# as often as a paced job's ranks (-R): the program under it runs
 	# unpaced and asks ten times less often (below), which would leave
 	# the wrapper holding each rank to a pace up to ten refreshes old
-	[ "$run" != wrapper ] ||
+	case $run in wrapper | wrapauto)
 		wrap=("$BUILD/pirack" run -v -R "$REFRESH_S"
-		      --period-ms "$WRAP_PERIOD_MS" --)
+		      --period-ms "$WRAP_PERIOD_MS" --) ;;
+	esac
 	# --netns: the machinefile puts each node's ranks (in order) on its
 	# address, hydra's proxies start there through hosts_lib.sh's ssh;
 	# UCX over TCP on the node link (hosts_lib.sh says why)
@@ -512,7 +516,7 @@ run_job() {	# run: paced|unpaced
 	[ "$pace_mode" != off ] || [ "$SIM_CLOCK" = wall ] ||
 		refresh=$(awk -v r="$REFRESH_S" 'BEGIN { print r * 10 }')
 	case $run in
-	paced) LEVER=auto ;;	# the agents' default
+	paced | wrapauto) LEVER=auto ;;	# the agents' default
 	cpufreq) LEVER=cpufreq ;;
 	*) LEVER=sleep ;;
 	esac
@@ -822,6 +826,7 @@ plot() {
 			sleep) title="paced ($MODE), ranks sleeping" ;;
 			unpaced) title="unpaced" ;;
 			wrapper) title="unpaced program under pirack run" ;;
+			wrapauto) title="unpaced program under pirack run, clock capped" ;;
 			esac
 			echo "set title '$title: temperature (job: ${wall} s wall)'"
 			echo "set ylabel '°C'; set yrange [*:$(awk -v l="$LIMIT" 'BEGIN { print l + 6 }')]"

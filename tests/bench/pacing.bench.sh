@@ -6,7 +6,9 @@
 # against the limit, the most throttled node's share of time, energy.
 # Runs simcluster does not offer and summary fields it does not write
 # are shown as "-" with a note, not failed. wrapper: the unpaced program
-# with each rank under `pirack run` (deploy/simcluster.sh --runs wrapper).
+# with each rank under `pirack run` (deploy/simcluster.sh --runs wrapper),
+# the agents pacing by sleeping only; wrapauto: the same on the agents'
+# default lever (auto: the clock capped first, --runs wrapauto).
 #   PACING_BENCH_SECONDS  simcluster -t per rack (default 60)
 #   PACING_BENCH_RACKS    comma list of 2x2,4x4,8x2 (default all)
 #   PACING_BENCH_CLOCK    the simulated Pis' clock, simcluster --sim-clock:
@@ -42,9 +44,10 @@ rack_opts() {
 # simcluster's default --mode and the agents' default lever (auto: the
 # clock first), whatever the defaults of the day are; "sleep" the same
 # mode with the ranks sleeping only.
-WANT=(default sleep uniform wrapper cpufreq unpaced)
+WANT=(default sleep uniform wrapper wrapauto cpufreq unpaced)
 declare -A SIMRUN=([default]=paced [sleep]=sleep [uniform]=uniform
-		   [wrapper]=wrapper [cpufreq]=cpufreq [unpaced]=unpaced)
+		   [wrapper]=wrapper [wrapauto]=wrapauto [cpufreq]=cpufreq
+		   [unpaced]=unpaced)
 
 # Does simcluster know run R? Valid options and a missing build dir: it
 # validates --runs (exit 2) before it looks for the binaries (exit 1).
@@ -118,11 +121,12 @@ for rack in "${RACK_LIST[@]}"; do
 		  (if $rack == "2x2" and .uniform then
 		   ", uniform/default \(.uniform[$k] / $d[$k] | f(2)) (>= 2)"
 		   else "" end) +
-		  (if .wrapper then
-		   "; wrapper \(.wrapper[$k] / $u | f(2))x unpaced (<= 1.25)" +
-		   ", at or under the limit: " +
-		   (if (.wrapper.nodes | all(.peak_c <= .limit_c)) then "yes"
-		    else "no" end) else "" end)' "$out/summary.json"
+		  ([["wrapper", .wrapper], ["wrapauto", .wrapauto]]
+		   | map(select(.[1]) | .[0] as $n | .[1] as $w
+		     | "; \($n) \($w[$k] / $u | f(2))x unpaced (<= 1.25)" +
+		       ", at or under the limit: " +
+		       (if ($w.nodes | all(.peak_c <= .limit_c)) then "yes"
+			else "no" end)) | join(""))' "$out/summary.json"
 done
 echo
 if [ "$CLOCK" = cpu ]; then

@@ -12,13 +12,14 @@ sim_require
 
 # Two nodes of two ranks in 40 and 50 degC air (the pacing bench's 2x2
 # rack: the cool one reaches target late in the job or not at all, the
-# warm one is held to about half; physics 4x), the wrapped job, then the
-# same job bare. Target 75, limit 80: the wrapper's lever is coarser than
+# warm one is held to about half; physics 4x), the wrapped job with the
+# agents pacing by sleeping, again on their default lever (auto: the
+# clock first), then the same job bare. Target 75, limit 80: the wrapper's lever is coarser than
 # libpirackpace's (a stop lands when the rank next gets a core, the pace
 # is asked once a period), and at 77 a busy machine took the wrapped
 # nodes to 79.9 C, throttled 1 % of the time.
 sim_run -n 2 -s 2 -a 40,50 -t 30 --work 1 --time-scale 4 --target 75 \
-	--runs wrapper,unpaced
+	--runs wrapper,wrapauto,unpaced
 
 # The simulated Pis heat from the wrapped ranks (pirack run's children
 # carry PIRACK_SIM_NODE): without that the nodes would stay near idle and
@@ -60,4 +61,16 @@ S_true '[.wrapper.nodes[] | .throttled_pct <= 2] | all' \
 S_true '.wrapper.error < 1e-12 and .wrapper.intervals == .unpaced.intervals
 	and (.wrapper.pi | tostring) == (.unpaced.pi | tostring)' \
 	"wrapper: pi differs from the same job run bare"
+# On the default lever the agent caps the clock first and tells the
+# wrappers only what is left below its floor: the same job, every node
+# still at the limit, and the ranks held stopped for less.
+S_true '[.wrapauto.nodes[] | .wrapped_ranks == 2 and
+	.peak_c <= .limit_c + 0.5 and .throttled_pct <= 2] | all' \
+	"wrapauto: a node went over limit_c + 0.5, was throttled more than 2 %, or a rank was not wrapped"
+S_true '([.wrapauto.nodes[].stopped_pct] | add) <
+	([.wrapper.nodes[].stopped_pct] | add)' \
+	"wrapauto: the wrappers held their ranks as long as with the clock left alone"
+S_true '(.wrapauto.pi | tostring) == (.unpaced.pi | tostring)' \
+	"wrapauto: pi differs from the same job run bare"
+echo "ok: wrapauto stopped $(S '[.wrapauto.nodes[].stopped_pct] | map(tostring + "%") | join(", ")'), peaks $(S '[.wrapauto.nodes[].peak_c] | map(tostring) | join(", ")') in $(S .wrapauto.wall_s) s"
 echo "ok: wrapper paces $(S '[.wrapper.nodes[].mean_pace * 100 | round / 100] | map(tostring) | join(", ")'), peaks $(S '[.wrapper.nodes[].peak_c] | map(tostring) | join(", ")'), stopped $(S '[.wrapper.nodes[].stopped_pct] | map(tostring + "%") | join(", ")') in $(S .wrapper.wall_s) s; bare peaks $(S '[.unpaced.nodes[].peak_c] | map(tostring) | join(", ")') in $(S .unpaced.wall_s) s"
