@@ -3,7 +3,9 @@
 # for a pace) on simulated nodes, each rank under `pirack run`: the
 # wrappers duty-cycle it at their node's pace, so every node stays at
 # limit_c (within 0.5 K, throttled at most 2 % of the run), and pi comes
-# out with the same bits as the same job run bare.
+# out with the same bits as the same job run bare. Again on the agents'
+# default lever, where the clock is capped first and the wrappers hold
+# the ranks only below its floor.
 source "$(dirname "$0")/../lib.sh"
 t_init
 source "$TOP/tests/sim_lib.sh"
@@ -14,10 +16,11 @@ sim_require
 # rack: the cool one reaches target late in the job or not at all, the
 # warm one is held to about half; physics 4x), the wrapped job with the
 # agents pacing by sleeping, again on their default lever (auto: the
-# clock first), then the same job bare. Target 75, limit 80: the wrapper's lever is coarser than
-# libpirackpace's (a stop lands when the rank next gets a core, the pace
-# is asked once a period), and at 77 a busy machine took the wrapped
-# nodes to 79.9 C, throttled 1 % of the time.
+# clock first), then the same job bare. Target 75, limit 80: the
+# wrapper's lever is coarser than libpirackpace's (a stop lands when the
+# rank next gets a core, the pace is asked once a period), and at 77 a
+# busy machine took the wrapped nodes to 79.9 C, throttled 1 % of the
+# time.
 sim_run -n 2 -s 2 -a 40,50 -t 30 --work 1 --time-scale 4 --target 75 \
 	--runs wrapper,wrapauto,unpaced
 
