@@ -9,7 +9,7 @@
 # message never received), and the bits are a one-host run's.
 source "$(dirname "$0")/../lib.sh"
 t_init
-t_variants plain -- "MPI across hosts, plain build only: mpi_stall.sh runs the same code under ASan and Open MPI on one host, and the hosts start ranks through MPICH's hydra"
+t_variants plain asan -- "MPI across hosts in the plain and ASan builds only: mpi_stall.sh runs the same code in the others on one host"
 mpi_init
 source "$TOP/tests/hosts_lib.sh"
 why=$(hosts_possible) || skip "separate hosts: $why"
