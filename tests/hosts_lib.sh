@@ -17,6 +17,9 @@
 #                             own (to signal it)
 #   hosts_addr I              host I's address
 #   hosts_machinefile SLOTS   a hydra machinefile, SLOTS ranks per host
+#   hosts_mpiexec_opts FILE   sets HOSTS_MPIEXEC_OPTS: hydra's options that
+#                             start the ranks of machinefile FILE in the
+#                             hosts, MPI over TCP on their links
 #   hosts_link_bytes          rx+tx bytes all host links carried so far
 #   hosts_down                remove everything (idempotent; for traps)
 #
@@ -29,8 +32,8 @@
 # UCX_TLS=tcp,self (hosts_env prints it) so UCX does not try shared memory
 # it cannot reach. Needs root, unshare/nsenter (util-linux), ip (iproute2).
 
-HOSTS_TAG='' HOSTS_N=0 HOSTS_PFX=''
-HOSTS_HOLDER=() HOSTS_PID=()
+HOSTS_TAG='' HOSTS_N=0 HOSTS_PFX='' HOSTS_DIR=''
+HOSTS_HOLDER=() HOSTS_PID=() HOSTS_MPIEXEC_OPTS=()
 
 hosts_possible() {
 	local t
@@ -79,7 +82,7 @@ hosts_up() {	# TAG N DIR [KEEP...]
 	shift 3
 	local keep=("$dir" "$@") k
 	[ ${#tag} -le 9 ] || { echo "hosts_up: tag '$tag' is over 9 chars" >&2; return 1; }
-	HOSTS_TAG=$tag HOSTS_N=0
+	HOSTS_TAG=$tag HOSTS_N=0 HOSTS_DIR=$dir
 	# only dirs under /tmp are covered by the hosts' own /tmp
 	local under=()
 	for k in "${keep[@]}"; do
@@ -163,6 +166,13 @@ hosts_machinefile() {	# SLOTS
 	for ((i = 0; i < HOSTS_N; i++)); do
 		echo "$(hosts_addr $i):$1"
 	done
+}
+
+hosts_mpiexec_opts() {	# MACHINEFILE
+	# the launcher: DIR/ssh (hosts_up); UCX over TCP on eth0 (hosts_env)
+	HOSTS_MPIEXEC_OPTS=(-f "$1" -iface "$HOSTS_TAG" -launcher ssh
+			    -launcher-exec "$HOSTS_DIR/ssh"
+			    -genv UCX_TLS tcp,self -genv UCX_NET_DEVICES eth0)
 }
 
 # What an MPI job started into the hosts needs: TCP between them (the

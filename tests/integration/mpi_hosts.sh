@@ -34,9 +34,8 @@ trap 'rc=$?; hosts_down; (exit $rc); t_cleanup' EXIT
 hosts_up "$TAG" "$NH" "$T" "$BIN" || fail "could not create the hosts"
 hosts_machinefile "$SLOTS" >"$T/machinefile"
 # UCX over TCP on the host links (the boot id is shared: hosts_lib.sh)
-ACROSS=("$MPIEXEC" -f "$T/machinefile" -iface "$TAG" -launcher ssh
-	-launcher-exec "$T/ssh" -genv UCX_TLS tcp,self
-	-genv UCX_NET_DEVICES eth0 -n "$NP")
+hosts_mpiexec_opts "$T/machinefile"
+ACROSS=("$MPIEXEC" "${HOSTS_MPIEXEC_OPTS[@]}" -n "$NP")
 
 across() {	# LOG CMD...: one job across the hosts, 10 s at most
 	local log=$1 rc=0 b0; shift

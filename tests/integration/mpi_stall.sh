@@ -11,6 +11,7 @@
 source "$(dirname "$0")/../lib.sh"
 t_init
 mpi_init
+source "$TOP/tests/stall_lib.sh"
 [ -x "$BIN/pirack-pi" ] || fail "$BIN/pirack-pi not built"
 export PIRACK_SOCKET=$T/none.sock PIRACK_SYSFS_ROOT=$T/nosys
 EXE=$(realpath "$BIN/pirack-pi")
@@ -23,8 +24,6 @@ BIG=1e12 N=$(t_work 2e10)
 # The limit: 2 s, stretched under emulation (qemu-user, where rank 0's
 # start-up, the chunk size, alone took over 2 s and the others gave up).
 STALL=$((2 * PIRACK_TIME_SCALE))
-pi_of() { grep -o '"pi":[^,]*' <<<"$1"; }
-to() { local out=$1; shift; "$@" >"$out"; }	# OUT CMD...: stdout to OUT
 
 job() {	# NAME STALL_S INTERVALS: ranks 0, 1 on node n0, rank 2 on n1
 	# (stdout in $T/NAME.out, stderr in $T/NAME.log)
@@ -33,52 +32,6 @@ job() {	# NAME STALL_S INTERVALS: ranks 0, 1 on node n0, rank 2 on n1
 		-n 2 env PIRACK_NODE=n0 PIRACK_TEST_TAG="$T" "$EXE" "${a[@]}" : \
 		-n 1 env PIRACK_NODE=n1 PIRACK_TEST_TAG="$T" "$EXE" "${a[@]}"
 	JOB=$LAST_PID
-}
-
-rank_pid() {	# RANK -> the pid of that rank of this test's job
-	local p env
-	# By environment, not by /proc/PID/exe: under qemu-user that names
-	# qemu's binfmt interpreter for every process but the reader itself.
-	# Only a rank has this test's tag (set by env(1), which then exec'd
-	# pirack-pi) and a rank number.
-	for p in $(pgrep -f -- "$EXE"); do
-		env=$(tr '\0' '\n' 2>/dev/null <"/proc/$p/environ") ||
-			continue
-		grep -qx "PIRACK_TEST_TAG=$T" <<<"$env" || continue
-		grep -qxE "(PMI_RANK|OMPI_COMM_WORLD_RANK)=$1" <<<"$env" ||
-			continue
-		echo "$p"
-		return 0
-	done
-	return 1
-}
-
-logged() { grep -q -- "$2" "$T/$1.log"; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-
-stop_mid_run() {	# NAME RANK NODE: stop that rank once it computes
-	local pid
-	# The node's warning ends pace_init(): every wait after it is
-	# watched (stall_init() came before it on every rank).
-	wait_for 60 logged "$1" "node $3: .*running at pace 1"
-	pid=$(rank_pid "$2") || fail "rank $2 of the job not found"
-	T_PIDS+=("$pid")	# killed at exit, even stopped
-	kill -STOP "$pid"
-	STOPPED=$pid
-}
-
-ends_stalled() {	# NAME WHO: the job ends, non-zero, naming WHO
-	local rc=0
-	wait_for 60 gone "$JOB"
-	wait "$JOB" || rc=$?
-	kill -CONT "$STOPPED" 2>/dev/null || true
-	echo "$1: exit $rc"; grep 'pirack-pi: rank' "$T/$1.log" || true
-	[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "$1: exit $rc, want an error before the timeout"
-	grep -q "no progress for .* waiting for $2" "$T/$1.log" ||
-		fail "$1: no warning naming $2"
-	grep -q "giving up after .* waiting for $2 .*--stall-s $STALL)" "$T/$1.log" ||
-		fail "$1: no error naming $2"
-	! grep -q '^{' "$T/$1.out" || fail "$1: a result was printed"
 }
 
 # Rank 2, the only one on n1, found by the others' roll call.
@@ -97,14 +50,5 @@ ref=$(t_timeout 240 "$MPIEXEC" -n 2 "$EXE" --json -i $N 2>>"$T/ref.log") ||
 	fail "reference run failed"
 job resumed 0 $N
 stop_mid_run resumed 2 n1
-wait_for 60 logged resumed "no progress for .* waiting for rank 2 on node n1"
-kill -CONT "$STOPPED"
-wait_for 200 gone "$JOB"
-wait "$JOB" || fail "resumed: the job failed: $(cat "$T/resumed.log")"
-grep 'pirack-pi: rank' "$T/resumed.log"
-logged resumed "going on after" || fail "resumed: no word of going on"
-out=$(cat "$T/resumed.out")
-[ "$(wc -l <"$T/resumed.out")" = 1 ] && jq -e .pi <<<"$out" >/dev/null ||
-	fail "resumed: more than the JSON result on stdout: $out"
-[ "$(pi_of "$out")" = "$(pi_of "$ref")" ] || fail "resumed: pi changed: $out"
+ends_resumed resumed "rank 2 on node n1" "$ref"
 echo ok
