@@ -502,11 +502,12 @@ run_job() {	# run: paced|unpaced
 		      --period-ms "$WRAP_PERIOD_MS" --) ;;
 	esac
 	# --netns: the machinefile puts each node's ranks (in order) on its
-	# address, hydra's proxies start there through hosts_lib.sh's ssh;
-	# UCX over TCP on the node link (hosts_lib.sh says why)
-	[ $NETNS = 0 ] || cmd+=(-f "$RUN/machinefile" -iface "$NET_TAG"
-				-launcher ssh -launcher-exec "$RUN/ssh"
-				-genv UCX_TLS tcp,self -genv UCX_NET_DEVICES eth0)
+	# address, hydra's proxies start there through hosts_lib.sh's ssh,
+	# UCX over TCP on the node link (hosts_mpiexec_opts)
+	if [ $NETNS = 1 ]; then
+		hosts_mpiexec_opts "$RUN/machinefile"
+		cmd+=("${HOSTS_MPIEXEC_OPTS[@]}")
+	fi
 	mkdir -p "$rd"
 	pace_mode=$(run_pace "$run")
 	# An unpaced job only reports to its agent: on the CPU clock it asks

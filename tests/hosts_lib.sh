@@ -29,8 +29,8 @@
 # traffic crosses the links. Here each host is held by one long-lived
 # process, PID 1 of its namespaces (unshare); everything run there
 # (nsenter) dies with it. The boot id is still shared: run MPI with
-# UCX_TLS=tcp,self (hosts_env prints it) so UCX does not try shared memory
-# it cannot reach. Needs root, unshare/nsenter (util-linux), ip (iproute2).
+# UCX_TLS=tcp,self (hosts_mpiexec_opts has it) so UCX does not try shared
+# memory it cannot reach. Needs root, unshare/nsenter (util-linux), ip (iproute2).
 
 HOSTS_TAG='' HOSTS_N=0 HOSTS_PFX='' HOSTS_DIR=''
 HOSTS_HOLDER=() HOSTS_PID=() HOSTS_MPIEXEC_OPTS=()
@@ -169,16 +169,13 @@ hosts_machinefile() {	# SLOTS
 }
 
 hosts_mpiexec_opts() {	# MACHINEFILE
-	# the launcher: DIR/ssh (hosts_up); UCX over TCP on eth0 (hosts_env)
+	# The launcher: DIR/ssh (hosts_up). TCP between the hosts (the boot
+	# id is shared, so UCX would otherwise try shared memory it cannot
+	# reach), on the host link.
 	HOSTS_MPIEXEC_OPTS=(-f "$1" -iface "$HOSTS_TAG" -launcher ssh
 			    -launcher-exec "$HOSTS_DIR/ssh"
 			    -genv UCX_TLS tcp,self -genv UCX_NET_DEVICES eth0)
 }
-
-# What an MPI job started into the hosts needs: TCP between them (the
-# boot id is shared, so UCX would otherwise try shared memory it cannot
-# reach), on the host link.
-hosts_env() { echo "UCX_TLS=tcp,self UCX_NET_DEVICES=eth0"; }
 
 hosts_link_bytes() {
 	local i n=0 f
