@@ -331,9 +331,7 @@ static void run_hold_ask(struct run *rn)
 	uint64_t now = clock_ms();
 	double was = rn->pace, held, left, cap;
 
-	if (clock_s() < rn->next_ask)
-		return;
-	run_ask(rn);
+	run_ask(rn); /* once per refresh */
 	if (rn->pace == was)
 		return;
 	held = (double)(now - rn->stop_since_ms);
