@@ -511,8 +511,8 @@ run_job() {	# run: paced|unpaced
 	mkdir -p "$rd"
 	pace_mode=$(run_pace "$run")
 	# An unpaced job only reports to its agent: on the CPU clock it asks
-	# ten times less often, which spares its ranks most of the waits for
-	# a reply (on a busy machine, idle time of their Pis).
+	# ten times less often, which spares the agents' CPU (the ranks do
+	# not wait for the replies).
 	refresh=$REFRESH_S
 	[ "$pace_mode" != off ] || [ "$SIM_CLOCK" = wall ] ||
 		refresh=$(awk -v r="$REFRESH_S" 'BEGIN { print r * 10 }')
@@ -743,9 +743,8 @@ TS_RUN=$TS
 		-v r="$((NODES * SLOTS))" -v s="$SLOW" \
 		'BEGIN { print (c < r ? t * c / r : t) / s }')
 # The agents sample, and libpirackpace asks its agent for the pace, once
-# per simulated second at that speed. On a busy machine a rank waits for a
-# reply from its agent as long as that waits for a CPU, time its Pi spends
-# idle: asking as often as on a quiet machine would cool the Pis.
+# per simulated second at that speed: more often than the agent samples
+# would only cost the agents CPU, which the ranks want.
 REFRESH_S=$(awk -v t="$TS_RUN" 'BEGIN { printf "%.3f", 1 / t }')
 [ -n "$INTERVAL_MS" ] ||
 	INTERVAL_MS=$(awk -v t="$TS_RUN" 'BEGIN { m = 1000 / t; printf "%d", m < 20 ? 20 : m }')

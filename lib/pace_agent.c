@@ -14,8 +14,7 @@
 #include <cjson/cJSON.h>
 #include "clock.h"
 #include "pace_agent.h"
-
-#define PACE_AGENT_REPLY_MAX 8192
+#include "pace_agent_int.h"
 
 void pace_agent_init(struct pace_agent *ag, const char *path)
 {
@@ -32,10 +31,11 @@ void pace_agent_close(struct pace_agent *ag)
 	if (ag->fd >= 0)
 		close(ag->fd);
 	ag->fd = -1;
+	ag->posted = ag->inflight = 0;
+	ag->inlen = 0;
 }
 
-static int pace_agent_fail(struct pace_agent *ag, double now, const char *fmt,
-			   ...)
+int pace_agent_fail(struct pace_agent *ag, double now, const char *fmt, ...)
 {
 	double wait = ag->retry_s;
 	unsigned i;
@@ -58,7 +58,7 @@ static int pace_agent_fail(struct pace_agent *ag, double now, const char *fmt,
  * fails (no listener, full backlog), and every later wait is a poll()
  * with the request's deadline, so a hung agent costs at most timeout_s.
  */
-static int pace_agent_connect(struct pace_agent *ag, double now)
+int pace_agent_connect(struct pace_agent *ag, double now)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -94,7 +94,6 @@ static int pace_agent_wait(int fd, short events, double deadline)
  * before any of the reply came (the agent restarted, or dropped us as
  * idle): the caller may try once more on a new connection.
  */
-#define PACE_AGENT_STALE -2
 static int pace_agent_exchange(struct pace_agent *ag, double deadline,
 			       const char *line, char *reply, size_t len)
 {
@@ -167,6 +166,10 @@ static int pace_agent_request(struct pace_agent *ag, double now,
 	char why[PACE_AGENT_ERR_MAX];
 	int rc;
 
+	if (ag->inflight) { /* pace_agent_post's replies: not these */
+		pace_agent_close(ag);
+		reused = false;
+	}
 	if (!reused && pace_agent_connect(ag, now) < 0)
 		return -1;
 	rc = pace_agent_exchange(ag, deadline, line, reply, len);
@@ -202,8 +205,8 @@ static bool pace_agent_bool(const cJSON *obj, const char *key)
 	return cJSON_IsTrue(v);
 }
 
-static int pace_agent_parse(struct pace_agent *ag, double now,
-			    const char *reply, struct pace_reading *r)
+int pace_agent_parse(struct pace_agent *ag, double now, const char *reply,
+		     struct pace_reading *r)
 {
 	cJSON *o = cJSON_Parse(reply);
 	const cJSON *v;
@@ -287,23 +290,23 @@ int pace_agent_throttle(struct pace_agent *ag, double now, int64_t *raw)
 	return 0;
 }
 
-int pace_agent_report(struct pace_agent *ag, double now, const char *json)
+int pace_agent_report_line(struct pace_agent *ag, const char *json, char *line,
+			   size_t len)
 {
-	char reply[PACE_AGENT_REPLY_MAX], line[2048];
-	const cJSON *v;
-	cJSON *o;
-	int rc;
-
-	if (now < ag->retry_at)
-		return -1;
-	if (snprintf(line, sizeof(line), "report %s\n", json) >=
-	    (int)sizeof(line)) {
+	if (snprintf(line, len, "report %s\n", json) >= (int)len) {
 		snprintf(ag->err, sizeof(ag->err), "report too long");
 		return 1;
 	}
-	if (pace_agent_request(ag, now, line, reply, sizeof(reply)) < 0)
-		return -1;
-	o = cJSON_Parse(reply);
+	return 0;
+}
+
+int pace_agent_report_reply(struct pace_agent *ag, double now,
+			    const char *reply)
+{
+	cJSON *o = cJSON_Parse(reply);
+	const cJSON *v;
+	int rc;
+
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return pace_agent_fail(ag, now, "bad reply to report");
@@ -315,4 +318,17 @@ int pace_agent_report(struct pace_agent *ag, double now, const char *json)
 			 cJSON_IsString(v) ? v->valuestring : "no ok");
 	cJSON_Delete(o);
 	return rc;
+}
+
+int pace_agent_report(struct pace_agent *ag, double now, const char *json)
+{
+	char reply[PACE_AGENT_REPLY_MAX], line[PACE_AGENT_LINE_MAX];
+
+	if (now < ag->retry_at)
+		return -1;
+	if (pace_agent_report_line(ag, json, line, sizeof(line)))
+		return 1;
+	if (pace_agent_request(ag, now, line, reply, sizeof(reply)) < 0)
+		return -1;
+	return pace_agent_report_reply(ag, now, reply);
 }

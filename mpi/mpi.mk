@@ -30,7 +30,7 @@ CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson)
 PACE_SRCS := mpi/pace.c mpi/pace_source.c mpi/pace_nodes.c mpi/pace_share.c \
 	     mpi/pace_nap.c
 PACE_OBJS := $(PACE_SRCS:%.c=$(O)/%.o) $(addprefix $(O)/lib/, \
-	     sensors.o throttle.o pacectl.o clock.o pace_agent.o)
+	     sensors.o throttle.o pacectl.o clock.o pace_agent.o pace_post.o)
 PI_SRCS   := mpi/pi.c mpi/cli.c mpi/pi_args.c mpi/pi_kernel.c mpi/pi_work.c \
 	     mpi/pi_report.c mpi/stall.c mpi/abort.c
 # The finalize fix (MPICH 3.4-4.1 ch4:ucx hang in MPI_Finalize, see

@@ -139,8 +139,11 @@ static void pace_refresh(struct pace *p, double now)
 	p->st.source = p->reading.source;
 }
 
-/* The node's lead rank tells the agent how the job goes on this node. */
-static void pace_report(struct pace *p, double now, bool finished)
+/*
+ * The node's lead rank tells the agent how the job goes on this node:
+ * the report line's JSON (malloc'd), NULL for the other ranks.
+ */
+static char *pace_report_json(struct pace *p, bool finished)
 {
 	double wall = p->st.busy_s + p->st.sleep_s + p->st.sync_s;
 	cJSON *o;
@@ -148,10 +151,10 @@ static void pace_report(struct pace *p, double now, bool finished)
 
 	if (p->no_report || !p->nodes.leader ||
 	    p->reading.source != PACE_SOURCE_AGENT)
-		return;
+		return NULL;
 	o = cJSON_CreateObject();
 	if (!o)
-		return;
+		return NULL;
 	cJSON_AddStringToObject(o, "job", p->job_name);
 	cJSON_AddStringToObject(o, "id", p->job_id);
 	cJSON_AddStringToObject(o, "mode", pace_mode_name(p->mode));
@@ -169,9 +172,40 @@ static void pace_report(struct pace *p, double now, bool finished)
 	cJSON_AddBoolToObject(o, "done", finished);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	return s;
+}
+
+/* The report, waiting for the agent's answer (the job's start and end). */
+static void pace_report(struct pace *p, double now, bool finished)
+{
+	char *s = pace_report_json(p, finished);
+
 	if (s)
 		pace_agent_report(&p->src.agent, now, s);
 	free(s);
+}
+
+/*
+ * Between chunks: the agent's reply if it came, and a new request (the
+ * leader's report with it) once refresh_s has passed since the last:
+ * the rank never waits for its agent here.
+ */
+static void pace_poll(struct pace *p, double now)
+{
+	bool fresh = pace_src_take(&p->src, now, &p->reading);
+	char *report;
+
+	if (now - p->read_at >= p->refresh_s && !pace_src_busy(&p->src)) {
+		report = pace_report_json(p, false);
+		fresh |= pace_src_ask(&p->src, now, report, &p->reading);
+		free(report);
+		p->read_at = now;
+	}
+	if (fresh) {
+		p->st.readings++;
+		p->st.source = p->reading.source;
+		pace_warn_pending(p);
+	}
 }
 
 static void pace_sleep(struct pace *p, double secs)
@@ -315,7 +349,7 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 		pace_nap_wait(&req);
 	}
 	pace_warn_pending(p);
-	pace_report(p, p->read_at, false);
+	pace_report(p, clock_s(), false);
 	p->last = clock_s();
 	p->cpu0 = pace_cpu();
 	*out = p;
@@ -347,11 +381,7 @@ double pace_step(struct pace *p)
 		busy = 0;
 	p->st.chunks++;
 	p->st.busy_s += busy;
-	if (now - p->read_at >= p->refresh_s) {
-		pace_refresh(p, now);
-		pace_warn_pending(p);
-		pace_report(p, now, false);
-	}
+	pace_poll(p, now);
 	pace = pace_applied(p);
 	p->weighted += busy * pace;
 	if (pace < p->st.min_pace)

@@ -1,5 +1,6 @@
 /* pace_source.c: agent first, else sysfs through the agent's own controller. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -76,25 +77,40 @@ static bool pace_src_sysfs(struct pace_src *s, double now,
 	return true;
 }
 
-void pace_src_read(struct pace_src *s, double now, struct pace_reading *r)
+static void pace_src_agent_ok(struct pace_src *s)
+{
+	s->ctl_last = -1; /* a later fallback starts afresh */
+	pacectl_init(&s->ctl);
+	s->last = PACE_SOURCE_AGENT;
+	s->have_last = true;
+}
+
+/* A line for the node's warning, cut to fit (paths are long). */
+static void __attribute__((format(printf, 2, 3)))
+pace_src_warn(struct pace_src *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->warn, sizeof(s->warn), fmt, ap);
+	va_end(ap);
+}
+
+/* The agent did not answer: sysfs, else pace 1. */
+static void pace_src_fallback(struct pace_src *s, double now,
+			      struct pace_reading *r)
 {
 	char why[160] = "";
 	bool was_agent = s->have_last && s->last == PACE_SOURCE_AGENT;
 
-	if (pace_agent_pace(&s->agent, now, r) == 0) {
-		s->ctl_last = -1; /* a later fallback starts afresh */
-		pacectl_init(&s->ctl);
-		s->last = PACE_SOURCE_AGENT;
-		s->have_last = true;
-		return;
-	}
 	if (pace_src_sysfs(s, now, r, why, sizeof(why))) {
 		if (!s->have_last || s->last != PACE_SOURCE_SYSFS)
-			snprintf(s->warn, sizeof(s->warn),
-				 "%s agent at %s (%s); pacing from the "
-				 "temperatures under %s",
-				 was_agent ? "lost the" : "no", s->agent.path,
-				 s->agent.err, s->sysfs_root);
+			pace_src_warn(s,
+				      "%s agent at %s (%s); pacing from the "
+				      "temperatures under %s",
+				      was_agent ? "lost the" : "no",
+				      s->agent.path, s->agent.err,
+				      s->sysfs_root);
 		s->last = PACE_SOURCE_SYSFS;
 		s->have_last = true;
 		return;
@@ -109,11 +125,44 @@ void pace_src_read(struct pace_src *s, double now, struct pace_reading *r)
 	r->throttle_raw = -1;
 	r->ts = (double)time(NULL);
 	if (!s->warned_none)
-		snprintf(s->warn, sizeof(s->warn),
-			 "no agent at %s (%s) and no temperature under %s "
-			 "(%s): running at pace 1",
-			 s->agent.path, s->agent.err, s->sysfs_root, why);
+		pace_src_warn(s,
+			      "no agent at %s (%s) and no temperature under "
+			      "%s (%s): running at pace 1",
+			      s->agent.path, s->agent.err, s->sysfs_root, why);
 	s->warned_none = true;
 	s->last = PACE_SOURCE_NONE;
 	s->have_last = true;
+}
+
+void pace_src_read(struct pace_src *s, double now, struct pace_reading *r)
+{
+	if (pace_agent_pace(&s->agent, now, r) == 0)
+		pace_src_agent_ok(s);
+	else
+		pace_src_fallback(s, now, r);
+}
+
+bool pace_src_take(struct pace_src *s, double now, struct pace_reading *r)
+{
+	int rc = pace_agent_poll(&s->agent, now, r);
+
+	if (rc > 0)
+		pace_src_agent_ok(s);
+	else if (rc < 0)
+		pace_src_fallback(s, now, r);
+	return rc != 0;
+}
+
+bool pace_src_ask(struct pace_src *s, double now, const char *report,
+		  struct pace_reading *r)
+{
+	if (pace_agent_post(&s->agent, now, report) == 0)
+		return false;
+	pace_src_fallback(s, now, r);
+	return true;
+}
+
+bool pace_src_busy(const struct pace_src *s)
+{
+	return pace_agent_busy(&s->agent);
 }

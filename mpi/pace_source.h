@@ -29,6 +29,19 @@ void pace_src_init(struct pace_src *s, const char *socket,
 /* A reading from the best source that answers now; never blocks long. */
 void pace_src_read(struct pace_src *s, double now, struct pace_reading *r);
 
+/*
+ * The same without waiting, for a rank between chunks. pace_src_take:
+ * the agent's reply to an earlier request, if it came: true when *r is
+ * new (that reply, or the fallback's reading when the agent failed).
+ * pace_src_ask: a new request (report, the job's report line or NULL,
+ * rides along) when none is in flight (pace_src_busy); true when it
+ * could not go and *r is the fallback's reading.
+ */
+bool pace_src_take(struct pace_src *s, double now, struct pace_reading *r);
+bool pace_src_ask(struct pace_src *s, double now, const char *report,
+		  struct pace_reading *r);
+bool pace_src_busy(const struct pace_src *s);
+
 /* Takes the pending warning (copied to buf), false when there is none. */
 bool pace_src_warning(struct pace_src *s, char *buf, size_t len);
 

@@ -1,6 +1,7 @@
 /* fuzz_pace_agent.c: libpirackpace reading the replies of a (fake) agent. */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -170,5 +171,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   rc, ag.err);
 	pace_agent_close(&ag);
 	fuzz_wait_served(base + 3);
+
+	/* Posted (pace and report in one send), the replies taken as they
+	 * come: the fake agent's hang-up ends the wait in any case. */
+	pace_agent_init(&ag, fuzz_path);
+	ag.timeout_s = 2;
+	rc = pace_agent_post(&ag, 1000, "{\"done\":1,\"total\":2}");
+	FUZZ_CHECK(rc == 0 || rc == -1, "post rc %d", rc);
+	while (rc >= 0 && pace_agent_busy(&ag)) {
+		struct pollfd pfd = { .fd = ag.fd, .events = POLLIN };
+
+		poll(&pfd, 1, 1000);
+		memset(&r, 0x55, sizeof(r));
+		rc = pace_agent_poll(&ag, 1000, &r);
+		FUZZ_CHECK(rc >= -1 && rc <= 1, "poll rc %d", rc);
+		if (rc == 1)
+			FUZZ_CHECK(r.pace >= 0 && r.pace <= 1 &&
+				       r.source == PACE_SOURCE_AGENT,
+				   "posted: pace %g", r.pace);
+	}
+	if (rc < 0)
+		fuzz_check_failed(&ag, 1000);
+	else
+		FUZZ_CHECK(ag.fd >= 0 && ag.inlen == 0, "done, fd %d, %zu left",
+			   ag.fd, ag.inlen);
+	pace_agent_close(&ag);
+	fuzz_wait_served(base + 4);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* test_pace_agent.c: lib/pace_agent.c against a real socket, canned replies. */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -288,6 +289,137 @@ static void test_throttle(void **state)
 	srv_stop(s);
 }
 
+/*
+ * pace_agent_poll until it has news (not 0) or nothing is in flight,
+ * waiting on the socket between calls; at most limit_s.
+ */
+static int poll_for(struct pace_agent *ag, struct pace_reading *rd,
+		    double limit_s)
+{
+	double end = mono() + limit_s;
+	int rc;
+
+	while ((rc = pace_agent_poll(ag, mono(), rd)) == 0 &&
+	       pace_agent_busy(ag) && mono() < end) {
+		struct pollfd pfd = { .fd = ag->fd, .events = POLLIN };
+
+		poll(&pfd, 1, 100);
+	}
+	return rc;
+}
+
+/* Posted: the request is sent and the call returns; the replies (the
+ * pace's, then the report's) are taken when they came, in order. */
+static void test_post(void **state)
+{
+	static const char *const r[] = { "{\"pace\":0.5,\"node\":\"n3\"}\n",
+					 "{\"ok\":true}\n", "{\"pace\":0.25}\n",
+					 "{\"ok\":false,\"error\":\"no\"}\n",
+					 "{\"pace\":0.125}\n" };
+	struct pace_reading rd = { .pace = -1 };
+	struct pace_agent ag;
+	struct srv *s = *state;
+
+	srv_start(s, r, 5);
+	pace_agent_init(&ag, s->path);
+	assert_false(pace_agent_busy(&ag));
+	assert_int_equal(pace_agent_poll(&ag, mono(), &rd), 0); /* none */
+	assert_int_equal(pace_agent_post(&ag, mono(), "{\"job\":\"x\"}"), 0);
+	assert_true(pace_agent_busy(&ag));
+	/* one in flight at a time; that is no failure */
+	assert_int_equal(pace_agent_post(&ag, mono(), NULL), -1);
+	assert_int_equal(ag.failures, 0);
+	assert_int_equal(poll_for(&ag, &rd, 5), 1);
+	assert_true(rd.pace == 0.5);
+	assert_string_equal(rd.node, "n3");
+	assert_int_equal(poll_for(&ag, &rd, 5), 0); /* the report's ok */
+	assert_false(pace_agent_busy(&ag));
+	assert_string_equal(ag.err, "");
+	/* a refused report says so and costs nothing else */
+	assert_int_equal(pace_agent_post(&ag, mono(), "{\"job\":\"y\"}"), 0);
+	assert_int_equal(poll_for(&ag, &rd, 5), 1);
+	assert_true(rd.pace == 0.25);
+	assert_int_equal(poll_for(&ag, &rd, 5), 0);
+	assert_false(pace_agent_busy(&ag));
+	assert_non_null(strstr(ag.err, "report refused: no"));
+	assert_int_equal(ag.failures, 0);
+	/* no report: the pace alone */
+	assert_int_equal(pace_agent_post(&ag, mono(), NULL), 0);
+	assert_int_equal(poll_for(&ag, &rd, 5), 1);
+	assert_true(rd.pace == 0.125);
+	assert_false(pace_agent_busy(&ag));
+	assert_int_equal(ag.failures, 0);
+	pace_agent_close(&ag);
+	srv_stop(s);
+}
+
+/* No reply by the deadline: a failure then, not before, and the retry
+ * wait as for a request that waited. */
+static void test_post_timeout(void **state)
+{
+	static const char *const r[] = { NULL };
+	struct pace_reading rd;
+	struct pace_agent ag;
+	struct srv *s = *state;
+	double t0 = mono();
+
+	srv_start(s, r, 1);
+	pace_agent_init(&ag, s->path);
+	assert_int_equal(pace_agent_post(&ag, t0, NULL), 0);
+	assert_int_equal(pace_agent_poll(&ag, t0 + ag.timeout_s / 2, &rd), 0);
+	assert_true(pace_agent_busy(&ag));
+	assert_int_equal(pace_agent_poll(&ag, t0 + ag.timeout_s, &rd), -1);
+	assert_non_null(strstr(ag.err, "no reply within"));
+	assert_int_equal(ag.failures, 1);
+	assert_false(pace_agent_busy(&ag));
+	assert_true(ag.retry_at > t0 + ag.timeout_s);
+	assert_int_equal(pace_agent_post(&ag, t0 + ag.timeout_s, NULL), -1);
+	srv_stop(s);
+}
+
+/* A bad pace reply and a hang-up on a new connection are failures. */
+static void test_post_bad(void **state)
+{
+	static const char *const r[] = { "{\"pace\":7}\n", "" };
+	struct pace_reading rd;
+	struct pace_agent ag;
+	struct srv *s = *state;
+
+	srv_start(s, r, 2);
+	pace_agent_init(&ag, s->path);
+	assert_int_equal(pace_agent_post(&ag, mono(), NULL), 0);
+	assert_int_equal(poll_for(&ag, &rd, 5), -1);
+	assert_non_null(strstr(ag.err, "no pace in [0,1]"));
+	ag.retry_at = 0;
+	assert_int_equal(pace_agent_post(&ag, mono(), NULL), 0);
+	assert_int_equal(poll_for(&ag, &rd, 5), -1);
+	assert_non_null(strstr(ag.err, "connection closed by the agent"));
+	assert_int_equal(ag.failures, 2);
+	srv_stop(s);
+}
+
+/* The old connection closed under a posted request: sent again on a
+ * new one, once, and answered there. */
+static void test_post_reconnect(void **state)
+{
+	static const char *const r[] = { "{\"pace\":0.5}\n", "",
+					 "{\"pace\":0.25}\n" };
+	struct pace_reading rd;
+	struct pace_agent ag;
+	struct srv *s = *state;
+
+	srv_start(s, r, 3);
+	pace_agent_init(&ag, s->path);
+	assert_int_equal(pace_agent_pace(&ag, mono(), &rd), 0);
+	assert_true(rd.pace == 0.5);
+	assert_int_equal(pace_agent_post(&ag, mono(), NULL), 0);
+	assert_int_equal(poll_for(&ag, &rd, 5), 1);
+	assert_true(rd.pace == 0.25);
+	assert_int_equal(ag.failures, 0);
+	pace_agent_close(&ag);
+	srv_stop(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +431,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pace_reconnect, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_post, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_post_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_post_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_post_reconnect, setup,
 						teardown),
 	};
 

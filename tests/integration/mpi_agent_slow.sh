@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# A slow agent does not slow the ranks: libpirackpace posts its requests
+# for the pace (and the leader's report) and takes the replies between
+# chunks when they came. An agent that answers each request line after
+# DELAY seconds (a busy node, the agent waiting for a core) would stop a
+# rank that waited for it for DELAY at every refresh; here the steps
+# between chunks stay short, and the replies still arrive and count.
+source "$(dirname "$0")/../lib.sh"
+t_init
+mpi_init
+[ -x "$BIN/tests/bench/pace_overhead" ] ||
+	fail "$BIN/tests/bench/pace_overhead not built"
+command -v python3 >/dev/null || fail "python3 missing (deploy/deps.sh)"
+DELAY=0.3 # under the client's 0.5 s deadline per request
+SOCK=$T/agent.sock
+
+# The fake agent: one thread per connection, each request line answered
+# in order after DELAY; every line it got is logged.
+cat >"$T/agent.py" <<'PY'
+import json, socketserver, sys, time
+sock, delay, log = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        try:
+            self.serve()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a rank that ended with a reply on its way
+    def serve(self):
+        for raw in self.rfile:
+            line = raw.decode(errors="replace").strip()
+            with open(log, "a") as f:
+                f.write(line.split(" ")[0] + "\n")
+            time.sleep(delay)
+            if line == "pace":
+                r = {"node": "slow", "pace": 1.0, "temp_c": 60.0,
+                     "target_c": 77, "limit_c": 80}
+            elif line.startswith("report "):
+                r = {"ok": True}
+            else:
+                r = {"error": "unknown request"}
+            self.wfile.write((json.dumps(r) + "\n").encode())
+            self.wfile.flush()
+class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+S(sock, H).serve_forever()
+PY
+t_bg agent python3 "$T/agent.py" "$SOCK" "$DELAY" "$T/requests.log"
+wait_for 10 test -S "$SOCK"
+
+# 60 chunks of 10 ms at a refresh of 50 ms: a request due every fifth
+# step, a reply 0.3 s (with the leader's report, 0.6 s) after it left.
+o=$(PIRACK_SOCKET=$SOCK PIRACK_PACE_REFRESH_S=0.05 t_timeout 120 \
+	"$MPIEXEC" -n 2 "$BIN/tests/bench/pace_overhead" 60 10 \
+	2>"$T/stderr.log") || {
+	cat "$T/stderr.log" >&2
+	fail "pace_overhead against a slow agent failed"
+}
+echo "$o"
+# Time in pace_step over the 60 steps, and its longest: short of one
+# reply's delay (a rank that waited would spend 0.3-0.6 s per refresh).
+jq -e --argjson d "$DELAY" '.step_mean_us * .chunks < $d * 1e6 / 2 and
+	.step_max_us < $d * 1e6 / 2' <<<"$o" >/dev/null ||
+	fail "a rank waited for its slow agent: $o"
+# The replies came and were taken: the start's reading and at least one
+# posted since, from the agent (no fallback to sysfs, no warning).
+jq -e '.readings >= 2 and .source == "agent" and .mean_pace == 1' \
+	<<<"$o" >/dev/null || fail "the agent's replies were not taken: $o"
+! grep -q "agent" "$T/stderr.log" ||
+	fail "a warning about the agent: $(cat "$T/stderr.log")"
+# Both ranks asked, the leader reported: pace requests beyond the two
+# at start, and the reports.
+pace=$(grep -c '^pace$' "$T/requests.log")
+reps=$(grep -c '^report$' "$T/requests.log")
+[ "$pace" -ge 4 ] || fail "$pace pace requests: $(sort "$T/requests.log" | uniq -c)"
+[ "$reps" -ge 2 ] || fail "$reps reports: $(sort "$T/requests.log" | uniq -c)"
+echo ok
