@@ -156,8 +156,8 @@ int pace_agent_poll(struct pace_agent *ag, double now, struct pace_reading *r)
 		if (n < 0 && errno == EAGAIN) {
 			if (now < ag->deadline)
 				return got;
-			return pace_agent_fail(ag, now, "no reply within %.1f s",
-					       ag->timeout_s);
+			return pace_agent_fail(
+			    ag, now, "no reply within %.1f s", ag->timeout_s);
 		}
 		if (n < 0 && errno != ECONNRESET)
 			return pace_agent_fail(ag, now, "recv: %s",

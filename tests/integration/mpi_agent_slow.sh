@@ -47,16 +47,16 @@ PY
 t_bg agent python3 "$T/agent.py" "$SOCK" "$DELAY" "$T/requests.log"
 wait_for 10 test -S "$SOCK"
 
-# 60 chunks of 10 ms at a refresh of 50 ms: a request due every fifth
+# 100 chunks of 10 ms at a refresh of 50 ms: a request due every fifth
 # step, a reply 0.3 s (with the leader's report, 0.6 s) after it left.
 o=$(PIRACK_SOCKET=$SOCK PIRACK_PACE_REFRESH_S=0.05 t_timeout 120 \
-	"$MPIEXEC" -n 2 "$BIN/tests/bench/pace_overhead" 60 10 \
+	"$MPIEXEC" -n 2 "$BIN/tests/bench/pace_overhead" 100 10 \
 	2>"$T/stderr.log") || {
 	cat "$T/stderr.log" >&2
 	fail "pace_overhead against a slow agent failed"
 }
 echo "$o"
-# Time in pace_step over the 60 steps, and its longest: short of one
+# Time in pace_step over the 100 steps, and its longest: short of one
 # reply's delay (a rank that waited would spend 0.3-0.6 s per refresh).
 jq -e --argjson d "$DELAY" '.step_mean_us * .chunks < $d * 1e6 / 2 and
 	.step_max_us < $d * 1e6 / 2' <<<"$o" >/dev/null ||
