@@ -11,7 +11,7 @@
  * Why. A rank that asks its agent and waits for the reply stops
  * computing for as long as the agent takes to be scheduled and answer:
  * on a node whose cores all run ranks that is a scheduler's latency per
- * request, and in the simulated 8x2 rack (16 ranks on 2 cores) 7 ms a
+ * request, and in the simulated 8x2 rack (16 ranks on 2 cores) 7-10 ms a
  * request, 1-3 % of a rank's time. Posted, the request costs a send;
  * the reply is taken between chunks when it has come.
  */
