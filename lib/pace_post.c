@@ -104,8 +104,9 @@ int pace_agent_post(struct pace_agent *ag, double now, const char *report_json)
 	return 0;
 }
 
-/* The next whole reply line out of ag->in into line: true, or false. */
-static bool post_line(struct pace_agent *ag, char *line, size_t len)
+/* The next whole reply line out of ag->in into line (as large as
+ * ag->in: it fits): true, or false. */
+static bool post_line(struct pace_agent *ag, char line[PACE_AGENT_REPLY_MAX])
 {
 	char *nl = memchr(ag->in, '\n', ag->inlen);
 	size_t l;
@@ -113,8 +114,6 @@ static bool post_line(struct pace_agent *ag, char *line, size_t len)
 	if (!nl)
 		return false;
 	l = (size_t)(nl - ag->in);
-	if (l >= len)
-		l = len - 1;
 	memcpy(line, ag->in, l);
 	line[l] = '\0';
 	ag->inlen -= (size_t)(nl - ag->in) + 1;
@@ -129,7 +128,7 @@ int pace_agent_poll(struct pace_agent *ag, double now, struct pace_reading *r)
 	ssize_t n;
 
 	while (ag->inflight) {
-		if (post_line(ag, line, sizeof(line))) {
+		if (post_line(ag, line)) {
 			bool pace = ag->inflight == ag->posted;
 
 			/* the agent answers in turn: the next reply's

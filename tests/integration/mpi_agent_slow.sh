@@ -56,11 +56,6 @@ o=$(PIRACK_SOCKET=$SOCK PIRACK_PACE_REFRESH_S=0.05 t_timeout 120 \
 	fail "pace_overhead against a slow agent failed"
 }
 echo "$o"
-# Time in pace_step over the 100 steps, and its longest: short of one
-# reply's delay (a rank that waited would spend 0.3-0.6 s per refresh).
-jq -e --argjson d "$DELAY" '.step_mean_us * .chunks < $d * 1e6 / 2 and
-	.step_max_us < $d * 1e6 / 2' <<<"$o" >/dev/null ||
-	fail "a rank waited for its slow agent: $o"
 # The replies came and were taken: the start's reading and at least one
 # posted since, from the agent (no fallback to sysfs, no warning).
 jq -e '.readings >= 2 and .source == "agent" and .mean_pace == 1' \
@@ -68,9 +63,17 @@ jq -e '.readings >= 2 and .source == "agent" and .mean_pace == 1' \
 ! grep -q "agent" "$T/stderr.log" ||
 	fail "a warning about the agent: $(cat "$T/stderr.log")"
 # Both ranks asked, the leader reported: pace requests beyond the two
-# at start, and the reports.
+# at start, and reports beyond the start's and the end's (which wait).
 pace=$(grep -c '^pace$' "$T/requests.log")
 reps=$(grep -c '^report$' "$T/requests.log")
 [ "$pace" -ge 4 ] || fail "$pace pace requests: $(sort "$T/requests.log" | uniq -c)"
-[ "$reps" -ge 2 ] || fail "$reps reports: $(sort "$T/requests.log" | uniq -c)"
+[ "$reps" -ge 3 ] || fail "$reps reports: $(sort "$T/requests.log" | uniq -c)"
+# The leader's time in pace_step (the 100 steps) against what waiting
+# would have cost it: each report it sent between chunks went with a
+# pace request, 2 x DELAY answered in turn. Under half of that, with no
+# bound in seconds: a busy machine stretches both alike.
+posted=$((reps - 2))
+jq -e --argjson d "$DELAY" --argjson n "$posted" \
+	'.step_mean_us * .chunks < $n * $d * 1e6' <<<"$o" >/dev/null ||
+	fail "the leader waited for its slow agent ($posted reports between chunks): $o"
 echo ok
