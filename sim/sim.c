@@ -1,5 +1,6 @@
 /* sim.c: one simulated node: load -> plant -> firmware -> sysfs, duty. */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,10 @@ struct sim {
 	int slots;
 	uint64_t last_ms;
 	double last_load, last_fan, last_power;
-	int clock_mhz;	 /* in effect: min(firmware, cpufreq cap) */
-	bool cpu_clock;	 /* time follows the CPU the ranks got */
-	double cpu_rate; /* CPU clock: its rate of the wall clock's */
+	int clock_mhz;		  /* in effect: min(firmware, cpufreq cap) */
+	bool cpu_clock;		  /* time follows the CPU the ranks got */
+	struct sim_rate cpu_rate; /* CPU clock: its rate of the wall clock's */
+	double stopped_s;	  /* simduty_stopped_s at the last step */
 	double sim_s, energy_j, job_s, job_energy_j, peak_c;
 	bool write_failed;
 	char root[CONFIG_PATH_MAX];
@@ -50,6 +52,9 @@ struct sim {
 #define SIM_CPUFREQ "devices/system/cpu/cpu%d/cpufreq/"
 #define SIM_MAX_STEP_S 600.0 /* a stalled loop does not integrate hours */
 #define SIM_MIN_RATE 0.02    /* the cpu clock runs at least this fast */
+/* the CPU clock's rate: the ranks' last runnable 0.1 s (2 periods of
+ * simduty at full speed, 5 at 600 MHz) */
+#define SIM_RATE_WINDOW_S 0.1
 
 /* mkdir -p of root/rel (root too: a fresh node dir is fine). */
 static int sim_mkdirs(const char *root, const char *rel)
@@ -269,7 +274,6 @@ struct sim *sim_open(const struct config *c, const char *proc_root, char *err,
 		free(s);
 		return NULL;
 	}
-	s->cpu_rate = 1;
 	s->last_ms = clock_ms();
 	return s;
 }
@@ -294,39 +298,74 @@ void sim_set_cpu_clock(struct sim *s, bool on)
 	s->cpu_clock = on;
 }
 
+/* The ranks' recent runnable time, less what they waited to be stopped. */
+static double sim_rate_busy(const struct sim_rate *r)
+{
+	return r->busy_s > r->cont_s ? r->cont_s : r->busy_s;
+}
+
+double sim_rate_of(const struct sim_rate *r)
+{
+	double busy = sim_rate_busy(r), rate = busy > 0 ? r->run_s / busy : 1;
+
+	return rate < SIM_MIN_RATE ? SIM_MIN_RATE : rate > 1 ? 1 : rate;
+}
+
 /*
  * The node's own time for a step of dt_wall seconds, and its load over it.
  * Wall clock (the default): the step is dt_wall, and a rank's time
  * waiting for one of the host's CPUs counts as busy (it would have had a
  * core of its own). CPU clock: a Pi would have done the work without those
  * waits, so the node's time runs at the share of a CPU a runnable rank
- * got (*rate: its CPU time over its CPU time plus its waits), and the load
+ * got (rate: its CPU time over its CPU time plus its waits), and the load
  * is the CPU the ranks got over that time: on a host whose cores are taken
  * by others the simulated Pi runs slower instead of heating for work its
  * ranks never got to do. Time a rank was not runnable (asleep in its pace,
  * stopped for a lower clock, blocked) passes at that same rate, so a rank
- * that sleeps a tenth of its Pi's time sleeps a tenth of it on any host;
- * *rate is kept from step to step, weighted by how much of the step the
- * ranks were runnable (a step they all slept through keeps the last one).
+ * that sleeps a tenth of its Pi's time sleeps a tenth of it on any host.
  * On a host with a core per rank the two clocks agree.
+ *
+ * The rate is over the ranks' last SIM_RATE_WINDOW_S runnable (older
+ * steps weigh less by how long the ranks were runnable since), so a step
+ * they all slept through keeps it and a stop phase passes at the rate of
+ * the run phases around it. run_s is the part of the step the duty
+ * cycler let the ranks run (dt_wall less the time it held them stopped).
+ * A rank it stops while the rank waits for one of the host's CPUs stays
+ * runnable until the host runs it (a signal acts when its task next
+ * runs): on a busy host the ranks of a throttled node wait through part
+ * of their stop phases, a wait not for a CPU to compute on. Counted as
+ * one it slowed the node's clock and let the node do more work than its
+ * clock allows (a node at 600 MHz beside 14 busy ranks on 2 cores
+ * computed 1.57 times as much). So over the window the ranks' runnable
+ * time counts up to the time the cycler let them run, no more. (Over the
+ * window, not per step: the kernel counts a wait when the rank next runs,
+ * which for a wait in a run phase is often in the stop phase after it.)
+ * A rank that sleeps in its run phases and waits to be stopped still
+ * counts that wait, as before.
  */
-double sim_node_time(double dt_wall, const struct simload_delta *d, int slots,
-		     bool cpu_clock, double *rate, double *load)
+double sim_node_time(double dt_wall, double run_s,
+		     const struct simload_delta *d, int slots, bool cpu_clock,
+		     struct sim_rate *rate, double *load)
 {
 	double run = (double)d->run_ns / 1e9, wait = (double)d->wait_ns / 1e9;
-	double t = dt_wall, busy = run + wait;
+	double t = dt_wall, busy = run + wait, cap = run_s * d->n, k, all;
 
-	if (cpu_clock && d->n && dt_wall > 0) {
-		double w = busy / (double)d->n / dt_wall;
-
-		if (w > 1)
-			w = 1;
-		if (busy > 0)
-			*rate = w * (run / busy) + (1 - w) * *rate;
-		if (*rate < SIM_MIN_RATE)
-			*rate = SIM_MIN_RATE;
-		t = dt_wall * *rate;
-		busy = run;
+	if (d->n && dt_wall > 0) {
+		k = busy < cap ? busy : cap;
+		k = exp(-k / (double)d->n / SIM_RATE_WINDOW_S);
+		rate->run_s = rate->run_s * k + run;
+		rate->busy_s = rate->busy_s * k + busy;
+		rate->cont_s = rate->cont_s * k + cap;
+		/* the share of the step's runnable time that counts */
+		all = rate->busy_s;
+		if (all > 0)
+			busy *= sim_rate_busy(rate) / all;
+		if (busy < run)
+			busy = run;
+		if (cpu_clock) {
+			t = dt_wall * sim_rate_of(rate);
+			busy = run;
+		}
 	}
 	/* busy ranks over slots: full slots of busy ranks is full load */
 	*load = t > 0 && slots > 0 ? busy / t / slots : 0;
@@ -339,15 +378,19 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n)
 {
 	struct simload_delta d;
 	uint64_t now;
-	double dt_wall, dt;
+	double dt_wall, run_s, stopped, dt;
 	int max = s->profile->fw->clocks_mhz[0];
 
 	now = clock_ms();
 	simload_sample_split(&s->load, pids, n, &d);
 	dt_wall = (double)(now - s->last_ms) / 1000.0;
+	stopped = simduty_stopped_s(&s->duty);
+	run_s = dt_wall - (stopped - s->stopped_s);
+	run_s = run_s < 0 ? 0 : run_s > dt_wall ? dt_wall : run_s;
+	s->stopped_s = stopped;
 	s->last_ms = now;
-	dt = sim_node_time(dt_wall, &d, s->slots, s->cpu_clock, &s->cpu_rate,
-			   &s->last_load) *
+	dt = sim_node_time(dt_wall, run_s, &d, s->slots, s->cpu_clock,
+			   &s->cpu_rate, &s->last_load) *
 	     s->cfg.sim.time_scale;
 	if (dt > SIM_MAX_STEP_S)
 		dt = SIM_MAX_STEP_S;

@@ -28,13 +28,22 @@ void sim_step(struct sim *s, const pid_t *pids, size_t n);
  * true the CPU the ranks got (see sim_node_time).
  */
 void sim_set_cpu_clock(struct sim *s, bool on);
+/* The CPU clock's memory: the ranks' recent CPU and runnable time, s. */
+struct sim_rate {
+	double run_s, busy_s; /* all 0 at the start: rate 1 */
+	double cont_s;	      /* the time the duty cycler let them run */
+};
+/* Pure: the rate of the wall clock's the CPU clock runs at. */
+double sim_rate_of(const struct sim_rate *r);
 /*
  * Pure: the node's time for a step of dt_wall s in which its ranks did d,
  * and their load (0..1 of slots) over it, on the wall or the CPU clock;
- * *rate (start at 1) carries the CPU clock's rate from step to step.
+ * run_s of the step the duty cycler let them run (dt_wall unthrottled);
+ * *rate carries the CPU clock's rate from step to step.
  */
-double sim_node_time(double dt_wall, const struct simload_delta *d, int slots,
-		     bool cpu_clock, double *rate, double *load);
+double sim_node_time(double dt_wall, double run_s,
+		     const struct simload_delta *d, int slots, bool cpu_clock,
+		     struct sim_rate *rate, double *load);
 /* Continues every rank, stops the duty cycler, frees s (NULL is fine). */
 void sim_close(struct sim *s);
 

@@ -2,11 +2,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -15,11 +18,22 @@
 #include "clock.h"
 #include "simduty.h"
 
+/* What the child held stopped: a seqlock the simnode reads. */
+struct simduty_clock {
+	_Atomic unsigned seq;	     /* odd while the child writes */
+	_Atomic double stopped_s;    /* closed stops, s */
+	_Atomic double stop_since_s; /* clock_s of the open stop, or 0 */
+};
+
 struct simduty_child {
 	double speed;
 	pid_t pids[SIMDUTY_MAX_PIDS];
 	size_t n;
-	int running; /* 1 continued, 0 stopped, -1 unknown */
+	int running;	/* 1 continued, 0 stopped, -1 unknown */
+	double cont_at; /* clock_s when this period's run phase began */
+	double ran;	/* s the ranks ran in it (known once stopped) */
+	double carry;	/* s the ranks are owed (< 0: ran too much) */
+	struct simduty_clock *clock;
 };
 
 static void simduty_signal(struct simduty_child *c, int sig)
@@ -31,60 +45,112 @@ static void simduty_signal(struct simduty_child *c, int sig)
 /* Parses one "speed pid..." line; continues pids that left the set. */
 static void simduty_parse(struct simduty_child *c, char *line)
 {
-	struct simduty_child next = { .running = -1 };
+	double speed;
+	pid_t pids[SIMDUTY_MAX_PIDS];
+	size_t n = 0;
 	char *tok, *save = NULL;
 
 	tok = strtok_r(line, " ", &save);
 	if (!tok)
 		return;
-	next.speed = strtod(tok, NULL);
-	while ((tok = strtok_r(NULL, " ", &save)) &&
-	       next.n < SIMDUTY_MAX_PIDS) {
+	speed = strtod(tok, NULL);
+	while ((tok = strtok_r(NULL, " ", &save)) && n < SIMDUTY_MAX_PIDS) {
 		long pid = strtol(tok, NULL, 10);
 
 		if (pid > 1)
-			next.pids[next.n++] = (pid_t)pid;
+			pids[n++] = (pid_t)pid;
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		bool kept = false;
 
-		for (size_t j = 0; j < next.n; j++)
-			kept |= c->pids[i] == next.pids[j];
+		for (size_t j = 0; j < n; j++)
+			kept |= c->pids[i] == pids[j];
 		if (!kept)
 			kill(c->pids[i], SIGCONT);
 	}
-	*c = next;
+	c->speed = speed;
+	memcpy(c->pids, pids, n * sizeof(pids[0]));
+	c->n = n;
+	c->running = -1; /* the new set is signalled at once */
 }
 
-static void simduty_apply(struct simduty_child *c, int run)
+static void simduty_note(struct simduty_clock *k, double stopped, double since)
 {
+	atomic_fetch_add(&k->seq, 1);
+	atomic_store(&k->stopped_s, stopped);
+	atomic_store(&k->stop_since_s, since);
+	atomic_fetch_add(&k->seq, 1);
+}
+
+static void simduty_apply(struct simduty_child *c, int run, double now)
+{
+	struct simduty_clock *k = c->clock;
+	double since = atomic_load(&k->stop_since_s);
+
 	if (c->running == run)
 		return;
 	simduty_signal(c, run ? SIGCONT : SIGSTOP);
 	c->running = run;
+	if (run && since > 0)
+		simduty_note(k, atomic_load(&k->stopped_s) + now - since, 0);
+	else if (!run && !(since > 0))
+		simduty_note(k, atomic_load(&k->stopped_s), now);
 }
 
-static void __attribute__((noreturn)) simduty_main(int fd)
+/*
+ * One decision of the cycle at now; returns how long to wait for the
+ * next (ms, -1: until a line comes). Each period begins with a run phase
+ * of speed x the period plus what the ranks are owed; the late part of a
+ * wake-up shows in the next period's debt.
+ */
+static int simduty_cycle(struct simduty_child *c, double now)
 {
-	struct simduty_child c = { .speed = 1, .running = -1 };
+	const double period = SIMDUTY_PERIOD_MS / 1000.0;
+	double run_len, wait;
+
+	if (c->speed >= 0.999 || c->n == 0) {
+		simduty_apply(c, 1, now);
+		c->carry = 0;
+		c->cont_at = now;
+		return -1;
+	}
+	if (c->running < 0 || now >= c->cont_at + period) {
+		/* a new period: settle what the last one ran */
+		double len = now - c->cont_at;
+
+		if (c->running == 1)
+			c->ran = len;
+		if (c->running >= 0 && len < 2 * period)
+			c->carry += c->speed * len - c->ran;
+		c->carry = c->carry > period	? period
+			   : c->carry < -period ? -period
+						: c->carry;
+		c->cont_at = now;
+		c->ran = 0;
+		simduty_apply(c, c->speed * period + c->carry > 0, now);
+	}
+	run_len = c->speed * period + c->carry;
+	if (c->running == 1 && now >= c->cont_at + run_len) {
+		simduty_apply(c, 0, now);
+		c->ran = now - c->cont_at;
+	}
+	wait = (c->running == 1 && run_len < period ? c->cont_at + run_len
+						    : c->cont_at + period) -
+	       now;
+	return wait > 0 ? (int)(wait * 1000) + 1 : 1;
+}
+
+static void __attribute__((noreturn))
+simduty_main(int fd, struct simduty_clock *k)
+{
+	struct simduty_child c = { .speed = 1, .running = -1, .clock = k };
 	char buf[4096];
 	size_t len = 0;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int timeout = -1;
+		int timeout = simduty_cycle(&c, clock_s());
 
-		if (c.speed >= 0.999 || c.n == 0) {
-			simduty_apply(&c, 1);
-		} else {
-			long period = SIMDUTY_PERIOD_MS;
-			long run = (long)(c.speed * period + 0.5);
-			long phase = (long)clock_ms() % period;
-			int want = phase < run;
-
-			simduty_apply(&c, want);
-			timeout = (int)(want ? run - phase : period - phase);
-		}
 		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR)
 			break;
 		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
@@ -107,12 +173,33 @@ static void __attribute__((noreturn)) simduty_main(int fd)
 			len = 0; /* garbage without newline: drop */
 	}
 	c.running = -1;
-	simduty_apply(&c, 1);
+	simduty_apply(&c, 1, clock_s());
 	_exit(0);
+}
+
+double simduty_stopped_s(const struct simduty *d)
+{
+	const struct simduty_clock *k = d->clock;
+	unsigned seq;
+	double stopped, since;
+
+	if (!k)
+		return 0;
+	/* a child descheduled in mid-write: give it the CPU, a few times */
+	for (int tries = 0;; tries++) {
+		seq = atomic_load(&k->seq);
+		stopped = atomic_load(&k->stopped_s);
+		since = atomic_load(&k->stop_since_s);
+		if ((!(seq & 1) && atomic_load(&k->seq) == seq) || tries > 100)
+			break;
+		sched_yield();
+	}
+	return since > 0 ? stopped + (clock_s() - since) : stopped;
 }
 
 int simduty_start(struct simduty *d)
 {
+	struct simduty_clock *k;
 	int p[2];
 	pid_t pid;
 
@@ -120,10 +207,20 @@ int simduty_start(struct simduty *d)
 	d->fd = -1;
 	d->speed = 1;
 	d->n = 0;
+	d->clock = NULL;
+	k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (k == MAP_FAILED)
+		return -1;
+	atomic_init(&k->seq, 0);
+	atomic_init(&k->stopped_s, 0);
+	atomic_init(&k->stop_since_s, 0);
 	/* a socket, not a pipe: send() with MSG_NOSIGNAL never raises SIGPIPE
 	 * in the simnode should the child be gone; non-blocking, never waits */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0) {
+		munmap(k, sizeof(*k));
 		return -1;
+	}
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	pid = fork();
 	if (pid < 0) {
@@ -131,6 +228,7 @@ int simduty_start(struct simduty *d)
 
 		close(p[0]);
 		close(p[1]);
+		munmap(k, sizeof(*k));
 		errno = e;
 		return -1;
 	}
@@ -151,11 +249,12 @@ int simduty_start(struct simduty *d)
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGPIPE, SIG_IGN);
 		prctl(PR_SET_NAME, "pirackd-simduty");
-		simduty_main(fd);
+		simduty_main(fd, k);
 	}
 	close(p[0]);
 	d->child = pid;
 	d->fd = p[1];
+	d->clock = k;
 	return 0;
 }
 
@@ -198,4 +297,7 @@ void simduty_stop(struct simduty *d)
 		while (waitpid(d->child, NULL, 0) < 0 && errno == EINTR)
 			;
 	d->child = -1;
+	if (d->clock)
+		munmap(d->clock, sizeof(*d->clock));
+	d->clock = NULL;
 }

@@ -297,28 +297,30 @@ static void test_node_time(void **state)
 	/* 2 ranks, each ran 0.5 s and never waited */
 	struct simload_delta fair = { 1000000000, 0, 2 };
 	struct simload_delta none = { 0, 0, 0 };
-	double load, rate = 1;
+	struct sim_rate rate = { 0, 0, 0 };
+	double load;
 
 	(void)state;
-	assert_true(sim_node_time(1, &starved, 2, false, &rate, &load) == 1);
+	assert_true(sim_rate_of(&rate) == 1);
+	assert_true(sim_node_time(1, 1, &starved, 2, false, &rate, &load) == 1);
 	assert_true(fabs(load - 1) < 1e-9);
-	assert_true(rate == 1); /* the wall clock keeps no rate */
-	assert_true(fabs(sim_node_time(1, &starved, 2, true, &rate, &load) -
+	assert_true(fabs(sim_node_time(1, 1, &starved, 2, true, &rate, &load) -
 			 0.1) < 1e-9);
 	assert_true(fabs(load - 1) < 1e-9);
-	assert_true(fabs(rate - 0.1) < 1e-9);
-	rate = 1;
-	assert_true(sim_node_time(1, &fair, 2, false, &rate, &load) == 1);
+	assert_true(fabs(sim_rate_of(&rate) - 0.1) < 1e-9);
+	rate = (struct sim_rate){ 0, 0, 0 };
+	assert_true(sim_node_time(1, 1, &fair, 2, false, &rate, &load) == 1);
 	assert_true(fabs(load - 0.5) < 1e-9);
-	assert_true(sim_node_time(1, &fair, 2, true, &rate, &load) == 1);
+	assert_true(sim_node_time(1, 1, &fair, 2, true, &rate, &load) == 1);
 	assert_true(fabs(load - 0.5) < 1e-9);
 	/* idle: the wall clock's time either way */
-	assert_true(sim_node_time(0.5, &none, 2, true, &rate, &load) == 0.5);
+	assert_true(sim_node_time(0.5, 0.5, &none, 2, true, &rate, &load) ==
+		    0.5);
 	assert_true(load == 0);
 	/* a host that never runs them: the clock slows to its floor */
 	starved.run_ns = 0;
 	starved.wait_ns = 2000000000;
-	assert_true(sim_node_time(1, &starved, 2, true, &rate, &load) > 0);
+	assert_true(sim_node_time(1, 1, &starved, 2, true, &rate, &load) > 0);
 	assert_true(load == 0);
 }
 
@@ -337,21 +339,131 @@ static void test_node_time_sleeping(void **state)
 	struct simload_delta half = { 200000000, 800000000, 2 };
 	/* asleep the whole step */
 	struct simload_delta asleep = { 0, 0, 2 };
-	double load, rate = 1, t;
+	/* alone, never waiting, for 0.1 s */
+	struct simload_delta alone = { 100000000, 0, 1 };
+	struct sim_rate rate = { 0, 0, 0 };
+	double load, t, k;
 
 	(void)state;
-	t = sim_node_time(1, &busy, 2, true, &rate, &load);
+	t = sim_node_time(1, 1, &busy, 2, true, &rate, &load);
 	assert_true(fabs(t - 0.2) < 1e-9 && fabs(load - 1) < 1e-9);
-	t = sim_node_time(1, &half, 2, true, &rate, &load);
+	t = sim_node_time(1, 1, &half, 2, true, &rate, &load);
 	assert_true(fabs(t - 0.2) < 1e-9);
 	assert_true(fabs(load - 0.5) < 1e-9);
-	t = sim_node_time(1, &asleep, 2, true, &rate, &load);
+	t = sim_node_time(1, 1, &asleep, 2, true, &rate, &load);
 	assert_true(fabs(t - 0.2) < 1e-9 && load == 0);
-	/* a rank runnable a tenth of the time moves the rate a tenth */
-	struct simload_delta alone = { 100000000, 0, 1 };
-	t = sim_node_time(1, &alone, 1, true, &rate, &load);
-	assert_true(fabs(rate - (0.1 * 1 + 0.9 * 0.2)) < 1e-9);
-	assert_true(fabs(t - rate) < 1e-9);
+	/* the rate is over the last 0.1 s runnable: the 0.1 s alone weighs
+	 * as much as what came before it decayed by e^-1 */
+	rate = (struct sim_rate){ 0.02, 0.1, 0.1 };
+	k = exp(-1);
+	t = sim_node_time(1, 1, &alone, 1, true, &rate, &load);
+	assert_true(fabs(t - (0.02 * k + 0.1) / (0.1 * k + 0.1)) < 1e-9);
+}
+
+/*
+ * A throttled node on a busy host: its 2 ranks may run 0.4 of a 1 s step
+ * (600 MHz of 1500) and the host gives a runnable rank a fifth of a CPU,
+ * so each ran 0.08 s and waited 0.32 s for a CPU in its run phases; then
+ * 0.3 s more waiting to be stopped (a stopped rank that waits for a CPU
+ * stops only when it runs). That last wait is not for a CPU to compute
+ * on: the node's load is its clock's 0.4 on either clock. Counted as a
+ * wait for a CPU it slowed the CPU clock to 0.11 and the load came to
+ * 0.7, on the wall clock too.
+ */
+static void test_node_time_stopped(void **state)
+{
+	struct simload_delta d = { 160000000, 1240000000, 2 };
+	struct sim_rate rate = { 0.02, 0.1, 0.1 }; /* a fifth */
+	double load, t, k;
+
+	(void)state;
+	t = sim_node_time(1, 0.4, &d, 2, true, &rate, &load);
+	assert_true(fabs(sim_rate_of(&rate) - 0.2) < 1e-9);
+	assert_true(fabs(t - 0.2) < 1e-9);
+	assert_true(fabs(load - 0.4) < 1e-9);
+	rate = (struct sim_rate){ 0, 0, 0 };
+	assert_true(sim_node_time(1, 0.4, &d, 2, false, &rate, &load) == 1);
+	assert_true(fabs(load - 0.4) < 1e-9);
+	/* runnable for less than the run phases: nothing to take off */
+	d.wait_ns = 400000000;
+	rate = (struct sim_rate){ 0.02, 0.1, 0.1 };
+	k = exp(-0.28 / 0.1);
+	t = sim_node_time(1, 0.4, &d, 2, true, &rate, &load);
+	assert_true(fabs(t - (0.02 * k + 0.16) / (0.1 * k + 0.56)) < 1e-9);
+	assert_true(fabs(load - 0.16 / t / 2) < 1e-9);
+	/* ran more than the run phases (the cycler woke late): kept */
+	d.wait_ns = 0;
+	d.run_ns = 1000000000;
+	rate = (struct sim_rate){ 0, 0, 0 };
+	sim_node_time(1, 0.4, &d, 2, true, &rate, &load);
+	assert_true(fabs(load - 0.5) < 1e-9);
+	/* the wait is counted when the rank next runs, often in the stop
+	 * phase after it: over the window it still counts (0.1 s of run
+	 * phase, each rank ran 0.02 s and waited 0.08 s, counted next step) */
+	rate = (struct sim_rate){ 0, 0, 0 };
+	d = (struct simload_delta){ 40000000, 0, 2 };
+	sim_node_time(0.1, 0.1, &d, 2, true, &rate, &load);
+	d = (struct simload_delta){ 0, 160000000, 2 };
+	sim_node_time(0.1, 0, &d, 2, true, &rate, &load);
+	assert_true(fabs(sim_rate_of(&rate) - 0.2) < 1e-9);
+}
+
+/*
+ * The same on a real busy host: a rank capped at 600 MHz (0.4 of the
+ * time) beside four busy processes per CPU does the work of 600 MHz on
+ * the CPU clock, not more. Before the stop waits counted as stopped it
+ * did 1.4-1.6 times that here.
+ */
+static void test_capped_rank_busy_host(void **state)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pid_t rank, hogs[64];
+	size_t nhogs = ncpu > 0 && ncpu < 16 ? (size_t)ncpu * 4 : 8;
+	uint64_t run0 = 0, run1 = 0, wait;
+	struct sim_state st;
+	struct config c;
+	struct sim *s;
+	char err[256];
+	double t0 = 0, share;
+
+	(void)state;
+	/* before sim_open: a fork after it would hold the duty socket */
+	rank = spin_child();
+	for (size_t i = 0; i < nhogs; i++)
+		hogs[i] = spin_child();
+	cfg_setup(&c, "pi4-bare", 25, 1);
+	s = sim_open(&c, "/proc", err, sizeof(err));
+	assert_non_null(s);
+	sim_set_cpu_clock(s, true);
+	write_text(CPUFREQ(0, "scaling_max_freq"), "600000\n");
+	sim_step(s, NULL, 0);
+	assert_int_equal(read_long(FREQ, 10), 600000);
+	/* 0.5 s for the cycler and the rate to settle, then 3 s measured */
+	for (int i = 0; i <= 175; i++) {
+		nap_ms(20);
+		sim_step(s, &rank, 1);
+		if (i == 25 || i == 175) {
+			sim_state(s, &st);
+			assert_int_equal(simload_cpu_ns("/proc", rank,
+							i == 25 ? &run0 : &run1,
+							&wait),
+					 0);
+			if (i == 25)
+				t0 = st.job_s;
+		}
+	}
+	sim_close(s);
+	for (size_t i = 0; i < nhogs; i++) {
+		kill(hogs[i], SIGKILL);
+		waitpid(hogs[i], NULL, 0);
+	}
+	kill(rank, SIGKILL);
+	waitpid(rank, NULL, 0);
+	/* the rank's CPU time over its Pi's time (time scale 1) */
+	share = (double)(run1 - run0) / 1e9 / (st.job_s - t0);
+	print_message("capped rank: %.3f of its Pi's time (clock 0.4)\n",
+		      share);
+	assert_true(share > 0.4 * 0.8 && share < 0.4 * 1.2);
 }
 
 /* The [sim] keys: profile and slots, with FILE:LINE errors. */
@@ -425,6 +537,8 @@ int main(void)
 		cmocka_unit_test(test_cpufreq_cap),
 		cmocka_unit_test(test_node_time),
 		cmocka_unit_test(test_node_time_sleeping),
+		cmocka_unit_test(test_node_time_stopped),
+		cmocka_unit_test(test_capped_rank_busy_host),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_knows_every_profile),
 	};

@@ -1,4 +1,5 @@
 /* test_simduty.c: unit tests of the throttling helper (real processes). */
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -111,9 +112,54 @@ static void test_dropped_pid_continued(void **state)
 	reap(r[1]);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The time the cycler held the ranks stopped, which the sim reads: at
+ * speed 0.4 it is 0.6 of the time, over a second (the cycler carries a
+ * late wake-up into the next period); at full speed it stops growing; 0
+ * before the cycler starts and after it ends.
+ */
+static void test_stopped_time(void **state)
+{
+	struct simduty d = { .clock = NULL };
+	pid_t r = spawn_sleeper();
+	double t0, s0, s1, t1, s2;
+
+	(void)state;
+	assert_true(simduty_stopped_s(&d) == 0);
+	assert_int_equal(simduty_start(&d), 0);
+	assert_true(simduty_stopped_s(&d) == 0);
+	simduty_set(&d, 0.4, &r, 1);
+	assert_true(seen_state(r, 'T'));
+	t0 = now_s();
+	s0 = simduty_stopped_s(&d);
+	nap_ms(1000);
+	t1 = now_s();
+	s1 = simduty_stopped_s(&d);
+	print_message("stopped %.3f of %.3f s\n", s1 - s0, t1 - t0);
+	assert_true(fabs((s1 - s0) / (t1 - t0) - 0.6) < 0.1);
+	simduty_set(&d, 1, &r, 1);
+	assert_true(seen_state(r, 'S'));
+	s1 = simduty_stopped_s(&d);
+	nap_ms(100);
+	s2 = simduty_stopped_s(&d);
+	assert_true(s2 == s1);
+	simduty_stop(&d);
+	assert_true(simduty_stopped_s(&d) == 0);
+	reap(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stopped_time),
 		cmocka_unit_test(test_cycles_and_stops),
 		cmocka_unit_test(test_stop_continues),
 		cmocka_unit_test(test_dropped_pid_continued),
