@@ -145,6 +145,18 @@ SUMMARY=$OUT/summary.json
 				    value: (.work_share // .share // null) } ]
 				| from_entries;
 			shares as $sh
+			# 1 / sum(share / time), and the mean power of the nodes
+			# over that: null without a share and a time for every node
+			| ([ $energy | to_entries[]
+			     | { w: $sh[.key], t: .value.job_s,
+				 e: .value.energy_j } ]) as $n
+			| (if ($n | length) > 0 and ($n | all(.w != null
+				and .t != null and .t > 0 and .e != null))
+			   then ($n | map(.w / .t) | add) as $r
+			   | if $r > 0 then { s: (1 / $r),
+				e: (($n | map(.e / .t) | add) / $r) }
+			     else { s: null, e: null } end
+			   else { s: null, e: null } end) as $rack
 			| { ($run): {
 				pi: .pi, error: .error,
 				seconds: (.seconds // $wall), wall_s: $wall,
@@ -160,6 +172,10 @@ SUMMARY=$OUT/summary.json
 				link_bytes: $links,
 				energy_j: ([ $energy[].energy_j // empty ]
 					   | if length > 0 then add else null end),
+				# the job on a rack whose Pis share one clock:
+				# each node at the rate it worked in its own
+				# time (on the CPU clock the times of nodes part)
+				rack_s: $rack.s, rack_energy_j: $rack.e,
 				nodes: [ $stats[] | . + { work_share: $sh[.node],
 					energy_j: ($energy[.node].energy_j // null),
 					job_simulated_s: ($energy[.node].job_s // null) }
@@ -190,7 +206,9 @@ print_summary() {
 		| .key as $run | .value
 		| "\n\($run)\(if $run == "paced" then " (\($mode))" else "" end): " +
 		  "pi = \(.pi | tostring)  error \(.error | tostring)  " +
-		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated)" +
+		  "wall \(.wall_s | f(1)) s (\(.simulated_s | f(0)) s simulated" +
+		  (if .rack_s != null then
+		   ", \(.rack_s | f(0)) s on one clock" else "" end) + ")" +
 		  (if .mean_pace != null and .pace_mode != "off" then
 		   ", job pace \(.mean_pace | f(2))" else "" end) +
 		  (if .energy_j != null then
@@ -221,6 +239,9 @@ echo "peak: highest temperature (! above the limit); >target: time above"
 echo "target_c; pace: the agent's advised pace (the unpaced job ignores it);"
 echo "share: the node's part of the work; throttled: time the firmware throttled;"
 echo "energy: the simulated boards' energy while the job ran (idle + C f V^2)."
+echo "simulated: the job on the node whose clock ran furthest; on one clock:"
+echo "on a rack whose Pis shared one, each node working at the rate it did"
+echo "in its own time (summary.json rack_s, rack_energy_j)."
 echo
 echo "trace:   $TRACE"
 echo "summary: $SUMMARY"

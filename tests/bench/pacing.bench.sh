@@ -2,8 +2,9 @@
 # Pacing that pays (issue 11 part 5): the simulated cluster
 # (deploy/simcluster.sh) on three racks, each paced several ways and unpaced
 # in one simcluster run (same job size, same machine load), from its
-# summary.json: wall time, ratio to the unpaced run, the hottest node's peak
-# against the limit, the most throttled node's share of time, energy.
+# summary.json: the job's time, ratio to the unpaced run, the hottest
+# node's peak against the limit, the most throttled node's share of time,
+# energy.
 # Runs simcluster does not offer and summary fields it does not write
 # are shown as "-" with a note, not failed. wrapper: the unpaced program
 # with each rank under `pirack run` (deploy/simcluster.sh --runs wrapper),
@@ -12,9 +13,10 @@
 #   PACING_BENCH_SECONDS  simcluster -t per rack (default 60)
 #   PACING_BENCH_RACKS    comma list of 2x2,4x4,8x2 (default all)
 #   PACING_BENCH_CLOCK    the simulated Pis' clock, simcluster --sim-clock:
-#                         cpu (default: the ratios are in the Pis' time,
-#                         which the machine's load hardly changes) or wall
-#                         (ratios of the wall time, as the demo runs)
+#                         cpu (default: the ratios are of the rack's time,
+#                         rack_s, which the machine's load hardly changes)
+#                         or wall (ratios of the wall time, as the demo
+#                         runs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=${PIRACK_BUILD:-build}
@@ -22,8 +24,8 @@ SECS=${PACING_BENCH_SECONDS:-60}
 RACKS=${PACING_BENCH_RACKS:-2x2,4x4,8x2}
 CLOCK=${PACING_BENCH_CLOCK:-cpu}
 case $CLOCK in
-cpu) TKEY=simulated_s ;;
-wall) TKEY=wall_s ;;
+cpu) TKEY=rack_s EKEY=rack_energy_j ;;
+wall) TKEY=wall_s EKEY=energy_j ;;
 *) echo "pacing.bench: PACING_BENCH_CLOCK=$CLOCK: cpu or wall" >&2; exit 2 ;;
 esac
 SIM=deploy/simcluster.sh
@@ -67,8 +69,8 @@ for w in "${WANT[@]}"; do
 	fi
 done
 
-printf '%-5s %-8s %8s %8s %7s %13s %10s %9s\n' rack run pi_s wall_s ratio \
-	peak/limit_C throttled energy_J
+printf '%-5s %-8s %8s %8s %8s %7s %13s %10s %9s\n' rack run pi_s rack_s \
+	wall_s ratio peak/limit_C throttled energy_J
 IFS=, read -r -a RACK_LIST <<<"$RACKS"
 for rack in "${RACK_LIST[@]}"; do
 	simruns=()
@@ -84,19 +86,21 @@ for rack in "${RACK_LIST[@]}"; do
 	fi
 	for w in "${WANT[@]}"; do
 		if [[ " ${MISSING[*]} " == *" $w "* ]]; then
-			printf '%-5s %-8s %8s %8s %7s %13s %10s %9s\n' "$rack" "$w" \
-				- - - - - -
+			printf '%-5s %-8s %8s %8s %8s %7s %13s %10s %9s\n' \
+				"$rack" "$w" - - - - - - -
 			continue
 		fi
 		# energy: a run total, or the nodes' sum, when the plant
 		# reports it (under any of the names below)
-		jq -r --arg r "${SIMRUN[$w]}" --arg k "$TKEY" '
+		jq -r --arg r "${SIMRUN[$w]}" --arg k "$TKEY" --arg ek "$EKEY" '
 			def f(n): . * pow(10; n) | round / pow(10; n);
 			.unpaced[$k] as $u | .[$r] as $x
 			| ($x.nodes | max_by(.peak_c)) as $hot
-			| ($x.energy_j // ($x.nodes | map(.energy_j // empty)
+			| ($x[$ek] // $x.energy_j // ($x.nodes
+			   | map(.energy_j // empty)
 			   | if length > 0 then add else null end)) as $e
 			| [ ($x.simulated_s // "-" | if . == "-" then . else f(1) end),
+			    ($x.rack_s // "-" | if . == "-" then . else f(1) end),
 			    ($x.wall_s | f(2)),
 			    (if $u then ($x[$k] / $u | f(2)) else "-" end),
 			    "\($hot.peak_c | f(1))/\($hot.limit_c)" +
@@ -104,9 +108,10 @@ for rack in "${RACK_LIST[@]}"; do
 			    "\($x.nodes | map(.throttled_pct) | max | f(1))%",
 			    (if $e then ($e | f(0)) else "-" end) ]
 			| @tsv' "$out/summary.json" |
-		while IFS=$'\t' read -r pis wall ratio peak thr e; do
-			printf '%-5s %-8s %8s %8s %7s %13s %10s %9s\n' "$rack" "$w" \
-				"$pis" "$wall" "$ratio" "$peak" "$thr" "$e"
+		while IFS=$'\t' read -r pis racks wall ratio peak thr e; do
+			printf '%-5s %-8s %8s %8s %8s %7s %13s %10s %9s\n' \
+				"$rack" "$w" "$pis" "$racks" "$wall" "$ratio" \
+				"$peak" "$thr" "$e"
 			[ "$e" != - ] || echo "energy" >>"$OUTD/.noenergy"
 		done
 	done
@@ -130,10 +135,14 @@ for rack in "${RACK_LIST[@]}"; do
 done
 echo
 if [ "$CLOCK" = cpu ]; then
-	echo "ratio: the Pis' time (pi_s, the simulated seconds the job took on"
-	echo "its slowest node) over the unpaced run's in the same simcluster run"
-	echo "(--sim-clock cpu: the Pis run at the share of a CPU their ranks get,"
-	echo "so the machine's load slows them rather than changing the ratio);"
+	echo "pi_s: the simulated seconds the job took on the node whose clock"
+	echo "ran furthest; rack_s: the job's time on a rack whose Pis share one"
+	echo "clock, 1 / sum(node's share of the work / its simulated seconds)"
+	echo "(--sim-clock cpu: each Pi runs at the share of a CPU its ranks get,"
+	echo "so the machine's load slows them rather than changing the ratio,"
+	echo "and the nodes' clocks part); ratio: rack_s over the unpaced run's"
+	echo "in the same simcluster run; energy_J: the boards' mean power over"
+	echo "the job times rack_s (rack_energy_j);"
 else
 	echo "ratio: wall time over the unpaced run's in the same simcluster run"
 	echo "(--sim-clock wall: noisy on a shared machine);"
