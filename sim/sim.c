@@ -348,23 +348,23 @@ double sim_node_time(double dt_wall, double run_s,
 		     struct sim_rate *rate, double *load)
 {
 	double run = (double)d->run_ns / 1e9, wait = (double)d->wait_ns / 1e9;
-	double t = dt_wall, busy = run + wait, cap = run_s * d->n, k, all;
+	double t = dt_wall, busy = run + wait, cap = run_s * d->n;
 
 	if (d->n && dt_wall > 0) {
-		k = busy < cap ? busy : cap;
-		k = exp(-k / (double)d->n / SIM_RATE_WINDOW_S);
-		rate->run_s = rate->run_s * k + run;
-		rate->busy_s = rate->busy_s * k + busy;
-		rate->cont_s = rate->cont_s * k + cap;
-		/* the share of the step's runnable time that counts */
-		all = rate->busy_s;
-		if (all > 0)
-			busy *= sim_rate_busy(rate) / all;
-		if (busy < run)
-			busy = run;
+		double counted = busy < cap ? busy : cap;
+		double decay = exp(-counted / (double)d->n / SIM_RATE_WINDOW_S);
+
+		rate->run_s = rate->run_s * decay + run;
+		rate->busy_s = rate->busy_s * decay + busy;
+		rate->cont_s = rate->cont_s * decay + cap;
 		if (cpu_clock) {
 			t = dt_wall * sim_rate_of(rate);
 			busy = run;
+		} else if (rate->busy_s > 0) {
+			/* the share of the runnable time that counts */
+			busy *= sim_rate_busy(rate) / rate->busy_s;
+			if (busy < run)
+				busy = run;
 		}
 	}
 	/* busy ranks over slots: full slots of busy ranks is full load */

@@ -89,12 +89,13 @@ static void simduty_apply(struct simduty_child *c, int run, double now)
 
 	if (c->running == run)
 		return;
-	simduty_signal(c, run ? SIGCONT : SIGSTOP);
-	c->running = run;
+	/* noted first: a rank seen continued has its stop counted */
 	if (run && since > 0)
 		simduty_note(k, atomic_load(&k->stopped_s) + now - since, 0);
 	else if (!run && !(since > 0))
 		simduty_note(k, atomic_load(&k->stopped_s), now);
+	simduty_signal(c, run ? SIGCONT : SIGSTOP);
+	c->running = run;
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "clock.h"
 #include "sim/simduty.h"
 #include "fixture.h"
 
@@ -112,14 +113,6 @@ static void test_dropped_pid_continued(void **state)
 	reap(r[1]);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * The time the cycler held the ranks stopped, which the sim reads: at
  * speed 0.4 it is 0.6 of the time, over a second (the cycler carries a
@@ -138,10 +131,10 @@ static void test_stopped_time(void **state)
 	assert_true(simduty_stopped_s(&d) == 0);
 	simduty_set(&d, 0.4, &r, 1);
 	assert_true(seen_state(r, 'T'));
-	t0 = now_s();
+	t0 = clock_s();
 	s0 = simduty_stopped_s(&d);
 	nap_ms(1000);
-	t1 = now_s();
+	t1 = clock_s();
 	s1 = simduty_stopped_s(&d);
 	print_message("stopped %.3f of %.3f s\n", s1 - s0, t1 - t0);
 	assert_true(fabs((s1 - s0) / (t1 - t0) - 0.6) < 0.1);
