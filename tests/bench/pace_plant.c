@@ -1,6 +1,7 @@
 /* pace_plant.c: the pacing controller against the simulator's plant, offline.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,9 +181,52 @@ static struct result bench_job(const struct bench *b, const struct rack *k,
 	return r;
 }
 
+/*
+ * What the target's margin costs: the clock lever held 3 K down to 0.5 K
+ * under the limit, each against the unpaced run of the same rack and
+ * job. The firmware lets a node sit at its limit, so a paced node held
+ * under it does less work per second there; at which margin the paced job
+ * costs what the unpaced one does is a property of the plant, not of
+ * the controller alone.
+ */
+static void bench_margins(const struct bench *b, const struct rack *racks,
+			  size_t nracks)
+{
+	static const double jobs_s[] = { 120, 300 };
+
+	printf("%-6s %7s %8s %8s %8s %8s %7s\n", "", "", "120 s", "job",
+	       "300 s", "job", "");
+	printf("%-6s %7s %8s %8s %8s %8s %7s\n", "rack", "target", "x_base",
+	       "x_energy", "x_base", "x_energy", "peak_c");
+	for (size_t k = 0; k < nracks; k++) {
+		for (double margin = 3.0; margin > 0.25; margin -= 0.5) {
+			struct bench own = *b;
+			double peak = 0;
+
+			own.target_c = b->limit_c - margin;
+			printf("%-6s %7.1f", racks[k].name, own.target_c);
+			for (size_t j = 0;
+			     j < sizeof(jobs_s) / sizeof(jobs_s[0]); j++) {
+				double work =
+				    racks[k].nodes * racks[k].ranks * jobs_s[j];
+				struct result base = bench_job(
+				    &own, &racks[k], work, RUN_UNPACED);
+				struct result r =
+				    bench_job(&own, &racks[k], work, RUN_CLOCK);
+
+				printf(" %8.3f %8.3f", r.seconds / base.seconds,
+				       r.energy_j / base.energy_j);
+				if (r.peak_c > peak)
+					peak = r.peak_c;
+			}
+			printf(" %7.1f\n", peak);
+		}
+	}
+}
+
 static void usage(void)
 {
-	fputs("Usage: pace_plant [-d SAMPLES] [-t TARGET_C] [-l LIMIT_C]\n"
+	fputs("Usage: pace_plant [-d SAMPLES] [-t TARGET_C] [-l LIMIT_C] [-s]\n"
 	      "Runs the pacing controller (lib/pacectl.c) against the\n"
 	      "simulated Pi 4 plant (sim/) on four racks and four job\n"
 	      "lengths, unpaced, in node mode (sleeping; the clock lever)\n"
@@ -191,7 +235,10 @@ static void usage(void)
 	      "of node time the firmware throttled, and energy.\n"
 	      "  -d N  the pace reaches the ranks N samples (s) late (1)\n"
 	      "  -t C  target_c (default auto: limit_c - 2 capping the\n"
-	      "        clock, limit_c - 3 sleeping)   -l C  limit_c (80)\n",
+	      "        clock, limit_c - 3 sleeping)   -l C  limit_c (80)\n"
+	      "  -s    instead, the target's margin: the clock lever at\n"
+	      "        targets 3 K to 0.5 K under limit_c, 120 s and 300 s\n"
+	      "        jobs, against unpaced (-t is ignored)\n",
 	      stderr);
 	exit(2);
 }
@@ -211,9 +258,10 @@ int main(int argc, char **argv)
 						   "uniform" };
 	struct bench b = { .target_c = NAN, .limit_c = 80, .delay = 1 };
 	char target[64];
+	bool margins = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:t:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:t:l:s")) != -1) {
 		switch (opt) {
 		case 'd':
 			b.delay = atoi(optarg);
@@ -226,6 +274,9 @@ int main(int argc, char **argv)
 		case 'l':
 			b.limit_c = atof(optarg);
 			break;
+		case 's':
+			margins = true;
+			break;
 		default:
 			usage();
 		}
@@ -233,6 +284,15 @@ int main(int argc, char **argv)
 	if (optind != argc ||
 	    (isfinite(b.target_c) && !(b.limit_c > b.target_c)))
 		usage();
+	b.board = simplant_profile_find("pi4-bare");
+	if (margins) {
+		printf("pi4-bare boards, the clock lever, limit %.0f\n",
+		       b.limit_c);
+		/* the racks whose hot nodes the firmware throttles */
+		bench_margins(&b, racks + 1,
+			      sizeof(racks) / sizeof(racks[0]) - 1);
+		return 0;
+	}
 	if (isfinite(b.target_c))
 		snprintf(target, sizeof(target), "target %.0f", b.target_c);
 	else
@@ -240,7 +300,6 @@ int main(int argc, char **argv)
 			 "target auto (clock %.0f, sleeping %.0f)",
 			 b.limit_c - CONFIG_TARGET_CLOCK_K,
 			 b.limit_c - CONFIG_TARGET_SLEEP_K);
-	b.board = simplant_profile_find("pi4-bare");
 	printf("pi4-bare boards, %s, limit %.0f, pace %d s late\n"
 	       "%-6s %6s  %-8s %8s %7s %7s %9s %8s\n",
 	       target, b.limit_c, b.delay, "rack", "job_s", "run", "wall_s",
