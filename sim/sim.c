@@ -107,6 +107,26 @@ static int sim_write_tree(struct sim *s)
 }
 
 /*
+ * The clocks a Pi's cpufreq driver offers: raspberrypi-cpufreq (Linux,
+ * drivers/cpufreq/raspberrypi-cpufreq.c) registers one every 100 MHz
+ * from the firmware's minimum to its maximum, so the agent's cap is
+ * rounded to one of them on a Pi and here.
+ */
+#define SIM_FREQ_STEP_MHZ 100
+
+static void sim_available(const struct simfw_model *m, char *text, size_t len)
+{
+	size_t n = 0;
+
+	text[0] = '\0';
+	for (int mhz = m->clocks_mhz[m->nclocks - 1];
+	     mhz <= m->clocks_mhz[0] && n + 1 < len; mhz += SIM_FREQ_STEP_MHZ)
+		n += (size_t)snprintf(text + n, len - n, "%d ", mhz * 1000);
+	if (n < len)
+		snprintf(text + n, len - n, "\n");
+}
+
+/*
  * The cpufreq limits a Pi's kernel shows, written once: scaling_max_freq
  * is then the agent's to lower (its cpufreq lever), as on a Pi.
  */
@@ -117,9 +137,9 @@ static int sim_write_limits(struct sim *s)
 					     "scaling_max_freq",
 					     "cpuinfo_min_freq",
 					     "scaling_min_freq" };
-	char text[32], rel[128];
+	char text[512], rel[128];
 
-	for (int cpu = 0; cpu < s->profile->cores; cpu++)
+	for (int cpu = 0; cpu < s->profile->cores; cpu++) {
 		for (int i = 0; i < 4; i++) {
 			snprintf(text, sizeof(text), "%d\n",
 				 m->clocks_mhz[i < 2 ? 0 : m->nclocks - 1] *
@@ -129,6 +149,12 @@ static int sim_write_limits(struct sim *s)
 			if (sim_write(s->root, rel, text) < 0)
 				return -1;
 		}
+		sim_available(m, text, sizeof(text));
+		snprintf(rel, sizeof(rel),
+			 SIM_CPUFREQ "scaling_available_frequencies", cpu);
+		if (sim_write(s->root, rel, text) < 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -53,18 +53,29 @@ static void cfg_setup(struct config *c, const char *profile, double ambient,
 	c->sim.slots = 1;
 }
 
-static long read_long(const char *rel, int base)
+/* The first line of a file of the fake tree into buf; "" without one. */
+static char *read_line(const char *rel, char *buf, int len)
 {
-	char path[256], buf[64] = "";
+	char path[256];
 	FILE *f;
 
+	buf[0] = '\0';
 	snprintf(path, sizeof(path), "%s/sysfs/%s", dir, rel);
 	f = fopen(path, "r");
 	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
+		return NULL;
+	if (!fgets(buf, len, f))
 		buf[0] = '\0';
 	fclose(f);
+	return buf;
+}
+
+static long read_long(const char *rel, int base)
+{
+	char buf[64];
+
+	if (!read_line(rel, buf, sizeof(buf)))
+		return -1;
 	return strtol(buf, NULL, base);
 }
 
@@ -235,7 +246,7 @@ static void test_cpufreq_cap(void **state)
 	struct config c;
 	struct sim_state st;
 	struct sim *s;
-	char err[256];
+	char err[256], line[256];
 	pid_t rank;
 	bool stopped = false;
 
@@ -250,6 +261,12 @@ static void test_cpufreq_cap(void **state)
 	assert_int_equal(read_long(CPUFREQ(3, "scaling_max_freq"), 10),
 			 1500000);
 	assert_int_equal(read_long(CPUFREQ(2, "cpuinfo_min_freq"), 10), 600000);
+	/* raspberrypi-cpufreq's list: every 100 MHz, min to max */
+	assert_string_equal(
+	    read_line(CPUFREQ(1, "scaling_available_frequencies"), line,
+		      sizeof(line)),
+	    "600000 700000 800000 900000 1000000 1100000 "
+	    "1200000 1300000 1400000 1500000 \n");
 	nap_ms(50);
 	sim_step(s, NULL, 0);
 	sim_state(s, &st);
