@@ -18,8 +18,9 @@
 struct cpufreq_policy {
 	char dir[CPUFREQ_PATH_MAX];
 	struct cpufreq_range range;
-	int fd;	      /* scaling_max_freq, held open */
-	long applied; /* last cap written, kHz; 0 = none */
+	int fd;		 /* scaling_max_freq, held open */
+	long applied;	 /* last cap written, kHz; 0 = none */
+	double owed_khz; /* cpufreq_dither's carry */
 };
 
 struct cpufreq {
@@ -65,6 +66,35 @@ void cpufreq_split(double pace, const struct cpufreq_range *r, long *khz,
 	*rank_pace = pace / ((double)k / r->fmax);
 	if (*rank_pace > 1)
 		*rank_pace = 1;
+}
+
+long cpufreq_dither(double pace, const struct cpufreq_range *r, long khz,
+		    double *owed_khz)
+{
+	/* as cpufreq_split reads it: NaN is 0 */
+	double want = (pace > 0 ? (pace < 1 ? pace : 1) : 0) * r->fmax, step;
+	long next = 0;
+
+	for (size_t i = 0; i < r->navail && !next; i++)
+		if (r->avail[i] > khz)
+			next = r->avail[i];
+	/* paces under the lowest clock too: nothing to average */
+	if (!next || !(want > khz)) {
+		*owed_khz = 0;
+		return khz;
+	}
+	step = (double)(next - khz);
+	/* what an earlier ask left stays within this one's step */
+	if (*owed_khz > step / 2)
+		*owed_khz = step / 2;
+	if (*owed_khz < -step / 2)
+		*owed_khz = -step / 2;
+	*owed_khz += want - khz;
+	if (*owed_khz >= step / 2) {
+		*owed_khz -= step;
+		return next;
+	}
+	return khz;
 }
 
 /* One number from a sysfs file; -1 when missing or garbled. */
@@ -235,6 +265,7 @@ double cpufreq_apply(struct cpufreq *f, double pace)
 		long khz;
 
 		cpufreq_split(pace, &p->range, &khz, &rp);
+		khz = cpufreq_dither(pace, &p->range, khz, &p->owed_khz);
 		if (khz != p->applied && cpufreq_write(p, khz) < 0) {
 			if (!f->write_failed)
 				log_warnx("cpufreq: %s/scaling_max_freq: %s; "

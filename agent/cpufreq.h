@@ -22,6 +22,19 @@ struct cpufreq_range {
 void cpufreq_split(double pace, const struct cpufreq_range *r, long *khz,
 		   double *rank_pace);
 
+/*
+ * Between two listed frequencies (a Pi's cpufreq driver lists one every
+ * 100 MHz) the cap khz, cpufreq_split's pick at or below the ask, runs
+ * the node slower than its pace: the cap alternates from one call (a
+ * tick) to the next between khz and the next listed frequency so that
+ * the clock averages pace x fmax (sigma-delta). *owed_khz carries what
+ * the caps so far ran under the ask, within one step; it is reset where
+ * no step is needed (no list, at fmax, at or under fmin, where the ranks
+ * take the rest). Returns the cap to write; pure.
+ */
+long cpufreq_dither(double pace, const struct cpufreq_range *r, long khz,
+		    double *owed_khz);
+
 struct cpufreq;
 
 /*
