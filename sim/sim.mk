@@ -35,7 +35,8 @@ install:: $(O)/pirack-simnode
 
 # The controller against this plant, offline (make bench).
 $(O)/tests/bench/pace_plant: $(O)/tests/bench/pace_plant.o \
-			     $(O)/sim/libsim.a $(O)/libpirack.a
+			     $(O)/agent/cpufreq.o $(O)/sim/libsim.a \
+			     $(O)/libpirack.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) -lm
-$(O)/tests/bench/pace_plant.o: EXTRA_CFLAGS += $(SIM_CFLAGS)
+$(O)/tests/bench/pace_plant.o: EXTRA_CFLAGS += $(SIM_CFLAGS) -I.
 TEST_BINS += $(O)/tests/bench/pace_plant

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "agent/cpufreq.h"
 #include "config.h"
 #include "pacectl.h"
 #include "simfw.h"
@@ -44,6 +45,10 @@ struct node {
 	struct simfw fw;
 	struct pacectl ctl;
 	double fan, paces[DELAY_MAX + 1];
+	long cap_khz;	 /* the clock lever's cap in force */
+	double owed_khz; /* its dither's carry */
+	/* the clock lever's rank pace (what the clock leaves), queued */
+	double rank_paces[DELAY_MAX + 1];
 };
 
 struct bench {
@@ -56,19 +61,20 @@ struct result {
 	double seconds, peak_c, throttled, energy_j;
 };
 
-/* What the agent's clock lever does (agent/cpufreq.c): the clock takes
- * the pace first, at an available frequency at or under it (a Pi 4's
- * list); the ranks sleep the rest. */
-static void bench_clock_split(double pace, int *cap_mhz)
-{
-	static const int avail[] = { 600, 750, 1000, 1200, 1500 };
-	double ratio = pace > 0.4 ? pace : 0.4;
-
-	*cap_mhz = avail[0];
-	for (size_t i = 0; i < sizeof(avail) / sizeof(avail[0]); i++)
-		if (avail[i] <= ratio * 1500 + 1e-6)
-			*cap_mhz = avail[i];
-}
+/*
+ * What the agent's clock lever does (agent/cpufreq.c, the same code): in
+ * its tick the clock takes the pace first, at a listed frequency at or
+ * under it, alternating with the next one up so the clock averages the
+ * pace; the ranks sleep what is under the lowest clock. A Pi 4's list:
+ * every 100 MHz, 600 to 1500 (raspberrypi-cpufreq).
+ */
+static const struct cpufreq_range bench_pi4 = {
+	.fmin = 600000,
+	.fmax = 1500000,
+	.navail = 10,
+	.avail = { 600000, 700000, 800000, 900000, 1000000, 1100000, 1200000,
+		   1300000, 1400000, 1500000 },
+};
 
 static void bench_node_init(const struct bench *b, struct node *n, double air_c)
 {
@@ -89,6 +95,9 @@ static void bench_node_init(const struct bench *b, struct node *n, double air_c)
 		       n->fan > 0);
 	for (int i = 0; i <= DELAY_MAX; i++)
 		n->paces[i] = n->ctl.pace;
+	n->cap_khz = bench_pi4.fmax;
+	for (int i = 0; i <= DELAY_MAX; i++)
+		n->rank_paces[i] = 1;
 }
 
 /* One agent sample: the fan, then the pace into the ranks' queue. */
@@ -103,6 +112,12 @@ static void bench_sample(const struct bench *b, struct node *n)
 	memmove(n->paces + 1, n->paces, DELAY_MAX * sizeof(n->paces[0]));
 	n->paces[0] = pacectl_update(&n->ctl, b->target_c, b->limit_c, t, 1.0,
 				     n->fan > 0);
+	/* the agent caps the clock in its tick, at once */
+	memmove(n->rank_paces + 1, n->rank_paces,
+		DELAY_MAX * sizeof(n->rank_paces[0]));
+	cpufreq_split(n->paces[0], &bench_pi4, &n->cap_khz, n->rank_paces);
+	n->cap_khz =
+	    cpufreq_dither(n->paces[0], &bench_pi4, n->cap_khz, &n->owed_khz);
 }
 
 /* STEP_S of physics at the ranks' pace; returns the work the node did
@@ -111,17 +126,16 @@ static double bench_step(const struct bench *b, struct node *n, int ranks,
 			 enum run lever, double pace, struct result *r)
 {
 	const struct simplant_profile *p = b->board;
-	int mhz, fmax = p->fw->clocks_mhz[0], cap;
+	int mhz, fmax = p->fw->clocks_mhz[0];
 	double watts;
 
 	simfw_update(&n->fw, n->plant.tj, STEP_S);
 	mhz = simfw_clock_mhz(&n->fw);
 	if (lever == RUN_CLOCK) {
-		/* the agent caps the clock in its tick, at once; the ranks
-		 * take their share late */
-		bench_clock_split(n->paces[0], &cap);
-		pace = pace / (cap / (double)fmax);
-		pace = pace > 1 ? 1 : pace;
+		/* the ranks take their share late */
+		int cap = (int)(n->cap_khz / 1000);
+
+		pace = n->rank_paces[b->delay];
 		if (cap < mhz)
 			mhz = cap;
 	}
