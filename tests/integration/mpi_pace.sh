@@ -40,10 +40,13 @@ two() {	# MODE -> $OUT; node "hot" and node "cool", one rank each
 one "$T/cool" off
 ref=$(pi_of "$OUT")
 
-# (busy_fraction also counts the wait for the last chunk of the other rank)
+# Not paced: no pace under 1 and no pacing sleep. Not busy_fraction: it
+# counts the wait for the other rank's last chunk, which on a loaded host
+# took more than the ranks' compute in this 0.3 s job (0.44, Open MPI,
+# make check on 2 cores).
 one "$T/cool" node
 echo "cool: $OUT"
-jq -e '.mean_pace >= 0.99 and .sleep_s < 0.01 and .busy_fraction > 0.5
+jq -e '.mean_pace >= 0.99 and .sleep_s < 0.01
        and .nodes[0].source == "sysfs"' <<<"$OUT" >/dev/null ||
 	fail "a cool node was paced: $OUT"
 [ "$(pi_of "$OUT")" = "$ref" ] || fail "pi changed"
