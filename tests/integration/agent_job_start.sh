@@ -39,7 +39,13 @@ agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
 # job's first start at 75 °C halves the integral; 12 s of the node's time
 # with requests every 2 s, the same job, bring it back up; a second start
 # would cap it again.)
-sim_clock() { mkdir -p "$SYS/pirack-sim"; echo "$1" >"$SYS/pirack-sim/clock_us"; }
+# Written as pirack-simnode writes it, whole (a file the agent's 50 ms
+# sampler caught truncated read as no clock, and the 6 s step was lost).
+sim_clock() {
+	mkdir -p "$SYS/pirack-sim"
+	echo "$1" >"$SYS/pirack-sim/clock_us.tmp"
+	mv "$SYS/pirack-sim/clock_us.tmp" "$SYS/pirack-sim/clock_us"
+}
 seq_now() { ctl status | jq -r .seq; }
 ticks() { local s0; s0=$(seq_now); wait_for 10 status_until ".seq > $s0 + $1"; }
 agent_setup thermal.lever=sleep thermal.target_c=77 thermal.limit_c=80 \
