@@ -52,6 +52,7 @@ struct sim {
 #define SIM_CPUFREQ "devices/system/cpu/cpu%d/cpufreq/"
 #define SIM_MAX_STEP_S 600.0 /* a stalled loop does not integrate hours */
 #define SIM_MIN_RATE 0.02    /* the cpu clock runs at least this fast */
+#define SIM_MAX_FREQS 32     /* listed clocks (a Pi lists 10) */
 /* the CPU clock's rate: the ranks' last runnable 0.1 s (2 periods of
  * simduty at full speed, 5 at 600 MHz) */
 #define SIM_RATE_WINDOW_S 0.1
@@ -106,24 +107,18 @@ static int sim_write_tree(struct sim *s)
 	return rc;
 }
 
-/*
- * The clocks a Pi's cpufreq driver offers: raspberrypi-cpufreq (Linux,
- * drivers/cpufreq/raspberrypi-cpufreq.c) registers one every 100 MHz
- * from the firmware's minimum to its maximum, so the agent's cap is
- * rounded to one of them on a Pi and here.
- */
-#define SIM_FREQ_STEP_MHZ 100
-
+/* scaling_available_frequencies' text: simfw_cpufreq_khz's list. */
 static void sim_available(const struct simfw_model *m, char *text, size_t len)
 {
-	size_t n = 0;
+	long khz[SIM_MAX_FREQS];
+	size_t n = simfw_cpufreq_khz(m, khz, SIM_MAX_FREQS), used = 0;
 
 	text[0] = '\0';
-	for (int mhz = m->clocks_mhz[m->nclocks - 1];
-	     mhz <= m->clocks_mhz[0] && n + 1 < len; mhz += SIM_FREQ_STEP_MHZ)
-		n += (size_t)snprintf(text + n, len - n, "%d ", mhz * 1000);
-	if (n < len)
-		snprintf(text + n, len - n, "\n");
+	for (size_t i = 0; i < n && used + 1 < len; i++)
+		used +=
+		    (size_t)snprintf(text + used, len - used, "%ld ", khz[i]);
+	if (used < len)
+		snprintf(text + used, len - used, "\n");
 }
 
 /*

@@ -101,3 +101,16 @@ uint32_t simfw_throttled(const struct simfw *f)
 {
 	return f->now | f->seen;
 }
+
+/* raspberrypi-cpufreq's RASPBERRYPI_FREQ_INTERVAL */
+#define SIMFW_CPUFREQ_STEP_MHZ 100
+
+size_t simfw_cpufreq_khz(const struct simfw_model *m, long *khz, size_t max)
+{
+	size_t n = 0;
+
+	for (int mhz = m->clocks_mhz[m->nclocks - 1];
+	     mhz <= m->clocks_mhz[0] && n < max; mhz += SIMFW_CPUFREQ_STEP_MHZ)
+		khz[n++] = mhz * 1000L;
+	return n;
+}

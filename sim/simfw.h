@@ -2,6 +2,7 @@
 #ifndef PIRACK_SIMFW_H
 #define PIRACK_SIMFW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SIMFW_MAX_CLOCKS 8
@@ -43,5 +44,12 @@ int simfw_clock_mhz(const struct simfw *f);
 double simfw_speed(const struct simfw *f);
 /* The get_throttled word: bits now | bits since boot. */
 uint32_t simfw_throttled(const struct simfw *f);
+/*
+ * The clocks a Pi's cpufreq driver lists (scaling_available_frequencies):
+ * raspberrypi-cpufreq (Linux, drivers/cpufreq/raspberrypi-cpufreq.c)
+ * registers one every 100 MHz from the firmware's lowest clock to its
+ * highest. Into khz ascending, at most max; returns how many.
+ */
+size_t simfw_cpufreq_khz(const struct simfw_model *m, long *khz, size_t max);
 
 #endif

@@ -53,6 +53,7 @@ struct node {
 
 struct bench {
 	const struct simplant_profile *board;
+	struct cpufreq_range clocks; /* the clock lever's (bench_clocks) */
 	double target_c, limit_c;
 	int delay;
 };
@@ -65,16 +66,17 @@ struct result {
  * What the agent's clock lever does (agent/cpufreq.c, the same code): in
  * its tick the clock takes the pace first, at a listed frequency at or
  * under it, alternating with the next one up so the clock averages the
- * pace; the ranks sleep what is under the lowest clock. A Pi 4's list:
- * every 100 MHz, 600 to 1500 (raspberrypi-cpufreq).
+ * pace; the ranks sleep what is under the lowest clock. The list is the
+ * one the simulated node shows the agent (simfw_cpufreq_khz: a Pi's, every
+ * 100 MHz).
  */
-static const struct cpufreq_range bench_pi4 = {
-	.fmin = 600000,
-	.fmax = 1500000,
-	.navail = 10,
-	.avail = { 600000, 700000, 800000, 900000, 1000000, 1100000, 1200000,
-		   1300000, 1400000, 1500000 },
-};
+static void bench_clocks(const struct simfw_model *m, struct cpufreq_range *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fmin = m->clocks_mhz[m->nclocks - 1] * 1000L;
+	r->fmax = m->clocks_mhz[0] * 1000L;
+	r->navail = simfw_cpufreq_khz(m, r->avail, CPUFREQ_MAX_FREQS);
+}
 
 static void bench_node_init(const struct bench *b, struct node *n, double air_c)
 {
@@ -95,7 +97,7 @@ static void bench_node_init(const struct bench *b, struct node *n, double air_c)
 		       n->fan > 0);
 	for (int i = 0; i <= DELAY_MAX; i++)
 		n->paces[i] = n->ctl.pace;
-	n->cap_khz = bench_pi4.fmax;
+	n->cap_khz = b->clocks.fmax;
 	for (int i = 0; i <= DELAY_MAX; i++)
 		n->rank_paces[i] = 1;
 }
@@ -115,9 +117,9 @@ static void bench_sample(const struct bench *b, struct node *n)
 	/* the agent caps the clock in its tick, at once */
 	memmove(n->rank_paces + 1, n->rank_paces,
 		DELAY_MAX * sizeof(n->rank_paces[0]));
-	cpufreq_split(n->paces[0], &bench_pi4, &n->cap_khz, n->rank_paces);
+	cpufreq_split(n->paces[0], &b->clocks, &n->cap_khz, n->rank_paces);
 	n->cap_khz =
-	    cpufreq_dither(n->paces[0], &bench_pi4, n->cap_khz, &n->owed_khz);
+	    cpufreq_dither(n->paces[0], &b->clocks, n->cap_khz, &n->owed_khz);
 }
 
 /* STEP_S of physics at the ranks' pace; returns the work the node did
@@ -299,6 +301,7 @@ int main(int argc, char **argv)
 	    (isfinite(b.target_c) && !(b.limit_c > b.target_c)))
 		usage();
 	b.board = simplant_profile_find("pi4-bare");
+	bench_clocks(b.board->fw, &b.clocks);
 	if (margins) {
 		printf("pi4-bare boards, the clock lever, limit %.0f\n",
 		       b.limit_c);

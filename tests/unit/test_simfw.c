@@ -94,6 +94,27 @@ static void test_long_update(void **state)
 	assert_int_equal(simfw_clock_mhz(&f), 2400);
 }
 
+/* The clocks a Pi's cpufreq driver lists: every 100 MHz, lowest to top. */
+static void test_cpufreq_list(void **state)
+{
+	long khz[16];
+	size_t n;
+
+	(void)state;
+	n = simfw_cpufreq_khz(&simfw_pi4, khz, 16);
+	assert_int_equal(n, 10);
+	assert_int_equal(khz[0], 600000);
+	assert_int_equal(khz[4], 1000000);
+	assert_int_equal(khz[9], 1500000);
+	n = simfw_cpufreq_khz(&simfw_pi5, khz, 16);
+	assert_int_equal(n, 10);
+	assert_int_equal(khz[0], 1500000);
+	assert_int_equal(khz[9], 2400000);
+	/* no more than asked for */
+	assert_int_equal(simfw_cpufreq_khz(&simfw_pi4, khz, 3), 3);
+	assert_int_equal(khz[2], 800000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +123,7 @@ int main(void)
 		cmocka_unit_test(test_step_period),
 		cmocka_unit_test(test_floor_and_since_boot),
 		cmocka_unit_test(test_long_update),
+		cmocka_unit_test(test_cpufreq_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
