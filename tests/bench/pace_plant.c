@@ -83,8 +83,10 @@ static void bench_node_init(const struct bench *b, struct node *n, double air_c)
 	double idle = simplant_steady_c(b->board, air_c, 0, 0);
 
 	memset(n, 0, sizeof(*n));
-	n->fan = idle >= 60 ? 1 : 0; /* the agent's gpio fan, on 60 off 50 */
-	simplant_init(&n->plant, b->board, air_c, n->fan);
+	/* pirack-simnode starts its node idle with the fan off; the agent's
+	 * gpio fan (on at 60, off at 50) takes it from the first sample */
+	simplant_init(&n->plant, b->board, air_c, 0);
+	n->fan = idle >= 60 ? 1 : 0;
 	simfw_init(&n->fw, b->board->fw);
 	pacectl_init(&n->ctl);
 	/* the agent has watched the idle node for a minute */
@@ -141,8 +143,9 @@ static double bench_step(const struct bench *b, struct node *n, int ranks,
 		if (cap < mhz)
 			mhz = cap;
 	}
-	watts = simpower_dynamic_w(p->vf, p->p_load_w,
-				   ranks / (double)p->cores * pace, mhz, fmax);
+	/* as pirack-simnode counts it: busy ranks over the node's slots,
+	 * which mpiexec fills (a rank per slot) */
+	watts = simpower_dynamic_w(p->vf, p->p_load_w, pace, mhz, fmax);
 	simplant_step_w(&n->plant, watts, n->fan, STEP_S);
 	r->energy_j += (p->p_idle_w + watts) * STEP_S;
 	if (n->plant.tj > r->peak_c)
