@@ -22,6 +22,8 @@
 #define PACE_CREDIT_MAX_S 0.01
 /* Slice of a sleep between calls of the progress hook. */
 #define PACE_PROGRESS_SLICE_S 0.001
+/* A sleep's slice while the agent's reply to a request is awaited. */
+#define PACE_REPLY_WATCH_S 0.002
 
 struct pace {
 	MPI_Comm comm;
@@ -208,17 +210,62 @@ static void pace_poll(struct pace *p, double now)
 	}
 }
 
-static void pace_sleep(struct pace *p, double secs)
+static double pace_applied(const struct pace *p)
 {
-	double end = clock_s() + secs, left, slice;
-	struct timespec ts;
+	double pace;
 
+	switch (p->mode) {
+	case PACE_MODE_UNIFORM:
+		pace = p->job_pace;
+		break;
+	case PACE_MODE_NODE:
+		pace = p->reading.pace;
+		break;
+	default:
+		return 1.0;
+	}
+	return pace < p->min_pace ? p->min_pace : pace > 1 ? 1 : pace;
+}
+
+/*
+ * The sleep left, owed at pace `was`, at pace `now`: each busy second
+ * costs (1 - pace) / pace of sleep, so a node whose pace rose owes less
+ * for the work already done (nothing at pace 1).
+ */
+static double pace_owed_at(double left, double was, double now)
+{
+	if (!(now > was) || !(left > 0))
+		return left;
+	return now >= 1 ? 0 : left * ((1 - now) / now) / ((1 - was) / was);
+}
+
+/*
+ * Sleeps what the last chunks owe at the pace in force, and returns what
+ * is still owed (negative: overslept). The pace is watched meanwhile, as
+ * between chunks: a request once refresh_s has passed, its reply taken
+ * when it comes. When the node's pace rises the rest is owed at the new
+ * pace: one sample at a low pace (a job's start, a cut at the limit) must
+ * not put the ranks to sleep for seconds after their node could take
+ * the work again, 1 / min_pace times their last chunk.
+ */
+static double pace_sleep(struct pace *p, double secs)
+{
+	double now = clock_s(), end = now + secs, was = pace_applied(p);
+	double left, slice, pace;
+	struct timespec ts;
 	bool hooked = p->progress || p->share_hook;
 
-	while ((left = end - clock_s()) > 0) {
-		slice = hooked && left > PACE_PROGRESS_SLICE_S
-			    ? PACE_PROGRESS_SLICE_S
-			    : left;
+	while ((left = end - now) > 0) {
+		/* until the next request is due, or its reply is watched for */
+		slice = pace_src_busy(&p->src)
+			    ? PACE_REPLY_WATCH_S
+			    : p->read_at + p->refresh_s - now;
+		if (hooked && slice > PACE_PROGRESS_SLICE_S)
+			slice = PACE_PROGRESS_SLICE_S;
+		if (slice < PACE_SLEEP_MIN_S)
+			slice = PACE_SLEEP_MIN_S;
+		if (slice > left)
+			slice = left;
 		ts.tv_sec = (time_t)slice;
 		ts.tv_nsec = (long)((slice - ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);
@@ -226,7 +273,15 @@ static void pace_sleep(struct pace *p, double secs)
 			p->progress(p->progress_arg);
 		if (p->share_hook)
 			p->share_hook(p->share_arg);
+		now = clock_s();
+		pace_poll(p, now);
+		pace = pace_applied(p);
+		if (pace > was) {
+			end = now + pace_owed_at(end - now, was, pace);
+			was = pace;
+		}
 	}
+	return end - now;
 }
 
 static int pace_setup(struct pace *p, MPI_Comm comm, const struct pace_opts *o,
@@ -356,23 +411,6 @@ int pace_init(struct pace **out, MPI_Comm comm, const struct pace_opts *opts)
 	return 0;
 }
 
-static double pace_applied(const struct pace *p)
-{
-	double pace;
-
-	switch (p->mode) {
-	case PACE_MODE_UNIFORM:
-		pace = p->job_pace;
-		break;
-	case PACE_MODE_NODE:
-		pace = p->reading.pace;
-		break;
-	default:
-		return 1.0;
-	}
-	return pace < p->min_pace ? p->min_pace : pace > 1 ? 1 : pace;
-}
-
 double pace_step(struct pace *p)
 {
 	double now = clock_s(), busy = now - p->last, pace, t0;
@@ -390,10 +428,8 @@ double pace_step(struct pace *p)
 	p->owed += busy * (1 - pace) / pace;
 	if (p->owed >= PACE_SLEEP_MIN_S) {
 		t0 = clock_s();
-		pace_sleep(p, p->owed);
-		now = clock_s();
-		p->st.sleep_s += now - t0;
-		p->owed -= now - t0;
+		p->owed = pace_sleep(p, p->owed);
+		p->st.sleep_s += clock_s() - t0;
 		if (p->owed < -PACE_CREDIT_MAX_S)
 			p->owed = -PACE_CREDIT_MAX_S;
 	}

@@ -49,11 +49,13 @@ int main(int argc, char *argv[])
 		printf("{\"chunks\":%d,\"chunk_ms\":%g,\"step_mean_us\":%.3f,"
 		       "\"step_max_us\":%.1f,\"overhead_pct\":%.4f,"
 		       "\"readings\":%llu,\"mean_pace\":%.3f,"
+		       "\"min_pace\":%.3f,\"sleep_s\":%.4f,"
 		       "\"source\":\"%s\",\"seconds\":%.3f}\n",
 		       chunks, chunk_s * 1000, in_step / chunks * 1e6,
 		       worst * 1e6, in_step / total * 100,
 		       (unsigned long long)st.readings, st.mean_pace,
-		       pace_source_name(st.source), total);
+		       st.min_pace, st.sleep_s, pace_source_name(st.source),
+		       total);
 	pace_finalize(pace);
 	MPI_Finalize();
 	return 0;

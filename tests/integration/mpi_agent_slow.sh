@@ -14,37 +14,10 @@ command -v python3 >/dev/null || fail "python3 missing (deploy/deps.sh)"
 DELAY=0.3 # under the client's 0.5 s deadline per request
 SOCK=$T/agent.sock
 
-# The fake agent: one thread per connection, each request line answered
-# in order after DELAY; every line it got is logged.
-cat >"$T/agent.py" <<'PY'
-import json, socketserver, sys, time
-sock, delay, log = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-class H(socketserver.StreamRequestHandler):
-    def handle(self):
-        try:
-            self.serve()
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # a rank that ended with a reply on its way
-    def serve(self):
-        for raw in self.rfile:
-            line = raw.decode(errors="replace").strip()
-            with open(log, "a") as f:
-                f.write(line.split(" ")[0] + "\n")
-            time.sleep(delay)
-            if line == "pace":
-                r = {"node": "slow", "pace": 1.0, "temp_c": 60.0,
-                     "target_c": 77, "limit_c": 80}
-            elif line.startswith("report "):
-                r = {"ok": True}
-            else:
-                r = {"error": "unknown request"}
-            self.wfile.write((json.dumps(r) + "\n").encode())
-            self.wfile.flush()
-class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-S(sock, H).serve_forever()
-PY
-t_bg agent python3 "$T/agent.py" "$SOCK" "$DELAY" "$T/requests.log"
+# The fake agent (tests/tools/fake_agent.py) answers each request line in
+# order after DELAY, at pace 1, and logs every line it got.
+t_bg agent python3 "$TOP/tests/tools/fake_agent.py" "$SOCK" "$DELAY" \
+	"$T/requests.log"
 wait_for 10 test -S "$SOCK"
 
 # 100 chunks of 10 ms at a refresh of 50 ms: a request due every fifth
