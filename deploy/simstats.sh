@@ -166,6 +166,10 @@ SUMMARY=$OUT/summary.json
 				simulated_s: ([ $energy[].job_s // empty ] | max
 					      // ($wall * $ts)),
 				intervals: .intervals, ranks: .ranks,
+				# CPU time of the ranks on this machine: the
+				# intervals per CPU second are how fast this
+				# machine ran the same code during the run
+				cpu_s: (.cpu_s // null),
 				pace_mode: (.pace_mode // null),
 				mean_pace: (.mean_pace // null),
 				events: $events,

@@ -10,7 +10,11 @@
 # with each rank under `pirack run` (deploy/simcluster.sh --runs wrapper),
 # the agents pacing by sleeping only; wrapauto: the same on the agents'
 # default lever (auto: the clock capped first, --runs wrapauto).
-#   PACING_BENCH_SECONDS  simcluster -t per rack (default 60)
+#   PACING_BENCH_SECONDS  each run's share of simcluster's time budget
+#                         (-t: this times the runs, plus simcluster's
+#                         own 8 s and 3 s a run; default 25: the unpaced
+#                         job computes 0.4 of it in the Pis' time times
+#                         the time scale, about 100 s on the 2x2 rack)
 #   PACING_BENCH_RACKS    comma list of 2x2,4x4,8x2 (default all)
 #   PACING_BENCH_CLOCK    the simulated Pis' clock, simcluster --sim-clock:
 #                         cpu (default: the ratios are of the rack's time,
@@ -20,9 +24,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=${PIRACK_BUILD:-build}
-SECS=${PACING_BENCH_SECONDS:-60}
+SECS=${PACING_BENCH_SECONDS:-25}
 RACKS=${PACING_BENCH_RACKS:-2x2,4x4,8x2}
 CLOCK=${PACING_BENCH_CLOCK:-cpu}
+case $SECS in
+'' | *[!0-9]* | 0) echo "pacing.bench: PACING_BENCH_SECONDS=$SECS: whole seconds" >&2; exit 2 ;;
+esac
 case $CLOCK in
 cpu) TKEY=rack_s EKEY=rack_energy_j ;;
 wall) TKEY=wall_s EKEY=energy_j ;;
@@ -69,15 +76,19 @@ for w in "${WANT[@]}"; do
 	fi
 done
 
-printf '%-5s %-8s %8s %8s %8s %7s %13s %10s %9s\n' rack run pi_s rack_s \
-	wall_s ratio peak/limit_C throttled energy_J
+ROW='%-5s %-8s %8s %8s %8s %7s %6s %7s %13s %10s %9s\n'
+# shellcheck disable=SC2059 # the format is ROW
+printf "$ROW" rack run pi_s rack_s wall_s ratio host ratio_h peak/limit_C \
+	throttled energy_J
 IFS=, read -r -a RACK_LIST <<<"$RACKS"
 for rack in "${RACK_LIST[@]}"; do
 	simruns=()
 	for w in "${RUNS[@]}"; do simruns+=("${SIMRUN[$w]}"); done
 	out=$OUTD/$rack
+	# simcluster splits -t between its runs (deploy/simcluster.sh RUN_S)
+	total=$((SECS * ${#simruns[@]} + 8 + 3 * ${#simruns[@]}))
 	# shellcheck disable=SC2046 # rack_opts is a word list
-	if ! bash "$SIM" -q -b "$B" -o "$out" -t "$SECS" --sim-clock "$CLOCK" \
+	if ! bash "$SIM" -q -b "$B" -o "$out" -t "$total" --sim-clock "$CLOCK" \
 		$(rack_opts "$rack") \
 		--runs "$(IFS=,; echo "${simruns[*]}")" >"$out.log" 2>&1; then
 		echo "pacing.bench: rack $rack failed, see $out.log" >&2
@@ -86,15 +97,21 @@ for rack in "${RACK_LIST[@]}"; do
 	fi
 	for w in "${WANT[@]}"; do
 		if [[ " ${MISSING[*]} " == *" $w "* ]]; then
-			printf '%-5s %-8s %8s %8s %8s %7s %13s %10s %9s\n' \
-				"$rack" "$w" - - - - - - -
+			# shellcheck disable=SC2059 # the format is ROW
+			printf "$ROW" "$rack" "$w" - - - - - - - - -
 			continue
 		fi
 		# energy: a run total, or the nodes' sum, when the plant
 		# reports it (under any of the names below)
 		jq -r --arg r "${SIMRUN[$w]}" --arg k "$TKEY" --arg ek "$EKEY" '
 			def f(n): . * pow(10; n) | round / pow(10; n);
+			# intervals per CPU second of this machine
+			def speed: if .cpu_s and .cpu_s > 0 and .intervals
+				then .intervals / .cpu_s else null end;
 			.unpaced[$k] as $u | .[$r] as $x
+			| (if (.unpaced | speed) and ($x | speed)
+			   then ($x | speed) / (.unpaced | speed)
+			   else null end) as $h
 			| ($x.nodes | max_by(.peak_c)) as $hot
 			| ($x[$ek] // $x.energy_j // ($x.nodes
 			   | map(.energy_j // empty)
@@ -103,26 +120,37 @@ for rack in "${RACK_LIST[@]}"; do
 			    ($x.rack_s // "-" | if . == "-" then . else f(1) end),
 			    ($x.wall_s | f(2)),
 			    (if $u then ($x[$k] / $u | f(2)) else "-" end),
+			    (if $h then ($h | f(2)) else "-" end),
+			    (if $u and $h then ($x[$k] / $u * $h | f(2))
+			     else "-" end),
 			    "\($hot.peak_c | f(1))/\($hot.limit_c)" +
 			    (if $hot.peak_c > $hot.limit_c then "!" else "" end),
 			    "\($x.nodes | map(.throttled_pct) | max | f(1))%",
 			    (if $e then ($e | f(0)) else "-" end) ]
 			| @tsv' "$out/summary.json" |
-		while IFS=$'\t' read -r pis racks wall ratio peak thr e; do
-			printf '%-5s %-8s %8s %8s %8s %7s %13s %10s %9s\n' \
-				"$rack" "$w" "$pis" "$racks" "$wall" "$ratio" \
-				"$peak" "$thr" "$e"
+		while IFS=$'\t' read -r pis racks wall ratio host rh peak thr e; do
+			# shellcheck disable=SC2059 # the format is ROW
+			printf "$ROW" "$rack" "$w" "$pis" "$racks" "$wall" \
+				"$ratio" "$host" "$rh" "$peak" "$thr" "$e"
 			[ "$e" != - ] || echo "energy" >>"$OUTD/.noenergy"
 		done
 	done
 	# issue 11's goals for the default run, stated, not asserted
-	jq -r --arg rack "$rack" --arg k "$TKEY" '
+	jq -r --arg rack "$rack" --arg k "$TKEY" --arg ek "$EKEY" '
 		def f(n): . * pow(10; n) | round / pow(10; n);
-		.paced as $d | .unpaced[$k] as $u
-		| "\($rack)  goals: default \($d[$k] / $u | f(2))x unpaced " +
-		  "(<= 1.10), every node at or under its limit: " +
+		def speed: if .cpu_s and .cpu_s > 0 and .intervals
+			then .intervals / .cpu_s else null end;
+		.paced as $d | .unpaced[$k] as $u | .unpaced as $un
+		| "\($rack)  goals: default \($d[$k] / $u | f(2))x unpaced" +
+		  (if ($d | speed) and ($un | speed) then
+		   " (\($d[$k] / $u * ($d | speed) / ($un | speed) | f(2))x" +
+		   " at one machine speed)" else "" end) +
+		  " (<= 1.10), every node at or under its limit: " +
 		  "\(if ($d.nodes | all(.peak_c <= .limit_c)) then "yes" else "no" end), " +
 		  "0% throttled: \(if ($d.nodes | all(.throttled_pct == 0)) then "yes" else "no" end)" +
+		  (if $d[$ek] and $un[$ek] then
+		   ", energy \($d[$ek] / $un[$ek] | f(2))x unpaced (<= 1)"
+		   else "" end) +
 		  (if $rack == "2x2" and .uniform then
 		   ", uniform/default \(.uniform[$k] / $d[$k] | f(2)) (>= 2)"
 		   else "" end) +
@@ -142,13 +170,18 @@ if [ "$CLOCK" = cpu ]; then
 	echo "so the machine's load slows them rather than changing the ratio,"
 	echo "and the nodes' clocks part); ratio: rack_s over the unpaced run's"
 	echo "in the same simcluster run; energy_J: the boards' mean power over"
-	echo "the job times rack_s (rack_energy_j);"
+	echo "the job times rack_s (rack_energy_j); host: how fast this machine"
+	echo "ran the job's code in the run (pi intervals per CPU second of the"
+	echo "ranks) over how fast it ran it in the unpaced run: a Pi here is as"
+	echo "fast as the CPU its ranks get, so other tenants slowing this"
+	echo "machine's cores slow the Pis too (0.84-1.14 between runs minutes"
+	echo "apart here); ratio_h: ratio x host, the ratio at one machine speed;"
 else
 	echo "ratio: wall time over the unpaced run's in the same simcluster run"
 	echo "(--sim-clock wall: noisy on a shared machine);"
 fi
 echo "peak/limit: the hottest node (! over its limit); throttled: the most"
-echo "throttled node's share of the run. -t $SECS s per rack."
+echo "throttled node's share of the run. $SECS s of simcluster's budget a run."
 [ ${#MISSING[@]} = 0 ] ||
 	echo "not measured: ${MISSING[*]}: deploy/simcluster.sh has no such run yet."
 if [ -e "$OUTD/.noenergy" ]; then
