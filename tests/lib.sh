@@ -20,6 +20,11 @@
 #                          its $T/mosquitto.conf
 #   broker_up NAME         (re)starts mosquitto on that conf as NAME
 #   fake_zone ROOT ZONE MILLIDEG [TYPE]   write a fake sysfs thermal zone
+#   fake_agent SOCK DELAY [PACES]  a fake pirackd control socket
+#                          (tests/tools/fake_agent.py) on SOCK, answering
+#                          after DELAY s, "pace" with PACES in turn (the
+#                          last repeating; default 1); requests logged in
+#                          $T/requests.log
 #   fail MSG / skip MSG    end the test (exit 1 / 77)
 #   need_netns             skip unless network namespaces work here
 #   t_variants V... [-- WHY]  skip unless $PIRACK_VARIANT is one of V...
@@ -220,6 +225,13 @@ broker_up() {
 	t_bg "$1" /usr/sbin/mosquitto -c "$T/mosquitto.conf"
 	BROKER_PID=$LAST_PID
 	wait_for 10 port_open "$BROKER_PORT"
+}
+
+fake_agent() {
+	command -v python3 >/dev/null || fail "python3 missing (deploy/deps.sh)"
+	t_bg agent python3 "$TOP/tests/tools/fake_agent.py" "$1" "$2" \
+		"$T/requests.log" "${3:-1}"
+	wait_for 10 test -S "$1"
 }
 
 fake_zone() {

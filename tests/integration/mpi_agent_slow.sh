@@ -10,15 +10,12 @@ t_init
 mpi_init
 [ -x "$BIN/tests/bench/pace_overhead" ] ||
 	fail "$BIN/tests/bench/pace_overhead not built"
-command -v python3 >/dev/null || fail "python3 missing (deploy/deps.sh)"
 DELAY=0.3 # under the client's 0.5 s deadline per request
 SOCK=$T/agent.sock
 
-# The fake agent (tests/tools/fake_agent.py) answers each request line in
-# order after DELAY, at pace 1, and logs every line it got.
-t_bg agent python3 "$TOP/tests/tools/fake_agent.py" "$SOCK" "$DELAY" \
-	"$T/requests.log"
-wait_for 10 test -S "$SOCK"
+# The fake agent answers each request line in order after DELAY, at
+# pace 1, and logs every line it got.
+fake_agent "$SOCK" "$DELAY"
 
 # 100 chunks of 10 ms at a refresh of 50 ms: a request due every fifth
 # step, a reply 0.3 s (with the leader's report, 0.6 s) after it left.

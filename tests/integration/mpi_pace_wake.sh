@@ -10,13 +10,10 @@ t_init
 mpi_init
 [ -x "$BIN/tests/bench/pace_overhead" ] ||
 	fail "$BIN/tests/bench/pace_overhead not built"
-command -v python3 >/dev/null || fail "python3 missing (deploy/deps.sh)"
 SOCK=$T/agent.sock
 
 # The first pace request (pace_init's) is answered 0.05, every later 1.
-t_bg agent python3 "$TOP/tests/tools/fake_agent.py" "$SOCK" 0 \
-	"$T/requests.log" 0.05,1
-wait_for 10 test -S "$SOCK"
+fake_agent "$SOCK" 0 0.05,1
 
 # 10 chunks of 50 ms, asking every 20 ms: the first chunk, at 0.05, owes
 # at least 0.95 s of sleep; the reply to the request due 20 ms into that
