@@ -149,14 +149,22 @@ for rack in "${RACK_LIST[@]}"; do
 		  "\(if ($d.nodes | all(.peak_c <= .limit_c)) then "yes" else "no" end), " +
 		  "0% throttled: \(if ($d.nodes | all(.throttled_pct == 0)) then "yes" else "no" end)" +
 		  (if $d[$ek] and $un[$ek] then
-		   ", energy \($d[$ek] / $un[$ek] | f(2))x unpaced (<= 1)"
+		   ", energy \($d[$ek] / $un[$ek] | f(2))x unpaced" +
+		   (if ($d | speed) and ($un | speed) then
+		    " (\($d[$ek] / $un[$ek] * ($d | speed) / ($un | speed)
+		        | f(2))x at one machine speed)" else "" end) +
+		   " (<= 1)"
 		   else "" end) +
 		  (if $rack == "2x2" and .uniform then
 		   ", uniform/default \(.uniform[$k] / $d[$k] | f(2)) (>= 2)"
 		   else "" end) +
 		  ([["wrapper", .wrapper], ["wrapauto", .wrapauto]]
 		   | map(select(.[1]) | .[0] as $n | .[1] as $w
-		     | "; \($n) \($w[$k] / $u | f(2))x unpaced (<= 1.25)" +
+		     | "; \($n) \($w[$k] / $u | f(2))x unpaced" +
+		       (if ($w | speed) and ($un | speed) then
+			" (\($w[$k] / $u * ($w | speed) / ($un | speed)
+			    | f(2))x at one machine speed)" else "" end) +
+		       " (<= 1.25)" +
 		       ", at or under the limit: " +
 		       (if ($w.nodes | all(.peak_c <= .limit_c)) then "yes"
 			else "no" end)) | join(""))' "$out/summary.json"
