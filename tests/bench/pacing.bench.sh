@@ -77,6 +77,20 @@ for w in "${WANT[@]}"; do
 done
 
 ROW='%-5s %-8s %8s %8s %8s %7s %6s %7s %13s %10s %9s\n'
+# jq for both programs below: rounding; a run's machine speed (pi
+# intervals per CPU second of its ranks) over the unpaced run's, null
+# when either lacks it (then the ratios are raw only).
+# shellcheck disable=SC2016 # jq's $ names, not the shell's
+JQ_DEFS='
+def f(n): . * pow(10; n) | round / pow(10; n);
+def speed: if .cpu_s and .cpu_s > 0 and .intervals
+	then .intervals / .cpu_s else null end;
+def host($x; $un): if ($x | speed) and ($un | speed)
+	then ($x | speed) / ($un | speed) else null end;
+# " (R x at one machine speed)" for ratio r of run x, or ""
+def at_one($r; $x; $un): host($x; $un) as $h
+	| if $h then " (\($r * $h | f(2))x at one machine speed)" else "" end;
+'
 # shellcheck disable=SC2059 # the format is ROW
 printf "$ROW" rack run pi_s rack_s wall_s ratio host ratio_h peak/limit_C \
 	throttled energy_J
@@ -103,15 +117,10 @@ for rack in "${RACK_LIST[@]}"; do
 		fi
 		# energy: a run total, or the nodes' sum, when the plant
 		# reports it (under any of the names below)
-		jq -r --arg r "${SIMRUN[$w]}" --arg k "$TKEY" --arg ek "$EKEY" '
-			def f(n): . * pow(10; n) | round / pow(10; n);
-			# intervals per CPU second of this machine
-			def speed: if .cpu_s and .cpu_s > 0 and .intervals
-				then .intervals / .cpu_s else null end;
+		jq -r --arg r "${SIMRUN[$w]}" --arg k "$TKEY" --arg ek "$EKEY" \
+			"$JQ_DEFS"'
 			.unpaced[$k] as $u | .[$r] as $x
-			| (if (.unpaced | speed) and ($x | speed)
-			   then ($x | speed) / (.unpaced | speed)
-			   else null end) as $h
+			| host($x; .unpaced) as $h
 			| ($x.nodes | max_by(.peak_c)) as $hot
 			| ($x[$ek] // $x.energy_j // ($x.nodes
 			   | map(.energy_j // empty)
@@ -136,24 +145,16 @@ for rack in "${RACK_LIST[@]}"; do
 		done
 	done
 	# issue 11's goals for the default run, stated, not asserted
-	jq -r --arg rack "$rack" --arg k "$TKEY" --arg ek "$EKEY" '
-		def f(n): . * pow(10; n) | round / pow(10; n);
-		def speed: if .cpu_s and .cpu_s > 0 and .intervals
-			then .intervals / .cpu_s else null end;
+	jq -r --arg rack "$rack" --arg k "$TKEY" --arg ek "$EKEY" "$JQ_DEFS"'
 		.paced as $d | .unpaced[$k] as $u | .unpaced as $un
 		| "\($rack)  goals: default \($d[$k] / $u | f(2))x unpaced" +
-		  (if ($d | speed) and ($un | speed) then
-		   " (\($d[$k] / $u * ($d | speed) / ($un | speed) | f(2))x" +
-		   " at one machine speed)" else "" end) +
+		  at_one($d[$k] / $u; $d; $un) +
 		  " (<= 1.10), every node at or under its limit: " +
 		  "\(if ($d.nodes | all(.peak_c <= .limit_c)) then "yes" else "no" end), " +
 		  "0% throttled: \(if ($d.nodes | all(.throttled_pct == 0)) then "yes" else "no" end)" +
 		  (if $d[$ek] and $un[$ek] then
 		   ", energy \($d[$ek] / $un[$ek] | f(2))x unpaced" +
-		   (if ($d | speed) and ($un | speed) then
-		    " (\($d[$ek] / $un[$ek] * ($d | speed) / ($un | speed)
-		        | f(2))x at one machine speed)" else "" end) +
-		   " (<= 1)"
+		   at_one($d[$ek] / $un[$ek]; $d; $un) + " (<= 1)"
 		   else "" end) +
 		  (if $rack == "2x2" and .uniform then
 		   ", uniform/default \(.uniform[$k] / $d[$k] | f(2)) (>= 2)"
@@ -161,10 +162,7 @@ for rack in "${RACK_LIST[@]}"; do
 		  ([["wrapper", .wrapper], ["wrapauto", .wrapauto]]
 		   | map(select(.[1]) | .[0] as $n | .[1] as $w
 		     | "; \($n) \($w[$k] / $u | f(2))x unpaced" +
-		       (if ($w | speed) and ($un | speed) then
-			" (\($w[$k] / $u * ($w | speed) / ($un | speed)
-			    | f(2))x at one machine speed)" else "" end) +
-		       " (<= 1.25)" +
+		       at_one($w[$k] / $u; $w; $un) + " (<= 1.25)" +
 		       ", at or under the limit: " +
 		       (if ($w.nodes | all(.peak_c <= .limit_c)) then "yes"
 			else "no" end)) | join(""))' "$out/summary.json"
@@ -182,8 +180,8 @@ if [ "$CLOCK" = cpu ]; then
 	echo "ran the job's code in the run (pi intervals per CPU second of the"
 	echo "ranks) over how fast it ran it in the unpaced run: a Pi here is as"
 	echo "fast as the CPU its ranks get, so other tenants slowing this"
-	echo "machine's cores slow the Pis too (0.84-1.14 between runs minutes"
-	echo "apart here); ratio_h: ratio x host, the ratio at one machine speed;"
+	echo "machine's cores slow the Pis too; ratio_h: ratio x host, the ratio"
+	echo "at one machine speed;"
 else
 	echo "ratio: wall time over the unpaced run's in the same simcluster run"
 	echo "(--sim-clock wall: noisy on a shared machine);"
