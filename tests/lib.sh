@@ -20,6 +20,9 @@
 #                          its $T/mosquitto.conf
 #   broker_up NAME         (re)starts mosquitto on that conf as NAME
 #   fake_zone ROOT ZONE MILLIDEG [TYPE]   write a fake sysfs thermal zone
+#   put_whole FILE TEXT    FILE holds TEXT and a newline, written to a temp
+#                          file and renamed: a reader polling FILE never
+#                          sees it empty or half written
 #   fake_agent SOCK DELAY [PACES]  a fake pirackd control socket
 #                          (tests/tools/fake_agent.py) on SOCK, answering
 #                          after DELAY s, "pace" with PACES in turn (the
@@ -234,10 +237,14 @@ fake_agent() {
 	wait_for 10 test -S "$1"
 }
 
+put_whole() {
+	printf '%s\n' "$2" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
 fake_zone() {
 	local root=$1 zone=$2 milli=$3 type=${4:-cpu-thermal}
 	local d="$root/class/thermal/$zone"
 	mkdir -p "$d"
 	printf '%s\n' "$type" >"$d/type"
-	printf '%s\n' "$milli" >"$d/temp.tmp" && mv "$d/temp.tmp" "$d/temp"
+	put_whole "$d/temp" "$milli"
 }

@@ -43,8 +43,7 @@ agent_stop_clean "$AGENT_PID" "$T/pirackd.log"
 # sampler caught truncated read as no clock, and the 6 s step was lost).
 sim_clock() {
 	mkdir -p "$SYS/pirack-sim"
-	echo "$1" >"$SYS/pirack-sim/clock_us.tmp"
-	mv "$SYS/pirack-sim/clock_us.tmp" "$SYS/pirack-sim/clock_us"
+	put_whole "$SYS/pirack-sim/clock_us" "$1"
 }
 seq_now() { ctl status | jq -r .seq; }
 ticks() { local s0; s0=$(seq_now); wait_for 10 status_until ".seq > $s0 + $1"; }
